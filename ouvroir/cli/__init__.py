@@ -1,0 +1,58 @@
+"""The command line: parses arguments, calls the public API, turns typed errors into a message and an exit code.
+
+Every command's help ends with an example (tests/test_docs.py checks it).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .. import __version__
+from ..errors import OuvroirError
+from ..paths import STUDIO_ENV, studio_path
+
+
+class OuvroirGroup(click.Group):
+    """Turns library errors into one clear line on stderr and a non-zero exit, in one place."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except OuvroirError as exc:
+            click.secho(f"Error: {exc}", err=True, fg="red")
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.secho("Interrupted.", err=True, fg="yellow")
+            sys.exit(130)
+
+
+@click.group(cls=OuvroirGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--studio",
+    "studio",
+    metavar="PATH",
+    help=f"Studio folder (default: ${STUDIO_ENV}, else ./studio).",
+)
+@click.version_option(__version__, prog_name="ouvroir")
+@click.pass_context
+def cli(ctx: click.Context, studio: str | None) -> None:
+    """ouvroir — a workshop to train, co-create with and audit a small generative model on your own corpus.
+
+    Your works stay on your machine, in a studio folder, each with its rights and
+    its consent record. Only works whose latest consent says "train" are ever
+    trained on.
+
+    Example:
+
+        ouvroir init --owner "Ada Martin" && ouvroir add poemes/ --consent train
+    """
+    ctx.obj = studio_path(studio)
+
+
+def main() -> None:
+    cli(prog_name="ouvroir")
+
+
+from . import corpus  # noqa: E402,F401  (registers the commands)

@@ -1,0 +1,257 @@
+"""Commands on the corpus: init, add, works, show, consent, remove, check."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.markup import escape
+from rich.table import Table
+
+from ..corpus.ingest import AddOptions, FileOutcome
+from ..studio import Studio
+from . import cli
+
+def _console(stderr: bool = False) -> Console:
+    # Piped into a file or another program, tables are not cut at 80 columns.
+    probe = Console(stderr=stderr)
+    return Console(stderr=stderr, highlight=False, width=None if probe.is_terminal else 160)
+
+
+out = _console()
+err = _console(stderr=True)
+
+CONSENT_RULE = """Consent rule: a work is trained on only if its latest consent event says
+"train". A work added without --consent has consent "unknown" and is not
+trainable. In a studio created with --owner NAME, works whose author is NAME
+default to "train" (your own works); everything else needs an explicit
+--consent train. A file that reserves its text-and-data-mining rights (TDMRep)
+is stored as "no-train"; an explicit --consent train overrides it, and the
+override is recorded."""
+
+
+def open_studio(ctx: click.Context) -> Studio:
+    return Studio.open(ctx.obj)
+
+
+@cli.command()
+@click.option("--owner", metavar="NAME", help="Your name as an author: your own works then default to consent 'train'.")
+@click.pass_context
+def init(ctx: click.Context, owner: str | None) -> None:
+    """Create a studio: a folder with a SQLite store and the original files.
+
+    Example:
+
+        ouvroir --studio ~/atelier init --owner "Ada Martin"
+    """
+    studio = Studio.init(ctx.obj, owner=owner)
+    out.print(f"Studio ready at [bold]{studio.root}[/bold]" + (f" (owner: {owner})" if owner else ""))
+    if owner:
+        out.print(f"Works whose author is {owner!r} will default to consent 'train'.")
+    out.print("Next: ouvroir add FILES_OR_FOLDERS --consent train")
+
+
+@cli.command(epilog=CONSENT_RULE)
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--author", help="Author of every file added (overrides the files' own metadata).")
+@click.option("--title", help="Title (for a single file).")
+@click.option("--license", "license_", metavar="ID", help="SPDX id (CC-BY-4.0, CC0-1.0...), public-domain or all-rights-reserved.")
+@click.option("--consent", type=click.Choice(["train", "no-train"]), help="Consent to training, recorded with the date.")
+@click.option("--reason", help="Why this consent (kept in the history).")
+@click.option("--source", metavar="URL", help="Where the works come from.")
+@click.option("--author-from-dir", is_flag=True, help="Take each file's author from its parent folder's name.")
+@click.option("--manifest", type=click.Path(path_type=Path, dir_okay=False), help="CSV with columns path,author,title,license,consent,source.")
+@click.pass_context
+def add(ctx, paths, author, title, license_, consent, reason, source, author_from_dir, manifest) -> None:
+    """Add works from files and folders (recursively).
+
+    Reads .txt and .md (UTF-8, UTF-16, latin-1, cp1252: detected), .docx, .odt,
+    .epub, .pdf with a text layer, .html, .fountain screenplays and TEI XML.
+    A file that cannot be read gets one line saying why; the others are added.
+    The same text is never stored twice; near-duplicates are reported.
+
+    Example:
+
+        ouvroir add corpus/ --author-from-dir --license public-domain --consent train
+    """
+    if not paths and manifest is None:
+        raise click.UsageError("give files or folders to add, or --manifest FILE.csv")
+    studio = open_studio(ctx)
+    options = AddOptions(author=author, title=title, license=license_, consent=consent, source=source,
+                         reason=reason, author_from_dir=author_from_dir)  # fmt: skip
+    show_bar = err.is_terminal
+    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=err, transient=True, disable=not show_bar) as progress:  # fmt: skip
+        task = progress.add_task("Adding", total=None)
+
+        def on_file(outcome: FileOutcome, done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+            _print_outcome(progress.console if show_bar else out, outcome)
+
+        report = studio.add(paths, options, manifest=manifest, on_file=on_file)
+    failed = report.count("failed")
+    style = "red" if failed else "green"
+    out.print(f"[{style}]{report.summary()}[/{style}]")
+    not_trainable = [o.work for o in report.outcomes if o.status == "added" and o.work and not o.work.trainable]
+    if not_trainable:
+        out.print(f"{len(not_trainable)} of the added works are not trainable (consent is not 'train'); "
+                  "see `ouvroir consent --help`.")  # fmt: skip
+    if failed:
+        sys.exit(1)
+
+
+def _print_outcome(console: Console, outcome: FileOutcome) -> None:
+    mark = {"added": "[green]✓[/green]", "duplicate": "[yellow]=[/yellow]", "failed": "[red]✗[/red]"}[outcome.status]
+    console.print(f"{mark} {escape(str(outcome.path))}: {escape(outcome.message)}", soft_wrap=True)
+    if outcome.work and outcome.status == "added":
+        w = outcome.work
+        console.print(escape(f"    author: {w.author or 'unknown'} · licence: {w.license} · consent: {w.consent}"), soft_wrap=True)
+    for note in outcome.notes:
+        console.print(escape(f"    · {note}"), soft_wrap=True)
+    for near in outcome.near_duplicates:
+        console.print(f"    [yellow]! {escape(near.describe())}[/yellow]", soft_wrap=True)
+
+
+@cli.command()
+@click.option("--author", help="Only this author's works.")
+@click.option("--consent", type=click.Choice(["train", "no-train", "unknown"]), help="Only works with this consent.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per work).")
+@click.pass_context
+def works(ctx, author, consent, as_json) -> None:
+    """List the works in the studio, and say how many are not trainable and why.
+
+    Example:
+
+        ouvroir works --author Verlaine --consent train
+    """
+    studio = open_studio(ctx)
+    items = studio.works(author=author, consent=consent)
+    if as_json:
+        click.echo(studio.as_json(items))
+        return
+    table = Table(show_edge=False, pad_edge=False)
+    for column in ("id", "author", "title", "format", "chars", "licence", "consent"):
+        table.add_column(column, justify="right" if column == "chars" else "left", overflow="fold")
+    for w in items:
+        colour = {"train": "green", "no-train": "red"}.get(w.consent, "yellow")
+        table.add_row(w.id, escape(w.author or "—"), escape(w.title), w.format, f"{w.chars:,}", escape(w.license),
+                      f"[{colour}]{w.consent}[/{colour}]")  # fmt: skip
+    out.print(table)
+    out.print(_trainable_summary(items))
+
+
+def _trainable_summary(items) -> str:
+    trainable = sum(1 for w in items if w.trainable)
+    text = f"{len(items)} works, {trainable} trainable"
+    unknown = sum(1 for w in items if w.consent == "unknown")
+    refused = sum(1 for w in items if w.consent == "no-train")
+    reasons = []
+    if unknown:
+        reasons.append(f"{unknown} without consent (unknown: add it with `ouvroir consent WORK train --reason ...`)")
+    if refused:
+        reasons.append(f"{refused} with consent withdrawn or refused (no-train)")
+    return text + (f"; not trainable: {'; '.join(reasons)}" if reasons else "")
+
+
+@cli.command()
+@click.argument("work")
+@click.option("--chars", default=800, show_default=True, help="How much of the text to print.")
+@click.pass_context
+def show(ctx, work, chars) -> None:
+    """Show one work: metadata, consent history, near-duplicates, and the start of its text.
+
+    WORK is an id, a unique id prefix, or the exact title.
+
+    Example:
+
+        ouvroir show "Les fleurs du mal"
+    """
+    studio = open_studio(ctx)
+    w = studio.work(work)
+    rows = [("id", w.id), ("title", w.title), ("author", w.author or "unknown"), ("form", w.form),
+            ("format", f"{w.format} ({w.original_name})"), ("encoding", w.encoding or "—"),
+            ("characters", f"{w.chars:,}"), ("licence", w.license), ("source", w.source or "—"),
+            ("consent", f"{w.consent} — {'trainable' if w.trainable else 'not trainable'}"), ("added", w.added_at),
+            ("text sha256", w.text_sha256)]  # fmt: skip
+    for key, value in rows:
+        out.print(f"[bold]{key:>12}[/bold]  {escape(str(value))}", soft_wrap=True)
+    for note in w.notes:
+        out.print(escape(f"{'':>12}  · {note}"), soft_wrap=True)
+    out.print("\n[bold]Consent history[/bold]")
+    for event in studio.consent_history(w):
+        line = f"  {event.at[:19].replace('T', ' ')}  {event.consent:<8}  {event.reason} ({event.origin})"
+        out.print(escape(line), soft_wrap=True)
+    near = studio.near_duplicates(w)
+    if near:
+        out.print("\n[bold]Shared text[/bold]")
+        for n in near:
+            label = "repeated inside the work" if n["other_id"] == w.id else f"{n['other_id']} {n['title']!r}"
+            out.print(escape(f"  {n['similarity']:.2f} {n['measure']}: {label}"), soft_wrap=True)
+    out.print("\n[bold]Text[/bold]")
+    text = studio.text(w)
+    click.echo(text[:chars] + ("\n[…]" if len(text) > chars else ""))
+
+
+@cli.command(epilog=CONSENT_RULE)
+@click.argument("works", nargs=-1, required=True)
+@click.argument("consent", type=click.Choice(["train", "no-train"]))
+@click.option("--reason", required=True, help="Why (kept in the history with the date).")
+@click.pass_context
+def consent(ctx, works, consent, reason) -> None:
+    """Record a consent decision for one or more works (the history is never rewritten).
+
+    Example:
+
+        ouvroir consent 8c3b7228 "Les Complaintes" train --reason "public domain, agreed by the library"
+    """
+    studio = open_studio(ctx)
+    events = studio.set_consent(works, consent, reason)
+    for event in events:
+        out.print(f"{event.work_id}: consent {event.consent} recorded at {event.at[:19].replace('T', ' ')}")
+
+
+@cli.command()
+@click.argument("work")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def remove(ctx, work, yes) -> None:
+    """Remove a work from the studio (its files go unless something else still uses them).
+
+    Example:
+
+        ouvroir remove 8c3b7228 --yes
+    """
+    studio = open_studio(ctx)
+    w = studio.work(work)
+    if not yes and sys.stdin.isatty():
+        click.confirm(f"Remove {w.id} {w.title!r} by {w.author or 'unknown'}?", abort=True)
+    studio.remove(w.id)
+    out.print(f"Removed {w.id} {w.title!r}.")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def check(ctx, as_json) -> None:
+    """Verify the studio: SQLite integrity, every file against its hash, every reference.
+
+    Example:
+
+        ouvroir check
+    """
+    studio = open_studio(ctx)
+    report = studio.check()
+    if as_json:
+        click.echo(json.dumps({"ok": report.ok, "problems": report.problems, "works": report.works, "blobs": report.blobs}))
+    elif report.ok:
+        out.print(f"[green]Studio OK[/green]: {report.works} works, {report.blobs} files verified.")
+    else:
+        for problem in report.problems:
+            err.print(f"[red]✗[/red] {escape(problem)}", soft_wrap=True)
+        err.print(f"[red]{len(report.problems)} problem(s) found.[/red]")
+    if not report.ok:
+        sys.exit(1)

@@ -1,0 +1,1 @@
+"""The corpus: files become works (ingest, duplicates), works become frozen snapshots."""

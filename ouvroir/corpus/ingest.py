@@ -1,0 +1,191 @@
+"""Files become works: read, normalize, de-duplicate, store with rights and consent.
+
+One file at a time, one transaction per work: a bad file gets one clear
+reason and the batch goes on; a crash leaves every stored work whole.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from ..errors import IngestError
+from ..media.document import ParsedWork, blocks_to_json
+from ..media.formats import TEXT_SUFFIXES, reader_for
+from ..store import works as store
+from ..store.blobs import BlobStore, sha256_bytes
+from ..store.db import now, transaction
+from . import dedup
+from .files import Candidate, read_file
+from .rights import check_consent, check_license
+
+MAX_FILE_BYTES = 256 * 1024 * 1024
+
+
+@dataclass
+class AddOptions:
+    """Metadata given on the command line; a manifest row overrides it per file, and it overrides the file's own."""
+
+    author: str | None = None
+    title: str | None = None
+    license: str | None = None
+    consent: str | None = None
+    source: str | None = None
+    reason: str | None = None
+    author_from_dir: bool = False
+    max_file_bytes: int = MAX_FILE_BYTES
+
+
+@dataclass
+class FileOutcome:
+    path: Path
+    status: Literal["added", "duplicate", "failed"]
+    message: str
+    work: store.Work | None = None
+    notes: list[str] = field(default_factory=list)
+    near_duplicates: list[dedup.NearDuplicate] = field(default_factory=list)
+
+
+def ingest(conn: sqlite3.Connection, blobs: BlobStore, candidate: Candidate, options: AddOptions, owner: str | None) -> FileOutcome:
+    path = candidate.path
+    if candidate.error:
+        return FileOutcome(path, "failed", candidate.error)
+    try:
+        return _ingest(conn, blobs, candidate, options, owner)
+    except IngestError as exc:
+        return FileOutcome(path, "failed", str(exc))
+    except Exception as exc:  # a bug must not cost the user the rest of the batch; say it is one
+        return FileOutcome(path, "failed", f"internal error, please report it: {type(exc).__name__}: {exc}")
+
+
+def _ingest(conn, blobs: BlobStore, candidate: Candidate, options: AddOptions, owner: str | None) -> FileOutcome:
+    path = candidate.path
+    suffix = path.suffix.lower()
+    reader = reader_for(suffix)
+    if reader is None:
+        known = " ".join(sorted(TEXT_SUFFIXES))
+        raise IngestError(f"unknown format {suffix or '(no extension)'!r}; ouvroir reads {known}")
+    data = read_file(path, options.max_file_bytes)
+    if not data:
+        raise IngestError("empty file")
+    parsed = _parse(reader, data, path.name)
+    text = parsed.text
+    if not text.strip():
+        raise IngestError("no text found in the file")
+    text_bytes = text.encode("utf-8")
+    text_sha = sha256_bytes(text_bytes)
+    existing = store.find_by_text_hash(conn, text_sha)
+    if existing:
+        return FileOutcome(path, "duplicate", f"same text as {existing.id} {existing.title!r}: not stored twice", existing)
+
+    meta = _metadata(candidate, options, parsed)
+    signature = dedup.minhash_signature(text)
+    passages = dedup.passage_hashes(parsed.blocks)
+    structure = blocks_to_json(parsed.blocks).encode("utf-8")
+
+    written = []
+    for payload in (data, text_bytes, structure):
+        sha, new = blobs.put(payload)
+        if new:
+            written.append(sha)
+    work = store.Work(
+        id=text_sha[:10], title=meta["title"], author=meta["author"], medium="text", form=parsed.form,
+        format=suffix.lstrip("."), license=meta["license"], source=meta["source"], original_name=path.name,
+        original_sha256=sha256_bytes(data), text_sha256=text_sha, structure_sha256=sha256_bytes(structure),
+        chars=len(text), encoding=parsed.encoding, added_at=now(), notes=parsed.notes, metadata=parsed.metadata,
+    )  # fmt: skip
+    try:
+        with transaction(conn):
+            near = dedup.find_near_duplicates(conn, signature, passages, len(text))
+            for sha in (work.original_sha256, work.text_sha256, work.structure_sha256):
+                conn.execute("INSERT OR IGNORE INTO blobs (sha256, size, created_at) VALUES (?, ?, ?)",
+                             (sha, blobs.path(sha).stat().st_size, work.added_at))  # fmt: skip
+            store.insert_work(conn, work, signature.tobytes())
+            for consent, reason, origin in _consent_events(meta, parsed, owner):
+                store.append_consent(conn, work.id, consent, reason, origin)
+            conn.executemany("INSERT INTO passages (work_id, hash, chars) VALUES (?, ?, ?)",
+                             [(work.id, h, n) for h, n in passages])  # fmt: skip
+            conn.executemany(
+                "INSERT INTO near_duplicates (work_id, other_id, measure, similarity, detected_at) VALUES (?, ?, ?, ?, ?)",
+                [(work.id, d.other_id or work.id, d.measure, d.similarity, work.added_at) for d in near],
+            )
+    except BaseException:
+        for sha in written:
+            if not store.blob_is_referenced(conn, sha):
+                blobs.delete(sha)
+        raise
+    stored = store.resolve(conn, work.id)
+    detail = ", ".join(x for x in (parsed.form, parsed.encoding, f"{len(text):,} characters") if x)
+    return FileOutcome(path, "added", f"added {work.id} {work.title!r} ({detail})", stored, parsed.notes, near)
+
+
+def _parse(reader, data: bytes, name: str) -> ParsedWork:
+    try:
+        return reader(data, name)
+    except IngestError:
+        raise
+    except RecursionError as exc:
+        raise IngestError("the file is nested too deeply to read") from exc
+    except MemoryError as exc:
+        raise IngestError("the file is too large to read in memory") from exc
+    except Exception as exc:  # a parser library's own error on malformed input: report it, keep the batch going
+        raise IngestError(f"cannot be read: {type(exc).__name__}: {exc}".split("\n")[0][:300]) from exc
+
+
+def _metadata(candidate: Candidate, options: AddOptions, parsed: ParsedWork) -> dict[str, str | None]:
+    row = candidate.overrides
+    author = row.get("author") or options.author
+    if not author and options.author_from_dir and candidate.root is not None and candidate.path.parent != candidate.root.parent:
+        author = display_name(candidate.path.parent.name)
+    meta = {
+        "title": row.get("title") or options.title or parsed.title or title_from_filename(candidate.path),
+        "author": author or parsed.author,
+        "license": check_license(row.get("license") or options.license or "unknown"),
+        "consent": check_consent(row["consent"]) if row.get("consent") else options.consent,
+        "source": row.get("source") or options.source,
+        "reason": options.reason,
+    }
+    meta["title"] = unicodedata.normalize("NFC", meta["title"].strip())
+    if meta["author"]:
+        meta["author"] = unicodedata.normalize("NFC", meta["author"].strip())
+    return meta
+
+
+def _consent_events(meta: dict, parsed: ParsedWork, owner: str | None) -> list[tuple[str, str, str]]:
+    """The consent history a new work starts with, oldest first."""
+    events = []
+    if parsed.metadata.get("tdm-reservation") == "1":
+        events.append(("no-train", "the file reserves its text-and-data-mining rights (TDMRep tdm-reservation=1)", "tdm-reservation"))
+    consent = meta["consent"]
+    if consent:
+        reason = meta["reason"] or f"given at ingest (--consent {consent})"
+        if events and consent == "train":
+            reason = f"explicit override of the file's TDM reservation: {reason}"
+        events.append((consent, reason, "user"))
+    elif not events:
+        if owner and meta["author"] and _same_name(owner, meta["author"]):
+            events.append(("train", f"the author is the studio's owner ({owner}): owner's works default to train", "owner-default"))
+        else:
+            events.append(("unknown", "no consent given at ingest", "ingest"))
+    return events
+
+
+def _same_name(a: str, b: str) -> bool:
+    fold = lambda s: " ".join(unicodedata.normalize("NFC", s).casefold().split())  # noqa: E731
+    return fold(a) == fold(b)
+
+
+def display_name(folder: str) -> str:
+    """``victor_hugo`` → ``Victor Hugo``; names already capitalized are kept."""
+    name = re.sub(r"[_]+", " ", folder).strip()
+    return name.title() if name == name.lower() else name
+
+
+def title_from_filename(path: Path) -> str:
+    """``les_fleurs_du_mal.txt`` → ``Les fleurs du mal``."""
+    title = re.sub(r"[_]+", " ", path.stem).strip() or path.name
+    return title[0].upper() + title[1:] if title == title.lower() else title

@@ -1,0 +1,166 @@
+"""Snapshots: the frozen set of consenting works a model is trained on.
+
+A snapshot holds exactly the works whose latest consent event says ``train``
+when it is taken, by content hash, with the id of that consent event. Its id
+is derived from the texts and the split, so taking a snapshot of an unchanged
+corpus gives the same snapshot back (and its tokenizer and token files are
+reused).
+
+Validation is held out **by whole works**, so validation loss measures style
+learned, not text memorized: works are drawn in a seeded order until they hold
+5–25% of the characters. When no set of whole works fits (one work, or one
+work dwarfing the rest), the fallback holds out the last 10% of every work,
+cut at a blank line, and the split rule says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ..errors import TrainingError
+from ..store.blobs import atomic_write
+from ..store.db import now, transaction
+
+VAL_TARGET = 0.10
+VAL_MIN, VAL_MAX = 0.05, 0.25
+SPLIT_BY_WORK = "whole works held out for validation"
+SPLIT_BY_TAIL = "last 10% of every work held out (too few works to hold out whole ones)"
+
+
+@dataclass(frozen=True)
+class SnapshotWork:
+    work_id: str
+    title: str
+    author: str | None
+    text_sha256: str
+    consent_event_id: int
+    chars: int
+    split: str  # train | val | both (tail fallback)
+
+
+@dataclass
+class Snapshot:
+    id: str
+    medium: str
+    created_at: str
+    split_rule: str
+    works: list[SnapshotWork]
+    path: Path
+
+    @property
+    def train_works(self) -> list[SnapshotWork]:
+        return [w for w in self.works if w.split in ("train", "both")]
+
+    @property
+    def val_works(self) -> list[SnapshotWork]:
+        return [w for w in self.works if w.split in ("val", "both")]
+
+
+def split_works(works: list, seed: int = 0) -> tuple[dict[str, str], str]:
+    """Decide each work's split; return ({work_id: split}, rule).
+
+    >>> from types import SimpleNamespace as W
+    >>> split_works([W(id="a", chars=100)])[1] == SPLIT_BY_TAIL
+    True
+    >>> splits, rule = split_works([W(id=str(i), chars=100) for i in range(20)])
+    >>> sum(s == "val" for s in splits.values()), rule == SPLIT_BY_WORK
+    (2, True)
+    """
+    total = sum(w.chars for w in works)
+    order = sorted(works, key=lambda w: w.id)
+    random.Random(seed).shuffle(order)
+    held: list = []
+    held_chars = 0
+    for work in order:
+        if held_chars >= VAL_TARGET * total:
+            break
+        if (held_chars + work.chars) <= VAL_MAX * total and len(held) < len(works) - 1:
+            held.append(work)
+            held_chars += work.chars
+    if held and held_chars >= VAL_MIN * total:
+        ids = {w.id for w in held}
+        return {w.id: "val" if w.id in ids else "train" for w in works}, SPLIT_BY_WORK
+    return {w.id: "both" for w in works}, SPLIT_BY_TAIL
+
+
+def tail_split(text: str) -> tuple[str, str]:
+    """Cut a text near 90% at a blank line (else a line break) into (train, validation)."""
+    target = int(len(text) * (1 - VAL_TARGET))
+    for sep in ("\n\n", "\n", " "):
+        cut = text.rfind(sep, int(len(text) * 0.8), target + 1)
+        if cut > 0:
+            return text[:cut], text[cut + len(sep) :]
+    return text[:target], text[target:]
+
+
+def take_snapshot(studio, medium: str = "text", seed: int = 0) -> Snapshot:
+    """Freeze the studio's trainable works (latest consent = train) into a snapshot."""
+    works = studio.trainable_works(medium=medium)
+    if not works:
+        all_works = studio.works()
+        if not all_works:
+            raise TrainingError("the studio has no works: add some with `ouvroir add FILES --consent train`")
+        raise TrainingError(
+            f"none of the {len(all_works)} works is trainable (consent must be 'train'): "
+            "record consent with `ouvroir consent WORK train --reason ...`"
+        )
+    splits, rule = split_works(works, seed)
+    frozen = [
+        SnapshotWork(w.id, w.title, w.author, w.text_sha256, w.consent_event_id, w.chars, splits[w.id])
+        for w in sorted(works, key=lambda w: w.text_sha256)
+    ]
+    identity = json.dumps([medium, rule, [(w.text_sha256, w.split) for w in frozen]])
+    snapshot_id = "s" + hashlib.sha256(identity.encode()).hexdigest()[:11]
+    path = studio.root / "snapshots" / snapshot_id
+    existing = studio.conn.execute("SELECT created_at FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
+    created_at = existing[0] if existing else now()
+    snapshot = Snapshot(snapshot_id, medium, created_at, rule, frozen, path)
+    if not existing:
+        train_chars = sum(w.chars for w in snapshot.train_works if w.split == "train")
+        val_chars = sum(w.chars for w in snapshot.val_works if w.split == "val")
+        with transaction(studio.conn):
+            studio.conn.execute(
+                "INSERT INTO snapshots (id, medium, created_at, split_rule, train_chars, val_chars) VALUES (?, ?, ?, ?, ?, ?)",
+                (snapshot_id, medium, created_at, rule, train_chars, val_chars),
+            )
+            studio.conn.executemany(
+                "INSERT INTO snapshot_works (snapshot_id, work_id, text_sha256, consent_event_id, split) VALUES (?, ?, ?, ?, ?)",
+                [(snapshot_id, w.work_id, w.text_sha256, w.consent_event_id, w.split) for w in frozen],
+            )
+    path.mkdir(parents=True, exist_ok=True)
+    manifest = {
+        "format": "ouvroir-snapshot/1",
+        "id": snapshot_id,
+        "medium": medium,
+        "created_at": created_at,
+        "split_rule": rule,
+        "works": [asdict(w) for w in frozen],
+    }
+    atomic_write(path / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode())
+    return snapshot
+
+
+def load_snapshot(studio, snapshot_id: str) -> Snapshot:
+    data = json.loads((studio.root / "snapshots" / snapshot_id / "manifest.json").read_text("utf-8"))
+    works = [SnapshotWork(**w) for w in data["works"]]
+    return Snapshot(data["id"], data["medium"], data["created_at"], data["split_rule"], works, studio.root / "snapshots" / snapshot_id)
+
+
+def snapshot_texts(studio, snapshot: Snapshot) -> tuple[list[str], list[str]]:
+    """(training documents, validation documents), read from the blobs by the hashes the snapshot froze."""
+    train, val = [], []
+    for w in snapshot.works:
+        text = studio.blobs.get(w.text_sha256).decode("utf-8")
+        if w.split == "train":
+            train.append(text)
+        elif w.split == "val":
+            val.append(text)
+        else:
+            head, tail = tail_split(text)
+            train.append(head)
+            val.append(tail)
+    return train, val

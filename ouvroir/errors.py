@@ -1,0 +1,42 @@
+"""Typed errors a user can act on.
+
+The library raises these; the CLI and the web studio turn them into a clear
+message and an exit code in one place. Nothing in the library calls
+``sys.exit`` or prints an error itself.
+"""
+
+from __future__ import annotations
+
+
+class OuvroirError(Exception):
+    """Base class: the message is meant for the user, as it is."""
+
+    exit_code = 1
+
+
+class StudioError(OuvroirError):
+    """The studio is missing, locked, or not a studio."""
+
+
+class IngestError(OuvroirError):
+    """One file cannot be ingested; the message says why (the caller adds the file name)."""
+
+
+class WorkNotFound(OuvroirError):
+    """No work matches the identifier the user gave, or several do."""
+
+
+class ConsentError(OuvroirError):
+    """An operation needs consent that the works do not have."""
+
+
+class StoreCorrupt(OuvroirError):
+    """``check`` found the store inconsistent."""
+
+
+class TrainingError(OuvroirError):
+    """Training cannot start or continue (no trainable work, corpus too small, bad checkpoint...)."""
+
+
+class ModelNotFound(OuvroirError):
+    """No model matches the identifier the user gave."""

@@ -1,0 +1,1 @@
+"""Media: how works are read into normalized streams with their structure kept."""

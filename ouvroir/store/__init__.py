@@ -1,0 +1,1 @@
+"""The studio's store: SQLite (WAL, versioned migrations) and content-addressed blobs."""

@@ -1,0 +1,186 @@
+"""Versioned schema: an ordered list of migrations, each applied in its own transaction.
+
+The schema version is SQLite's ``user_version``. A migration is never edited
+once released; a change is a new function appended to ``MIGRATIONS``, and
+tests migrate a blank database and every earlier version.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from ..errors import StudioError
+from .db import transaction
+
+
+def run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Execute statements one by one: ``executescript`` would COMMIT the migration's transaction first."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            conn.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement in migration: {statement[:80]!r}")
+
+
+def _v1_studio(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        CREATE TABLE studio_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+        CREATE TABLE blobs (
+            sha256 TEXT PRIMARY KEY CHECK (length(sha256) = 64),
+            size INTEGER NOT NULL,
+            created_at TEXT NOT NULL
+        );
+
+        CREATE TABLE works (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            author TEXT,
+            medium TEXT NOT NULL DEFAULT 'text',
+            form TEXT NOT NULL,
+            format TEXT NOT NULL,
+            license TEXT NOT NULL,
+            source TEXT,
+            original_name TEXT NOT NULL,
+            original_sha256 TEXT NOT NULL REFERENCES blobs(sha256) DEFERRABLE INITIALLY DEFERRED,
+            text_sha256 TEXT NOT NULL UNIQUE REFERENCES blobs(sha256) DEFERRABLE INITIALLY DEFERRED,
+            structure_sha256 TEXT NOT NULL REFERENCES blobs(sha256) DEFERRABLE INITIALLY DEFERRED,
+            chars INTEGER NOT NULL,
+            encoding TEXT,
+            notes TEXT NOT NULL DEFAULT '[]',
+            metadata TEXT NOT NULL DEFAULT '{}',
+            minhash BLOB,
+            added_at TEXT NOT NULL
+        );
+        CREATE INDEX works_author ON works(author);
+
+        -- Append-only: the consent history of a work is never rewritten.
+        CREATE TABLE consent_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            work_id TEXT NOT NULL REFERENCES works(id) DEFERRABLE INITIALLY DEFERRED,
+            consent TEXT NOT NULL CHECK (consent IN ('train', 'no-train', 'unknown')),
+            reason TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX consent_events_work ON consent_events(work_id, id);
+        CREATE TRIGGER consent_events_append_only BEFORE UPDATE ON consent_events
+        BEGIN SELECT RAISE(ABORT, 'consent history is append-only'); END;
+        -- Events go only with their work (ouvroir remove), never one by one.
+        CREATE TRIGGER consent_events_kept BEFORE DELETE ON consent_events
+        WHEN EXISTS (SELECT 1 FROM works WHERE id = OLD.work_id)
+        BEGIN SELECT RAISE(ABORT, 'consent history is append-only'); END;
+
+        CREATE VIEW work_consent AS
+        SELECT w.id AS work_id, e.id AS event_id, COALESCE(e.consent, 'unknown') AS consent, e.reason, e.at
+        FROM works w
+        LEFT JOIN consent_events e ON e.id = (SELECT max(id) FROM consent_events WHERE work_id = w.id);
+
+        -- Passages (paragraphs, stanzas, speeches) by hash, to find text shared between works.
+        CREATE TABLE passages (
+            work_id TEXT NOT NULL REFERENCES works(id) ON DELETE CASCADE,
+            hash INTEGER NOT NULL,
+            chars INTEGER NOT NULL
+        );
+        CREATE INDEX passages_hash ON passages(hash);
+        CREATE INDEX passages_work ON passages(work_id);
+
+        CREATE TABLE near_duplicates (
+            work_id TEXT NOT NULL REFERENCES works(id) ON DELETE CASCADE,
+            other_id TEXT NOT NULL,
+            measure TEXT NOT NULL,
+            similarity REAL NOT NULL,
+            detected_at TEXT NOT NULL
+        );
+        CREATE INDEX near_duplicates_work ON near_duplicates(work_id);
+
+        CREATE TABLE removals (
+            work_id TEXT NOT NULL,
+            title TEXT NOT NULL,
+            author TEXT,
+            text_sha256 TEXT NOT NULL,
+            removed_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+def _v2_training(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        -- A frozen set of consenting works, by content hash, as trained on.
+        CREATE TABLE snapshots (
+            id TEXT PRIMARY KEY,
+            medium TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            split_rule TEXT NOT NULL,
+            train_chars INTEGER NOT NULL,
+            val_chars INTEGER NOT NULL
+        );
+        CREATE TABLE snapshot_works (
+            snapshot_id TEXT NOT NULL REFERENCES snapshots(id),
+            work_id TEXT NOT NULL,
+            text_sha256 TEXT NOT NULL REFERENCES blobs(sha256) DEFERRABLE INITIALLY DEFERRED,
+            consent_event_id INTEGER NOT NULL,
+            split TEXT NOT NULL CHECK (split IN ('train', 'val', 'both')),
+            PRIMARY KEY (snapshot_id, work_id)
+        );
+        CREATE INDEX snapshot_works_work ON snapshot_works(work_id);
+
+        CREATE TABLE models (
+            id TEXT PRIMARY KEY,
+            snapshot_id TEXT NOT NULL REFERENCES snapshots(id),
+            created_at TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('training', 'ready', 'failed')),
+            size TEXT NOT NULL,
+            parameters INTEGER,
+            val_bpb REAL,
+            train_seconds REAL,
+            steps INTEGER,
+            device TEXT,
+            config TEXT NOT NULL DEFAULT '{}',
+            weights_sha256 TEXT
+        );
+
+        CREATE TABLE samples (
+            id TEXT PRIMARY KEY,
+            model_id TEXT NOT NULL REFERENCES models(id),
+            created_at TEXT NOT NULL,
+            prompt TEXT NOT NULL,
+            params TEXT NOT NULL,
+            seed INTEGER NOT NULL,
+            text_sha256 TEXT NOT NULL,
+            path TEXT NOT NULL
+        );
+        CREATE INDEX samples_model ON samples(model_id);
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_studio, _v2_training]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the database to the latest schema; return how many migrations ran."""
+    version = schema_version(conn)
+    if version > SCHEMA_VERSION:
+        raise StudioError(
+            f"this studio was written by a newer ouvroir (schema {version}, this one knows {SCHEMA_VERSION}): upgrade ouvroir"
+        )
+    for number in range(version, SCHEMA_VERSION):
+        with transaction(conn):
+            MIGRATIONS[number](conn)
+            conn.execute(f"PRAGMA user_version = {number + 1}")
+    return SCHEMA_VERSION - version

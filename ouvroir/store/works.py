@@ -1,0 +1,204 @@
+"""Works, their rights and their consent history, in SQLite.
+
+The consent rule lives here, in one query (the ``work_consent`` view): a work
+is trainable only if its latest consent event says ``train``. Everything that
+trains reads :func:`trainable_works`; nothing else decides.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+
+from ..errors import WorkNotFound
+from .db import now
+
+CONSENTS = ("train", "no-train", "unknown")
+
+
+@dataclass(frozen=True)
+class ConsentEvent:
+    id: int
+    work_id: str
+    consent: str
+    reason: str
+    origin: str  # ingest | owner-default | tdm-reservation | user
+    at: str
+
+
+@dataclass
+class Work:
+    id: str
+    title: str
+    author: str | None
+    medium: str
+    form: str
+    format: str
+    license: str
+    source: str | None
+    original_name: str
+    original_sha256: str
+    text_sha256: str
+    structure_sha256: str
+    chars: int
+    encoding: str | None
+    added_at: str
+    consent: str = "unknown"
+    consent_reason: str | None = None
+    consent_at: str | None = None
+    consent_event_id: int | None = None
+    notes: list[str] = field(default_factory=list)
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def trainable(self) -> bool:
+        return self.consent == "train"
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__} | {"trainable": self.trainable}
+
+
+_SELECT = """
+SELECT w.*, c.consent AS consent, c.reason AS consent_reason, c.at AS consent_at, c.event_id AS consent_event_id
+FROM works w JOIN work_consent c ON c.work_id = w.id
+"""
+
+
+def _work(row: sqlite3.Row) -> Work:
+    data = dict(row)
+    data.pop("minhash", None)
+    data["notes"] = json.loads(data["notes"])
+    data["metadata"] = json.loads(data["metadata"])
+    return Work(**data)
+
+
+def insert_work(conn: sqlite3.Connection, work: Work, minhash: bytes | None) -> None:
+    conn.execute(
+        """INSERT INTO works (id, title, author, medium, form, format, license, source, original_name,
+               original_sha256, text_sha256, structure_sha256, chars, encoding, notes, metadata, minhash, added_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (
+            work.id, work.title, work.author, work.medium, work.form, work.format, work.license, work.source,
+            work.original_name, work.original_sha256, work.text_sha256, work.structure_sha256, work.chars,
+            work.encoding, json.dumps(work.notes, ensure_ascii=False), json.dumps(work.metadata, ensure_ascii=False),
+            minhash, work.added_at,
+        ),
+    )  # fmt: skip
+
+
+def append_consent(conn: sqlite3.Connection, work_id: str, consent: str, reason: str, origin: str) -> ConsentEvent:
+    if consent not in CONSENTS:
+        raise ValueError(f"consent must be one of {', '.join(CONSENTS)}, not {consent!r}")
+    at = now()
+    cur = conn.execute(
+        "INSERT INTO consent_events (work_id, consent, reason, origin, at) VALUES (?, ?, ?, ?, ?)",
+        (work_id, consent, reason, origin, at),
+    )
+    return ConsentEvent(cur.lastrowid, work_id, consent, reason, origin, at)
+
+
+def consent_history(conn: sqlite3.Connection, work_id: str) -> list[ConsentEvent]:
+    rows = conn.execute(
+        "SELECT id, work_id, consent, reason, origin, at FROM consent_events WHERE work_id = ? ORDER BY id", (work_id,)
+    )
+    return [ConsentEvent(**dict(r)) for r in rows]
+
+
+def list_works(
+    conn: sqlite3.Connection, author: str | None = None, consent: str | None = None, medium: str | None = None
+) -> list[Work]:
+    clauses, params = [], []
+    if author:
+        clauses.append("w.author = ? COLLATE NOCASE")
+        params.append(author)
+    if consent:
+        clauses.append("c.consent = ?")
+        params.append(consent)
+    if medium:
+        clauses.append("w.medium = ?")
+        params.append(medium)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    rows = conn.execute(f"{_SELECT} {where} ORDER BY w.author COLLATE NOCASE, w.title COLLATE NOCASE, w.id", params)
+    return [_work(r) for r in rows]
+
+
+def trainable_works(conn: sqlite3.Connection, medium: str | None = None) -> list[Work]:
+    """The works whose latest consent event says ``train`` — the only ones training may read."""
+    return list_works(conn, consent="train", medium=medium)
+
+
+def find_by_text_hash(conn: sqlite3.Connection, text_sha256: str) -> Work | None:
+    row = conn.execute(f"{_SELECT} WHERE w.text_sha256 = ?", (text_sha256,)).fetchone()
+    return _work(row) if row else None
+
+
+def resolve(conn: sqlite3.Connection, ref: str) -> Work:
+    """Find a work by id, unique id prefix (4+ characters), or exact title (case-insensitive).
+
+    Ambiguity is an error that lists the candidates, never a guess.
+    """
+    ref = ref.strip()
+    row = conn.execute(f"{_SELECT} WHERE w.id = ?", (ref,)).fetchone()
+    if row:
+        return _work(row)
+    candidates: list[sqlite3.Row] = []
+    if len(ref) >= 4 and all(c in "0123456789abcdef" for c in ref.lower()):
+        candidates = conn.execute(f"{_SELECT} WHERE w.id LIKE ?", (ref.lower() + "%",)).fetchall()
+    if not candidates:
+        candidates = conn.execute(f"{_SELECT} WHERE w.title = ? COLLATE NOCASE", (ref,)).fetchall()
+    if len(candidates) == 1:
+        return _work(candidates[0])
+    if not candidates:
+        raise WorkNotFound(f"no work matches {ref!r} (give an id from `ouvroir works`, a unique id prefix, or a title)")
+    listed = "; ".join(f"{r['id']} {r['title']!r} by {r['author'] or 'unknown'}" for r in candidates[:10])
+    raise WorkNotFound(f"{ref!r} matches {len(candidates)} works: {listed}. Give the id.")
+
+
+def near_duplicates(conn: sqlite3.Connection, work_id: str) -> list[dict]:
+    rows = conn.execute(
+        """SELECT n.other_id, n.measure, n.similarity, w.title, w.author FROM near_duplicates n
+           LEFT JOIN works w ON w.id = n.other_id WHERE n.work_id = ?
+           UNION ALL
+           SELECT n.work_id, n.measure, n.similarity, w.title, w.author FROM near_duplicates n
+           JOIN works w ON w.id = n.work_id WHERE n.other_id = ? AND n.other_id != n.work_id
+           ORDER BY 3 DESC""",
+        (work_id, work_id),
+    )
+    return [dict(r) for r in rows]
+
+
+def delete_work(conn: sqlite3.Connection, work: Work) -> None:
+    """Remove a work with its consent history and indexes; keep a removal record."""
+    conn.execute(
+        "INSERT INTO removals (work_id, title, author, text_sha256, removed_at) VALUES (?, ?, ?, ?, ?)",
+        (work.id, work.title, work.author, work.text_sha256, now()),
+    )
+    conn.execute("DELETE FROM near_duplicates WHERE work_id = ? OR other_id = ?", (work.id, work.id))
+    conn.execute("DELETE FROM works WHERE id = ?", (work.id,))
+    # The work row is gone, so the append-only trigger lets its events go with it.
+    conn.execute("DELETE FROM consent_events WHERE work_id = ?", (work.id,))
+
+
+# Every column that points at a blob. Later migrations that reference blobs add theirs here,
+# so that removal and `check` stay right.
+BLOB_REFERENCES: list[tuple[str, str]] = [
+    ("works", "original_sha256"),
+    ("works", "text_sha256"),
+    ("works", "structure_sha256"),
+    ("snapshot_works", "text_sha256"),  # a snapshot keeps the texts it froze, for provenance
+]
+
+
+def blob_is_referenced(conn: sqlite3.Connection, sha256: str) -> bool:
+    return any(
+        conn.execute(f"SELECT 1 FROM {table} WHERE {column} = ? LIMIT 1", (sha256,)).fetchone()
+        for table, column in BLOB_REFERENCES
+    )
+
+
+def referenced_blobs(conn: sqlite3.Connection) -> set[str]:
+    hashes: set[str] = set()
+    for table, column in BLOB_REFERENCES:
+        hashes.update(r[0] for r in conn.execute(f"SELECT {column} FROM {table}"))
+    return hashes

@@ -1,0 +1,230 @@
+"""The studio: a folder a person can move, back up and read without ouvroir.
+
+``Studio`` is the public API; the CLI and the web studio only call it.
+
+>>> import tempfile, pathlib
+>>> s = Studio.init(pathlib.Path(tempfile.mkdtemp()) / "atelier", owner="Ada Martin")
+>>> s.works()
+[]
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+from .corpus.files import Candidate, read_manifest, walk
+from .corpus.ingest import AddOptions, FileOutcome, ingest
+from .corpus.rights import check_consent
+from .errors import StudioError
+from .media.document import Block, blocks_from_json
+from .paths import DB_NAME
+from .store import works as store
+from .store.blobs import BlobStore
+from .store.db import connect, now, transaction
+from .store.migrations import SCHEMA_VERSION, migrate, schema_version
+
+STUDIO_README = """This folder is an ouvroir studio.
+
+ouvroir.sqlite   works, rights, consent history (SQLite, WAL; schema version in PRAGMA user_version)
+blobs/ab/cdef…   original files, normalized texts and their structure, named by sha256
+snapshots/       frozen sets of consenting works, as trained on
+models/          trained models (safetensors weights, config, tokenizer, metrics)
+samples/         generated texts, each with its provenance
+
+The format is documented in ouvroir's README ("The studio on disk").
+"""
+
+
+@dataclass
+class AddReport:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def ok(self) -> bool:
+        return self.count("failed") == 0
+
+    def summary(self) -> str:
+        return f"{self.count('added')} added, {self.count('duplicate')} already present, {self.count('failed')} failed"
+
+
+@dataclass
+class CheckReport:
+    problems: list[str]
+    works: int
+    blobs: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class Studio:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.conn = connect(self.root / DB_NAME)
+        self.blobs = BlobStore(self.root / "blobs")
+
+    # -- creating and opening -------------------------------------------------
+    @classmethod
+    def init(cls, root: Path, owner: str | None = None) -> Studio:
+        """Create a studio folder (or upgrade an existing one's schema)."""
+        root = Path(root)
+        if root.exists() and not root.is_dir():
+            raise StudioError(f"{root} exists and is not a folder")
+        if root.is_dir() and any(root.iterdir()) and not (root / DB_NAME).exists():
+            raise StudioError(f"{root} is a folder with other files in it; choose an empty or new folder for the studio")
+        root.mkdir(parents=True, exist_ok=True)
+        studio = cls(root)
+        migrate(studio.conn)
+        with transaction(studio.conn):
+            studio.conn.execute("INSERT OR IGNORE INTO studio_meta VALUES ('created_at', ?)", (now(),))
+            studio.conn.execute("INSERT OR IGNORE INTO studio_meta VALUES ('created_by', ?)", (f"ouvroir {__version__}",))
+            if owner:
+                studio.conn.execute("INSERT OR REPLACE INTO studio_meta VALUES ('owner', ?)", (owner.strip(),))
+        (root / "blobs").mkdir(exist_ok=True)
+        readme = root / "README.txt"
+        if not readme.exists():
+            readme.write_text(STUDIO_README, encoding="utf-8")
+        return studio
+
+    @classmethod
+    def open(cls, root: Path) -> Studio:
+        root = Path(root)
+        if not (root / DB_NAME).exists():
+            raise StudioError(f"no studio at {root}: create one with `ouvroir init --studio {root}`")
+        studio = cls(root)
+        if schema_version(studio.conn) < SCHEMA_VERSION:
+            migrate(studio.conn)
+        elif schema_version(studio.conn) > SCHEMA_VERSION:
+            migrate(studio.conn)  # raises a clear "upgrade ouvroir" error
+        return studio
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Studio:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def owner(self) -> str | None:
+        row = self.conn.execute("SELECT value FROM studio_meta WHERE key = 'owner'").fetchone()
+        return row[0] if row else None
+
+    # -- ingest -----------------------------------------------------------------
+    def add(
+        self,
+        paths: Sequence[Path] = (),
+        options: AddOptions | None = None,
+        manifest: Path | None = None,
+        on_file: Callable[[FileOutcome, int, int], None] | None = None,
+    ) -> AddReport:
+        """Ingest files and folders (recursively), and the rows of a CSV manifest.
+
+        ``on_file(outcome, done, total)`` is called after each file, for progress.
+        """
+        options = options or AddOptions()
+        if options.consent:
+            options.consent = check_consent(options.consent)
+        candidates: list[Candidate] = list(walk([Path(p) for p in paths]))
+        if manifest is not None:
+            candidates += read_manifest(Path(manifest))
+        report = AddReport()
+        owner = self.owner
+        for done, candidate in enumerate(candidates, 1):
+            outcome = ingest(self.conn, self.blobs, candidate, options, owner)
+            report.outcomes.append(outcome)
+            if on_file:
+                on_file(outcome, done, len(candidates))
+        return report
+
+    # -- reading ----------------------------------------------------------------
+    def works(self, author: str | None = None, consent: str | None = None) -> list[store.Work]:
+        return store.list_works(self.conn, author=author, consent=consent)
+
+    def trainable_works(self, medium: str | None = None) -> list[store.Work]:
+        return store.trainable_works(self.conn, medium)
+
+    def work(self, ref: str) -> store.Work:
+        return store.resolve(self.conn, ref)
+
+    def text(self, work: store.Work | str) -> str:
+        work = work if isinstance(work, store.Work) else self.work(work)
+        return self.blobs.get(work.text_sha256).decode("utf-8")
+
+    def structure(self, work: store.Work | str) -> list[Block]:
+        work = work if isinstance(work, store.Work) else self.work(work)
+        return blocks_from_json(self.blobs.get(work.structure_sha256).decode("utf-8"))
+
+    def consent_history(self, work: store.Work | str) -> list[store.ConsentEvent]:
+        work = work if isinstance(work, store.Work) else self.work(work)
+        return store.consent_history(self.conn, work.id)
+
+    def near_duplicates(self, work: store.Work | str) -> list[dict]:
+        work = work if isinstance(work, store.Work) else self.work(work)
+        return store.near_duplicates(self.conn, work.id)
+
+    # -- changing -------------------------------------------------------------
+    def set_consent(self, refs: Sequence[str], consent: str, reason: str) -> list[store.ConsentEvent]:
+        """Append a dated consent event to each work (all or none: every reference is checked first)."""
+        consent = check_consent(consent)
+        if not reason or not reason.strip():
+            raise StudioError("a consent change needs a reason (--reason), kept in the work's history")
+        works = [self.work(ref) for ref in refs]
+        with transaction(self.conn):
+            return [store.append_consent(self.conn, w.id, consent, reason.strip(), "user") for w in works]
+
+    def remove(self, ref: str) -> store.Work:
+        """Remove a work; its files go too unless something else still references them."""
+        work = self.work(ref)
+        hashes = {work.original_sha256, work.text_sha256, work.structure_sha256}
+        with transaction(self.conn):
+            store.delete_work(self.conn, work)
+            orphans = [h for h in hashes if not store.blob_is_referenced(self.conn, h)]
+            self.conn.executemany("DELETE FROM blobs WHERE sha256 = ?", [(h,) for h in orphans])
+        for sha in orphans:  # after the commit: a crash before this leaves only an unreferenced file
+            self.blobs.delete(sha)
+        return work
+
+    # -- verifying --------------------------------------------------------------
+    def check(self) -> CheckReport:
+        """Verify the store: SQLite integrity, foreign keys, every blob against its hash, every reference."""
+        problems: list[str] = []
+        for (line,) in self.conn.execute("PRAGMA integrity_check"):
+            if line != "ok":
+                problems.append(f"SQLite integrity: {line}")
+        for row in self.conn.execute("PRAGMA foreign_key_check"):
+            problems.append(f"row {row[1]} of table {row[0]} points at a missing row of {row[2]}")
+        recorded = {r[0] for r in self.conn.execute("SELECT sha256 FROM blobs")}
+        for sha in sorted(store.referenced_blobs(self.conn) - recorded):
+            problems.append(f"blob {sha[:12]}… is referenced but not recorded in the blobs table")
+        for sha in sorted(recorded):
+            problem = self.blobs.verify(sha)
+            if problem:
+                problems.append(f"blob {sha[:12]}…: {problem}")
+        for (work_id,) in self.conn.execute(
+            "SELECT id FROM works w WHERE NOT EXISTS (SELECT 1 FROM consent_events e WHERE e.work_id = w.id)"
+        ):
+            problems.append(f"work {work_id} has no consent history")
+        for (work_id,) in self.conn.execute(
+            "SELECT DISTINCT work_id FROM consent_events e WHERE NOT EXISTS (SELECT 1 FROM works w WHERE w.id = e.work_id)"
+        ):
+            problems.append(f"consent events point at a missing work {work_id}")
+        works = self.conn.execute("SELECT count(*) FROM works").fetchone()[0]
+        return CheckReport(problems, works, len(recorded))
+
+    def info(self) -> dict:
+        rows = dict(self.conn.execute("SELECT key, value FROM studio_meta").fetchall())
+        return rows | {"path": str(self.root), "schema_version": schema_version(self.conn)}
+
+    def as_json(self, works: list[store.Work]) -> str:
+        return json.dumps([w.as_dict() for w in works], ensure_ascii=False, indent=2)
