@@ -67,7 +67,9 @@ class ParsedWork:
 
 def render_block(block: Block) -> str:
     if block.kind == "speech":
-        return f"{block.speaker}\n{block.text}" if block.text else (block.speaker or "")
+        if not block.speaker:
+            return block.text
+        return f"{block.speaker}\n{block.text}" if block.text else block.speaker
     if block.kind == "stage":
         text = block.text
         return text if text.startswith(("(", "[")) else f"({text})"

@@ -26,25 +26,45 @@ def blocks_from_plain_text(text: str) -> list[Block]:
     text = normalize_text(text)
     if not text:
         return []
-    blocks: list[Block] = []
+    chunks: list[str | None] = []  # None marks a break
     pos = 0
     for match in _BLANK_RUN.finditer(text):
-        _append_chunk(blocks, text[pos : match.start()])
+        chunks.append(text[pos : match.start()])
         if len(match.group(1)) >= 2:
-            blocks.append(Block("break"))
+            chunks.append(None)
         pos = match.end()
-    _append_chunk(blocks, text[pos:])
+    chunks.append(text[pos:])
+    width = wrap_width(chunk for chunk in chunks if chunk)
+    blocks: list[Block] = []
+    for chunk in chunks:
+        if chunk is None:
+            blocks.append(Block("break"))
+        elif chunk:
+            blocks.append(Block("stanza" if _is_verse(chunk, width) else "paragraph", chunk))
     return blocks
 
 
-def _append_chunk(blocks: list[Block], chunk: str) -> None:
-    if not chunk:
-        return
+def wrap_width(chunks) -> int | None:
+    """The column at which a hard-wrapped prose text breaks its lines, or None when it is not wrapped.
+
+    Project Gutenberg texts wrap prose near 70 columns; verse lines end
+    wherever the verse ends. When most multi-line lines end within a few
+    columns of the same width, the text is wrapped at that width.
+    """
+    lengths = [len(line) for chunk in chunks for line in chunk.split("\n")[:-1] if "\n" in chunk]
+    if len(lengths) < 20:
+        return None
+    width = sorted(lengths)[int(len(lengths) * 0.9)]
+    near = sum(1 for n in lengths if n >= 0.75 * width)
+    return width if width >= 55 and near / len(lengths) >= 0.7 else None
+
+
+def _is_verse(chunk: str, width: int | None) -> bool:
     lines = chunk.split("\n")
-    if len(lines) >= 2 and max(len(line) for line in lines) <= 90:
-        blocks.append(Block("stanza", chunk))
-    else:
-        blocks.append(Block("paragraph", chunk))
+    if len(lines) < 2 or max(len(line) for line in lines) > 90:
+        return False
+    # A wrapped prose paragraph: every line but the last runs to the wrap width.
+    return not (width and all(len(line) >= 0.75 * width for line in lines[:-1]))
 
 
 def guess_form(blocks: list[Block]) -> Form:
