@@ -18,7 +18,7 @@ from pathlib import Path
 from . import __version__
 from .corpus.files import Candidate, read_manifest, walk
 from .corpus.ingest import AddOptions, FileOutcome, ingest
-from .corpus.rights import check_consent
+from .corpus.rights import check_consent, check_license
 from .errors import StudioError
 from .media.document import Block, blocks_from_json
 from .paths import DB_NAME
@@ -135,6 +135,8 @@ class Studio:
         options = options or AddOptions()
         if options.consent:
             options.consent = check_consent(options.consent)
+        if options.license:  # a bad --license is one clear error before any file, not one per file
+            options.license = check_license(options.license)
         candidates: list[Candidate] = list(walk([Path(p) for p in paths]))
         if manifest is not None:
             candidates += read_manifest(Path(manifest))

@@ -21,7 +21,7 @@ from ..store.blobs import BlobStore, sha256_bytes
 from ..store.db import now, transaction
 from . import dedup
 from .files import Candidate, read_file
-from .rights import check_consent, check_license
+from .rights import RightsError, check_consent, check_license
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
 
@@ -56,7 +56,7 @@ def ingest(conn: sqlite3.Connection, blobs: BlobStore, candidate: Candidate, opt
         return FileOutcome(path, "failed", candidate.error)
     try:
         return _ingest(conn, blobs, candidate, options, owner)
-    except IngestError as exc:
+    except (IngestError, RightsError) as exc:  # RightsError: a manifest row's bad licence or consent
         return FileOutcome(path, "failed", str(exc))
     except Exception as exc:  # a bug must not cost the user the rest of the batch; say it is one
         return FileOutcome(path, "failed", f"internal error, please report it: {type(exc).__name__}: {exc}")
@@ -186,6 +186,7 @@ def display_name(folder: str) -> str:
 
 
 def title_from_filename(path: Path) -> str:
-    """``les_fleurs_du_mal.txt`` → ``Les fleurs du mal``."""
-    title = re.sub(r"[_]+", " ", path.stem).strip() or path.name
+    """``les_fleurs_du_mal.txt`` → ``Les fleurs du mal``; ``measure-for-measure.md`` → ``Measure for measure``."""
+    separators = r"[_]+" if " " in path.stem or "_" in path.stem else r"[_-]+"
+    title = re.sub(separators, " ", path.stem).strip() or path.name
     return title[0].upper() + title[1:] if title == title.lower() else title

@@ -1,0 +1,100 @@
+"""Models and samples in SQLite: what was trained on which snapshot, and what it generated."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+
+from ..errors import ModelNotFound
+
+
+@dataclass
+class ModelRecord:
+    id: str
+    snapshot_id: str
+    created_at: str
+    status: str  # training | ready | failed
+    size: str
+    parameters: int | None
+    val_bpb: float | None
+    train_seconds: float | None
+    steps: int | None
+    device: str | None
+    config: dict = field(default_factory=dict)
+    weights_sha256: str | None = None
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+@dataclass
+class SampleRecord:
+    id: str
+    model_id: str
+    created_at: str
+    prompt: str
+    params: dict
+    seed: int
+    text_sha256: str
+    path: str
+    text: str = ""
+
+
+def _model(row: sqlite3.Row) -> ModelRecord:
+    data = dict(row)
+    data["config"] = json.loads(data["config"])
+    return ModelRecord(**data)
+
+
+def insert_model(conn: sqlite3.Connection, model: ModelRecord) -> None:
+    conn.execute(
+        """INSERT INTO models (id, snapshot_id, created_at, status, size, parameters, val_bpb, train_seconds,
+               steps, device, config, weights_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (model.id, model.snapshot_id, model.created_at, model.status, model.size, model.parameters, model.val_bpb,
+         model.train_seconds, model.steps, model.device, json.dumps(model.config), model.weights_sha256),
+    )  # fmt: skip
+
+
+def update_model(conn: sqlite3.Connection, model_id: str, **fields) -> None:
+    if "config" in fields:
+        fields["config"] = json.dumps(fields["config"])
+    sets = ", ".join(f"{k} = ?" for k in fields)
+    conn.execute(f"UPDATE models SET {sets} WHERE id = ?", (*fields.values(), model_id))
+
+
+def list_models(conn: sqlite3.Connection) -> list[ModelRecord]:
+    return [_model(r) for r in conn.execute("SELECT * FROM models ORDER BY created_at")]
+
+
+def resolve_model(conn: sqlite3.Connection, ref: str | None, ready_only: bool = True) -> ModelRecord:
+    """A model by id or unique id prefix; with no reference, the latest ready model."""
+    if not ref:
+        row = conn.execute("SELECT * FROM models WHERE status = 'ready' ORDER BY created_at DESC LIMIT 1").fetchone()
+        if row is None:
+            raise ModelNotFound("the studio has no trained model yet: train one with `ouvroir train`")
+        return _model(row)
+    rows = conn.execute("SELECT * FROM models WHERE id = ? OR id LIKE ?", (ref, ref + "%")).fetchall()
+    if not rows:
+        raise ModelNotFound(f"no model matches {ref!r}: `ouvroir models` lists them")
+    if len(rows) > 1:
+        raise ModelNotFound(f"{ref!r} matches {len(rows)} models ({', '.join(r['id'] for r in rows)}): give more of the id")
+    model = _model(rows[0])
+    if ready_only and model.status != "ready":
+        hint = f"resume it with `ouvroir train --resume {model.id}`" if model.status == "training" else "train another"
+        raise ModelNotFound(f"model {model.id} is not ready (status: {model.status}): {hint}")
+    return model
+
+
+def insert_sample(conn: sqlite3.Connection, sample: SampleRecord) -> None:
+    conn.execute(
+        "INSERT INTO samples (id, model_id, created_at, prompt, params, seed, text_sha256, path) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (sample.id, sample.model_id, sample.created_at, sample.prompt, json.dumps(sample.params), sample.seed,
+         sample.text_sha256, sample.path),
+    )  # fmt: skip
+
+
+def list_samples(conn: sqlite3.Connection, model_id: str | None = None) -> list[SampleRecord]:
+    where, params = ("WHERE model_id = ?", (model_id,)) if model_id else ("", ())
+    rows = conn.execute(f"SELECT * FROM samples {where} ORDER BY created_at, id", params)
+    return [SampleRecord(**(dict(r) | {"params": json.loads(r["params"])})) for r in rows]

@@ -1,0 +1,122 @@
+"""Shared fixtures: every test gets its own studio under tmp_path, never the working directory.
+
+Test modules import the constants from here with ``from tests.conftest import SHARED, needs_shared``
+(pytest registers this file as the module ``tests.conftest``, so it is not imported twice).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from ouvroir.cli import cli as ouvroir_cli
+from ouvroir.studio import Studio
+
+# The real corpora live next to the repository, read-only: ../shared/corpora.
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+SHARED_REASON = "needs ../shared/corpora (present in CI, absent in a user's clone)"
+needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=SHARED_REASON)
+
+# A subprocess run of the console script gets this long before the test fails instead of hanging.
+SUBPROCESS_TIMEOUT_S = 120
+
+
+@pytest.fixture(autouse=True)
+def _isolated_studio(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point $OUVROIR_STUDIO at a fresh folder and work from a scratch directory.
+
+    A test that forgets ``--studio`` then writes in a temporary folder, never in
+    the repository (whose default studio would be ./studio). Colour and terminal
+    width are pinned so the CLI's output is plain text everywhere.
+    """
+    home = tmp_path_factory.mktemp("env")
+    studio_dir = home / "studio"
+    monkeypatch.setenv("OUVROIR_STUDIO", str(studio_dir))
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.chdir(home)
+    return studio_dir
+
+
+@pytest.fixture
+def studio_dir(_isolated_studio: Path) -> Path:
+    """The folder $OUVROIR_STUDIO points at (not created)."""
+    return _isolated_studio
+
+
+@pytest.fixture
+def studio(studio_dir: Path):
+    """A fresh, empty studio at $OUVROIR_STUDIO, so the CLI helpers see the same one."""
+    s = Studio.init(studio_dir)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def owner_studio(studio_dir: Path):
+    """A fresh studio whose owner is Ada Martin."""
+    s = Studio.init(studio_dir, owner="Ada Martin")
+    yield s
+    s.close()
+
+
+class CliRun:
+    """Runs ``ouvroir`` in-process with click's CliRunner; stdout and stderr are kept apart."""
+
+    def __call__(self, *args: str | os.PathLike, input: str | None = None) -> Result:
+        result = CliRunner().invoke(ouvroir_cli, [str(a) for a in args], input=input, prog_name="ouvroir")
+        # A library exception escaping the CLI is a bug (a traceback for the user): fail loudly with it.
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise AssertionError(
+                f"`ouvroir {' '.join(map(str, args))}` raised {result.exception!r}\n{result.output}"
+            ) from result.exception
+        return result
+
+
+@pytest.fixture
+def run_cli() -> CliRun:
+    """``run_cli("works", "--json")`` -> click Result (exit_code, stdout, stderr, output)."""
+    return CliRun()
+
+
+def ouvroir_command() -> list[str]:
+    """The installed console script next to this interpreter, else ``python -m ouvroir``."""
+    script = Path(sys.executable).parent / "ouvroir"
+    if script.is_file() and os.access(script, os.X_OK):
+        return [str(script)]
+    found = shutil.which("ouvroir")
+    return [found] if found else [sys.executable, "-m", "ouvroir"]
+
+
+def run_ouvroir(*args: str | os.PathLike, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real ``ouvroir`` program in a subprocess (end-to-end: entry point, exit code, streams)."""
+    return subprocess.run(
+        [*ouvroir_command(), *map(str, args)],
+        cwd=cwd,
+        env=os.environ.copy(),
+        capture_output=True,
+        check=False,  # the caller asserts on the exit code
+        text=True,
+        encoding="utf-8",
+        timeout=SUBPROCESS_TIMEOUT_S,
+    )
+
+
+@pytest.fixture
+def run_proc():
+    """``run_proc("add", folder)`` -> CompletedProcess of the real console script."""
+    return run_ouvroir
+
+
+@pytest.fixture(scope="session")
+def shared_corpora() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(SHARED_REASON)
+    return SHARED
