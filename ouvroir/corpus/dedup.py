@@ -21,7 +21,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHash
 
 from ..media.document import Block
 
@@ -78,6 +77,8 @@ def shingle_hashes(text: str) -> np.ndarray:
 
 
 def minhash_signature(text: str) -> np.ndarray:
+    from datasketch import MinHash  # its package import takes ~0.7 s: pay it only when ingesting
+
     mh = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=int)
     mh.update_batch(shingle_hashes(text).tolist())
     return mh.hashvalues.astype(np.uint64)
