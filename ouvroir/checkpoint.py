@@ -1,0 +1,185 @@
+"""Crash-safe files of a model directory.
+
+A model directory (``out_dir`` of :func:`ouvroir.train.train`)::
+
+    config.json        {"format": "ouvroir-model", "format_version": 1,
+                        "model": ModelConfig, "train": TrainConfig}   written first
+    tokenizer.json     HF tokenizers file (written by train() when TrainData has one)
+    model.safetensors  best weights so far (by validation bits per byte);
+                       metadata: step, val_bpb, format_version
+    train_state.pt     everything resume needs: current weights, optimizer,
+                       step, data position, RNG states, elapsed seconds, best so far
+    metrics.jsonl      one JSON object per log/eval line (a torn last line is ignored)
+    loss.png           train and validation curves, drawn at the end of a run
+
+Every file is replaced atomically (temp file in the same directory, fsync,
+``os.replace``, fsync of the directory), so a SIGKILL at any instant leaves
+either the old or the new version of each file, never a torn one.
+
+>>> import tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> atomic_write_json(d / "x.json", {"a": 1}); read_json(d / "x.json")
+{'a': 1}
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load as st_load
+from safetensors.torch import save as st_save
+
+from ouvroir.errors import ModelNotFound, TrainingError
+
+FORMAT = "ouvroir-model"
+FORMAT_VERSION = 1
+CONFIG = "config.json"
+WEIGHTS = "model.safetensors"
+TOKENIZER = "tokenizer.json"
+STATE = "train_state.pt"
+METRICS = "metrics.jsonl"
+PLOT = "loss.png"
+
+
+def fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so that readers see all or nothing."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
+
+
+def atomic_write_json(path: Path, obj) -> None:
+    atomic_write_bytes(path, (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode())
+
+
+def read_json(path: Path) -> dict:
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise ModelNotFound(f"{path} is missing: this is not a trained model directory") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ModelNotFound(f"{path} is corrupt ({e}): retrain the model") from None
+
+
+def remove_stale_temps(directory: Path) -> None:
+    """Delete temp files a killed writer left behind (they are never read)."""
+    for tmp in Path(directory).glob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
+
+
+def weights_to_save(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """State dict without the tied output matrix (safetensors stores no aliases)."""
+    sd = {k: v.detach().to("cpu", copy=True).contiguous() for k, v in model.state_dict().items()}
+    if getattr(model.config, "tie_embeddings", False):
+        sd.pop("lm_head.weight", None)
+    return sd
+
+
+def save_weights(path: Path, weights: dict[str, torch.Tensor], metadata: dict) -> None:
+    meta = {k: str(v) for k, v in metadata.items()} | {"format_version": str(FORMAT_VERSION)}
+    atomic_write_bytes(path, st_save(weights, metadata=meta))
+
+
+def load_weights(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """Weights and metadata; :class:`ModelNotFound` says what to do if absent or corrupt."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ModelNotFound(
+            f"{path} is missing: training has not saved a model yet (wait for the first evaluation, "
+            "or resume the training)"
+        ) from None
+    try:
+        weights = st_load(data)
+        header_len = int.from_bytes(data[:8], "little")
+        metadata = json.loads(data[8 : 8 + header_len]).get("__metadata__", {}) or {}
+    except (SafetensorError, ValueError, json.JSONDecodeError, RuntimeError) as e:
+        raise ModelNotFound(f"{path} is corrupt ({e}): retrain the model or restore a backup") from None
+    return weights, metadata
+
+
+def save_train_state(path: Path, state: dict) -> None:
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def load_train_state(path: Path) -> dict | None:
+    """The saved state, or None when there is none; a corrupt one is a TrainingError."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # torch raises many types on a damaged pickle/zip
+        raise TrainingError(
+            f"the training state {path} is corrupt ({type(e).__name__}): delete it and train again "
+            "without resume"
+        ) from None
+
+
+def append_jsonl(path: Path, record: dict) -> None:
+    """Append one line and make it durable (a kill can only tear this last line)."""
+    with open(path, "a") as f:
+        f.write(json.dumps(record) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """All complete lines; a torn last line (killed mid-append) is skipped."""
+    records = []
+    try:
+        text = Path(path).read_text()
+    except FileNotFoundError:
+        return records
+    for line in text.splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return records
+
+
+def rewrite_jsonl(path: Path, records: list[dict]) -> None:
+    atomic_write_bytes(path, "".join(json.dumps(r) + "\n" for r in records).encode())
+
+
+def save_model(out_dir: Path, model: torch.nn.Module, tokenizer=None, metadata: dict | None = None) -> Path:
+    """Write a loadable model directory from an in-memory GPT (config, weights, tokenizer).
+
+    ``train()`` writes these files itself; this is for models built another way
+    (tests, conversions).
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(out / CONFIG, {"format": FORMAT, "format_version": FORMAT_VERSION,
+                                     "model": model.config.to_dict(), "tokenizer": TOKENIZER})
+    save_weights(out / WEIGHTS, weights_to_save(model), metadata or {})
+    if tokenizer is not None:
+        tokenizer.save(out / TOKENIZER)
+    return out

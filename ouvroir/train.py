@@ -1,0 +1,498 @@
+"""Train a GPT on a tokenized snapshot, under a time or step budget, resumably.
+
+Public API::
+
+    TrainData(train_ids, val_ids, val_bytes, eot_id, tokenizer=None)
+    TrainData.from_texts(tokenizer, train_texts, val_texts)
+    plan(size, train_tokens, budget, device="cpu", vocab_size=768) -> TrainConfig
+    train(data, config, out_dir, budget, seed=0, device="auto", resume=False,
+          on_progress=None) -> TrainResult
+    evaluate_bpb(model, val_ids, val_bytes, eot_id, device) -> float
+    Progress(step, train_loss, val_bpb, best_val_bpb, tokens_per_s, elapsed_s,
+             seconds_left, event)
+
+The loss reported is bits per byte over the *whole* validation set
+(non-overlapping windows covering every validation token, eot separators
+included): total cross-entropy in nats / ln 2 / UTF-8 bytes of the
+validation text, so models with different tokenizers compare.
+
+Training time (the budget's clock) excludes evaluation and checkpoint
+writes; both are reported. The learning rate follows a short warmup, a
+plateau, then a linear decay that reaches zero when the budget is spent.
+The model is evaluated ``config.evals`` times; each evaluation writes a
+checkpoint (``checkpoint.py`` lists the files), keeps the best weights in
+``model.safetensors`` and stops early after ``config.patience`` evaluations
+without improvement. With ``resume=True`` a killed run continues from its last
+checkpoint (optimizer, step, data position, RNG states, elapsed time); with a
+step budget and a fixed thread count (small models always run on one
+thread) the resumed run is bit-identical to an uninterrupted one.
+``resume=True`` with no saved state starts fresh; ``resume=False`` deletes the
+directory's previous run files. ``train`` writes ``tokenizer.json`` itself when
+``data.tokenizer`` is given.
+
+>>> from ouvroir.tokenizer import train_tokenizer
+>>> tok = train_tokenizer(["to be or not to be"] * 50, vocab_size=300)
+>>> data = TrainData.from_texts(tok, ["to be or not to be"] * 50, ["to be"])
+>>> result = train(data, plan("tiny", data.train_tokens, Budget(steps=2), vocab_size=300),
+...                tempfile.mkdtemp(), Budget(steps=2))     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import tempfile  # noqa: F401  (doctest)
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ouvroir import checkpoint as ckpt
+from ouvroir.errors import TrainingError
+from ouvroir.model import GPT, build_optimizers
+from ouvroir.sizing import Budget, TrainConfig, plan
+from ouvroir.tokenizer import Tokenizer
+
+__all__ = ["Budget", "TrainConfig", "TrainData", "TrainResult", "Progress", "plan", "train", "evaluate_bpb"]
+
+
+@dataclass
+class TrainData:
+    """Token streams (``eot`` before each work) and the validation text's size in bytes."""
+
+    train_ids: np.ndarray
+    val_ids: np.ndarray
+    val_bytes: int
+    eot_id: int
+    tokenizer: Tokenizer | None = None
+
+    @property
+    def train_tokens(self) -> int:
+        return len(self.train_ids)
+
+    @classmethod
+    def from_texts(cls, tokenizer: Tokenizer, train_texts: Iterable[str], val_texts: Iterable[str]) -> TrainData:
+        val_texts = list(val_texts)
+        return cls(
+            train_ids=tokenizer.encode_documents(train_texts),
+            val_ids=tokenizer.encode_documents(val_texts),
+            val_bytes=sum(len(t.encode()) for t in val_texts),
+            eot_id=tokenizer.eot_id,
+            tokenizer=tokenizer,
+        )
+
+
+@dataclass
+class Progress:
+    step: int
+    train_loss: float  # nats per token, smoothed
+    val_bpb: float | None  # set on "eval" events
+    best_val_bpb: float | None
+    tokens_per_s: float
+    elapsed_s: float  # training time, evaluation excluded
+    seconds_left: float
+    event: str  # "log" | "eval" | "done"
+
+
+@dataclass
+class TrainResult:
+    model_dir: Path
+    steps: int
+    best_val_bpb: float
+    best_step: int
+    final_val_bpb: float
+    elapsed_s: float  # training time
+    eval_s: float  # evaluation + checkpoint time, not counted in the budget
+    tokens: int
+    params: int
+    stopped: str  # "budget" | "early_stop"
+    device: str
+
+
+def resolve_device(device: str) -> torch.device:
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise TrainingError("device 'cuda' was asked for but no CUDA GPU is visible: use device='cpu'")
+    return torch.device(device)
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+class ThreadTuner:
+    """Runs CPU training on all cores or on one, whichever steps faster right now.
+
+    All cores win on a quiet machine; but when other processes hold the cores,
+    each multi-threaded op waits for a descheduled sibling thread and a step
+    can take 5-10x longer than on one thread. So the tuner times one step on
+    the other choice now and then (after 5 s, then at doubling intervals while
+    the choice holds) and keeps the faster. Tiny models always use one thread:
+    their ops are too short to split.
+    """
+
+    def __init__(self, work_per_op: int, enabled: bool = True):
+        cores = usable_cores()
+        self.choices = [cores, 1] if cores > 1 and work_per_op >= 2**18 else [1]
+        self.adaptive = enabled and len(self.choices) > 1
+        self.current, self.step_time = self.choices[0], None
+        self.next_probe_s, self.interval_s, self.probing = 5.0, 10.0, False
+        torch.set_num_threads(self.current)
+
+    def before_step(self, elapsed_s: float) -> None:
+        if self.adaptive and self.step_time is not None and elapsed_s >= self.next_probe_s:
+            self.probing = True
+            torch.set_num_threads(self.choices[1] if self.current == self.choices[0] else self.choices[0])
+
+    def after_step(self, dt: float, elapsed_s: float) -> None:
+        if not self.probing:
+            self.step_time = dt if self.step_time is None else min(dt, 0.7 * self.step_time + 0.3 * dt)
+            return
+        self.probing = False
+        if dt < 0.9 * self.step_time:  # the other choice is clearly faster: switch
+            self.current, self.step_time, self.interval_s = torch.get_num_threads(), dt, 10.0
+        else:
+            torch.set_num_threads(self.current)
+            self.interval_s *= 2
+        self.next_probe_s = elapsed_s + self.interval_s
+
+
+def autocast(device: torch.device):
+    if device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return torch.autocast("cpu", enabled=False)
+
+
+class Batches:
+    """Shuffled non-overlapping windows, one epoch after another.
+
+    Each epoch shifts the window grid by a random offset, so every token
+    lands at varying positions. The position is just ``(epoch, index)``,
+    which makes it trivial to checkpoint.
+    """
+
+    def __init__(self, ids: np.ndarray, batch_size: int, context: int, seed: int, device=None):
+        if len(ids) < context + 2:
+            raise TrainingError(
+                f"the training corpus has {len(ids)} tokens, fewer than one window of {context + 1}: "
+                "add works or choose a smaller context"
+            )
+        self.ids, self.batch, self.context, self.seed = ids, batch_size, context, seed
+        self.epoch, self.index = 0, 0
+        self.on_device = None
+        if device is not None and torch.device(device).type == "cuda":
+            self.on_device = torch.from_numpy(np.asarray(ids, dtype=np.int64)).to(device)
+        self._load_epoch()
+
+    def _load_epoch(self):
+        rng = np.random.default_rng([self.seed, self.epoch])
+        offset = int(rng.integers(self.context)) if len(self.ids) > 2 * self.context + 1 else 0
+        n = (len(self.ids) - 1 - offset) // self.context
+        self.starts = offset + rng.permutation(n) * self.context
+
+    def next(self) -> tuple[torch.Tensor, torch.Tensor]:
+        starts = []
+        while len(starts) < self.batch:
+            if self.index >= len(self.starts):
+                self.epoch, self.index = self.epoch + 1, 0
+                self._load_epoch()
+            starts.append(int(self.starts[self.index]))
+            self.index += 1
+        if self.on_device is not None:  # GPU: the corpus lives there, gather in place
+            offsets = torch.arange(self.context + 1, device=self.on_device.device)
+            xy = self.on_device[torch.tensor(starts, device=self.on_device.device)[:, None] + offsets]
+        else:
+            xy = torch.from_numpy(np.stack([np.asarray(self.ids[s : s + self.context + 1], dtype=np.int64)
+                                            for s in starts]))
+        return xy[:, :-1], xy[:, 1:]
+
+    def state(self) -> dict:
+        return {"epoch": self.epoch, "index": self.index}
+
+    def restore(self, state: dict):
+        self.epoch, self.index = state["epoch"], state["index"]
+        self._load_epoch()
+
+
+@torch.no_grad()
+def evaluate_bpb(model: GPT, val_ids: np.ndarray, val_bytes: int, eot_id: int, device, batch_size: int = 32) -> float:
+    """Bits per byte over every validation token, in non-overlapping windows."""
+    if val_bytes <= 0 or len(val_ids) == 0:
+        raise TrainingError("the validation set is empty: hold out at least one work")
+    stream = np.asarray(val_ids, dtype=np.int64)
+    if stream[0] != eot_id:  # so that the first real token is predicted too
+        stream = np.concatenate([[eot_id], stream])
+    T = model.config.context
+    n_full = (len(stream) - 1) // T
+    windows = [(i * T, T) for i in range(n_full)]
+    if (rest := len(stream) - 1 - n_full * T) > 0:
+        windows.append((n_full * T, rest))
+    was_training = model.training
+    model.eval()
+    total = 0.0
+    device = torch.device(device)
+    for lo in range(0, len(windows), batch_size):
+        group = windows[lo : lo + batch_size]
+        for length in sorted({n for _, n in group}):  # the short last window runs on its own
+            rows = np.stack([stream[s : s + n + 1] for s, n in group if n == length])
+            xy = torch.from_numpy(rows).to(device)
+            with autocast(device):
+                total += model(xy[:, :-1], xy[:, 1:], reduction="sum").item()
+    model.train(was_training)
+    return total / math.log(2) / val_bytes
+
+
+def lr_multiplier(step: int, fraction: float, config: TrainConfig) -> float:
+    if step < config.warmup_steps:
+        return (step + 1) / config.warmup_steps
+    if fraction < 1 - config.cooldown_frac:
+        return 1.0
+    return max(0.0, (1 - fraction) / config.cooldown_frac)
+
+
+def rng_states(device: torch.device) -> dict:
+    return {
+        "python": random.getstate(),
+        "numpy": _numpy_state_to_lists(np.random.get_state(legacy=False)),
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if device.type == "cuda" else None,
+    }
+
+
+def _numpy_state_to_lists(state: dict) -> dict:
+    """Plain lists, so the state file loads with torch.load(weights_only=True)."""
+    state = dict(state)
+    state["state"] = dict(state["state"], key=state["state"]["key"].tolist())
+    return state
+
+
+def restore_rng_states(states: dict, device: torch.device) -> None:
+    random.setstate(states["python"])
+    numpy_state = states["numpy"]
+    numpy_state["state"]["key"] = np.array(numpy_state["state"]["key"], dtype=np.uint32)
+    np.random.set_state(numpy_state)
+    torch.set_rng_state(states["torch"])
+    if device.type == "cuda" and states.get("cuda") is not None:
+        torch.cuda.set_rng_state_all(states["cuda"])
+
+
+def train(
+    data: TrainData,
+    config: TrainConfig,
+    out_dir: str | os.PathLike,
+    budget: Budget,
+    seed: int = 0,
+    device: str = "auto",
+    resume: bool = False,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> TrainResult:
+    """Train, evaluate, checkpoint; return where the best model is and how good it is."""
+    dev = resolve_device(device)
+    tuner = ThreadTuner(config.batch_size * config.model.context * config.model.d_model) \
+        if dev.type == "cpu" else None
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt.remove_stale_temps(out)
+    if config.model.vocab_size < int(max(data.train_ids.max(initial=0), data.val_ids.max(initial=0))) + 1:
+        raise TrainingError("token ids exceed the model's vocabulary: plan the model with the tokenizer's vocab_size")
+
+    state = ckpt.load_train_state(out / ckpt.STATE) if resume else None
+    if state is not None:
+        saved = ckpt.read_json(out / ckpt.CONFIG)
+        if saved.get("train") != config.to_dict():
+            raise TrainingError(f"{out} holds a run with another configuration: resume it with that one, or start fresh")
+    else:
+        for name in (ckpt.STATE, ckpt.WEIGHTS, ckpt.METRICS, ckpt.PLOT):
+            (out / name).unlink(missing_ok=True)
+        ckpt.atomic_write_json(out / ckpt.CONFIG, {
+            "format": ckpt.FORMAT, "format_version": ckpt.FORMAT_VERSION,
+            "model": config.model.to_dict(), "train": config.to_dict(),
+            "tokenizer": ckpt.TOKENIZER, "budget": {"minutes": budget.minutes, "steps": budget.steps}, "seed": seed,
+        })
+    if data.tokenizer is not None and not (out / ckpt.TOKENIZER).exists():
+        data.tokenizer.save(out / ckpt.TOKENIZER)
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    model = GPT(config.model).to(dev)
+    optimizers = build_optimizers(model, matrix_lr=config.matrix_lr, embed_lr=config.embed_lr,
+                                  head_lr=config.head_lr, scalar_lr=config.scalar_lr,
+                                  weight_decay=config.weight_decay)
+    batches = Batches(data.train_ids, config.batch_size, config.model.context, seed, dev)
+    run = {"step": 0, "elapsed": 0.0, "eval_s": 0.0, "best": math.inf, "best_step": 0, "bad_evals": 0,
+           "last_val": math.inf, "tokens": 0, "done": False, "stopped": "budget"}
+    if state is not None:
+        model.load_state_dict(state["model"])
+        for opt, sd in zip(optimizers, state["optimizers"]):
+            opt.load_state_dict(sd)
+        batches.restore(state["data"])
+        restore_rng_states(state["rng"], dev)
+        run.update(state["run"])
+        _repair_best_weights(out, model, state)
+        ckpt.rewrite_jsonl(out / ckpt.METRICS, [r for r in ckpt.read_jsonl(out / ckpt.METRICS) if r["step"] <= run["step"]])
+    if run["done"]:
+        return _result(out, run, model, dev)
+
+    step_fn = torch.compile(model) if (config.compile and dev.type == "cuda") else model
+    budget_s = budget.minutes * 60 if budget.minutes else None
+    tokens_per_step = config.batch_size * config.model.context
+
+    def fraction() -> float:
+        f = 0.0
+        if budget_s:
+            f = max(f, run["elapsed"] / budget_s)
+        if budget.steps:
+            f = max(f, run["step"] / budget.steps)
+        return f
+
+    eval_marks = [(k + 1) / config.evals for k in range(config.evals)]
+    next_eval = sum(m <= fraction() + 1e-9 for m in eval_marks)
+    smooth_loss, last_log, log_tokens, log_time = None, time.perf_counter(), 0, 0.0
+
+    def checkpoint_and_eval() -> None:
+        t0 = time.perf_counter()
+        val = evaluate_bpb(model, data.val_ids, data.val_bytes, data.eot_id, dev)
+        improved = val < run["best"] - 1e-4
+        if improved:
+            run.update(best=val, best_step=run["step"], bad_evals=0)
+        else:
+            run["bad_evals"] += 1
+        if run["bad_evals"] >= config.patience:
+            run.update(done=True, stopped="early_stop")
+        elif fraction() >= 1:
+            run["done"] = True
+        run["last_val"] = val
+        ckpt.append_jsonl(out / ckpt.METRICS, {
+            "event": "eval", "step": run["step"], "elapsed_s": round(run["elapsed"], 3), "val_bpb": val,
+            "train_loss": smooth_loss, "tokens": run["tokens"], "lr_mult": lr_multiplier(run["step"], fraction(), config),
+        })
+        state = {
+            "model": {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()},
+            "optimizers": [opt.state_dict() for opt in optimizers],
+            "data": batches.state(), "rng": rng_states(dev), "run": dict(run), "best_is_current": improved,
+        }
+        ckpt.save_train_state(out / ckpt.STATE, state)
+        if improved:
+            ckpt.save_weights(out / ckpt.WEIGHTS, ckpt.weights_to_save(model),
+                              {"step": run["step"], "val_bpb": val})
+        run["eval_s"] += time.perf_counter() - t0
+        _notify(on_progress, run, smooth_loss, val, 0.0, budget_s, budget, "eval")
+
+    model.train()
+    while not run["done"]:
+        if fraction() >= 1:
+            checkpoint_and_eval()  # final evaluation at the end of the budget
+            break
+        if tuner:
+            tuner.before_step(run["elapsed"])
+        t0 = time.perf_counter()
+        mult = lr_multiplier(run["step"], fraction(), config)
+        for opt in optimizers:
+            for group in opt.param_groups:
+                group["lr"] = group["base_lr"] * mult
+        x, y = batches.next()
+        x, y = x.to(dev, non_blocking=True), y.to(dev, non_blocking=True)
+        with autocast(dev):
+            loss = step_fn(x, y)
+        loss.backward()
+        for opt in optimizers:
+            opt.step()
+        model.zero_grad(set_to_none=True)
+        loss_value = loss.item()  # syncs the GPU, so the clock below is honest
+        if not math.isfinite(loss_value):
+            raise TrainingError(f"the loss diverged at step {run['step']}: lower the learning rates or resume "
+                                "from the last checkpoint")
+        smooth_loss = loss_value if smooth_loss is None else 0.9 * smooth_loss + 0.1 * loss_value
+        dt = time.perf_counter() - t0
+        if tuner:
+            tuner.after_step(dt, run["elapsed"] + dt)
+        run["step"] += 1
+        run["elapsed"] += dt
+        run["tokens"] += tokens_per_step
+        log_tokens, log_time = log_tokens + tokens_per_step, log_time + dt
+        if time.perf_counter() - last_log >= config.log_every_s:
+            tps = log_tokens / max(log_time, 1e-9)
+            ckpt.append_jsonl(out / ckpt.METRICS, {"event": "log", "step": run["step"], "elapsed_s": round(run["elapsed"], 3),
+                                                   "train_loss": smooth_loss, "tokens_per_s": tps})
+            _notify(on_progress, run, smooth_loss, None, tps, budget_s, budget, "log")
+            last_log, log_tokens, log_time = time.perf_counter(), 0, 0.0
+        due = (run["step"] % config.eval_every_steps == 0) if config.eval_every_steps else (
+            next_eval < len(eval_marks) and fraction() >= eval_marks[next_eval] - 1e-9)
+        if due:
+            next_eval = sum(m <= fraction() + 1e-9 for m in eval_marks)
+            checkpoint_and_eval()
+
+    _plot(out)
+    _notify(on_progress, run, smooth_loss, run["last_val"], 0.0, budget_s, budget, "done")
+    return _result(out, run, model, dev)
+
+
+def _repair_best_weights(out: Path, model: GPT, state: dict) -> None:
+    """A kill between writing the state and the best weights leaves the weights one
+    checkpoint behind; the state then holds the best weights, so write them again."""
+    if not state.get("best_is_current"):
+        return
+    try:
+        _, meta = ckpt.load_weights(out / ckpt.WEIGHTS)
+        if int(meta.get("step", -1)) == state["run"]["best_step"]:
+            return
+    except Exception:  # missing or torn: rewrite
+        pass
+    ckpt.save_weights(out / ckpt.WEIGHTS, ckpt.weights_to_save(model),
+                      {"step": state["run"]["best_step"], "val_bpb": state["run"]["best"]})
+
+
+def _notify(cb, run, train_loss, val, tps, budget_s, budget, event):
+    if cb is None:
+        return
+    left = []
+    if budget_s:
+        left.append(max(0.0, budget_s - run["elapsed"]))
+    if budget.steps and run["step"]:
+        left.append(max(0, budget.steps - run["step"]) * run["elapsed"] / run["step"])
+    cb(Progress(step=run["step"], train_loss=train_loss or math.nan, val_bpb=val,
+                best_val_bpb=None if math.isinf(run["best"]) else run["best"], tokens_per_s=tps,
+                elapsed_s=run["elapsed"], seconds_left=min(left) if left else 0.0, event=event))
+
+
+def _result(out: Path, run: dict, model: GPT, dev) -> TrainResult:
+    return TrainResult(model_dir=out, steps=run["step"], best_val_bpb=run["best"], best_step=run["best_step"],
+                       final_val_bpb=run["last_val"], elapsed_s=run["elapsed"], eval_s=run["eval_s"],
+                       tokens=run["tokens"], params=model.num_params(), stopped=run["stopped"], device=str(dev))
+
+
+def _plot(out: Path) -> None:
+    """loss.png: smoothed train loss and validation bits/byte against training time."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    records = ckpt.read_jsonl(out / ckpt.METRICS)
+    fig = Figure(figsize=(7, 4), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    train_pts = [(r["elapsed_s"], r["train_loss"] / math.log(2)) for r in records
+                 if r.get("event") == "log" and r.get("train_loss") is not None]
+    val_pts = [(r["elapsed_s"], r["val_bpb"]) for r in records if r.get("event") == "eval"]
+    if train_pts:
+        ax.plot(*zip(*train_pts), label="train (bits/token)", alpha=0.7)
+    if val_pts:
+        ax.plot(*zip(*val_pts), "o-", label="validation (bits/byte)")
+    ax.set_xlabel("training seconds")
+    ax.set_ylabel("loss")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    ckpt.atomic_write_bytes(out / ckpt.PLOT, buf.getvalue())
+
