@@ -54,6 +54,10 @@ def main() -> None:
     run("works")
     run("show", "Hamlet", "--chars", "600")
     run("check")
+    print("\nTraining reads only a snapshot of the works whose latest consent is 'train': the tragedies.")
+    run("train", "--minutes", f"{args.minutes:g}", "--seed", "1")
+    run("models")
+    run("generate", "--prompt", "HAMLET\n", "-n", "3", "--max-tokens", "120", "--temperature", "0.8", "--seed", "1")
     print(f"\nDemo finished in {time.monotonic() - started:.0f} s. The studio is in {studio.resolve()}")
     print(f"Explore it: OUVROIR_STUDIO={studio} ouvroir works")
 

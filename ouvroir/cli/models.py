@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 from rich.markup import escape
@@ -92,3 +93,74 @@ def models(ctx, as_json) -> None:
     out.print(table)
     if not items:
         out.print("No model yet: `ouvroir train --minutes 3` trains one on the consenting works.")
+
+
+@cli.command()
+@click.argument("model", required=False)
+@click.option("--prompt", default="", help="Text to continue (default: start a new work).")
+@click.option("--prompt-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Read the prompt from a file.")
+@click.option("-n", "count", type=click.IntRange(1, 256), default=1, show_default=True, help="How many samples (batched).")
+@click.option("--max-tokens", type=click.IntRange(1, 100_000), default=300, show_default=True)
+@click.option("--temperature", type=click.FloatRange(0), default=0.8, show_default=True, help="0 = greedy.")
+@click.option("--top-p", type=click.FloatRange(0, 1, min_open=True), default=0.95, show_default=True)
+@click.option("--top-k", type=click.IntRange(1), default=None)
+@click.option("--seed", type=int, help="Random seed (default: a new one, recorded with the sample).")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.pass_context
+def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, top_p, top_k, seed, device) -> None:
+    """Generate text with a model (default: the latest one) and store every sample.
+
+    A single sample streams to the terminal; every sample is stored in the
+    studio with its model, prompt, parameters and seed, and written as a file
+    (plain text, or Fountain when the model learned screenplays). The same
+    seed gives the same output.
+
+    Example:
+
+        ouvroir generate --prompt "Le soir tombe" -n 3 --temperature 0.9 --seed 7
+    """
+    from ..samples import GenerationParams, generate_samples
+
+    studio = open_studio(ctx)
+    if prompt_file:
+        from ..media.encoding import decode_text
+
+        prompt, _ = decode_text(prompt_file.read_bytes())
+    params = GenerationParams(max_tokens=max_tokens, temperature=temperature, top_p=top_p, top_k=top_k)
+    stream = count == 1 and out.is_terminal
+    if stream:
+        click.secho(prompt, nl=False, dim=True)
+    samples = generate_samples(studio, model, prompt, count, params, seed, device,
+                               on_text=(lambda text: click.echo(text, nl=False)) if stream else None)  # fmt: skip
+    if stream:
+        click.echo()
+    for i, sample in enumerate(samples, 1):
+        if not stream:
+            out.rule(f"sample {i}/{len(samples)} · {sample.id}")
+            click.echo(sample.text)
+    seeds = samples[0].seed
+    out.print(f"[dim]{len(samples)} sample(s) stored in {studio.root / 'samples'} (seed {seeds}; "
+              f"{', '.join(Path(s.path).name for s in samples)})[/dim]", soft_wrap=True)  # fmt: skip
+
+
+@cli.command()
+@click.argument("model")
+@click.option("--format", "fmt", type=click.Choice(["hf"]), default="hf", show_default=True, help="Export format.")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_context
+def export(ctx, model, fmt, out_dir) -> None:
+    """Export a model to a folder that other tools load (Hugging Face transformers).
+
+    transformers' AutoModelForCausalLM.from_pretrained(DIR) and
+    AutoTokenizer.from_pretrained(DIR) load the folder offline, and greedy
+    continuations equal ouvroir's: your model is never locked in.
+
+    Example:
+
+        ouvroir export m1a2b3c4d5 --format hf mon-modele/
+    """
+    from ..samples import export_model
+
+    studio = open_studio(ctx)
+    path = export_model(studio, model, out_dir)
+    out.print(f"Exported to {path} (transformers: AutoModelForCausalLM.from_pretrained({str(path)!r}))")

@@ -1,0 +1,141 @@
+"""Training in the studio: snapshot → tokenizer → token files → model, registered with its lineage.
+
+``train_model`` is what ``ouvroir train`` calls. The snapshot is the only
+thing training reads (the consent invariant); the tokenizer and the token
+files live in the snapshot's folder and are reused by every model trained on
+the same snapshot; the model's folder is ``models/<id>/``.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .corpus.snapshot import Snapshot, load_snapshot, snapshot_texts, take_snapshot
+from .errors import TrainingError
+from .sizing import Budget, plan
+from .store import models as model_store
+from .store.blobs import atomic_write, sha256_file
+from .store.db import now, transaction
+from .tokenizer import Tokenizer, train_tokenizer, vocab_size_for
+from .train import Progress, TrainData, resolve_device, train
+
+# Below this many training tokens a model learns nothing worth generating from.
+MIN_TRAIN_TOKENS = 2_000
+
+
+@dataclass
+class TokenizedSnapshot:
+    snapshot: Snapshot
+    tokenizer: Tokenizer
+    data: TrainData
+
+
+def tokenize_snapshot(studio, snapshot: Snapshot) -> TokenizedSnapshot:
+    """Train (or reuse) the snapshot's tokenizer and write (or reuse) its token files.
+
+    Files in ``snapshots/<id>/``: ``tokenizer.json``, ``train.bin`` and ``val.bin``
+    (token ids, little-endian, dtype in ``tokens.json``), ``tokens.json``.
+    """
+    folder = snapshot.path
+    meta_path = folder / "tokens.json"
+    if meta_path.exists() and (folder / "tokenizer.json").exists():
+        meta = json.loads(meta_path.read_text())
+        tokenizer = Tokenizer.load(folder / "tokenizer.json")
+        dtype = np.dtype(meta["dtype"])
+        train_ids = np.memmap(folder / "train.bin", dtype=dtype, mode="r")
+        val_ids = np.memmap(folder / "val.bin", dtype=dtype, mode="r")
+        data = TrainData(train_ids, val_ids, meta["val_bytes"], tokenizer.eot_id, tokenizer)
+        return TokenizedSnapshot(snapshot, tokenizer, data)
+    train_texts, val_texts = snapshot_texts(studio, snapshot)
+    train_bytes = sum(len(t.encode("utf-8")) for t in train_texts)
+    tokenizer = train_tokenizer(train_texts, vocab_size_for(train_bytes))
+    data = TrainData.from_texts(tokenizer, train_texts, val_texts)
+    tokenizer.save(folder / "tokenizer.json")
+    dtype = data.train_ids.dtype.newbyteorder("<")
+    for name, ids in (("train.bin", data.train_ids), ("val.bin", data.val_ids)):
+        atomic_write(folder / name, np.asarray(ids, dtype=dtype).tobytes())
+    # Written last: its presence means the token files are complete.
+    meta = {"dtype": dtype.str, "train_tokens": int(len(data.train_ids)),
+            "val_tokens": int(len(data.val_ids)), "val_bytes": data.val_bytes, "train_bytes": train_bytes,
+            "vocab_size": tokenizer.vocab_size}  # fmt: skip
+    atomic_write(meta_path, json.dumps(meta, indent=1).encode())
+    return TokenizedSnapshot(snapshot, tokenizer, data)
+
+
+def train_model(
+    studio,
+    size: str | None = None,
+    minutes: float | None = None,
+    steps: int | None = None,
+    seed: int = 0,
+    device: str = "auto",
+    resume: str | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> model_store.ModelRecord:
+    """Train a model on the studio's consenting works (or resume one); return its record."""
+    stage = on_stage or (lambda message: None)
+    if resume:
+        record = model_store.resolve_model(studio.conn, resume, ready_only=False)
+        if record.status == "ready" and not (minutes or steps):
+            raise TrainingError(f"model {record.id} already finished training; give --minutes or --steps to train it further")
+        snapshot = load_snapshot(studio, record.snapshot_id)
+        budget = Budget(**record.config["budget"]) if not (minutes or steps) else Budget(minutes=minutes, steps=steps)
+        model_id, resume_flag = record.id, True
+        seed = record.config.get("seed", seed)
+    else:
+        if minutes is None and steps is None:
+            minutes = 5.0
+        budget = Budget(minutes=minutes, steps=steps)
+        stage("Taking a snapshot of the works whose latest consent is 'train'")
+        snapshot = take_snapshot(studio)
+        model_id, resume_flag = "m" + secrets.token_hex(5), False
+    stage(f"Snapshot {snapshot.id}: {len(snapshot.train_works)} works for training, {len(snapshot.val_works)} for validation ({snapshot.split_rule})")
+    tokenized = tokenize_snapshot(studio, snapshot)
+    data = tokenized.data
+    if data.train_tokens < MIN_TRAIN_TOKENS or len(data.val_ids) < 2:
+        raise TrainingError(
+            f"the trainable corpus is too small ({data.train_tokens:,} training tokens; at least {MIN_TRAIN_TOKENS:,} "
+            "are needed): add works or give consent to more of them"
+        )
+    dev = resolve_device(device)
+    config = plan(size, data.train_tokens, budget, device=str(dev), vocab_size=tokenized.tokenizer.vocab_size)
+    out_dir = studio.root / "models" / model_id
+    if not resume_flag:
+        record = model_store.ModelRecord(
+            id=model_id, snapshot_id=snapshot.id, created_at=now(), status="training", size=config.size,
+            parameters=None, val_bpb=None, train_seconds=None, steps=None, device=str(dev),
+            config={"train": config.to_dict(), "budget": {"minutes": budget.minutes, "steps": budget.steps}, "seed": seed},
+        )  # fmt: skip
+        with transaction(studio.conn):
+            model_store.insert_model(studio.conn, record)
+    stage(f"Training model {model_id} ({config.size}) on {dev} — {budget_text(budget)}; Ctrl-C stops, `ouvroir train --resume {model_id}` continues")
+    try:
+        result = train(data, config, out_dir, budget, seed=seed, device=str(dev), resume=resume_flag, on_progress=on_progress)
+    except TrainingError:
+        raise
+    tokenized.tokenizer.save(out_dir / "tokenizer.json")
+    fields = dict(status="ready", parameters=result.params, val_bpb=result.best_val_bpb, train_seconds=result.elapsed_s,
+                  steps=result.steps, device=result.device, weights_sha256=sha256_file(out_dir / "model.safetensors"))  # fmt: skip
+    with transaction(studio.conn):
+        model_store.update_model(studio.conn, model_id, **fields)
+    return model_store.resolve_model(studio.conn, model_id)
+
+
+def budget_text(budget: Budget) -> str:
+    parts = []
+    if budget.minutes:
+        parts.append(f"{budget.minutes:g} min")
+    if budget.steps:
+        parts.append(f"{budget.steps:,} steps")
+    return " or ".join(parts)
+
+
+def model_dir(studio, model_id: str) -> Path:
+    return studio.root / "models" / model_id
