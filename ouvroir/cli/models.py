@@ -46,14 +46,16 @@ def train(ctx, size, minutes, steps, seed, device, resume) -> None:
     ) as progress:  # fmt: skip
         task = progress.add_task("training", total=1.0, status="")
         last_printed = [0.0]
+        last_speed = [0.0]  # evaluation events carry no speed: show the last measured one
 
         def on_stage(message: str) -> None:
             (progress.console if err.is_terminal else err).print(escape(message), soft_wrap=True)
 
         def on_progress(p) -> None:
             done = p.elapsed_s / max(p.elapsed_s + p.seconds_left, 1e-9)
+            last_speed[0] = p.tokens_per_s or last_speed[0]
             val = f"val {p.best_val_bpb:.3f} bits/byte" if p.best_val_bpb is not None else "val —"
-            status = (f"step {p.step:,} · loss {p.train_loss:.3f} · {val} · {p.tokens_per_s:,.0f} tok/s · "
+            status = (f"step {p.step:,} · loss {p.train_loss:.3f} · {val} · {last_speed[0]:,.0f} tok/s · "
                       f"{p.seconds_left:,.0f} s left")  # fmt: skip
             progress.update(task, completed=done, status=status)
             if not err.is_terminal and (p.event != "log" or p.elapsed_s - last_printed[0] >= 30):
