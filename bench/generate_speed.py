@@ -32,7 +32,7 @@ def no_cache_generate(model, prompt_ids, n_new, n, gen):
 
     ids = torch.tensor([prompt_ids] * n, device=gen.device)
     for _ in range(n_new):
-        logits = model(ids[:, -model.config.context:])[:, -1]
+        logits = model(ids[:, -model.config.context :])[:, -1]
         nxt = torch.multinomial(logits.softmax(-1), 1, generator=gen)
         ids = torch.cat([ids, nxt], dim=1)
     return ids
@@ -43,18 +43,23 @@ def main() -> None:
     ap.add_argument("--tokens", type=int, default=1000)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--device", default="cpu")
-    ap.add_argument("--corpus", default=str(Path(__file__).resolve().parents[2] / "shared/corpora/english/tinyshakespeare.txt"))
-    ap.add_argument("--baseline-tokens", type=int, default=300,
-                    help="tokens for the slow baseline (its per-token cost is flat once the context is full)")
+    ap.add_argument(
+        "--corpus", default=str(Path(__file__).resolve().parents[2] / "shared/corpora/english/tinyshakespeare.txt")
+    )
+    ap.add_argument(
+        "--baseline-tokens",
+        type=int,
+        default=300,
+        help="tokens for the slow baseline (its per-token cost is flat once the context is full)",
+    )
     args = ap.parse_args()
 
     import torch
 
     from ouvroir.generate import generate
     from ouvroir.model import GPT, ModelConfig
-    from ouvroir.sizing import Budget, plan
+    from ouvroir.sizing import Budget, plan, usable_cores
     from ouvroir.tokenizer import train_tokenizer
-    from ouvroir.train import usable_cores
 
     torch.set_num_threads(usable_cores())  # generate() itself decodes on one thread
     text = Path(args.corpus).read_text()
@@ -63,15 +68,21 @@ def main() -> None:
     results = []
 
     def emit(rec):
-        rec |= {"bench": "generate_speed", "device": args.device, "threads": torch.get_num_threads(),
-                "loadavg_1m": round(os.getloadavg()[0], 2)}
+        rec |= {
+            "bench": "generate_speed",
+            "device": args.device,
+            "threads": torch.get_num_threads(),
+            "loadavg_1m": round(os.getloadavg()[0], 2),
+        }
         print(json.dumps(rec), flush=True)
         results.append(rec)
 
     # ~0.8 M parameters, like nanoGPT's CPU recipe; then the default (auto, 1 minute) CPU model.
     default = plan(None, 450_000, Budget(minutes=1), vocab_size=tok.vocab_size).model
-    shapes = {"0.8M": ModelConfig(vocab_size=tok.vocab_size, context=256, n_layer=4, d_model=128, n_head=4, d_ff=256),
-              "default": default}
+    shapes = {
+        "0.8M": ModelConfig(vocab_size=tok.vocab_size, context=256, n_layer=4, d_model=128, n_head=4, d_ff=256),
+        "default": default,
+    }
     for name, cfg in shapes.items():
         torch.manual_seed(0)
         model = GPT(cfg).to(args.device).eval()
@@ -81,14 +92,29 @@ def main() -> None:
         generate(model, tok, prompt, max_tokens=20, seed=0)  # warm-up
         t0 = time.perf_counter()
         generate(model, tok, prompt, max_tokens=1, seed=0)
-        emit({"model": name, "params": model.num_params(), "measure": "first_token_ms",
-              "value": round((time.perf_counter() - t0) * 1000, 1)})
+        emit(
+            {
+                "model": name,
+                "params": model.num_params(),
+                "measure": "first_token_ms",
+                "value": round((time.perf_counter() - t0) * 1000, 1),
+            }
+        )
         for n in (1, args.batch):
             t0 = time.perf_counter()
             generate(model, tok, prompt, n=n, max_tokens=args.tokens, seed=0, stop_at_eot=False)
             dt = time.perf_counter() - t0
-            emit({"model": name, "params": model.num_params(), "measure": "kv_cache_tokens_per_s", "batch": n,
-                  "new_tokens": args.tokens, "seconds": round(dt, 3), "value": round(n * args.tokens / dt, 1)})
+            emit(
+                {
+                    "model": name,
+                    "params": model.num_params(),
+                    "measure": "kv_cache_tokens_per_s",
+                    "batch": n,
+                    "new_tokens": args.tokens,
+                    "seconds": round(dt, 3),
+                    "value": round(n * args.tokens / dt, 1),
+                }
+            )
             ids = [tok.eot_id, *tok.encode(prompt)]
             best, best_threads = 0.0, None
             # The baseline gets its better thread count (one thread wins on a busy machine).
@@ -101,17 +127,29 @@ def main() -> None:
                 if rate > best:
                     best, best_threads = rate, threads
             torch.set_num_threads(usable_cores())
-            emit({"model": name, "params": model.num_params(), "measure": "no_cache_tokens_per_s", "batch": n,
-                  "new_tokens": args.baseline_tokens, "baseline_threads": best_threads, "value": round(best, 1)})
+            emit(
+                {
+                    "model": name,
+                    "params": model.num_params(),
+                    "measure": "no_cache_tokens_per_s",
+                    "batch": n,
+                    "new_tokens": args.baseline_tokens,
+                    "baseline_threads": best_threads,
+                    "value": round(best, 1),
+                }
+            )
 
     by = {(r["model"], r["measure"], r.get("batch")): r["value"] for r in results}
-    print("\nmodel    batch  KV cache tok/s  no-cache tok/s  speed-up  vs nanoGPT sample.py (207 tok/s)",
-          file=sys.stderr)
+    print(
+        "\nmodel    batch  KV cache tok/s  no-cache tok/s  speed-up  vs nanoGPT sample.py (207 tok/s)", file=sys.stderr
+    )
     for name in shapes:
         for n in (1, args.batch):
             kv, base = by[(name, "kv_cache_tokens_per_s", n)], by[(name, "no_cache_tokens_per_s", n)]
-            print(f"{name:<8} {n:>5}  {kv:14.0f}  {base:14.0f}  {kv / base:7.1f}x  {kv / NANOGPT_SAMPLE_PY:7.1f}x",
-                  file=sys.stderr)
+            print(
+                f"{name:<8} {n:>5}  {kv:14.0f}  {base:14.0f}  {kv / base:7.1f}x  {kv / NANOGPT_SAMPLE_PY:7.1f}x",
+                file=sys.stderr,
+            )
         print(f"{name:<8} first token: {by[(name, 'first_token_ms', None)]} ms", file=sys.stderr)
 
 

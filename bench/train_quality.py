@@ -80,13 +80,26 @@ def one_run(args) -> dict:
         wall = time.perf_counter() - t1
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
-        "bench": "train_quality", "device": device, "budget_min": args.minutes, "size": cfg.size,
-        "params": res.params, "vocab": tok.vocab_size, "best_val_bpb": round(res.best_val_bpb, 4),
-        "final_val_bpb": round(res.final_val_bpb, 4), "train_s": round(res.elapsed_s, 1),
-        "eval_s": round(res.eval_s, 1), "wall_s": round(wall, 1), "tokenizer_s": round(tok_s, 2),
-        "steps": res.steps, "tokens": res.tokens, "tokens_per_s": round(res.tokens / max(res.elapsed_s, 1e-9)),
-        "stopped": res.stopped, "peak_rss_mb": round(rss), "threads": torch.get_num_threads(),
-        "curve": curve, "config": {k: v for k, v in cfg.to_dict().items()},
+        "bench": "train_quality",
+        "device": device,
+        "budget_min": args.minutes,
+        "size": cfg.size,
+        "params": res.params,
+        "vocab": tok.vocab_size,
+        "best_val_bpb": round(res.best_val_bpb, 4),
+        "final_val_bpb": round(res.final_val_bpb, 4),
+        "train_s": round(res.elapsed_s, 1),
+        "eval_s": round(res.eval_s, 1),
+        "wall_s": round(wall, 1),
+        "tokenizer_s": round(tok_s, 2),
+        "steps": res.steps,
+        "tokens": res.tokens,
+        "tokens_per_s": round(res.tokens / max(res.elapsed_s, 1e-9)),
+        "stopped": res.stopped,
+        "peak_rss_mb": round(rss),
+        "threads": torch.get_num_threads(),
+        "curve": curve,
+        "config": {k: v for k, v in cfg.to_dict().items()},
         "loadavg_1m": round(os.getloadavg()[0], 2),
     }
 
@@ -110,9 +123,19 @@ def main() -> None:
         return
     results = []
     for minutes in args.minutes:
-        cmd = [sys.executable, __file__, "--one", "--minutes", str(minutes), "--device", args.device,
-               "--corpus", args.corpus,
-               "--seed", str(args.seed)]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--one",
+            "--minutes",
+            str(minutes),
+            "--device",
+            args.device,
+            "--corpus",
+            args.corpus,
+            "--seed",
+            str(args.seed),
+        ]
         cmd += ["--steps", str(args.steps)] if args.steps else []
         cmd += ["--size", args.size] if args.size else []
         cmd += ["--vocab", str(args.vocab)] if args.vocab else []
@@ -123,9 +146,11 @@ def main() -> None:
         results.append(json.loads(line))
     print("\nbudget  size   params  best bpb  train s  eval s  tokens/s  peak RSS", file=sys.stderr)
     for r in results:
-        print(f"{r['budget_min']:>5} m  {r['size']:<5} {r['params'] / 1e6:6.2f}M  {r['best_val_bpb']:8.3f}  "
-              f"{r['train_s']:7.0f}  {r['eval_s']:6.1f}  {r['tokens_per_s']:8d}  {r['peak_rss_mb']:5d} MB",
-              file=sys.stderr)
+        print(
+            f"{r['budget_min']:>5} m  {r['size']:<5} {r['params'] / 1e6:6.2f}M  {r['best_val_bpb']:8.3f}  "
+            f"{r['train_s']:7.0f}  {r['eval_s']:6.1f}  {r['tokens_per_s']:8d}  {r['peak_rss_mb']:5d} MB",
+            file=sys.stderr,
+        )
     print("anchors (bits/byte): " + ", ".join(f"{k}: {v}" for k, v in ANCHORS.items()), file=sys.stderr)
 
 

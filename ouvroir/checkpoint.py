@@ -26,10 +26,13 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
+import random
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load as st_load
@@ -135,10 +138,9 @@ def load_train_state(path: Path) -> dict | None:
         return None
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # torch raises many types on a damaged pickle/zip
+    except Exception as e:  # noqa: BLE001 (torch raises many types on a damaged pickle/zip)
         raise TrainingError(
-            f"the training state {path} is corrupt ({type(e).__name__}): delete it and train again "
-            "without resume"
+            f"the training state {path} is corrupt ({type(e).__name__}): delete it and train again without resume"
         ) from None
 
 
@@ -177,9 +179,82 @@ def save_model(out_dir: Path, model: torch.nn.Module, tokenizer=None, metadata: 
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(out / CONFIG, {"format": FORMAT, "format_version": FORMAT_VERSION,
-                                     "model": model.config.to_dict(), "tokenizer": TOKENIZER})
+    atomic_write_json(
+        out / CONFIG,
+        {"format": FORMAT, "format_version": FORMAT_VERSION, "model": model.config.to_dict(), "tokenizer": TOKENIZER},
+    )
     save_weights(out / WEIGHTS, weights_to_save(model), metadata or {})
     if tokenizer is not None:
         tokenizer.save(out / TOKENIZER)
     return out
+
+
+def rng_states(device: torch.device) -> dict:
+    """Python, numpy and torch (and CUDA) generator states, for an exact resume."""
+    return {
+        "python": random.getstate(),
+        "numpy": _numpy_state_to_lists(np.random.get_state(legacy=False)),
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if device.type == "cuda" else None,
+    }
+
+
+def _numpy_state_to_lists(state: dict) -> dict:
+    """Plain lists, so the state file loads with torch.load(weights_only=True)."""
+    state = dict(state)
+    state["state"] = dict(state["state"], key=state["state"]["key"].tolist())
+    return state
+
+
+def restore_rng_states(states: dict, device: torch.device) -> None:
+    random.setstate(states["python"])
+    numpy_state = states["numpy"]
+    numpy_state["state"]["key"] = np.array(numpy_state["state"]["key"], dtype=np.uint32)
+    np.random.set_state(numpy_state)
+    torch.set_rng_state(states["torch"])
+    if device.type == "cuda" and states.get("cuda") is not None:
+        torch.cuda.set_rng_state_all(states["cuda"])
+
+
+def repair_best_weights(out: Path, model: torch.nn.Module, state: dict) -> None:
+    """A kill between writing the state and the best weights leaves the weights one
+    checkpoint behind; the state then holds the best weights, so write them again."""
+    if not state.get("best_is_current"):
+        return
+    try:
+        _, meta = load_weights(out / WEIGHTS)
+        if int(meta.get("step", -1)) == state["run"]["best_step"]:
+            return
+    except ModelNotFound:  # missing or torn: rewrite it
+        pass
+    save_weights(
+        out / WEIGHTS, weights_to_save(model), {"step": state["run"]["best_step"], "val_bpb": state["run"]["best"]}
+    )
+
+
+def plot_curves(out: Path) -> None:
+    """loss.png: smoothed train loss and validation bits/byte against training time."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    records = read_jsonl(out / METRICS)
+    fig = Figure(figsize=(7, 4), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    train_pts = [
+        (r["elapsed_s"], r["train_loss"] / math.log(2))
+        for r in records
+        if r.get("event") == "log" and r.get("train_loss") is not None
+    ]
+    val_pts = [(r["elapsed_s"], r["val_bpb"]) for r in records if r.get("event") == "eval"]
+    if train_pts:
+        ax.plot(*zip(*train_pts), label="train (bits/token)", alpha=0.7)
+    if val_pts:
+        ax.plot(*zip(*val_pts), "o-", label="validation (bits/byte)")
+    ax.set_xlabel("training seconds")
+    ax.set_ylabel("loss")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    atomic_write_bytes(out / PLOT, buf.getvalue())

@@ -82,22 +82,39 @@ def export_hf(model_dir: str | os.PathLike, out_dir: str | os.PathLike) -> Path:
         hf_weights.pop("lm_head.weight", None)
     ckpt.save_weights(out / "model.safetensors", hf_weights, {"format": "pt"})
     ckpt.atomic_write_json(out / "config.json", qwen3_config_dict(meta, eot_id))
-    ckpt.atomic_write_json(out / "generation_config.json", {
-        "bos_token_id": eot_id, "eos_token_id": eot_id, "pad_token_id": eot_id, "do_sample": False,
-    })
+    ckpt.atomic_write_json(
+        out / "generation_config.json",
+        {
+            "bos_token_id": eot_id,
+            "eos_token_id": eot_id,
+            "pad_token_id": eot_id,
+            "do_sample": False,
+        },
+    )
     # A work starts after <|endoftext|>: the HF tokenizer adds it like a BOS token.
     tokenizer_json["post_processor"] = {
         "type": "TemplateProcessing",
         "single": [{"SpecialToken": {"id": EOT, "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
-        "pair": [{"SpecialToken": {"id": EOT, "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
-                 {"Sequence": {"id": "B", "type_id": 0}}],
+        "pair": [
+            {"SpecialToken": {"id": EOT, "type_id": 0}},
+            {"Sequence": {"id": "A", "type_id": 0}},
+            {"Sequence": {"id": "B", "type_id": 0}},
+        ],
         "special_tokens": {EOT: {"id": EOT, "ids": [eot_id], "tokens": [EOT]}},
     }
     ckpt.atomic_write_json(out / "tokenizer.json", tokenizer_json)
-    ckpt.atomic_write_json(out / "tokenizer_config.json", {
-        "tokenizer_class": "PreTrainedTokenizerFast",
-        "bos_token": EOT, "eos_token": EOT, "pad_token": EOT, "unk_token": None,
-        "add_bos_token": True, "model_max_length": meta["model"]["context"], "clean_up_tokenization_spaces": False,
-    })
+    ckpt.atomic_write_json(
+        out / "tokenizer_config.json",
+        {
+            "tokenizer_class": "PreTrainedTokenizerFast",
+            "bos_token": EOT,
+            "eos_token": EOT,
+            "pad_token": EOT,
+            "unk_token": None,
+            "add_bos_token": True,
+            "model_max_length": meta["model"]["context"],
+            "clean_up_tokenization_spaces": False,
+        },
+    )
     ckpt.atomic_write_json(out / "special_tokens_map.json", {"bos_token": EOT, "eos_token": EOT, "pad_token": EOT})
     return out

@@ -21,7 +21,7 @@ Decisions:
 * ``on_text`` receives the text of a single sample (n=1) as it is produced,
   complete characters only: a byte-level token can end inside a multi-byte
   UTF-8 character, whose bytes are held back until it is complete.
-* ``temperature=0`` is greedy; otherwise sampling uses its own seeded
+* ``temperature=0`` is greedy; otherwise sampling uses its own seeded numpy
   generator, so the same seed gives the same samples (on the same machine).
 
 >>> m = load("studio/models/abc")                                  # doctest: +SKIP
@@ -72,8 +72,9 @@ def load(model_dir: str | os.PathLike, device: str = "auto") -> LoadedModel:
     if meta.get("format") != ckpt.FORMAT or "model" not in meta:
         raise ModelNotFound(f"{model_dir / ckpt.CONFIG} is not an ouvroir model config")
     if meta.get("format_version", 0) > ckpt.FORMAT_VERSION:
-        raise ModelNotFound(f"{model_dir} was written by a newer ouvroir (format "
-                            f"{meta['format_version']}): upgrade ouvroir to read it")
+        raise ModelNotFound(
+            f"{model_dir} was written by a newer ouvroir (format {meta['format_version']}): upgrade ouvroir to read it"
+        )
     config = ModelConfig.from_dict(meta["model"])
     weights, metadata = ckpt.load_weights(model_dir / ckpt.WEIGHTS)
     if device == "auto":
@@ -82,8 +83,10 @@ def load(model_dir: str | os.PathLike, device: str = "auto") -> LoadedModel:
     missing, unexpected = model.load_state_dict(weights, strict=False)
     missing = [k for k in missing if not (k == "lm_head.weight" and config.tie_embeddings)]
     if missing or unexpected:
-        raise ModelNotFound(f"{model_dir / ckpt.WEIGHTS} does not match its config.json "
-                            f"(missing {missing[:3]}, unexpected {unexpected[:3]}): retrain the model")
+        raise ModelNotFound(
+            f"{model_dir / ckpt.WEIGHTS} does not match its config.json "
+            f"(missing {missing[:3]}, unexpected {unexpected[:3]}): retrain the model"
+        )
     model.to(device).eval()
     tok_path = model_dir / ckpt.TOKENIZER
     tokenizer = Tokenizer.load(tok_path) if tok_path.exists() else None
@@ -140,7 +143,7 @@ class _NumpyDecoder:
     ``KVCache`` in place (shared memory), so prefill stays in PyTorch.
     """
 
-    SUPPORTED = {"relu2", "silu"}
+    SUPPORTED = frozenset({"relu2", "silu"})
 
     def __init__(self, gpt: GPT):
         c = self.c = gpt.config
@@ -155,9 +158,25 @@ class _NumpyDecoder:
             # RMSNorm gains that feed a matrix are folded into its rows (one multiply less).
             qkv = sd[p + "input_layernorm.weight"][:, None] * qkv
             gate_up = sd[p + "post_attention_layernorm.weight"][:, None] * gate_up
-            self.layers.append(tuple(np.ascontiguousarray(a) for a in (
-                qkv, sd[p + "self_attn.q_norm.weight"], sd[p + "self_attn.k_norm.weight"],
-                sd[p + "self_attn.o_proj.weight"].T, gate_up, sd[p + "mlp.down_proj.weight"].T)))
+            # q and k heads are normalized in one go; 1/sqrt(head_dim) is folded into q's gain.
+            qk_gain = np.concatenate(
+                [
+                    np.tile(sd[p + "self_attn.q_norm.weight"] * c.head_dim**-0.5, (c.n_head, 1)),
+                    np.tile(sd[p + "self_attn.k_norm.weight"], (c.n_kv_head, 1)),
+                ]
+            )
+            self.layers.append(
+                tuple(
+                    np.ascontiguousarray(a)
+                    for a in (
+                        qkv,
+                        qk_gain,
+                        sd[p + "self_attn.o_proj.weight"].T,
+                        gate_up,
+                        sd[p + "mlp.down_proj.weight"].T,
+                    )
+                )
+            )
         half = c.head_dim // 2
         self.cos = gpt.rope_cos.numpy()
         self.sin_signed = torch.cat([-gpt.rope_sin[:, :half], gpt.rope_sin[:, half:]], dim=1).numpy()
@@ -175,14 +194,13 @@ class _NumpyDecoder:
         K, V = cache.k.numpy(), cache.v.numpy()
         cos, sin = self.cos[pos], self.sin_signed[pos]
         x = self.embed[tokens]
-        for i, (qkv_w, wq, wk, o_w, gu_w, down_w) in enumerate(self.layers):
+        for i, (qkv_w, qk_gain, o_w, gu_w, down_w) in enumerate(self.layers):
             qkv = self._rms(x) @ qkv_w
-            q = self._rms(qkv[:, : H * G * D].reshape(B, H * G, D), wq)
-            k = self._rms(qkv[:, H * G * D : (H * G + H) * D].reshape(B, H, D), wk)
-            q = q * cos + q[..., self.rotate] * sin
-            K[i, :, :, pos] = k * cos + k[..., self.rotate] * sin
+            qk = self._rms(qkv[:, : (H * G + H) * D].reshape(B, H * G + H, D), qk_gain)
+            qk = qk * cos + qk[..., self.rotate] * sin
+            K[i, :, :, pos] = qk[:, H * G :]
             V[i, :, :, pos] = qkv[:, (H * G + H) * D :].reshape(B, H, D)
-            scores = np.matmul(q.reshape(B, H, G, D), K[i, :, :, : pos + 1].swapaxes(-1, -2)) * D**-0.5
+            scores = np.matmul(qk[:, : H * G].reshape(B, H, G, D), K[i, :, :, : pos + 1].swapaxes(-1, -2))
             scores = np.exp(scores - scores.max(-1, keepdims=True))
             y = np.matmul(scores / scores.sum(-1, keepdims=True), V[i, :, :, : pos + 1])
             x = x + y.reshape(B, H * G * D) @ o_w
@@ -229,9 +247,9 @@ def generate(
     if len(prompt_ids) > context:
         raise PromptTooLong(
             f"the prompt is {len(prompt_ids) - 1} tokens but this model reads at most {context - 1}: "
-            "shorten it (keep its end)")
+            "shorten it (keep its end)"
+        )
     device = next(gpt.parameters()).device
-    gen = torch.Generator(device=device).manual_seed(seed)
     stream = _Utf8Stream(tokenizer, on_text) if on_text else None
     fast = _NumpyDecoder(gpt) if device.type == "cpu" and gpt.config.hidden_act in _NumpyDecoder.SUPPORTED else None
     blas_limit = _single_threaded_blas() if fast is not None else None
@@ -244,8 +262,19 @@ def generate(
         torch.set_num_threads(1)
     gpt.eval()
     try:
-        out = _sample(gpt, fast, prompt_ids, n, max_tokens, temperature, top_k, top_p, gen, stream,
-                      tokenizer.eot_id if stop_at_eot else None)
+        out = _sample(
+            gpt,
+            fast,
+            prompt_ids,
+            n,
+            max_tokens,
+            temperature,
+            top_k,
+            top_p,
+            seed,
+            stream,
+            tokenizer.eot_id if stop_at_eot else None,
+        )
     finally:
         gpt.train(was_training)
         torch.set_num_threads(threads)
@@ -258,40 +287,58 @@ def generate(
     return [_until_eot(tokenizer, row) for row in out]
 
 
-def _sample(gpt, fast, prompt_ids, n, max_tokens, temperature, top_k, top_p, gen, stream, eot_id) -> list[list[int]]:
-    """The decode loop: token ids of each of the ``n`` samples."""
-    device, context = gen.device, gpt.config.context
-    prompt_t = torch.tensor([prompt_ids], device=device)
-    cache = KVCache(gpt.config, 1, device)
-    logits = gpt(prompt_t, cache=cache)[:, -1]
+def _pick(logits: np.ndarray, temperature: float, top_k, top_p, rng: np.random.Generator) -> np.ndarray:
+    """Next token of each row: argmax, or inverse-CDF sampling with the run's own generator."""
+    if temperature == 0:
+        return logits.argmax(-1)
+    z = logits / temperature
+    if top_k is not None or top_p is not None:
+        z = _filter_logits(torch.from_numpy(z), top_k, top_p).numpy()
+    cdf = np.cumsum(np.exp(z - z.max(-1, keepdims=True)), axis=-1)
+    u = rng.random((len(z), 1)) * cdf[:, -1:]
+    return np.minimum((cdf < u).sum(-1), z.shape[-1] - 1)
+
+
+def _sample(gpt, fast, prompt_ids, n, max_tokens, temperature, top_k, top_p, seed, stream, eot_id) -> list[list[int]]:
+    """The decode loop, on the host in numpy whatever the device: token ids of each sample.
+
+    Sampling draws from ``np.random.default_rng(seed)``, so a seed gives the same
+    samples on CPU and GPU (up to floating-point ties).
+    """
+    device, context = next(gpt.parameters()).device, gpt.config.context
+    rng = np.random.default_rng(seed)
+
+    def prefill(rows: np.ndarray) -> tuple[KVCache, np.ndarray]:
+        cache = KVCache(gpt.config, len(rows), device)
+        return cache, gpt(torch.from_numpy(rows).to(device), cache=cache)[:, -1].float().cpu().numpy()
+
+    def step(token: np.ndarray, cache: KVCache) -> np.ndarray:
+        if fast is not None:
+            return fast.step(token, cache)
+        return gpt(torch.from_numpy(token[:, None]).to(device), cache=cache)[:, -1].float().cpu().numpy()
+
+    prompt = np.array([prompt_ids], dtype=np.int64)
+    cache, logits = prefill(prompt)
     if n > 1:  # prefill once, then every row starts from the same cache
-        cache, logits, prompt_t = cache.expand(n), logits.expand(n, -1), prompt_t.expand(n, -1)
-    out = torch.empty(n, max_tokens, dtype=torch.long, device=device)
-    finished = torch.zeros(n, dtype=torch.bool, device=device)
+        cache, logits = cache.expand(n), np.repeat(logits, n, axis=0)
+    out = np.empty((n, max_tokens), dtype=np.int64)
+    finished = np.zeros(n, dtype=bool)
     produced = 0
     for i in range(max_tokens):
-        if temperature == 0:
-            token = logits.argmax(-1)
-        else:
-            probs = _filter_logits(logits / temperature, top_k, top_p).softmax(-1)
-            token = torch.multinomial(probs, 1, generator=gen).squeeze(-1)
+        token = _pick(logits, temperature, top_k, top_p, rng)
         out[:, i] = token
         produced = i + 1
         if eot_id is not None:
             finished |= token == eot_id
         if stream is not None and not finished[0]:
             stream.push(int(token[0]))
-        if produced == max_tokens or bool(finished.all()):
+        if produced == max_tokens or finished.all():
             break
         if cache.pos < context:
-            if fast is not None:
-                logits = torch.from_numpy(fast.step(token.numpy(), cache))
-            else:
-                logits = gpt(token[:, None], cache=cache)[:, -1]
+            logits = step(token, cache)
         else:  # cache full: slide, re-prefilling the last half of the context
-            window = torch.cat([prompt_t, out[:, :produced]], dim=1)[:, -(context // 2):]
-            cache = KVCache(gpt.config, n, device)
-            logits = gpt(window, cache=cache)[:, -1]
+            history = np.concatenate([np.repeat(prompt, n, axis=0), out[:, :produced]], axis=1)
+            cache, logits = prefill(np.ascontiguousarray(history[:, -(context // 2) :]))
     return out[:, :produced].tolist()
 
 

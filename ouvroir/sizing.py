@@ -21,7 +21,10 @@ times the model will see each training token.
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass
+
+import torch
 
 from ouvroir.model import ModelConfig
 
@@ -79,18 +82,20 @@ class TrainConfig:
 # Shapes tuned on Tiny Shakespeare (1 MB, 768-token BPE); on CPU the sizes span
 # what 2 cores train in 30 s to 10 min, on a GPU what it trains in a minute.
 _CPU_SHAPES = {
-    "tiny": dict(n_layer=4, d_model=128, n_head=4, context=256),
-    "small": dict(n_layer=4, d_model=192, n_head=6, context=256),
-    "base": dict(n_layer=6, d_model=256, n_head=8, context=256),
+    "tiny": {"n_layer": 4, "d_model": 128, "n_head": 4, "context": 256},
+    "small": {"n_layer": 4, "d_model": 192, "n_head": 6, "context": 256},
+    "base": {"n_layer": 6, "d_model": 256, "n_head": 8, "context": 256},
 }
 _GPU_SHAPES = {
-    "tiny": dict(n_layer=6, d_model=256, n_head=4, context=256),
-    "small": dict(n_layer=6, d_model=384, n_head=6, context=256),
-    "base": dict(n_layer=8, d_model=512, n_head=8, context=256),
+    "tiny": {"n_layer": 6, "d_model": 256, "n_head": 4, "context": 256},
+    "small": {"n_layer": 6, "d_model": 384, "n_head": 6, "context": 256},
+    "base": {"n_layer": 8, "d_model": 512, "n_head": 8, "context": 256},
 }
-# Training tokens per second of each size: 2 quiet Zen 3 cores / one H100 (bench/train_quality.py).
-_CPU_TOKENS_PER_S = {"tiny": 8_500, "small": 4_200, "base": 1_700}
-_GPU_TOKENS_PER_S = {"tiny": 800_000, "small": 600_000, "base": 400_000}
+# Training tokens per second of each size, measured with bench/train_quality.py:
+# 2 cores of the Zen 3 dev machine (tiny 8.0-10.0 k/s, small 4.8 k/s) and one
+# H100 (eager bf16, no compile: tiny 263 k/s, small 243 k/s, base 166 k/s).
+_CPU_TOKENS_PER_S = {"tiny": 8_500, "small": 5_000, "base": 2_300}
+_GPU_TOKENS_PER_S = {"tiny": 260_000, "small": 240_000, "base": 165_000}
 
 
 def plan(
@@ -106,9 +111,10 @@ def plan(
     cuda = str(device).startswith("cuda")
     speed = _GPU_TOKENS_PER_S if cuda else _CPU_TOKENS_PER_S
     batch = 64 if cuda else 16
+    shapes = _GPU_SHAPES if cuda else _CPU_SHAPES
     if size is None:
-        size = _auto_size(train_tokens, budget, speed, batch)
-    shape = (_GPU_SHAPES if cuda else _CPU_SHAPES)[size]
+        size = _auto_size(train_tokens, budget, speed, shapes, vocab_size)
+    shape = shapes[size]
     seconds = budget.minutes * 60 if budget.minutes else None
     tokens_seen = speed[size] * seconds if seconds else budget.steps * batch * shape["context"]
     epochs = tokens_seen / max(train_tokens, 1)
@@ -118,21 +124,68 @@ def plan(
     model = ModelConfig(vocab_size=vocab_size, dropout=round(dropout, 3), **shape)
     # torch.compile pays for itself only when its ~30 s of compiling is a small part of the run.
     compile_ = cuda and (seconds is None or seconds >= 300)
-    return TrainConfig(model=model, size=size, batch_size=batch, compile=compile_,
-                       weight_decay=0.0 if epochs < 2 else 0.1)
+    return TrainConfig(
+        model=model, size=size, batch_size=batch, compile=compile_, weight_decay=0.0 if epochs < 2 else 0.1
+    )
 
 
-def _auto_size(train_tokens: int, budget: Budget, speed: dict[str, float], batch: int) -> str:
+def _auto_size(train_tokens: int, budget: Budget, speed: dict[str, float], shapes: dict, vocab: int) -> str:
     if budget.minutes is None:
         return "tiny" if train_tokens < 2_000_000 else "small"
-    seconds = budget.minutes * 60
     choice = "tiny"
     for size in SIZES:
-        # A larger size is worth it when the budget still covers ~2 passes over
-        # the corpus and enough steps (~500) for its larger network to pay off.
-        if speed[size] * seconds >= max(2 * train_tokens, 500 * batch * 256):
+        # Measured on Tiny Shakespeare: a larger network pays off once the budget
+        # lets it see at least ~1.2 tokens per parameter (10 minutes for "small"
+        # on 2 CPU cores); below that the smaller one, seeing more tokens, wins.
+        d, n_layer = shapes[size]["d_model"], shapes[size]["n_layer"]
+        params = n_layer * (4 * d * d + 3 * d * 3 * d) + 2 * vocab * d
+        if speed[size] * budget.minutes * 60 >= 1.2 * params:
             choice = size
     return choice
 
 
-__all__ = ["Budget", "TrainConfig", "plan", "SIZES"]
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+class ThreadTuner:
+    """Runs CPU training on all cores or on one, whichever steps faster right now.
+
+    All cores win on a quiet machine; but when other processes hold the cores,
+    each multi-threaded op waits for a descheduled sibling thread and a step
+    can take 5-10x longer than on one thread. So the tuner times one step on
+    the other choice now and then (after 5 s, then at doubling intervals while
+    the choice holds) and keeps the faster. Tiny models always use one thread:
+    their ops are too short to split.
+    """
+
+    def __init__(self, work_per_op: int, enabled: bool = True):
+        cores = usable_cores()
+        self.choices = [cores, 1] if cores > 1 and work_per_op >= 2**18 else [1]
+        self.adaptive = enabled and len(self.choices) > 1
+        self.current, self.step_time = self.choices[0], None
+        self.next_probe_s, self.interval_s, self.probing = 5.0, 10.0, False
+        torch.set_num_threads(self.current)
+
+    def before_step(self, elapsed_s: float) -> None:
+        if self.adaptive and self.step_time is not None and elapsed_s >= self.next_probe_s:
+            self.probing = True
+            torch.set_num_threads(self.choices[1] if self.current == self.choices[0] else self.choices[0])
+
+    def after_step(self, dt: float, elapsed_s: float) -> None:
+        if not self.probing:
+            self.step_time = dt if self.step_time is None else min(dt, 0.7 * self.step_time + 0.3 * dt)
+            return
+        self.probing = False
+        if dt < 0.9 * self.step_time:  # the other choice is clearly faster: switch
+            self.current, self.step_time, self.interval_s = torch.get_num_threads(), dt, 10.0
+        else:
+            torch.set_num_threads(self.current)
+            self.interval_s *= 2
+        self.next_probe_s = elapsed_s + self.interval_s
+
+
+__all__ = ["SIZES", "Budget", "ThreadTuner", "TrainConfig", "plan", "usable_cores"]

@@ -138,7 +138,7 @@ class Tokenizer:
             raise ModelNotFound(f"no tokenizer at {path}: train a model first, or copy its tokenizer.json there")
         try:
             return cls(HFTokenizer.from_file(str(path)))
-        except Exception as e:  # tokenizers raises a bare Exception on a corrupt file
+        except Exception as e:  # noqa: BLE001 (tokenizers raises a bare Exception on a corrupt file)
             raise ModelNotFound(f"tokenizer file {path} is unreadable ({e}): retrain the model") from None
 
     def to_json(self) -> dict:

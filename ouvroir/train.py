@@ -54,10 +54,10 @@ import torch
 from ouvroir import checkpoint as ckpt
 from ouvroir.errors import TrainingError
 from ouvroir.model import GPT, build_optimizers
-from ouvroir.sizing import Budget, TrainConfig, plan
+from ouvroir.sizing import Budget, ThreadTuner, TrainConfig, plan
 from ouvroir.tokenizer import Tokenizer
 
-__all__ = ["Budget", "TrainConfig", "TrainData", "TrainResult", "Progress", "plan", "train", "evaluate_bpb"]
+__all__ = ["Budget", "Progress", "TrainConfig", "TrainData", "TrainResult", "evaluate_bpb", "plan", "train"]
 
 
 @dataclass
@@ -121,50 +121,6 @@ def resolve_device(device: str) -> torch.device:
     return torch.device(device)
 
 
-def usable_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
-class ThreadTuner:
-    """Runs CPU training on all cores or on one, whichever steps faster right now.
-
-    All cores win on a quiet machine; but when other processes hold the cores,
-    each multi-threaded op waits for a descheduled sibling thread and a step
-    can take 5-10x longer than on one thread. So the tuner times one step on
-    the other choice now and then (after 5 s, then at doubling intervals while
-    the choice holds) and keeps the faster. Tiny models always use one thread:
-    their ops are too short to split.
-    """
-
-    def __init__(self, work_per_op: int, enabled: bool = True):
-        cores = usable_cores()
-        self.choices = [cores, 1] if cores > 1 and work_per_op >= 2**18 else [1]
-        self.adaptive = enabled and len(self.choices) > 1
-        self.current, self.step_time = self.choices[0], None
-        self.next_probe_s, self.interval_s, self.probing = 5.0, 10.0, False
-        torch.set_num_threads(self.current)
-
-    def before_step(self, elapsed_s: float) -> None:
-        if self.adaptive and self.step_time is not None and elapsed_s >= self.next_probe_s:
-            self.probing = True
-            torch.set_num_threads(self.choices[1] if self.current == self.choices[0] else self.choices[0])
-
-    def after_step(self, dt: float, elapsed_s: float) -> None:
-        if not self.probing:
-            self.step_time = dt if self.step_time is None else min(dt, 0.7 * self.step_time + 0.3 * dt)
-            return
-        self.probing = False
-        if dt < 0.9 * self.step_time:  # the other choice is clearly faster: switch
-            self.current, self.step_time, self.interval_s = torch.get_num_threads(), dt, 10.0
-        else:
-            torch.set_num_threads(self.current)
-            self.interval_s *= 2
-        self.next_probe_s = elapsed_s + self.interval_s
-
-
 def autocast(device: torch.device):
     if device.type == "cuda":
         return torch.autocast("cuda", dtype=torch.bfloat16)
@@ -210,8 +166,9 @@ class Batches:
             offsets = torch.arange(self.context + 1, device=self.on_device.device)
             xy = self.on_device[torch.tensor(starts, device=self.on_device.device)[:, None] + offsets]
         else:
-            xy = torch.from_numpy(np.stack([np.asarray(self.ids[s : s + self.context + 1], dtype=np.int64)
-                                            for s in starts]))
+            xy = torch.from_numpy(
+                np.stack([np.asarray(self.ids[s : s + self.context + 1], dtype=np.int64) for s in starts])
+            )
         return xy[:, :-1], xy[:, 1:]
 
     def state(self) -> dict:
@@ -258,32 +215,6 @@ def lr_multiplier(step: int, fraction: float, config: TrainConfig) -> float:
     return max(0.0, (1 - fraction) / config.cooldown_frac)
 
 
-def rng_states(device: torch.device) -> dict:
-    return {
-        "python": random.getstate(),
-        "numpy": _numpy_state_to_lists(np.random.get_state(legacy=False)),
-        "torch": torch.get_rng_state(),
-        "cuda": torch.cuda.get_rng_state_all() if device.type == "cuda" else None,
-    }
-
-
-def _numpy_state_to_lists(state: dict) -> dict:
-    """Plain lists, so the state file loads with torch.load(weights_only=True)."""
-    state = dict(state)
-    state["state"] = dict(state["state"], key=state["state"]["key"].tolist())
-    return state
-
-
-def restore_rng_states(states: dict, device: torch.device) -> None:
-    random.setstate(states["python"])
-    numpy_state = states["numpy"]
-    numpy_state["state"]["key"] = np.array(numpy_state["state"]["key"], dtype=np.uint32)
-    np.random.set_state(numpy_state)
-    torch.set_rng_state(states["torch"])
-    if device.type == "cuda" and states.get("cuda") is not None:
-        torch.cuda.set_rng_state_all(states["cuda"])
-
-
 def train(
     data: TrainData,
     config: TrainConfig,
@@ -296,8 +227,7 @@ def train(
 ) -> TrainResult:
     """Train, evaluate, checkpoint; return where the best model is and how good it is."""
     dev = resolve_device(device)
-    tuner = ThreadTuner(config.batch_size * config.model.context * config.model.d_model) \
-        if dev.type == "cpu" else None
+    tuner = ThreadTuner(config.batch_size * config.model.context * config.model.d_model) if dev.type == "cpu" else None
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ckpt.remove_stale_temps(out)
@@ -308,15 +238,24 @@ def train(
     if state is not None:
         saved = ckpt.read_json(out / ckpt.CONFIG)
         if saved.get("train") != config.to_dict():
-            raise TrainingError(f"{out} holds a run with another configuration: resume it with that one, or start fresh")
+            raise TrainingError(
+                f"{out} holds a run with another configuration: resume it with that one, or start fresh"
+            )
     else:
         for name in (ckpt.STATE, ckpt.WEIGHTS, ckpt.METRICS, ckpt.PLOT):
             (out / name).unlink(missing_ok=True)
-        ckpt.atomic_write_json(out / ckpt.CONFIG, {
-            "format": ckpt.FORMAT, "format_version": ckpt.FORMAT_VERSION,
-            "model": config.model.to_dict(), "train": config.to_dict(),
-            "tokenizer": ckpt.TOKENIZER, "budget": {"minutes": budget.minutes, "steps": budget.steps}, "seed": seed,
-        })
+        ckpt.atomic_write_json(
+            out / ckpt.CONFIG,
+            {
+                "format": ckpt.FORMAT,
+                "format_version": ckpt.FORMAT_VERSION,
+                "model": config.model.to_dict(),
+                "train": config.to_dict(),
+                "tokenizer": ckpt.TOKENIZER,
+                "budget": {"minutes": budget.minutes, "steps": budget.steps},
+                "seed": seed,
+            },
+        )
     if data.tokenizer is not None and not (out / ckpt.TOKENIZER).exists():
         data.tokenizer.save(out / ckpt.TOKENIZER)
 
@@ -324,21 +263,38 @@ def train(
     np.random.seed(seed)
     torch.manual_seed(seed)
     model = GPT(config.model).to(dev)
-    optimizers = build_optimizers(model, matrix_lr=config.matrix_lr, embed_lr=config.embed_lr,
-                                  head_lr=config.head_lr, scalar_lr=config.scalar_lr,
-                                  weight_decay=config.weight_decay)
+    optimizers = build_optimizers(
+        model,
+        matrix_lr=config.matrix_lr,
+        embed_lr=config.embed_lr,
+        head_lr=config.head_lr,
+        scalar_lr=config.scalar_lr,
+        weight_decay=config.weight_decay,
+    )
     batches = Batches(data.train_ids, config.batch_size, config.model.context, seed, dev)
-    run = {"step": 0, "elapsed": 0.0, "eval_s": 0.0, "best": math.inf, "best_step": 0, "bad_evals": 0,
-           "last_val": math.inf, "tokens": 0, "done": False, "stopped": "budget"}
+    run = {
+        "step": 0,
+        "elapsed": 0.0,
+        "eval_s": 0.0,
+        "best": math.inf,
+        "best_step": 0,
+        "bad_evals": 0,
+        "last_val": math.inf,
+        "tokens": 0,
+        "done": False,
+        "stopped": "budget",
+    }
     if state is not None:
         model.load_state_dict(state["model"])
         for opt, sd in zip(optimizers, state["optimizers"]):
             opt.load_state_dict(sd)
         batches.restore(state["data"])
-        restore_rng_states(state["rng"], dev)
+        ckpt.restore_rng_states(state["rng"], dev)
         run.update(state["run"])
-        _repair_best_weights(out, model, state)
-        ckpt.rewrite_jsonl(out / ckpt.METRICS, [r for r in ckpt.read_jsonl(out / ckpt.METRICS) if r["step"] <= run["step"]])
+        ckpt.repair_best_weights(out, model, state)
+        ckpt.rewrite_jsonl(
+            out / ckpt.METRICS, [r for r in ckpt.read_jsonl(out / ckpt.METRICS) if r["step"] <= run["step"]]
+        )
     if run["done"]:
         return _result(out, run, model, dev)
 
@@ -371,19 +327,29 @@ def train(
         elif fraction() >= 1:
             run["done"] = True
         run["last_val"] = val
-        ckpt.append_jsonl(out / ckpt.METRICS, {
-            "event": "eval", "step": run["step"], "elapsed_s": round(run["elapsed"], 3), "val_bpb": val,
-            "train_loss": smooth_loss, "tokens": run["tokens"], "lr_mult": lr_multiplier(run["step"], fraction(), config),
-        })
+        ckpt.append_jsonl(
+            out / ckpt.METRICS,
+            {
+                "event": "eval",
+                "step": run["step"],
+                "elapsed_s": round(run["elapsed"], 3),
+                "val_bpb": val,
+                "train_loss": smooth_loss,
+                "tokens": run["tokens"],
+                "lr_mult": lr_multiplier(run["step"], fraction(), config),
+            },
+        )
         state = {
             "model": {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()},
             "optimizers": [opt.state_dict() for opt in optimizers],
-            "data": batches.state(), "rng": rng_states(dev), "run": dict(run), "best_is_current": improved,
+            "data": batches.state(),
+            "rng": ckpt.rng_states(dev),
+            "run": dict(run),
+            "best_is_current": improved,
         }
         ckpt.save_train_state(out / ckpt.STATE, state)
         if improved:
-            ckpt.save_weights(out / ckpt.WEIGHTS, ckpt.weights_to_save(model),
-                              {"step": run["step"], "val_bpb": val})
+            ckpt.save_weights(out / ckpt.WEIGHTS, ckpt.weights_to_save(model), {"step": run["step"], "val_bpb": val})
         run["eval_s"] += time.perf_counter() - t0
         _notify(on_progress, run, smooth_loss, val, 0.0, budget_s, budget, "eval")
 
@@ -409,8 +375,9 @@ def train(
         model.zero_grad(set_to_none=True)
         loss_value = loss.item()  # syncs the GPU, so the clock below is honest
         if not math.isfinite(loss_value):
-            raise TrainingError(f"the loss diverged at step {run['step']}: lower the learning rates or resume "
-                                "from the last checkpoint")
+            raise TrainingError(
+                f"the loss diverged at step {run['step']}: lower the learning rates or resume from the last checkpoint"
+            )
         smooth_loss = loss_value if smooth_loss is None else 0.9 * smooth_loss + 0.1 * loss_value
         dt = time.perf_counter() - t0
         if tuner:
@@ -421,34 +388,30 @@ def train(
         log_tokens, log_time = log_tokens + tokens_per_step, log_time + dt
         if time.perf_counter() - last_log >= config.log_every_s:
             tps = log_tokens / max(log_time, 1e-9)
-            ckpt.append_jsonl(out / ckpt.METRICS, {"event": "log", "step": run["step"], "elapsed_s": round(run["elapsed"], 3),
-                                                   "train_loss": smooth_loss, "tokens_per_s": tps})
+            ckpt.append_jsonl(
+                out / ckpt.METRICS,
+                {
+                    "event": "log",
+                    "step": run["step"],
+                    "elapsed_s": round(run["elapsed"], 3),
+                    "train_loss": smooth_loss,
+                    "tokens_per_s": tps,
+                },
+            )
             _notify(on_progress, run, smooth_loss, None, tps, budget_s, budget, "log")
             last_log, log_tokens, log_time = time.perf_counter(), 0, 0.0
-        due = (run["step"] % config.eval_every_steps == 0) if config.eval_every_steps else (
-            next_eval < len(eval_marks) and fraction() >= eval_marks[next_eval] - 1e-9)
+        due = (
+            (run["step"] % config.eval_every_steps == 0)
+            if config.eval_every_steps
+            else (next_eval < len(eval_marks) and fraction() >= eval_marks[next_eval] - 1e-9)
+        )
         if due:
             next_eval = sum(m <= fraction() + 1e-9 for m in eval_marks)
             checkpoint_and_eval()
 
-    _plot(out)
+    ckpt.plot_curves(out)
     _notify(on_progress, run, smooth_loss, run["last_val"], 0.0, budget_s, budget, "done")
     return _result(out, run, model, dev)
-
-
-def _repair_best_weights(out: Path, model: GPT, state: dict) -> None:
-    """A kill between writing the state and the best weights leaves the weights one
-    checkpoint behind; the state then holds the best weights, so write them again."""
-    if not state.get("best_is_current"):
-        return
-    try:
-        _, meta = ckpt.load_weights(out / ckpt.WEIGHTS)
-        if int(meta.get("step", -1)) == state["run"]["best_step"]:
-            return
-    except Exception:  # missing or torn: rewrite
-        pass
-    ckpt.save_weights(out / ckpt.WEIGHTS, ckpt.weights_to_save(model),
-                      {"step": state["run"]["best_step"], "val_bpb": state["run"]["best"]})
 
 
 def _notify(cb, run, train_loss, val, tps, budget_s, budget, event):
@@ -459,40 +422,31 @@ def _notify(cb, run, train_loss, val, tps, budget_s, budget, event):
         left.append(max(0.0, budget_s - run["elapsed"]))
     if budget.steps and run["step"]:
         left.append(max(0, budget.steps - run["step"]) * run["elapsed"] / run["step"])
-    cb(Progress(step=run["step"], train_loss=train_loss or math.nan, val_bpb=val,
-                best_val_bpb=None if math.isinf(run["best"]) else run["best"], tokens_per_s=tps,
-                elapsed_s=run["elapsed"], seconds_left=min(left) if left else 0.0, event=event))
+    cb(
+        Progress(
+            step=run["step"],
+            train_loss=train_loss or math.nan,
+            val_bpb=val,
+            best_val_bpb=None if math.isinf(run["best"]) else run["best"],
+            tokens_per_s=tps,
+            elapsed_s=run["elapsed"],
+            seconds_left=min(left) if left else 0.0,
+            event=event,
+        )
+    )
 
 
 def _result(out: Path, run: dict, model: GPT, dev) -> TrainResult:
-    return TrainResult(model_dir=out, steps=run["step"], best_val_bpb=run["best"], best_step=run["best_step"],
-                       final_val_bpb=run["last_val"], elapsed_s=run["elapsed"], eval_s=run["eval_s"],
-                       tokens=run["tokens"], params=model.num_params(), stopped=run["stopped"], device=str(dev))
-
-
-def _plot(out: Path) -> None:
-    """loss.png: smoothed train loss and validation bits/byte against training time."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    records = ckpt.read_jsonl(out / ckpt.METRICS)
-    fig = Figure(figsize=(7, 4), dpi=100)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    train_pts = [(r["elapsed_s"], r["train_loss"] / math.log(2)) for r in records
-                 if r.get("event") == "log" and r.get("train_loss") is not None]
-    val_pts = [(r["elapsed_s"], r["val_bpb"]) for r in records if r.get("event") == "eval"]
-    if train_pts:
-        ax.plot(*zip(*train_pts), label="train (bits/token)", alpha=0.7)
-    if val_pts:
-        ax.plot(*zip(*val_pts), "o-", label="validation (bits/byte)")
-    ax.set_xlabel("training seconds")
-    ax.set_ylabel("loss")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    import io
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    ckpt.atomic_write_bytes(out / ckpt.PLOT, buf.getvalue())
-
+    return TrainResult(
+        model_dir=out,
+        steps=run["step"],
+        best_val_bpb=run["best"],
+        best_step=run["best_step"],
+        final_val_bpb=run["last_val"],
+        elapsed_s=run["elapsed"],
+        eval_s=run["eval_s"],
+        tokens=run["tokens"],
+        params=model.num_params(),
+        stopped=run["stopped"],
+        device=str(dev),
+    )

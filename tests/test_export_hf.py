@@ -49,7 +49,7 @@ def test_exported_model_greedy_equals_ouvroir(tmp_path, overrides):
     with torch.no_grad():
         torch.testing.assert_close(hf_model(ids).logits, ours.model(ids), atol=1e-4, rtol=1e-4)
         out = hf_model.generate(ids, max_new_tokens=40, do_sample=False)
-    theirs = out[0, ids.shape[1]:].tolist()
+    theirs = out[0, ids.shape[1] :].tolist()
     if tok.eot_id in theirs:
         theirs = theirs[: theirs.index(tok.eot_id)]
     (text,) = generate(ours, None, prompt, max_tokens=40, temperature=0)

@@ -44,7 +44,7 @@ def no_cache_greedy(m, prompt, n_tokens):
     ids = [m.tokenizer.eot_id, *m.tokenizer.encode(prompt)]
     with torch.no_grad():
         for _ in range(n_tokens):
-            ids.append(int(m.model(torch.tensor([ids[-m.config.context:]]))[0, -1].argmax()))
+            ids.append(int(m.model(torch.tensor([ids[-m.config.context :]]))[0, -1].argmax()))
     return ids[len(m.tokenizer.encode(prompt)) + 1 :]
 
 
@@ -129,7 +129,7 @@ def test_missing_or_corrupt_model_files_are_clear(model_dir, tmp_path):
 
 def test_a_sample_ends_at_the_end_of_document_token(m):
     eot = "<|endoftext|>"
-    hot = dict(n=16, max_tokens=60, seed=4, temperature=5.0)  # near-uniform: eot comes up
+    hot = {"n": 16, "max_tokens": 60, "seed": 4, "temperature": 50.0}  # near-uniform: eot comes up
     full = generate(m, None, "Le", stop_at_eot=False, **hot)
     stopped = generate(m, None, "Le", **hot)
     assert any(eot in f for f in full)

@@ -19,7 +19,7 @@ def one_thread():
 
 def random_model(**overrides) -> GPT:
     torch.manual_seed(0)
-    config = dict(vocab_size=97, context=32, n_layer=2, d_model=32, n_head=4) | overrides
+    config = {"vocab_size": 97, "context": 32, "n_layer": 2, "d_model": 32, "n_head": 4} | overrides
     model = GPT(ModelConfig(**config))
     with torch.no_grad():  # the real init zeroes output projections: perturb so every path matters
         for p in model.parameters():
