@@ -29,7 +29,6 @@ import json
 import math
 import os
 import random
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +38,7 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 from ouvroir.errors import ModelNotFound, TrainingError
+from ouvroir.fileio import atomic_write as atomic_write_bytes
 
 FORMAT = "ouvroir-model"
 FORMAT_VERSION = 1
@@ -48,30 +48,6 @@ TOKENIZER = "tokenizer.json"
 STATE = "train_state.pt"
 METRICS = "metrics.jsonl"
 PLOT = "loss.png"
-
-
-def fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so that readers see all or nothing."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    fsync_dir(path.parent)
 
 
 def atomic_write_json(path: Path, obj) -> None:
