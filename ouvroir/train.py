@@ -44,7 +44,7 @@ import os
 import random
 import tempfile  # noqa: F401  (doctest)
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,38 +52,13 @@ import numpy as np
 import torch
 
 from ouvroir import checkpoint as ckpt
+from ouvroir.data import Batches, TrainData
 from ouvroir.errors import TrainingError
+from ouvroir.loss_eval import autocast, evaluate_bpb, resolve_device
 from ouvroir.model import GPT, build_optimizers
 from ouvroir.sizing import Budget, ThreadTuner, TrainConfig, plan
-from ouvroir.tokenizer import Tokenizer
 
 __all__ = ["Budget", "Progress", "TrainConfig", "TrainData", "TrainResult", "evaluate_bpb", "plan", "train"]
-
-
-@dataclass
-class TrainData:
-    """Token streams (``eot`` before each work) and the validation text's size in bytes."""
-
-    train_ids: np.ndarray
-    val_ids: np.ndarray
-    val_bytes: int
-    eot_id: int
-    tokenizer: Tokenizer | None = None
-
-    @property
-    def train_tokens(self) -> int:
-        return len(self.train_ids)
-
-    @classmethod
-    def from_texts(cls, tokenizer: Tokenizer, train_texts: Iterable[str], val_texts: Iterable[str]) -> TrainData:
-        val_texts = list(val_texts)
-        return cls(
-            train_ids=tokenizer.encode_documents(train_texts),
-            val_ids=tokenizer.encode_documents(val_texts),
-            val_bytes=sum(len(t.encode()) for t in val_texts),
-            eot_id=tokenizer.eot_id,
-            tokenizer=tokenizer,
-        )
 
 
 @dataclass
@@ -112,99 +87,6 @@ class TrainResult:
     stopped: str  # "budget" | "early_stop"
     device: str
 
-
-def resolve_device(device: str) -> torch.device:
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise TrainingError("device 'cuda' was asked for but no CUDA GPU is visible: use device='cpu'")
-    return torch.device(device)
-
-
-def autocast(device: torch.device):
-    if device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    return torch.autocast("cpu", enabled=False)
-
-
-class Batches:
-    """Shuffled non-overlapping windows, one epoch after another.
-
-    Each epoch shifts the window grid by a random offset, so every token
-    lands at varying positions. The position is just ``(epoch, index)``,
-    which makes it trivial to checkpoint.
-    """
-
-    def __init__(self, ids: np.ndarray, batch_size: int, context: int, seed: int, device=None):
-        if len(ids) < context + 2:
-            raise TrainingError(
-                f"the training corpus has {len(ids)} tokens, fewer than one window of {context + 1}: "
-                "add works or choose a smaller context"
-            )
-        self.ids, self.batch, self.context, self.seed = ids, batch_size, context, seed
-        self.epoch, self.index = 0, 0
-        self.on_device = None
-        if device is not None and torch.device(device).type == "cuda":
-            self.on_device = torch.from_numpy(np.asarray(ids, dtype=np.int64)).to(device)
-        self._load_epoch()
-
-    def _load_epoch(self):
-        rng = np.random.default_rng([self.seed, self.epoch])
-        offset = int(rng.integers(self.context)) if len(self.ids) > 2 * self.context + 1 else 0
-        n = (len(self.ids) - 1 - offset) // self.context
-        self.starts = offset + rng.permutation(n) * self.context
-
-    def next(self) -> tuple[torch.Tensor, torch.Tensor]:
-        starts = []
-        while len(starts) < self.batch:
-            if self.index >= len(self.starts):
-                self.epoch, self.index = self.epoch + 1, 0
-                self._load_epoch()
-            starts.append(int(self.starts[self.index]))
-            self.index += 1
-        if self.on_device is not None:  # GPU: the corpus lives there, gather in place
-            offsets = torch.arange(self.context + 1, device=self.on_device.device)
-            xy = self.on_device[torch.tensor(starts, device=self.on_device.device)[:, None] + offsets]
-        else:
-            xy = torch.from_numpy(
-                np.stack([np.asarray(self.ids[s : s + self.context + 1], dtype=np.int64) for s in starts])
-            )
-        return xy[:, :-1], xy[:, 1:]
-
-    def state(self) -> dict:
-        return {"epoch": self.epoch, "index": self.index}
-
-    def restore(self, state: dict):
-        self.epoch, self.index = state["epoch"], state["index"]
-        self._load_epoch()
-
-
-@torch.no_grad()
-def evaluate_bpb(model: GPT, val_ids: np.ndarray, val_bytes: int, eot_id: int, device, batch_size: int = 32) -> float:
-    """Bits per byte over every validation token, in non-overlapping windows."""
-    if val_bytes <= 0 or len(val_ids) == 0:
-        raise TrainingError("the validation set is empty: hold out at least one work")
-    stream = np.asarray(val_ids, dtype=np.int64)
-    if stream[0] != eot_id:  # so that the first real token is predicted too
-        stream = np.concatenate([[eot_id], stream])
-    T = model.config.context
-    n_full = (len(stream) - 1) // T
-    windows = [(i * T, T) for i in range(n_full)]
-    if (rest := len(stream) - 1 - n_full * T) > 0:
-        windows.append((n_full * T, rest))
-    was_training = model.training
-    model.eval()
-    total = 0.0
-    device = torch.device(device)
-    for lo in range(0, len(windows), batch_size):
-        group = windows[lo : lo + batch_size]
-        for length in sorted({n for _, n in group}):  # the short last window runs on its own
-            rows = np.stack([stream[s : s + n + 1] for s, n in group if n == length])
-            xy = torch.from_numpy(rows).to(device)
-            with autocast(device):
-                total += model(xy[:, :-1], xy[:, 1:], reduction="sum").item()
-    model.train(was_training)
-    return total / math.log(2) / val_bytes
 
 
 def lr_multiplier(step: int, fraction: float, config: TrainConfig) -> float:
