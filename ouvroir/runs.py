@@ -116,11 +116,8 @@ def train_model(
         with transaction(studio.conn):
             model_store.insert_model(studio.conn, record)
     stage(f"Training model {model_id} ({config.size}) on {dev} — {budget_text(budget)}; Ctrl-C stops, `ouvroir train --resume {model_id}` continues")
-    try:
-        result = train(data, config, out_dir, budget, seed=seed, device=str(dev), resume=resume_flag, on_progress=on_progress)
-    except TrainingError:
-        raise
-    tokenized.tokenizer.save(out_dir / "tokenizer.json")
+    # train() writes tokenizer.json into the model folder itself (data.tokenizer is set).
+    result = train(data, config, out_dir, budget, seed=seed, device=str(dev), resume=resume_flag, on_progress=on_progress)
     fields = dict(status="ready", parameters=result.params, val_bpb=result.best_val_bpb, train_seconds=result.elapsed_s,
                   steps=result.steps, device=result.device, weights_sha256=sha256_file(out_dir / "model.safetensors"))  # fmt: skip
     with transaction(studio.conn):

@@ -100,10 +100,8 @@ class Studio:
         if not (root / DB_NAME).exists():
             raise StudioError(f"no studio at {root}: create one with `ouvroir init --studio {root}`")
         studio = cls(root)
-        if schema_version(studio.conn) < SCHEMA_VERSION:
-            migrate(studio.conn)
-        elif schema_version(studio.conn) > SCHEMA_VERSION:
-            migrate(studio.conn)  # raises a clear "upgrade ouvroir" error
+        if schema_version(studio.conn) != SCHEMA_VERSION:
+            migrate(studio.conn)  # upgrades an older schema; a newer one raises a clear "upgrade ouvroir" error
         return studio
 
     def close(self) -> None:

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 from click.testing import CliRunner, Result
 
 from ouvroir.cli import cli as ouvroir_cli
@@ -23,11 +24,15 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 SHARED_REASON = "needs ../shared/corpora (present in CI, absent in a user's clone)"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=SHARED_REASON)
 
-# pytest -n 2 runs two workers on two cores: one thread each, or torch's threads fight
-# over the cores and a 3-second training test takes minutes.
-import torch  # noqa: E402
-
-torch.set_num_threads(1)
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """pytest -n 2 runs two workers on two cores: one thread each, or torch's threads fight
+    over the cores and a 3-second training test takes minutes. Restored after each test,
+    since training's thread tuner may change it."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 # A subprocess run of the console script gets this long before the test fails instead of hanging.
 SUBPROCESS_TIMEOUT_S = 120

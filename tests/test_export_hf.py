@@ -18,13 +18,9 @@ TEXT = "Demain, dès l'aube, à l'heure où blanchit la campagne, je partirai. V
 
 
 @pytest.fixture(autouse=True)
-def offline_one_thread(monkeypatch):
+def offline(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.mark.parametrize("overrides", [{}, {"n_kv_head": 1, "hidden_act": "silu", "tie_embeddings": True}])

@@ -14,14 +14,6 @@ from ouvroir.tokenizer import train_tokenizer
 TEXT = "Le vent se lève, il faut tenter de vivre. Ô saisons, ô châteaux ! 🌊 " * 20
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
     tok = train_tokenizer([TEXT], vocab_size=300)

@@ -8,15 +8,6 @@ import torch
 from ouvroir.model import GPT, KVCache, ModelConfig, build_optimizers, count_flops_per_token
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny tensors: a second thread only adds waiting (badly so on a busy machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def random_model(**overrides) -> GPT:
     torch.manual_seed(0)
     config = {"vocab_size": 97, "context": 32, "n_layer": 2, "d_model": 32, "n_head": 4} | overrides
