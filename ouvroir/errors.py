@@ -40,3 +40,7 @@ class TrainingError(OuvroirError):
 
 class ModelNotFound(OuvroirError):
     """No model matches the identifier the user gave."""
+
+
+class AuditError(OuvroirError):
+    """An audit cannot run: no corpus, an unreadable text, an index that is missing or damaged."""
