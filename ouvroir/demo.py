@@ -33,6 +33,20 @@ def run(*args: str, check: bool = True) -> None:
         sys.exit(f"demo step failed (exit {result.returncode}): ouvroir {shlex.join(args)}")
 
 
+def chatbot_answer(plays: Path, studio: Path) -> Path | None:
+    """A made-up chatbot answer that passes off Hamlet's soliloquy as new (built from the installed play)."""
+    hamlet = next(plays.rglob("*amlet*"), None)
+    text = hamlet.read_text("utf-8", errors="replace") if hamlet and hamlet.is_file() else ""
+    at = text.find("To be, or not to be")
+    if at < 0:
+        return None
+    path = studio / "examples" / "chatbot-answer.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("Sure! Here is an original soliloquy I wrote just for you:\n\n" + text[at : at + 400]
+                    + "\n\nI hope you enjoy this completely original piece!\n", "utf-8")  # fmt: skip
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--studio", default="demo-studio", help="where to build the demo studio (replaced if present)")
@@ -58,6 +72,12 @@ def main() -> None:
     run("train", "--minutes", f"{args.minutes:g}", "--seed", "1")
     run("models")
     run("generate", "--prompt", "HAMLET\n", "-n", "3", "--max-tokens", "120", "--temperature", "0.8", "--seed", "1")
+    print("\nThe audit: what the model copies from the tragedies, how diverse it is, at three temperatures.")
+    run("audit", "--samples", "6", "--max-tokens", "150", "--lang", "en", "--seed", "1")
+    answer = chatbot_answer(plays, studio)
+    if answer:
+        print("\nAny text can be audited against the studio, with no model: here, a chatbot's 'original' soliloquy.")
+        run("audit", "--texts", str(answer), "--lang", "en")
     print(f"\nDemo finished in {time.monotonic() - started:.0f} s. The studio is in {studio.resolve()}")
     print(f"Explore it: OUVROIR_STUDIO={studio} ouvroir works")
 

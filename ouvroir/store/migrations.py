@@ -164,7 +164,28 @@ def _v2_training(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_studio, _v2_training]
+def _v3_audits(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        -- An audit of a model's samples, or of given texts, against a corpus index.
+        CREATE TABLE audits (
+            id TEXT PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            subject TEXT NOT NULL CHECK (subject IN ('model', 'texts')),
+            model_id TEXT REFERENCES models(id),
+            snapshot_id TEXT REFERENCES snapshots(id),
+            index_id TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            summary TEXT NOT NULL DEFAULT '{}',
+            path TEXT NOT NULL
+        );
+        CREATE INDEX audits_model ON audits(model_id);
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_studio, _v2_training, _v3_audits]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,0 +1,332 @@
+"""Running an audit: gather the texts and the corpus, run every instrument, store JSON and HTML.
+
+Two subjects:
+
+* a **model**: its samples at each temperature (a batch from one prompt, and one
+  sample from each of several prompts), against the index of its snapshot's
+  training text; the human baseline is excerpts of the works held out from
+  training, checked the same way;
+* **texts** (any files: a chatbot's output, a draft), against the studio's
+  works, whatever their consent, since an audit reads and trains nothing; the
+  baseline is excerpts of each work checked against the other works.
+
+The copy index is built once per corpus and reused (see ``index``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .. import __version__
+from ..errors import AuditError
+from ..fileio import sha256_bytes
+from ..store.db import now, transaction
+from . import attribution, diversity, form, style
+from .copying import find_spans
+from .figures import (
+    AuditText,
+    copy_stats,
+    credit_table,
+    mean_creativity,
+    mean_curve,
+    public,
+    reconstruct_sizes,
+    text_record,
+)
+from .index import CorpusIndex, Document, build_index, index_key
+
+Progress = Callable[[str], None]
+MIN_BASELINE = 20  # baseline excerpts: fewer make the human figure too noisy to read
+
+# Notes shown in the report's section they concern, in the report's language.
+NOTES = {
+    "no_held_out": ("copying", {"en": "No held-out text: the human baseline could not be measured.",
+                                "fr": "Aucun texte mis de côté : la référence humaine n'a pas pu être mesurée."}),
+    "one_work": ("copying", {"en": "The corpus has one work: there is no human baseline to compare with.",
+                             "fr": "Le corpus ne compte qu'une œuvre : pas de référence humaine à laquelle comparer."}),
+    "few_authors": ("style", {"en": "Fewer than two named authors in the corpus: the style scale cannot be drawn.",
+                              "fr": "Moins de deux auteurs nommés dans le corpus : l'échelle de style ne peut être tracée."}),
+    "short_for_style": ("style", {"en": "The texts hold fewer than 1,000 words: their style distance is rough (Burrows' Delta wants a few thousand).",
+                                  "fr": "Les textes font moins de 1 000 mots : leur distance de style est approximative (le Delta de Burrows en veut quelques milliers)."}),
+    "one_text": ("uniformization", {"en": "Diversity needs at least two texts to compare.",
+                                    "fr": "La diversité se mesure sur au moins deux textes."}),
+}  # fmt: skip
+STYLE_WORDS = 1000
+
+
+def note(code: str, lang: str) -> dict:
+    section, messages = NOTES[code]
+    return {"code": code, "section": section, "message": messages.get(lang, messages["en"])}
+
+
+@dataclass
+class AuditOptions:
+    samples: int = 10  # per temperature and per group (same prompt / different prompts)
+    temperatures: tuple[float, ...] = (0.7, 1.0, 1.3)
+    prompts: list[str] | None = None
+    min_copy: int = 50
+    lang: str = "fr"
+    max_tokens: int = 200
+    seed: int = 0
+    device: str = "auto"
+
+
+@dataclass
+class Corpus:
+    """What the instruments compare against."""
+
+    index: CorpusIndex
+    works: list[tuple[str, str]]  # (work_id, text) the model learned from, for matched excerpts
+    authors: dict[str, list[str]]  # author -> texts, for style
+    baseline: list[AuditText]
+    baseline_exclude: list[int] | None
+    baseline_source: str
+    snapshot_id: str | None = None
+    held: list[tuple[str, str]] | None = None  # held-out (work_id, text); None: each work against the others
+    warnings: list[str] = field(default_factory=list)  # codes of NOTES
+
+
+@dataclass
+class AuditOutcome:
+    id: str
+    folder: Path
+    data: dict
+
+    @property
+    def html(self) -> Path:
+        return self.folder / "report.html"
+
+    @property
+    def json(self) -> Path:
+        return self.folder / "audit.json"
+
+
+def _index(studio, documents: list[Document], progress: Progress | None) -> CorpusIndex:
+    key = index_key([d.text_sha256 for d in documents])
+    return build_index(studio.root / "indexes" / key, documents, progress=progress)
+
+
+def _excerpts(works: list[tuple[str, str]], count: int, length: int, seed: int, group: str) -> list[AuditText]:
+    texts = diversity.matched_excerpts(works, count, length, seed) if works else []
+    return [AuditText(f"e{i + 1}", f"{group} #{i + 1}", group, t) for i, t in enumerate(texts)]
+
+
+def model_corpus(studio, record, progress: Progress | None, min_copy: int, seed: int) -> Corpus:
+    """The training text of a model's snapshot (indexed) and its held-out text (baseline)."""
+    from ..corpus.snapshot import load_snapshot, tail_split
+
+    try:
+        snapshot = load_snapshot(studio, record.snapshot_id)
+    except (OSError, ValueError) as exc:
+        raise AuditError(f"model {record.id}: its snapshot {record.snapshot_id} is gone or unreadable ({exc}); "
+                         "train a new model with `ouvroir train`") from exc  # fmt: skip
+    train, held, authors = [], [], {}
+    for w in snapshot.works:
+        try:
+            text = studio.blobs.get(w.text_sha256).decode("utf-8")
+        except OSError as exc:
+            raise AuditError(f"model {record.id}: the text of {w.title!r} is missing from the studio ({exc})") from exc
+        learned, kept = (text, "") if w.split == "train" else ("", text) if w.split == "val" else tail_split(text)
+        if learned:
+            train.append(Document(w.work_id, w.title, w.author, sha256_bytes(learned.encode()), learned))
+            if w.author:
+                authors.setdefault(w.author, []).append(learned)
+        if kept:
+            held.append((w.work_id, kept))
+    _check_size(train, min_copy)
+    index = _index(studio, train, progress)
+    works = [(d.work_id, d.text) for d in train]
+    return Corpus(index, works, authors, [], None, "held-out works", snapshot.id, held, [] if held else ["no_held_out"])
+
+
+def studio_corpus(studio, progress: Progress | None, min_copy: int) -> Corpus:
+    """Every work of the studio (indexed); the baseline compares each work with the others."""
+    documents = []
+    authors: dict[str, list[str]] = {}
+    for w in sorted(studio.works(), key=lambda w: w.text_sha256):
+        text = studio.text(w)
+        documents.append(Document(w.id, w.title, w.author, w.text_sha256, text))
+        if w.author:
+            authors.setdefault(w.author, []).append(text)
+    if not documents:
+        raise AuditError("the studio has no works to audit against: add some with `ouvroir add FILES`")
+    _check_size(documents, min_copy)
+    index = _index(studio, documents, progress)
+    warnings = [] if len(documents) > 1 else ["one_work"]
+    return Corpus(index, [(d.work_id, d.text) for d in documents], authors, [], None, "each work against the others",
+                  None, None, warnings)  # fmt: skip
+
+
+def _check_size(documents: Sequence[Document], min_copy: int) -> None:
+    chars = sum(len(d.text) for d in documents)
+    if chars < min_copy:
+        raise AuditError(f"the corpus holds {chars} characters, fewer than --min-copy {min_copy}: "
+                         "nothing could be found copied; add works or lower --min-copy")  # fmt: skip
+
+
+def add_baseline(corpus: Corpus, count: int, length: int, seed: int) -> None:
+    """Human baseline: excerpts of held-out works, or of each work with that work left out of the search."""
+    count = max(count, MIN_BASELINE)
+    if corpus.held is not None:
+        corpus.baseline = _excerpts(corpus.held, count, length, seed, "baseline")
+        return
+    if len(corpus.works) < 2:
+        return
+    rng = random.Random(seed)
+    order = list(range(len(corpus.works)))
+    items, exclude = [], []
+    while len(items) < count:
+        rng.shuffle(order)
+        for w in order[: count - len(items)]:
+            (text,) = diversity.matched_excerpts([corpus.works[w]], 1, length, rng.randrange(2**31)) or ("",)
+            items.append(AuditText(f"b{len(items) + 1}", f"baseline #{len(items) + 1}", "baseline", text))
+            exclude.append(w)
+    corpus.baseline, corpus.baseline_exclude = items, exclude
+
+
+def _measure(corpus: Corpus, texts: list[AuditText], options: AuditOptions) -> list[dict]:
+    sizes = reconstruct_sizes(options.min_copy)
+    exclude = corpus.baseline_exclude if texts and texts[0].group == "baseline" else None
+    bodies = [t.text for t in texts]
+    spans = find_spans(corpus.index, bodies, options.min_copy, exclude)
+    runs = attribution.word_runs(corpus.index, bodies, exclude)
+    return [text_record(corpus.index, t, s, r, sizes) for t, s, r in zip(texts, spans, runs)]
+
+
+def _uniformization(corpus: Corpus, groups: dict[str, list[AuditText]], rare, seed: int) -> dict:
+    out = {}
+    for name, items in groups.items():
+        if len(items) < 2:
+            continue
+        bodies = [t.text for t in items]
+        length = max(1, round(sum(len(b) for b in bodies) / len(bodies)))
+        excerpts = [t.text for t in _excerpts(corpus.works, len(bodies), length, seed, "corpus")]
+        if len(excerpts) != len(bodies):
+            continue
+        measures = diversity.uniformization(bodies, excerpts, rare)
+        out[name] = {"n_texts": len(bodies), "excerpt_chars": length,
+                     "measures": [_finite(asdict(m)) for m in measures],
+                     "form": form.compare_form(bodies, excerpts),
+                     "summary_ratio": round(diversity.summary_ratio(measures), 4)}  # fmt: skip
+    return out
+
+
+def _finite(row: dict) -> dict:
+    """JSON has no infinity: a ratio over a zero corpus value is reported as missing."""
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
+
+
+def _style(corpus: Corpus, texts: list[AuditText]) -> dict | None:
+    if not corpus.authors or not texts:
+        return None
+    result = style.burrows_delta([t.text for t in texts], corpus.authors)
+    return {"mfw": result.mfw, "nearest_author": result.nearest_author,
+            "samples_to_authors": [{"author": a, "delta": round(d, 4)} for a, d in result.samples_to_authors],
+            "between_authors": [{"a": a, "b": b, "delta": round(d, 4)} for a, b, d in result.between_authors]}  # fmt: skip
+
+
+def assemble(corpus: Corpus, subject: dict, texts: list[AuditText], options: AuditOptions,
+             groups: dict[str, list[AuditText]], progress: Progress | None) -> dict:  # fmt: skip
+    """Run every instrument over ``texts`` (grouped) and return the audit's JSON document."""
+    if progress:
+        progress(f"checking {len(texts)} texts and {len(corpus.baseline)} baseline excerpts against the corpus")
+    records = _measure(corpus, texts, options)
+    baseline = _measure(corpus, corpus.baseline, options) if corpus.baseline else []
+    by_id = {r["id"]: r for r in records}
+    by_group: dict[str, list[dict]] = {}
+    for r in records:
+        by_group.setdefault(r["group"], []).append(r)
+    credit, coverage = credit_table(corpus.index, records)
+    if progress:
+        progress("measuring diversity and style")
+    rare = diversity.rare_vocabulary([text for _, text in corpus.works])
+    uniformization = _uniformization(corpus, groups, rare, options.seed)
+    sweep = []
+    for temperature in options.temperatures if subject["kind"] == "model" else []:
+        at = [r for r in records if r["temperature"] == temperature]
+        diverse = _uniformization(corpus, {"t": [t for t in texts if t.temperature == temperature]}, rare, options.seed)
+        sweep.append({"temperature": temperature, "mean_copied_share": copy_stats(at).get("mean_copied_share"),
+                      "diversity_ratio": diverse.get("t", {}).get("summary_ratio"),
+                      "creativity_index": mean_creativity(at)})  # fmt: skip
+    headline = next(iter(uniformization.values()), {})
+    warnings = list(corpus.warnings)
+    if len(corpus.authors) < 2:
+        warnings.append("few_authors")
+    elif sum(len(t.text.split()) for t in texts) < STYLE_WORDS:
+        warnings.append("short_for_style")
+    if not uniformization:
+        warnings.append("one_text")
+    data = {
+        "format": "ouvroir-audit/1",
+        "created": now(),
+        "ouvroir_version": __version__,
+        "lang": options.lang,
+        "subject": subject,
+        "corpus": {"works": len(corpus.index.works), "authors": len({w.author for w in corpus.index.works if w.author}),
+                   "chars": sum(w.chars for w in corpus.index.works), "index_id": corpus.index.id},
+        "settings": {"min_copy": options.min_copy, "temperatures": list(options.temperatures) if subject["kind"] == "model" else [],
+                     "samples_per_temperature": options.samples, "max_tokens": options.max_tokens, "seed": options.seed,
+                     "reconstruct_words": reconstruct_sizes(options.min_copy)},
+        "texts": [public(by_id[t.id]) for t in texts],
+        "copying": {
+            "by_group": {g: copy_stats(rs) for g, rs in by_group.items()},
+            "all": copy_stats(records),
+            "overall_copied_share": round(sum(r["copied_share"] * r["chars"] for r in records)
+                                          / max(1, sum(r["chars"] for r in records)), 4),  # fmt: skip
+            "baseline": copy_stats(baseline) | {"source": corpus.baseline_source},
+            "reconstructibility": {"samples": mean_curve(records), "baseline": mean_curve(baseline)},
+            "creativity_index": {"samples": mean_creativity(records), "baseline": mean_creativity(baseline)},
+        },
+        "credit": credit,
+        "credit_coverage": coverage,
+        "uniformization": {"groups": uniformization, "summary_ratio": headline.get("summary_ratio"),
+                           "n_texts": headline.get("n_texts")},
+        "sweep": sweep,
+        "style": _style(corpus, texts),
+        "warnings": [note(code, options.lang) for code in warnings],
+    }  # fmt: skip
+    return data
+
+
+def store_audit(studio, data: dict, subject: dict, index_id: str) -> AuditOutcome:
+    """Write the JSON and the HTML report under reports/<id>/ and record the audit."""
+    from ..report.build import write_report
+
+    audit_id = "a" + secrets.token_hex(5)
+    data["id"] = audit_id
+    folder = studio.root / "reports" / audit_id
+    write_report(data, folder, data["lang"])
+    summary = summarize(data)
+    with transaction(studio.conn):
+        studio.conn.execute(
+            "INSERT INTO audits (id, created_at, subject, model_id, snapshot_id, index_id, lang, summary, path) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (audit_id, data["created"], subject["kind"], subject.get("model_id"), subject.get("snapshot_id"),
+             index_id, data["lang"], json.dumps(summary), str(folder.relative_to(studio.root))),
+        )  # fmt: skip
+    return AuditOutcome(audit_id, folder, data)
+
+
+def summarize(data: dict) -> dict:
+    """The few figures the terminal, the model card and `ouvroir audits` show."""
+    copying = data["copying"]
+    top = data["credit"][0] if data["credit"] else None
+    return {
+        "mean_copied_share": copying["all"].get("mean_copied_share"),
+        "baseline_copied_share": copying["baseline"].get("mean_copied_share"),
+        "texts_with_copy": copying["all"].get("texts_with_copy"),
+        "texts": copying["all"].get("texts"),
+        "longest_copy": copying["all"].get("longest_copy"),
+        "creativity_index": copying["creativity_index"]["samples"],
+        "baseline_creativity_index": copying["creativity_index"]["baseline"],
+        "top_author": top and top["author"],
+        "top_author_share": top and top["share"],
+        "diversity_ratio": data["uniformization"]["summary_ratio"],
+        "nearest_author": data["style"] and data["style"]["nearest_author"],
+    }

@@ -1,0 +1,126 @@
+"""The audit command: what a model (or any text) copies, whom it draws on, how much it flattens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.markup import escape
+
+from . import cli
+from .corpus import err, open_studio, out
+
+
+def _temperatures(ctx, param, value: str) -> tuple[float, ...]:
+    try:
+        temperatures = tuple(float(v) for v in value.split(",") if v.strip())
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: expected numbers separated by commas, like 0.7,1.0,1.3") from None
+    if not temperatures or any(t <= 0 for t in temperatures):
+        raise click.BadParameter("give at least one temperature, each above 0")
+    return temperatures
+
+
+def _percent(value) -> str:
+    return "—" if value is None else f"{100 * value:.1f}%"
+
+
+def print_summary(data: dict, html: Path) -> None:
+    """A few lines a person reads in the terminal; the report holds the rest."""
+    from ..audit.run import summarize
+
+    s = summarize(data)
+    kind = "samples" if data["subject"]["kind"] == "model" else "texts"
+    out.print(f"[bold]Audit {data['id']}[/bold] — {s['texts']} {kind} against {data['corpus']['works']} works "
+              f"({data['corpus']['chars']:,} characters)")  # fmt: skip
+    baseline = s["baseline_copied_share"]
+    out.print(f"  Copied verbatim (spans ≥ {data['settings']['min_copy']} characters): {_percent(s['mean_copied_share'])} "
+              f"of the text on average; {s['texts_with_copy']} of {s['texts']} {kind} hold a copy, the longest "
+              f"{s['longest_copy']} characters."
+              + (f" Your own works share {_percent(baseline)} with one another." if baseline is not None else ""))  # fmt: skip
+    if s["creativity_index"] is not None:
+        human = s["baseline_creativity_index"]
+        out.print(f"  Creativity index (share not rebuilt from corpus n-grams): {s['creativity_index']:.2f}"
+                  + (f" (human baseline {human:.2f})" if human is not None else ""))  # fmt: skip
+    if data["credit"]:
+        top = ", ".join(f"{escape(row['author'] or '(unknown author)')} {_percent(row['share'])}" for row in data["credit"][:3])
+        out.print(f"  Draws on: {top}")
+    ratio = s["diversity_ratio"]
+    if ratio is not None:
+        verdict = "less diverse than" if ratio < 0.95 else "more diverse than" if ratio > 1.05 else "about as diverse as"
+        out.print(f"  Diversity ratio {ratio:.2f}: the {kind} are {verdict} matched excerpts of the corpus.")
+    if s["nearest_author"]:
+        out.print(f"  Nearest style (Burrows' Delta): {escape(s['nearest_author'])}")
+    for warning in data.get("warnings", []):
+        out.print(f"  [yellow]Note:[/yellow] {escape(warning['message'])}")
+    out.print(f"Report: {html}")
+
+
+@cli.command()
+@click.argument("model", required=False)
+@click.option("--texts", "texts", type=click.Path(path_type=Path), multiple=True, metavar="PATH",
+              help="Audit these text files against the studio's works instead of a model (repeat, or give several after one --texts).")  # fmt: skip
+@click.option("--samples", type=click.IntRange(2, 200), default=10, show_default=True, help="Samples per temperature and per group (one prompt; several prompts).")
+@click.option("--temperatures", default="0.7,1.0,1.3", show_default=True, callback=_temperatures, help="Temperatures to sweep.")
+@click.option("--prompts", "prompts_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Prompts, one per line (default: openings of held-out lines).")
+@click.option("--min-copy", type=click.IntRange(8), default=50, show_default=True, help="Shortest verbatim span reported, in characters.")
+@click.option("--max-tokens", type=click.IntRange(8, 4096), default=200, show_default=True, help="Length of each sample.")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True, help="Language of the report.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.argument("more_texts", nargs=-1, type=click.Path(path_type=Path), required=False)
+@click.pass_context
+def audit(ctx, model, texts, samples, temperatures, prompts_file, min_copy, max_tokens, lang, seed, device, more_texts) -> None:
+    """Measure what a model copies from the corpus and from whom, how much it flattens it, and whose style it has.
+
+    With a MODEL (default: the latest), generates samples at each temperature
+    and checks them against the model's training text: verbatim spans of at
+    least --min-copy characters with their source, the share of each sample
+    rebuilt from corpus n-grams, credit per author, diversity against matched
+    corpus excerpts, and stylometric distance to each author. The corpus's own
+    held-out works give the human baseline.
+
+    With --texts, audits any files (a chatbot's answer, a draft) against every
+    work of the studio, whatever its consent: an audit reads and trains nothing.
+
+    Writes reports/<id>/report.html (opens offline) and audit.json in the studio.
+
+    Example:
+
+        ouvroir audit --temperatures 0.8,1.2 --lang en
+
+        ouvroir audit --texts chatbot-answer.txt
+    """
+    from ..audit.run import AuditOptions
+
+    studio = open_studio(ctx)
+    paths = list(texts)
+    if paths:
+        paths += ([Path(model)] if model else []) + list(more_texts)
+    elif more_texts:
+        raise click.UsageError("give one MODEL, or text files after --texts")
+    prompts = None
+    if prompts_file:
+        from ..media.encoding import decode_text
+
+        prompts = [line.strip() for line in decode_text(prompts_file.read_bytes())[0].splitlines() if line.strip()]
+        if not prompts:
+            raise click.BadParameter(f"{prompts_file}: no prompt in it", param_hint="--prompts")
+    options = AuditOptions(samples=samples, temperatures=temperatures, prompts=prompts, min_copy=min_copy, lang=lang,
+                           max_tokens=max_tokens, seed=seed, device=device)  # fmt: skip
+
+    def progress(message: str) -> None:
+        err.print(f"[dim]{escape(message)}[/dim]", soft_wrap=True)
+
+    from .. import audits
+
+    if paths:
+        outcome, skipped = audits.audit_texts(studio, paths, options, progress)
+        for item in skipped:
+            err.print(f"[red]{escape(str(item.path))}[/red]: {escape(item.reason)} — skipped", soft_wrap=True)
+    else:
+        outcome = audits.audit_model(studio, model, options, progress)
+        skipped = []
+    print_summary(outcome.data, outcome.html)
+    if skipped:
+        ctx.exit(1)
