@@ -24,6 +24,8 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/audit_index.py
+	$(BIN)/python bench/audit_diversity.py
 
 clean:
 	rm -rf $(VENV) demo-studio .pytest_cache

@@ -64,6 +64,18 @@ def build_child(corpus: Path, index_dir: Path) -> None:
     print(json.dumps({"seconds": seconds, "peak_rss": peak}))
 
 
+def sort_child(corpus: Path) -> None:
+    """The baseline, side by side: pydivsufsort alone on the whole corpus in one array, one thread."""
+    import numpy as np
+    from pydivsufsort import divsufsort
+
+    data = bytearray(b"\xff".join(p.read_bytes() for p in sorted(corpus.glob("*.txt"))))
+    start = time.perf_counter()
+    divsufsort(np.frombuffer(data, dtype=np.uint8))
+    seconds = time.perf_counter() - start
+    print(json.dumps({"seconds": seconds, "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+
+
 def sample_texts(seed: int = 1, count: int = 1000, length: int = 500) -> tuple[list[str], list[int]]:
     text = C1.read_text("utf-8")
     rng = random.Random(seed)
@@ -86,10 +98,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--copies", type=int, default=90)
     parser.add_argument("--min-copy", type=int, default=50)
+    parser.add_argument("--no-baseline", action="store_true", help="skip pydivsufsort alone on the whole corpus")
     parser.add_argument("--child-build", nargs=2, type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--child-sort", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_build:
         return build_child(*args.child_build)
+    if args.child_sort:
+        return sort_child(args.child_sort)
     if not C1.exists():
         raise SystemExit(f"corpus not found: {C1} (it ships in ../shared/corpora)")
     root = Path(tempfile.mkdtemp(prefix="ouvroir-bench-index-"))
@@ -101,6 +117,13 @@ def main() -> None:
         print(json.dumps({"bench": "index_build", "corpus_bytes": nbytes, "seconds": round(build["seconds"], 2),
                           "peak_rss_mb": round(build["peak_rss"] / 2**20), "bytes_per_corpus_byte":
                           round(build["peak_rss"] / nbytes, 2)}))  # fmt: skip
+        if not args.no_baseline:
+            out = subprocess.run([sys.executable, __file__, "--child-sort", str(root / "corpus")],
+                                 check=True, capture_output=True, text=True)  # fmt: skip
+            alone = json.loads(out.stdout.strip().splitlines()[-1])
+            print(json.dumps({"bench": "baseline_pydivsufsort_alone", "seconds": round(alone["seconds"], 2),
+                              "peak_rss_mb": round(alone["peak_rss"] / 2**20),
+                              "bytes_per_corpus_byte": round(alone["peak_rss"] / nbytes, 2)}))  # fmt: skip
         index = CorpusIndex.open(root / "index")
         texts, copied_at = sample_texts()
         find_spans(index, texts[:10], args.min_copy)  # first touch of the memory map
