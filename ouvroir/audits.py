@@ -8,7 +8,7 @@ the store. The instruments live in ``ouvroir.audit``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .audit.figures import AuditText
@@ -48,12 +48,50 @@ def default_prompts(held: Sequence[tuple[str, str]], count: int, seed: int) -> l
     return lines
 
 
-def audit_model(studio, model_ref: str | None, options: AuditOptions, progress: Progress | None = None) -> AuditOutcome:
-    """Generate samples at each temperature and audit them against the model's training text."""
-    from .samples import GenerationParams, generate_samples
+def stored_samples(studio, model_id: str) -> tuple[list[AuditText], dict[str, list[AuditText]], tuple[float, ...]]:
+    """The model's stored samples as audit texts, grouped like generated ones (by temperature; by prompt)."""
+    records = model_store.list_samples(studio.conn, model_id)
+    if not records:
+        raise AuditError(f"model {model_id} has no stored samples: run `ouvroir audit` without --reuse to generate some")
+    texts = []
+    for r in records:
+        temperature = r.params.get("temperature")
+        body = r.text or (studio.root / r.path).read_text("utf-8")
+        texts.append(AuditText(r.id, f"T={temperature} · {r.id}", f"T={temperature}", body[len(r.prompt):], temperature, r.prompt))
+    by_prompt: dict[str, list[AuditText]] = {}
+    for t in texts:
+        by_prompt.setdefault(t.prompt or "", []).append(t)
+    groups = {"same prompt": max(by_prompt.values(), key=len)}
+    if len(by_prompt) > 1:
+        groups["different prompts"] = [items[0] for items in by_prompt.values()]
+    temperatures = tuple(sorted({t.temperature for t in texts if t.temperature is not None}))
+    return texts, groups, temperatures
 
+
+def audit_model(studio, model_ref: str | None, options: AuditOptions, progress: Progress | None = None,
+                reuse: bool = False) -> AuditOutcome:  # fmt: skip
+    """Generate samples at each temperature (or reuse the stored ones) and audit them against the training text."""
     record = model_store.resolve_model(studio.conn, model_ref)
     corpus = model_corpus(studio, record, progress, options.min_copy, options.seed)
+    if reuse:
+        texts, groups, temperatures = stored_samples(studio, record.id)
+        options = replace(options, temperatures=temperatures)
+    else:
+        texts, groups = _generate(studio, record, corpus, options, progress)
+    texts = [t for t in texts if t.text.strip()]
+    if not texts:
+        raise AuditError(f"model {record.id} generated only empty samples: raise --max-tokens")
+    length = round(sum(len(t.text) for t in texts) / len(texts))
+    add_baseline(corpus, len(texts) // max(1, len(options.temperatures)), length, options.seed)
+    subject = {"kind": "model", "model_id": record.id, "snapshot_id": record.snapshot_id, "paths": []}
+    data = assemble(corpus, subject, texts, options, groups, progress)
+    return store_audit(studio, data, subject, corpus.index.id)
+
+
+def _generate(studio, record, corpus, options: AuditOptions, progress: Progress | None):
+    """Per temperature: a batch from one prompt, and one sample from each of several prompts."""
+    from .samples import GenerationParams, generate_samples
+
     prompts = options.prompts or default_prompts(corpus.held or [], options.samples, options.seed) or [""]
     texts: list[AuditText] = []
     reference = min(options.temperatures, key=lambda t: abs(t - 1.0))
@@ -73,14 +111,7 @@ def audit_model(studio, model_ref: str | None, options: AuditOptions, progress: 
                 texts.append(item)
                 if temperature == reference:
                     groups.setdefault(group, []).append(item)
-    texts = [t for t in texts if t.text.strip()]
-    if not texts:
-        raise AuditError(f"model {record.id} generated only empty samples: raise --max-tokens")
-    length = round(sum(len(t.text) for t in texts) / len(texts))
-    add_baseline(corpus, len(texts) // len(options.temperatures), length, options.seed)
-    subject = {"kind": "model", "model_id": record.id, "snapshot_id": record.snapshot_id, "paths": []}
-    data = assemble(corpus, subject, texts, options, groups, progress)
-    return store_audit(studio, data, subject, corpus.index.id)
+    return texts, groups
 
 
 def read_texts(paths: Sequence[Path]) -> tuple[list[AuditText], list[Skipped]]:

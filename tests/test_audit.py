@@ -147,6 +147,17 @@ def test_model_index_holds_only_consenting_training_text_and_is_reused(trained):
     assert (index.path / "shard-000.sa").stat().st_mtime_ns == stamp
 
 
+def test_reuse_audits_the_stored_samples_without_generating(trained, run_cli):
+    studio, record, _ = trained
+    before = {r[0] for r in studio.conn.execute("SELECT id FROM samples")}
+    result = run_cli("--studio", str(studio.root), "audit", record.id, "--reuse", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    data = json.loads(Path(result.output.split("Report:")[1].split()[0]).with_name("audit.json").read_text("utf-8"))
+    assert {t["id"] for t in data["texts"]} == before  # every stored sample, and no new one
+    assert {r[0] for r in studio.conn.execute("SELECT id FROM samples")} == before
+    assert [row["temperature"] for row in data["sweep"]] == sorted({t["temperature"] for t in data["texts"]})
+
+
 def test_audit_of_a_model_whose_snapshot_is_gone(trained, tmp_path):
     studio, record, _ = trained
     copy = tmp_path / "copy"

@@ -397,3 +397,14 @@ def test_a_blocked_external_resource_shows_up_as_a_console_error(tmp_path: Path)
     _, console = screenshot(page, tmp_path)
     assert any("Content Security Policy" in line for line in console), console
 
+
+
+def test_a_long_tail_of_works_is_folded_into_one_line():
+    audit = example_audit()
+    works = [{"work_id": f"w{i}", "title": f"Recueil {i}", "share": round(0.62 / 2**(i + 1), 4)} for i in range(12)]
+    audit["credit"][0]["works"] = works
+    rows = read(render_html(audit, "fr")).credit_rows
+    titles = [row[0] for row in rows]
+    assert [f"Recueil {i}" for i in range(8)] == [t for t in titles if t.startswith("Recueil")]
+    tail = next(row for row in rows if row[0] == "4 autres œuvres")
+    assert tail[-1] == Translator("fr").percent(sum(w["share"] for w in works[8:])) == "0,2\u00a0%"

@@ -60,6 +60,7 @@ def print_summary(data: dict, html: Path) -> None:
 @click.argument("model", required=False)
 @click.option("--texts", "texts", type=click.Path(path_type=Path), multiple=True, metavar="PATH",
               help="Audit these text files against the studio's works instead of a model (repeat, or give several after one --texts).")  # fmt: skip
+@click.option("--reuse", is_flag=True, help="Audit the model's stored samples instead of generating new ones.")
 @click.option("--samples", type=click.IntRange(2, 200), default=10, show_default=True, help="Samples per temperature and per group (one prompt; several prompts).")
 @click.option("--temperatures", default="0.7,1.0,1.3", show_default=True, callback=_temperatures, help="Temperatures to sweep.")
 @click.option("--prompts", "prompts_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Prompts, one per line (default: openings of held-out lines).")
@@ -70,10 +71,11 @@ def print_summary(data: dict, html: Path) -> None:
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.argument("more_texts", nargs=-1, type=click.Path(path_type=Path), required=False)
 @click.pass_context
-def audit(ctx, model, texts, samples, temperatures, prompts_file, min_copy, max_tokens, lang, seed, device, more_texts) -> None:
+def audit(ctx, model, texts, reuse, samples, temperatures, prompts_file, min_copy, max_tokens, lang, seed, device, more_texts) -> None:
     """Measure what a model copies from the corpus and from whom, how much it flattens it, and whose style it has.
 
     With a MODEL (default: the latest), generates samples at each temperature
+    (or, with --reuse, takes the samples already stored for it)
     and checks them against the model's training text: verbatim spans of at
     least --min-copy characters with their source, the share of each sample
     rebuilt from corpus n-grams, credit per author, diversity against matched
@@ -119,7 +121,7 @@ def audit(ctx, model, texts, samples, temperatures, prompts_file, min_copy, max_
         for item in skipped:
             err.print(f"[red]{escape(str(item.path))}[/red]: {escape(item.reason)} — skipped", soft_wrap=True)
     else:
-        outcome = audits.audit_model(studio, model, options, progress)
+        outcome = audits.audit_model(studio, model, options, progress, reuse=reuse)
         skipped = []
     print_summary(outcome.data, outcome.html)
     if skipped:

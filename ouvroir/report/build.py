@@ -228,13 +228,20 @@ def _copy_row(label: str, stats: Mapping, tr: Translator, is_baseline: bool = Fa
                       _chars(tr, stats.get("longest_copy"))]}
 
 
+CREDIT_WORKS_SHOWN = 8
+
+
 def _credit(credit: Sequence[Mapping], tr: Translator) -> list[dict]:
     """One row per author, largest share first, with their works under them."""
     rows = []
     for entry in sorted((c for c in credit if c), key=lambda c: -(_number(c.get("share")) or 0)):
+        ranked = sorted(entry.get("works") or [], key=lambda w: -(_number(w.get("share")) or 0))
         works = [{"title": w.get("title") or tr("untitled"), "share": _percent(tr, w.get("share")),
-                  "width": _bar_width(w.get("share"))}
-                 for w in sorted(entry.get("works") or [], key=lambda w: -(_number(w.get("share")) or 0))]
+                  "width": _bar_width(w.get("share"))} for w in ranked[:CREDIT_WORKS_SHOWN]]
+        rest = ranked[CREDIT_WORKS_SHOWN:]
+        if rest:  # a long tail of tiny shares reads as noise: one line for it (every figure stays in the JSON)
+            share = sum(_number(w.get("share")) or 0 for w in rest)
+            works.append({"title": tr("other_works", count=len(rest)), "share": _percent(tr, share), "width": _bar_width(share)})
         rows.append({"author": entry.get("author") or tr("no_source"), "no_source": entry.get("author") is None,
                      "share": _percent(tr, entry.get("share")), "width": _bar_width(entry.get("share")),
                      "works": works})
