@@ -44,3 +44,7 @@ class ModelNotFound(OuvroirError):
 
 class AuditError(OuvroirError):
     """An audit cannot run: no corpus, an unreadable text, an index that is missing or damaged."""
+
+
+class ProvenanceError(OuvroirError):
+    """The studio's signing key cannot be read, created or imported, or an output cannot be labelled."""

@@ -78,8 +78,13 @@ def train_model(
     resume: str | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
+    lineage: dict | None = None,
+    medium: str | None = None,
 ) -> model_store.ModelRecord:
-    """Train a model on the studio's consenting works (or resume one); return its record."""
+    """Train a model on the studio's consenting works (or resume one); return its record.
+
+    ``lineage`` is recorded in the model's configuration (``retrain`` names the model it replaces).
+    """
     stage = on_stage or (lambda message: None)
     if resume:
         record = model_store.resolve_model(studio.conn, resume, ready_only=False)
@@ -93,8 +98,9 @@ def train_model(
         if minutes is None and steps is None:
             minutes = 5.0
         budget = Budget(minutes=minutes, steps=steps)
-        stage("Taking a snapshot of the works whose latest consent is 'train'")
-        snapshot = take_snapshot(studio)
+        medium = medium or default_medium(studio)
+        stage(f"Taking a snapshot of the {medium} works whose latest consent is 'train'")
+        snapshot = take_snapshot(studio, medium=medium)
         model_id, resume_flag = "m" + secrets.token_hex(5), False
     stage(f"Snapshot {snapshot.id}: {len(snapshot.train_works)} works for training, {len(snapshot.val_works)} for validation ({snapshot.split_rule})")
     tokenized = tokenize_snapshot(studio, snapshot)
@@ -111,7 +117,8 @@ def train_model(
         record = model_store.ModelRecord(
             id=model_id, snapshot_id=snapshot.id, created_at=now(), status="training", size=config.size,
             parameters=None, val_bpb=None, train_seconds=None, steps=None, device=str(dev),
-            config={"train": config.to_dict(), "budget": {"minutes": budget.minutes, "steps": budget.steps}, "seed": seed},
+            config={"train": config.to_dict(), "budget": {"minutes": budget.minutes, "steps": budget.steps}, "seed": seed}
+            | (lineage or {}),
         )  # fmt: skip
         with transaction(studio.conn):
             model_store.insert_model(studio.conn, record)
@@ -123,6 +130,28 @@ def train_model(
     with transaction(studio.conn):
         model_store.update_model(studio.conn, model_id, **fields)
     return model_store.resolve_model(studio.conn, model_id)
+
+
+def default_medium(studio) -> str:
+    """Text when the studio has trainable text, else music when it has trainable scores."""
+    if studio.trainable_works(medium="text") or not studio.trainable_works(medium="music"):
+        return "text"
+    return "music"
+
+
+def retrain_model(studio, model_ref: str, device: str = "auto", **callbacks) -> model_store.ModelRecord:
+    """Train ``model_ref``'s size, budget and seed again on a fresh snapshot of the consenting works.
+
+    The fresh snapshot leaves out every work whose consent was withdrawn since;
+    the new model records which one it replaces.
+    """
+    old = model_store.resolve_model(studio.conn, model_ref, ready_only=False)
+    budget = old.config.get("budget", {})
+    withdrawn = [w.work_id for w in model_store.withdrawals(studio.conn, old.id)]
+    medium = studio.conn.execute("SELECT medium FROM snapshots WHERE id = ?", (old.snapshot_id,)).fetchone()[0]
+    return train_model(studio, size=old.size, minutes=budget.get("minutes"), steps=budget.get("steps"),
+                       seed=old.config.get("seed", 0), device=device, medium=medium,
+                       lineage={"retrained_from": old.id, "left_out": withdrawn}, **callbacks)  # fmt: skip
 
 
 def budget_text(budget: Budget) -> str:

@@ -1,14 +1,15 @@
 """Generating in the studio: every sample is stored with its model, prompt, parameters and seed.
 
 A sample is written as a file in its medium's format (``samples/<id>.txt``, or
-``.fountain`` when the model's corpus is screenplays) beside a JSON record of
-how it was made, and registered in the store. The same model, prompt,
-parameters and seed give the same text.
+``.fountain`` when the model's corpus is screenplays) beside its signed
+provenance manifest (``<id>.txt.provenance.json``: model, snapshot and works,
+prompt, parameters, seed, AI label; see ``provenance.manifest``), and
+registered in the store. The same model, prompt, parameters and seed give the
+same text.
 """
 
 from __future__ import annotations
 
-import json
 import secrets
 import unicodedata
 from collections import Counter
@@ -17,7 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from . import __version__
+from .errors import ConsentError
+from .provenance.manifest import label_export, sample_labeller
 from .store import models as model_store
 from .store.blobs import atomic_write, sha256_bytes
 from .store.db import now, transaction
@@ -52,6 +54,13 @@ def sample_suffix(studio, snapshot_id: str) -> str:
     return ".fountain" if forms and forms.most_common(1)[0][0] == "screenplay" else ".txt"
 
 
+def withdrawn_message(model_id: str, withdrawn: list[model_store.Withdrawal]) -> str:
+    works = "; ".join(f"{w.title!r} ({w.consent}{', ' + w.reason if w.reason else ''})" for w in withdrawn[:5])
+    more = f" and {len(withdrawn) - 5} more" if len(withdrawn) > 5 else ""
+    return (f"model {model_id} was trained on works whose consent is withdrawn: {works}{more}. "
+            f"Retrain without them with `ouvroir retrain {model_id}`, or pass --allow-withdrawn to generate anyway.")
+
+
 def generate_samples(
     studio,
     model_ref: str | None = None,
@@ -61,18 +70,29 @@ def generate_samples(
     seed: int | None = None,
     device: str = "auto",
     on_text: Callable[[str], None] | None = None,
+    allow_withdrawn: bool = False,
+    render_audio: bool = False,
 ) -> list[model_store.SampleRecord]:
-    """Generate ``n`` samples from a model (default: the latest) and store them; return their records."""
+    """Generate ``n`` samples from a model (default: the latest) and store them; return their records.
+
+    A model trained on a work whose consent has since been withdrawn is refused unless
+    ``allow_withdrawn``: consent follows the model.
+    """
     from .generate import generate
 
     params = params or GenerationParams()
     record = model_store.resolve_model(studio.conn, model_ref)
+    withdrawn = model_store.withdrawals(studio.conn, record.id)
+    if withdrawn and not allow_withdrawn:
+        raise ConsentError(withdrawn_message(record.id, withdrawn))
     seed = secrets.randbelow(2**31) if seed is None else seed
     prompt = unicodedata.normalize("NFC", prompt)
     loaded = _load(str(studio.root / "models" / record.id), device)
     texts = generate(loaded, loaded.tokenizer, prompt, n=n, seed=seed, on_text=on_text if n == 1 else None,
                      **params.as_dict())  # fmt: skip
     suffix = sample_suffix(studio, record.snapshot_id)
+    medium = studio.conn.execute("SELECT medium FROM snapshots WHERE id = ?", (record.snapshot_id,)).fetchone()[0]
+    label = sample_labeller(studio, record)
     folder = studio.root / "samples"
     samples = []
     created = now()
@@ -82,24 +102,47 @@ def generate_samples(
         data = full.encode("utf-8")
         path = folder / f"{sample_id}{suffix}"
         atomic_write(path, data)
-        info = {
-            "sample": sample_id, "model": record.id, "model_weights_sha256": record.weights_sha256,
-            "snapshot": record.snapshot_id, "prompt": prompt, "params": params.as_dict(), "seed": seed,
-            "n": n, "index": index, "text_sha256": sha256_bytes(data), "created_at": created,
-            "generator": f"ouvroir {__version__}",
-        }  # fmt: skip
-        atomic_write(path.with_suffix(".json"), json.dumps(info, ensure_ascii=False, indent=1).encode())
+        generation = {"sample_id": sample_id, "prompt": prompt, "params": params.as_dict(), "seed": seed, "n": n,
+                      "index": index}  # fmt: skip
+        if withdrawn:  # generated anyway (--allow-withdrawn): the label says so
+            generation["consent_withdrawn_works"] = [w.work_id for w in withdrawn]
+        label(path, generation, created)
+        if medium == "music":
+            for rendered in render_music(path, full, record.id, render_audio):
+                label(rendered, generation, created)
         samples.append(model_store.SampleRecord(sample_id, record.id, created, prompt,
                                                 params.as_dict() | {"n": n, "index": index}, seed,
-                                                info["text_sha256"], str(path.relative_to(studio.root)), full))  # fmt: skip
+                                                sha256_bytes(data), str(path.relative_to(studio.root)), full))  # fmt: skip
     with transaction(studio.conn):
         for sample in samples:
             model_store.insert_sample(studio.conn, sample)
     return samples
 
 
+def render_music(path: Path, events: str, model_id: str, audio: bool) -> list[Path]:
+    """A generated event text as MIDI and MusicXML beside it (and WAV with ``audio``); return the files.
+
+    The MIDI file carries its AI label inside too, in a text meta-event.
+    """
+    from .media.music.render import to_midi, to_musicxml
+    from .media.music.synth import to_wav
+
+    stem = path.with_suffix("")
+    label = f"AI-generated music (IPTC trainedAlgorithmicMedia) by ouvroir model {model_id}; provenance: {path.name}"
+    outputs = {stem.with_suffix(".mid"): lambda: to_midi(events, label=label),
+               stem.with_suffix(".musicxml"): lambda: to_musicxml(events, title=f"{path.stem} (ouvroir {model_id})")}
+    if audio:
+        outputs[stem.with_suffix(".wav")] = lambda: to_wav(events)
+    for target, render in outputs.items():
+        atomic_write(target, render())
+    return list(outputs)
+
+
 def export_model(studio, model_ref: str | None, out_dir: Path) -> Path:
+    """Export a model to ``out_dir`` and sign the folder (``out_dir/provenance.json`` lists every file)."""
     from .export_hf import export_hf
 
     record = model_store.resolve_model(studio.conn, model_ref)
-    return export_hf(studio.root / "models" / record.id, out_dir)
+    path = export_hf(studio.root / "models" / record.id, out_dir)
+    label_export(studio, path, record, "hf", now())  # last: it hashes every file written before it
+    return path

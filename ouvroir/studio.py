@@ -22,6 +22,7 @@ from .corpus.rights import check_consent, check_license
 from .errors import StudioError
 from .media.document import Block, blocks_from_json
 from .paths import DB_NAME
+from .provenance.keys import load_or_create_key
 from .store import works as store
 from .store.blobs import BlobStore
 from .store.db import connect, now, transaction
@@ -33,7 +34,8 @@ ouvroir.sqlite   works, rights, consent history (SQLite, WAL; schema version in 
 blobs/ab/cdef…   original files, normalized texts and their structure, named by sha256
 snapshots/       frozen sets of consenting works, as trained on
 models/          trained models (safetensors weights, config, tokenizer, metrics)
-samples/         generated texts, each with its provenance
+samples/         generated texts, each with its signed provenance (<file>.provenance.json)
+keys/            the studio's signing key (private: keep it; `ouvroir key export` gives the public key)
 
 The format is documented in ouvroir's README ("The studio on disk").
 """
@@ -89,6 +91,7 @@ class Studio:
             if owner:
                 studio.conn.execute("INSERT OR REPLACE INTO studio_meta VALUES ('owner', ?)", (owner.strip(),))
         (root / "blobs").mkdir(exist_ok=True)
+        load_or_create_key(root)  # every output is signed with it; kept if the studio already has one
         readme = root / "README.txt"
         if not readme.exists():
             readme.write_text(STUDIO_README, encoding="utf-8")
@@ -141,10 +144,10 @@ class Studio:
         report = AddReport()
         owner = self.owner
         for done, candidate in enumerate(candidates, 1):
-            outcome = ingest(self.conn, self.blobs, candidate, options, owner)
-            report.outcomes.append(outcome)
-            if on_file:
-                on_file(outcome, done, len(candidates))
+            for outcome in ingest(self.conn, self.blobs, candidate, options, owner):
+                report.outcomes.append(outcome)
+                if on_file:
+                    on_file(outcome, done, len(candidates))
         return report
 
     # -- reading ----------------------------------------------------------------

@@ -136,8 +136,9 @@ def test_samples_are_stored_and_reproducible(trained):
     for sample in first:
         path = studio.root / sample.path
         assert path.read_text("utf-8") == sample.text and sample.text.startswith("Le vent")
-        info = json.loads(path.with_suffix(".json").read_text())
-        assert info["model"] == record.id and info["seed"] == 5 and info["prompt"] == "Le vent"
+        info = json.loads(path.with_name(path.name + ".provenance.json").read_text())["assertions"]
+        assert info["ouvroir.model"]["id"] == record.id
+        assert info["ouvroir.generation"]["seed"] == 5 and info["ouvroir.generation"]["prompt"] == "Le vent"
     stored = model_store.list_samples(studio.conn, record.id)
     assert {s.id for s in first} <= {s.id for s in stored}
 

@@ -55,4 +55,4 @@ def main() -> None:
     cli(prog_name="ouvroir")
 
 
-from . import audit, corpus, models  # noqa: E402,F401  (registers the commands)
+from . import audit, card, corpus, models, provenance  # noqa: E402,F401  (registers the commands)

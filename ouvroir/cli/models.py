@@ -22,8 +22,9 @@ from .corpus import err, open_studio, out
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same machine: same model).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--resume", metavar="MODEL", help="Continue an interrupted training run of MODEL.")
+@click.option("--medium", type=click.Choice(["text", "music"]), help="What to train on when the studio holds both (default: text if any).")
 @click.pass_context
-def train(ctx, size, minutes, steps, seed, device, resume) -> None:
+def train(ctx, size, minutes, steps, seed, device, resume, medium) -> None:
     """Train a model on the works whose latest consent is 'train'.
 
     Takes a snapshot of the consenting works (whole works held out for
@@ -40,6 +41,14 @@ def train(ctx, size, minutes, steps, seed, device, resume) -> None:
     from .. import runs  # torch loads only for the commands that need it: `ouvroir --help` stays instant
 
     studio = open_studio(ctx)
+    record = _with_progress(lambda on_progress, on_stage: runs.train_model(
+        studio, size=size, minutes=minutes, steps=steps, seed=seed, device=device, resume=resume,
+        on_progress=on_progress, on_stage=on_stage, medium=medium))  # fmt: skip
+    _report_trained(studio, record)
+
+
+def _with_progress(run):
+    """Run ``run(on_progress, on_stage)`` under a progress bar (plain lines when not a terminal)."""
     with Progress(
         TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[status]}"),
         console=err, transient=False, disable=not err.is_terminal,
@@ -62,11 +71,38 @@ def train(ctx, size, minutes, steps, seed, device, resume) -> None:
                 last_printed[0] = p.elapsed_s
                 err.print(status, soft_wrap=True)
 
-        record = runs.train_model(studio, size=size, minutes=minutes, steps=steps, seed=seed, device=device,
-                                  resume=resume, on_progress=on_progress, on_stage=on_stage)  # fmt: skip
+        return run(on_progress, on_stage)
+
+
+def _report_trained(studio, record) -> None:
+    from ..runs import model_dir
+
     out.print(f"[green]Model {record.id} ready[/green]: {record.parameters:,} parameters, validation "
               f"{record.val_bpb:.3f} bits per byte after {record.steps:,} steps ({record.train_seconds:.0f} s of training).")  # fmt: skip
-    out.print(f"Files in {runs.model_dir(studio, record.id)}; generate with: ouvroir generate {record.id}")
+    out.print(f"Files in {model_dir(studio, record.id)}; generate with: ouvroir generate {record.id}")
+
+
+@cli.command()
+@click.argument("model")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.pass_context
+def retrain(ctx, model, device) -> None:
+    """Train MODEL's configuration again on a fresh snapshot: works whose consent was withdrawn are left out.
+
+    Same size, budget and seed as MODEL; the new snapshot holds exactly the works
+    whose latest consent is 'train' now. The new model records which model it
+    replaces. MODEL itself is kept (it stays marked as trained on withdrawn works).
+
+    Example:
+
+        ouvroir retrain m1a2b3c4d5
+    """
+    from .. import runs
+
+    studio = open_studio(ctx)
+    record = _with_progress(lambda on_progress, on_stage: runs.retrain_model(
+        studio, model, device=device, on_progress=on_progress, on_stage=on_stage))  # fmt: skip
+    _report_trained(studio, record)
 
 
 @cli.command()
@@ -82,17 +118,27 @@ def models(ctx, as_json) -> None:
     studio = open_studio(ctx)
     items = model_store.list_models(studio.conn)
     if as_json:
-        click.echo(json.dumps([m.as_dict() for m in items], indent=2))
+        click.echo(json.dumps([m.as_dict() | {"withdrawn": [vars(w) for w in model_store.withdrawals(studio.conn, m.id)]}
+                               for m in items], indent=2, ensure_ascii=False))  # fmt: skip
         return
     table = Table(show_edge=False, pad_edge=False)
-    for column in ("id", "status", "snapshot", "works", "size", "parameters", "val bits/byte", "steps", "training", "created"):
+    for column in ("id", "status", "snapshot", "works", "size", "parameters", "val bits/byte", "steps", "training", "created", "consent"):
         table.add_column(column)
+    marked = []
     for m in items:
         works = studio.conn.execute("SELECT count(*) FROM snapshot_works WHERE snapshot_id = ?", (m.snapshot_id,)).fetchone()[0]
+        withdrawn = model_store.withdrawals(studio.conn, m.id)
+        if withdrawn:
+            marked.append((m, withdrawn))
         table.add_row(m.id, m.status, m.snapshot_id, str(works), m.size, f"{m.parameters:,}" if m.parameters else "—",
                       f"{m.val_bpb:.3f}" if m.val_bpb else "—", f"{m.steps:,}" if m.steps else "—",
-                      f"{m.train_seconds:.0f} s" if m.train_seconds else "—", m.created_at[:16].replace("T", " "))  # fmt: skip
+                      f"{m.train_seconds:.0f} s" if m.train_seconds else "—", m.created_at[:16].replace("T", " "),
+                      f"[red]WITHDRAWN ({len(withdrawn)})[/red]" if withdrawn else "ok")  # fmt: skip
     out.print(table)
+    for m, withdrawn in marked:
+        names = ", ".join(f"{escape(w.title)} ({w.consent})" for w in withdrawn)
+        out.print(f"[red]{m.id}[/red] was trained on works whose consent is withdrawn: {names}. "
+                  f"`ouvroir retrain {m.id}` trains it again without them.", soft_wrap=True)  # fmt: skip
     if not items:
         out.print("No model yet: `ouvroir train --minutes 3` trains one on the consenting works.")
 
@@ -108,8 +154,11 @@ def models(ctx, as_json) -> None:
 @click.option("--top-k", type=click.IntRange(1), default=None)
 @click.option("--seed", type=int, help="Random seed (default: a new one, recorded with the sample).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--allow-withdrawn", is_flag=True, help="Generate even though the model was trained on works whose consent is withdrawn.")
+@click.option("--render-audio", is_flag=True, help="Music: also write a WAV (built-in synthesizer) beside the MIDI and MusicXML.")
 @click.pass_context
-def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, top_p, top_k, seed, device) -> None:
+def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, top_p, top_k, seed, device, allow_withdrawn,
+             render_audio) -> None:  # fmt: skip
     """Generate text with a model (default: the latest one) and store every sample.
 
     A single sample streams to the terminal; every sample is stored in the
@@ -120,6 +169,9 @@ def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, to
     Example:
 
         ouvroir generate --prompt "Le soir tombe" -n 3 --temperature 0.9 --seed 7
+
+    A model trained on scores writes each sample as event text, MIDI and MusicXML
+    (and WAV with --render-audio).
     """
     from ..samples import GenerationParams, generate_samples
 
@@ -133,7 +185,8 @@ def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, to
     if stream:
         click.secho(prompt, nl=False, dim=True)
     samples = generate_samples(studio, model, prompt, count, params, seed, device,
-                               on_text=(lambda text: click.echo(text, nl=False)) if stream else None)  # fmt: skip
+                               on_text=(lambda text: click.echo(text, nl=False)) if stream else None,
+                               allow_withdrawn=allow_withdrawn, render_audio=render_audio)  # fmt: skip
     if stream:
         click.echo()
     for i, sample in enumerate(samples, 1):
@@ -143,6 +196,10 @@ def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, to
     seeds = samples[0].seed
     out.print(f"[dim]{len(samples)} sample(s) stored in {studio.root / 'samples'} (seed {seeds}; "
               f"{', '.join(Path(s.path).name for s in samples)})[/dim]", soft_wrap=True)  # fmt: skip
+    rendered = [p.name for s in samples for p in sorted((studio.root / s.path).parent.glob(Path(s.path).stem + ".*"))
+                if p.suffix in (".mid", ".musicxml", ".wav")]  # fmt: skip
+    if rendered:
+        out.print(f"Scores and sound: {', '.join(rendered)}", soft_wrap=True)
 
 
 @cli.command()

@@ -104,10 +104,12 @@ def take_snapshot(studio, medium: str = "text", seed: int = 0) -> Snapshot:
         all_works = studio.works()
         if not all_works:
             raise TrainingError("the studio has no works: add some with `ouvroir add FILES --consent train`")
-        raise TrainingError(
-            f"none of the {len(all_works)} works is trainable (consent must be 'train'): "
-            "record consent with `ouvroir consent WORK train --reason ...`"
-        )
+        if any(w.medium == medium for w in all_works):
+            raise TrainingError(
+                f"none of the {sum(w.medium == medium for w in all_works)} {medium} works is trainable (consent must be "
+                "'train'): record consent with `ouvroir consent WORK train --reason ...`"
+            )
+        raise TrainingError(f"the studio has no {medium} works: add some, or train on another medium (--medium)")
     splits, rule = split_works(works, seed)
     frozen = [
         SnapshotWork(w.id, w.title, w.author, w.text_sha256, w.consent_event_id, w.chars, splits[w.id])
@@ -120,8 +122,12 @@ def take_snapshot(studio, medium: str = "text", seed: int = 0) -> Snapshot:
     created_at = existing[0] if existing else now()
     snapshot = Snapshot(snapshot_id, medium, created_at, rule, frozen, path)
     if not existing:
-        train_chars = sum(w.chars for w in snapshot.train_works if w.split == "train")
-        val_chars = sum(w.chars for w in snapshot.val_works if w.split == "val")
+        train_chars = sum(w.chars for w in frozen if w.split == "train")
+        val_chars = sum(w.chars for w in frozen if w.split == "val")
+        for w in frozen:  # the tail fallback splits each work: count both parts as trained on and held out
+            if w.split == "both":
+                head, tail = tail_split(studio.blobs.get(w.text_sha256).decode("utf-8"))
+                train_chars, val_chars = train_chars + len(head), val_chars + len(tail)
         with transaction(studio.conn):
             studio.conn.execute(
                 "INSERT INTO snapshots (id, medium, created_at, split_rule, train_chars, val_chars) VALUES (?, ?, ?, ?, ?, ?)",

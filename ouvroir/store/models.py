@@ -98,3 +98,34 @@ def list_samples(conn: sqlite3.Connection, model_id: str | None = None) -> list[
     where, params = ("WHERE model_id = ?", (model_id,)) if model_id else ("", ())
     rows = conn.execute(f"SELECT * FROM samples {where} ORDER BY created_at, id", params)
     return [SampleRecord(**(dict(r) | {"params": json.loads(r["params"])})) for r in rows]
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """A work a model was trained on that may no longer be: consent withdrawn, or the work removed."""
+
+    work_id: str
+    title: str
+    consent: str  # the latest consent now, or "removed"
+    reason: str | None
+    at: str | None
+
+
+def withdrawals(conn: sqlite3.Connection, model_id: str) -> list[Withdrawal]:
+    """Works in the model's snapshot whose latest consent is no longer ``train`` (or that were removed).
+
+    Computed from the append-only consent history at every call, so a withdrawal marks every
+    model trained on the work at once, and a renewed consent lifts the mark.
+    """
+    rows = conn.execute(
+        """SELECT sw.work_id, w.title, c.consent, c.reason, c.at, r.title AS removed_title, r.removed_at
+           FROM models m JOIN snapshot_works sw ON sw.snapshot_id = m.snapshot_id
+           LEFT JOIN works w ON w.id = sw.work_id
+           LEFT JOIN work_consent c ON c.work_id = sw.work_id
+           LEFT JOIN removals r ON r.work_id = sw.work_id
+           WHERE m.id = ? AND (c.consent IS NULL OR c.consent != 'train')
+           ORDER BY sw.work_id""",
+        (model_id,),
+    ).fetchall()
+    return [Withdrawal(r["work_id"], r["title"] or r["removed_title"] or r["work_id"], r["consent"] or "removed",
+                       r["reason"], r["at"] or r["removed_at"]) for r in rows]  # fmt: skip

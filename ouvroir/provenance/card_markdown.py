@@ -1,0 +1,249 @@
+"""A model card and a corpus datasheet in plain words, in French or in English, from the card's figures.
+
+Everything said is derived from the card's data at rendering time (never from
+prose stored in it), so a card rendered in either language says the same
+numbers, each written that language's way: ``1 017 216 paramètres``,
+``1,017,216 parameters``.
+
+>>> card = {"model": {"id": "m1", "parameters": 1017216}}
+>>> _t("parameters", "fr", n=_int(card["model"]["parameters"], "fr")) == "1\\u202f017\\u202f216 paramètres"
+True
+"""
+
+from __future__ import annotations
+
+from ..report.i18n import NNBSP, Translator, decimal, integer, percent
+from .card_strings import STRINGS
+
+
+def _t(key: str, lang: str, **values: object) -> str:
+    text = STRINGS[lang].get(key, key.partition("_")[2])  # an unknown size or form keeps its own name
+    return text.format(**values) if values else text
+
+
+def _int(n: int, lang: str) -> str:
+    return integer(n, lang)
+
+
+def _count(key: str, n: int, lang: str) -> str:
+    """``_count("works", 3, "fr")`` -> ``3 œuvres`` (the report's plural forms)."""
+    return Translator(lang).count(key, n)
+
+
+def _seconds(value: float, lang: str) -> str:
+    return decimal(value, lang, 1) if value < 10 else integer(round(value), lang)
+
+
+def _date(timestamp: str | None) -> str:
+    return (timestamp or "—")[:10]
+
+
+def _quote(title: str, lang: str) -> str:
+    return f"«{NNBSP}{title}{NNBSP}»" if lang == "fr" else f"“{title}”"
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _author(name: str | None, lang: str) -> str:
+    return name or _t("unknown_author", lang)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    return "\n".join(lines + ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows])
+
+
+def _titles(titles: list[str], lang: str) -> str:
+    quoted = [_quote(t, lang) for t in titles]
+    return ", ".join(quoted[:-1]) + _t("and", lang) + quoted[-1] if len(quoted) > 1 else "".join(quoted)
+
+
+# -- prose shared by the JSON and the Markdown --------------------------------------------------------
+
+
+def consent_sentence(card: dict, lang: str) -> str:
+    withdrawn = card["consent"]["withdrawn"]
+    if not withdrawn:
+        return _t("consent_ok", lang)
+    return _t("consent_withdrawn", lang, works=_count("works", len(withdrawn), lang), id=card["model"]["id"])
+
+
+def _withdrawn_items(card: dict, lang: str) -> list[str]:
+    return [_t("withdrawn_item", lang, title=_quote(w["title"], lang), state=_t(f"state_{w['consent']}", lang),
+               date=_date(w["at"])) + (f" ({w['reason']})" if w["reason"] else "")
+            for w in card["consent"]["withdrawn"]]  # fmt: skip
+
+
+def intended_uses(card: dict, lang: str) -> list[str]:
+    return [_t(key, lang) for key in ("use_drafting", "use_style", "use_study")]
+
+
+def limits(card: dict, lang: str) -> list[str]:
+    model, audit = card["model"], card["audit"]
+    items = [_t("limit_small", lang, chars=_count("chars", card["snapshot"]["train_chars"], lang))]
+    summary = audit["summary"] if audit else {}
+    if summary.get("longest_copy"):
+        items.append(_t("limit_copy", lang, copy=percent(summary["mean_copied_share"], lang),
+                        longest=_count("chars", summary["longest_copy"], lang)))  # fmt: skip
+    elif summary.get("mean_copied_share") is not None:
+        items.append(_t("limit_no_copy", lang, min=_least(audit, lang)))
+    else:
+        items.append(_t("limit_copy_unknown", lang, id=model["id"]))
+    items.append(_t("limit_authorship", lang))
+    withdrawn = card["consent"]["withdrawn"]
+    if withdrawn:
+        items.append(_t("limit_withdrawn", lang, works=_count("works", len(withdrawn), lang)))
+    else:
+        items.append(_t("limit_withdrawal_rule", lang))
+    return items
+
+
+# -- the model card --------------------------------------------------------------------------------
+
+
+def render_markdown(card: dict, lang: str = "fr") -> str:
+    """The model card as Markdown a person reads: at a glance, then one plain-words section per question."""
+    model, sheet, audit = card["model"], card["datasheet"], card["audit"]
+    totals = sheet["totals"]
+    works, authors = _count("works", totals["works"], lang), _count("authors", totals["authors"], lang)
+    params = _t("parameters", lang, n=_int(model["parameters"], lang))
+    bpb = decimal(model["val_bpb"], lang, 3)
+    summary = audit["summary"] if audit else {}
+    out = [f"# {_t('card_title', lang, id=model['id'])}", "", _t("card_lead", lang, datasheet=f"datasheet.{lang}.md")]
+    out += ["", f"## {_t('glance', lang)}", ""]
+    size = _t(f"size_{model['size']}", lang)
+    out.append("- " + _t("glance_what", lang, size=size, params=params, date=_date(model["created"])))
+    out.append("- " + _t("glance_corpus", lang, works=works, authors=authors,
+                         chars=_count("chars", totals["chars"], lang)))  # fmt: skip
+    out.append("- " + _t("glance_bpb", lang, bpb=bpb))
+    if summary.get("mean_copied_share") is not None:
+        baseline = summary.get("baseline_copied_share")
+        out.append("- " + _t("glance_audit", lang, copy=percent(summary["mean_copied_share"], lang),
+                             baseline=percent(baseline, lang) if baseline is not None else "—"))  # fmt: skip
+    else:
+        out.append("- " + _t("no_audit", lang, id=model["id"]))
+    if card["consent"]["withdrawn"]:
+        out.append("- " + _t("glance_withdrawn", lang, works=_count("works", len(card["consent"]["withdrawn"]), lang)))
+    out += ["", f"## {_t('what', lang)}", "", _what(model, lang), ""]
+    if model["weights_sha256"]:
+        out += [_t("weights", lang, sha=model["weights_sha256"]), ""]
+    if model["loss_curve"]:
+        out += [f"![{_t('loss_curve', lang)}]({model['loss_curve']})", ""]
+    out += [f"## {_t('corpus', lang)}", "", _corpus_text(card, lang), ""]
+    out += [_authors_table(sheet, lang), ""]
+    if sheet["licenses"]:
+        items = ", ".join(_t("license_item", lang, license=row["license"], works=_count("works", row["works"], lang))
+                          for row in sheet["licenses"])  # fmt: skip
+        out += [_t("licenses_line", lang, items=items), ""]
+    out += [f"## {_t('consent', lang)}", "", _consent_block(card, lang), ""]
+    out += [f"## {_t('quality', lang)}", "", _t("quality_text", lang, bpb=bpb), ""]
+    out += [f"## {_t('audit', lang)}", "", *_audit_lines(card, lang)]
+    out += [f"## {_t('uses', lang)}", "", *(f"- {u}" for u in intended_uses(card, lang)), ""]
+    out += [f"## {_t('limits', lang)}", "", *(f"- {item}" for item in limits(card, lang)), ""]
+    return "\n".join(out)
+
+
+def _what(model: dict, lang: str) -> str:
+    shape = model["config"]
+    return _t("what_text", lang, id=model["id"], params=_t("parameters", lang, n=_int(model["parameters"], lang)),
+              layers=_int(shape["layers"], lang), width=_int(shape["width"], lang), heads=_int(shape["heads"], lang),
+              context=_int(shape["context"], lang), vocab=_int(shape["vocab"], lang), steps=_int(model["steps"], lang),
+              seconds=_seconds(model["train_seconds"], lang), device=model["device"], seed=model["seed"])  # fmt: skip
+
+
+def _corpus_text(card: dict, lang: str) -> str:
+    snapshot, totals = card["snapshot"], card["datasheet"]["totals"]
+    return _t("corpus_text", lang, snapshot=snapshot["id"], date=_date(snapshot["created"]),
+              works=_count("works", totals["works"], lang), authors=_count("authors", totals["authors"], lang),
+              chars=_count("chars", totals["chars"], lang), train=_count("chars", snapshot["train_chars"], lang),
+              val=_count("chars", snapshot["val_chars"], lang),
+              split=_t(f"split_{snapshot['split']}", lang))  # fmt: skip
+
+
+def _authors_table(sheet: dict, lang: str) -> str:
+    rows = [[_author(a["author"], lang), _int(a["works"], lang), _int(a["chars"], lang)] for a in sheet["authors"]]
+    return _table([_t("col_author", lang), _t("col_works", lang), _t("col_chars", lang)], rows)
+
+
+def _consent_block(card: dict, lang: str) -> str:
+    """Consent today, the works withdrawn since training, and the works a retrained model left out."""
+    model = card["model"]
+    lines = [consent_sentence(card, lang)]
+    items = _withdrawn_items(card, lang)
+    if items:
+        lines.append("\n".join(f"- {item}" for item in items))
+    if model.get("retrained_from"):
+        titles = [w["title"] for w in model["left_out"]]
+        lines.append(_t("retrained", lang, old=model["retrained_from"], titles=_titles(titles, lang)) if titles
+                     else _t("retrained_plain", lang, old=model["retrained_from"]))  # fmt: skip
+    return "\n\n".join(lines)
+
+
+def _least(audit: dict, lang: str) -> str:
+    """What counted as a copy (``, in passages of at least 50 characters``), when the audit says."""
+    return _t("audit_min", lang, chars=_count("chars", audit["min_copy"], lang)) if audit.get("min_copy") else ""
+
+
+def _audit_lines(card: dict, lang: str) -> list[str]:
+    audit = card["audit"]
+    if audit is None:
+        return [_t("no_audit", lang, id=card["model"]["id"]), ""]
+    s = audit["summary"]
+    texts = s.get("texts") or 0
+    out = [_t("audit_text", lang, id=audit["id"], date=_date(audit["created"]), texts=_count("texts", texts, lang),
+              report=f"../../{audit['report']}"), ""]  # fmt: skip
+    if s.get("mean_copied_share") is not None:
+        if s.get("texts_with_copy"):
+            line = _t("audit_copy", lang, copy=percent(s["mean_copied_share"], lang), min=_least(audit, lang),
+                      with_copy=_int(s["texts_with_copy"], lang), texts=_int(texts, lang),
+                      longest=_count("chars", s.get("longest_copy") or 0, lang))  # fmt: skip
+        else:
+            line = _t("audit_no_copy", lang, texts=_count("texts", texts, lang), min=_least(audit, lang))
+        if s.get("baseline_copied_share") is not None:
+            line += " " + _t("audit_baseline", lang, share=percent(s["baseline_copied_share"], lang))
+        out += [f"- {line}"]
+    if s.get("creativity_index") is not None:
+        human = s.get("baseline_creativity_index")
+        out += ["- " + _t("audit_creativity", lang, value=decimal(s["creativity_index"], lang),
+                          baseline=decimal(human, lang) if human is not None else "—")]  # fmt: skip
+    if s.get("diversity_ratio") is not None:
+        out += ["- " + _t("audit_diversity", lang, value=decimal(s["diversity_ratio"], lang))]
+    if s.get("nearest_author"):
+        out += ["- " + _t("audit_style", lang, author=s["nearest_author"])]
+    if s.get("top_author_share") is not None:
+        out += ["- " + _t("audit_credit", lang, author=_author(s.get("top_author"), lang),
+                          share=percent(s["top_author_share"], lang))]  # fmt: skip
+    return out + [""]
+
+
+# -- the corpus datasheet --------------------------------------------------------------------------
+
+
+def render_datasheet(card: dict, lang: str = "fr") -> str:
+    """The corpus datasheet as Markdown: every work the model learned from, its author, license and consent date."""
+    model, snapshot, sheet = card["model"], card["snapshot"], card["datasheet"]
+    totals = sheet["totals"]
+    out = [f"# {_t('ds_title', lang, snapshot=snapshot['id'])}", ""]
+    out += [_t("ds_lead", lang, id=model["id"], snapshot=snapshot["id"], date=_date(snapshot["created"]),
+               works=_count("works", totals["works"], lang), authors=_count("authors", totals["authors"], lang),
+               chars=_count("chars", totals["chars"], lang)), ""]  # fmt: skip
+    out += [f"## {_t('works', lang)}", ""]
+    rows = []
+    for w in sheet["works"]:
+        consent = _date(w["consent_at"]) + (f" ({_t('withdrawn_since', lang)})" if w["withdrawn"] else "")
+        rows.append([w["title"], _author(w["author"], lang), w["license"] or "—", consent, _int(w["chars"], lang),
+                     _t(f"split_{w['split']}", lang)])  # fmt: skip
+    header = [_t(k, lang) for k in ("col_title", "col_author", "col_license", "col_consent", "col_chars", "col_use")]
+    out += [_table(header, rows), ""]
+    out += [f"## {_t('authors', lang)}", "", _authors_table(sheet, lang), ""]
+    for key, column, field in (("licenses", "col_license", "license"), ("forms", "col_form", "form"),
+                               ("languages", "col_language", "language")):  # fmt: skip
+        if sheet[key]:
+            shown = (lambda v: _t(f"form_{v}", lang)) if field == "form" else str
+            table = _table([_t(column, lang), _t("col_works", lang)],
+                           [[shown(row[field]), _int(row["works"], lang)] for row in sheet[key]])  # fmt: skip
+            out += [f"## {_t(key, lang)}", "", table, ""]
+    out += [f"## {_t('consent_today', lang)}", "", _consent_block(card, lang), ""]
+    return "\n".join(out)
