@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install clean bench
+.PHONY: demo demo-music test install clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m ouvroir.demo
 
+demo-music: $(STAMP)
+	$(BIN)/python -m ouvroir.demo_music
+
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q
 
@@ -28,4 +31,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/audit_diversity.py
 
 clean:
-	rm -rf $(VENV) demo-studio .pytest_cache
+	rm -rf $(VENV) demo-studio demo-studio-music .pytest_cache

@@ -16,6 +16,8 @@ from .audit.run import AuditOptions, AuditOutcome, add_baseline, assemble, model
 from .errors import AuditError, IngestError
 from .media.document import normalize_text
 from .media.encoding import decode_text
+from .media.formats import MUSIC_SUFFIXES, reader_for
+from .media.formats._shared import is_musicxml
 from .store import models as model_store
 
 Progress = Callable[[str], None]
@@ -115,25 +117,34 @@ def _generate(studio, record, corpus, options: AuditOptions, progress: Progress 
 
 
 def read_texts(paths: Sequence[Path]) -> tuple[list[AuditText], list[Skipped]]:
-    """Read text files in any encoding; bad ones are skipped with a reason, the rest go on."""
+    """Read text files in any encoding, and scores (MIDI, MusicXML, ABC, Humdrum) as event text.
+
+    Bad files are skipped with a reason, the rest go on. A score's text says it is music
+    (``AuditText.group`` is "scores").
+    """
     texts, skipped = [], []
     for path in paths:
         try:
             data = path.read_bytes()
             if len(data) > MAX_TEXT_BYTES:
                 raise IngestError(f"larger than {MAX_TEXT_BYTES >> 20} MB")
-            text, _ = decode_text(data)
+            if path.suffix.lower() in MUSIC_SUFFIXES or (path.suffix.lower() == ".xml" and is_musicxml(data)):
+                text, group = reader_for(path.suffix)(data, path.name).text, "scores"
+            else:
+                text, group = normalize_text(decode_text(data)[0]), "texts"
         except OSError as exc:
             skipped.append(Skipped(path, exc.strerror or str(exc)))
             continue
         except IngestError as exc:
             skipped.append(Skipped(path, str(exc)))
             continue
-        text = normalize_text(text)
+        except Exception as exc:  # a score library's own error on a malformed file
+            skipped.append(Skipped(path, f"cannot be read: {type(exc).__name__}: {exc}".split("\n")[0][:300]))
+            continue
         if not text.strip():
             skipped.append(Skipped(path, "empty: there is no text to audit"))
             continue
-        texts.append(AuditText(f"t{len(texts) + 1}", path.name, "texts", text))
+        texts.append(AuditText(f"t{len(texts) + 1}", path.name, group, text))
     return texts, skipped
 
 
@@ -145,9 +156,12 @@ def audit_texts(
     if not texts:
         reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped)
         raise AuditError(f"no readable text to audit ({reasons})")
-    corpus = studio_corpus(studio, progress, options.min_copy)
+    if len({t.group for t in texts}) > 1:
+        raise AuditError("give texts or scores, not both: each is audited against its own kind of work")
+    medium = "music" if texts[0].group == "scores" else "text"
+    corpus = studio_corpus(studio, progress, options.min_copy, medium)
     length = min(2000, round(sum(len(t.text) for t in texts) / len(texts)))
     add_baseline(corpus, len(texts), length, options.seed)
     subject = {"kind": "texts", "model_id": None, "snapshot_id": None, "paths": [str(p) for p in paths]}
-    data = assemble(corpus, subject, texts, options, {"texts": texts}, progress)
+    data = assemble(corpus, subject, texts, options, {texts[0].group: texts}, progress)
     return store_audit(studio, data, subject, corpus.index.id), skipped

@@ -49,9 +49,15 @@ class WordRuns:
     rarity: dict[int, float] = field(default_factory=dict)  # word -> rarity weight of its run
 
 
-def word_runs(index: CorpusIndex, texts: Sequence[str], exclude: Sequence[int] | None = None) -> list[WordRuns]:
-    """Runs at every word of every text; ``exclude[t]`` leaves one work out for text ``t``."""
-    words = [[(m.start(), m.end()) for m in WORD.finditer(t)] for t in texts]
+def word_runs(
+    index: CorpusIndex, texts: Sequence[str], exclude: Sequence[int] | None = None, pattern: str = WORD.pattern
+) -> list[WordRuns]:
+    """Runs at every word of every text; ``exclude[t]`` leaves one work out for text ``t``.
+
+    ``pattern`` says what a word is (``\\S+`` for the interval text of music: one word per note).
+    """
+    word = re.compile(pattern, re.UNICODE)
+    words = [[(m.start(), m.end()) for m in word.finditer(t)] for t in texts]
     queries = QueryBuffer(texts)
     chars = np.concatenate([queries.first[t] + np.array([s for s, _ in w], dtype=np.int64)
                             for t, w in enumerate(words)] or [np.zeros(0, np.int64)])  # fmt: skip

@@ -7,7 +7,7 @@ other tool read the same numbers.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +27,7 @@ class AuditText:
     text: str
     temperature: float | None = None
     prompt: str | None = None
+    source: str | None = None  # what the text was made from, when the audit searches a derived text (music)
 
 
 def reconstruct_sizes(min_copy: int) -> list[int]:
@@ -40,7 +41,8 @@ def reconstruct_sizes(min_copy: int) -> list[int]:
 
 
 def text_record(
-    index: CorpusIndex, item: AuditText, spans: Sequence[Span], runs: attribution.WordRuns, sizes: Sequence[int]
+    index: CorpusIndex, item: AuditText, spans: Sequence[Span], runs: attribution.WordRuns, sizes: Sequence[int],
+    locate: Callable[[int, int], dict] = lambda work, offset: {},
 ) -> dict:
     curve = attribution.reconstructibility(runs, sizes)
     weights, credited = attribution.credit(runs)
@@ -53,12 +55,13 @@ def text_record(
         "longest_copy": max((s.end - s.start for s in spans), default=0),
         "spans": [{"start": s.start, "end": s.end, "work_id": works[s.work].work_id, "title": works[s.work].title,
                    "author": works[s.work].author, "work_start": s.work_start, "occurrences": s.occurrences}
-                  for s in spans],
+                  | locate(s.work, s.work_start) for s in spans],
         "reconstructibility": {str(n): round(v, 4) for n, v in curve.items()},
         "creativity_index": round(attribution.creativity_index(curve), 4),
         "credited_share": round(credited, 4),
         "credit": [{"author": works[w].author, "work_id": works[w].work_id, "title": works[w].title,
                     "share": round(v / total, 4)} for w, v in sorted(weights.items(), key=lambda kv: -kv[1])[:8]],
+        **({"events": item.source} if item.source is not None else {}),
         "_weights": weights,  # raw, for the credit table; dropped before writing
         "_words": len(runs.starts),
     }  # fmt: skip

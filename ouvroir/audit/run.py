@@ -20,7 +20,7 @@ import math
 import random
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from .. import __version__
@@ -40,6 +40,7 @@ from .figures import (
     text_record,
 )
 from .index import CorpusIndex, Document, build_index, index_key
+from .medium import TextMedium, medium_for
 
 Progress = Callable[[str], None]
 MIN_BASELINE = 20  # baseline excerpts: fewer make the human figure too noisy to read
@@ -54,6 +55,8 @@ NOTES = {
                               "fr": "Moins de deux auteurs nommés dans le corpus : l'échelle de style ne peut être tracée."}),
     "short_for_style": ("style", {"en": "The texts hold fewer than 1,000 words: their style distance is rough (Burrows' Delta wants a few thousand).",
                                   "fr": "Les textes font moins de 1 000 mots : leur distance de style est approximative (le Delta de Burrows en veut quelques milliers)."}),
+    "style_music": ("style", {"en": "Style distance (Burrows' Delta) measures word use: for scores, read the music measures under Uniformization.",
+                              "fr": "La distance de style (Delta de Burrows) mesure l'usage des mots : pour les partitions, voir les mesures musicales sous Uniformisation."}),
     "one_text": ("uniformization", {"en": "Diversity needs at least two texts to compare.",
                                     "fr": "La diversité se mesure sur au moins deux textes."}),
 }  # fmt: skip
@@ -89,6 +92,7 @@ class Corpus:
     baseline_source: str
     snapshot_id: str | None = None
     held: list[tuple[str, str]] | None = None  # held-out (work_id, text); None: each work against the others
+    medium: TextMedium = field(default_factory=TextMedium)
     warnings: list[str] = field(default_factory=list)  # codes of NOTES
 
 
@@ -107,7 +111,13 @@ class AuditOutcome:
         return self.folder / "audit.json"
 
 
-def _index(studio, documents: list[Document], progress: Progress | None) -> CorpusIndex:
+def _index(studio, works: list[Document], medium: TextMedium, min_copy: int, progress: Progress | None) -> CorpusIndex:
+    """The copy index of ``works`` as the medium searches them (music: interval texts), built once."""
+    documents = []
+    for w in works:
+        searchable = medium.searchable(w.text)
+        documents.append(Document(w.work_id, w.title, w.author, sha256_bytes(searchable.encode()), searchable))
+    _check_size(documents, min_copy)
     key = index_key([d.text_sha256 for d in documents])
     return build_index(studio.root / "indexes" / key, documents, progress=progress)
 
@@ -126,6 +136,7 @@ def model_corpus(studio, record, progress: Progress | None, min_copy: int, seed:
     except (OSError, ValueError) as exc:
         raise AuditError(f"model {record.id}: its snapshot {record.snapshot_id} is gone or unreadable ({exc}); "
                          "train a new model with `ouvroir train`") from exc  # fmt: skip
+    medium = medium_for(snapshot.medium)
     train, held, authors = [], [], {}
     for w in snapshot.works:
         try:
@@ -134,33 +145,33 @@ def model_corpus(studio, record, progress: Progress | None, min_copy: int, seed:
             raise AuditError(f"model {record.id}: the text of {w.title!r} is missing from the studio ({exc})") from exc
         learned, kept = (text, "") if w.split == "train" else ("", text) if w.split == "val" else tail_split(text)
         if learned:
-            train.append(Document(w.work_id, w.title, w.author, sha256_bytes(learned.encode()), learned))
+            train.append(Document(w.work_id, w.title, w.author, "", learned))
             if w.author:
                 authors.setdefault(w.author, []).append(learned)
         if kept:
             held.append((w.work_id, kept))
-    _check_size(train, min_copy)
-    index = _index(studio, train, progress)
+    index = _index(studio, train, medium, min_copy, progress)
     works = [(d.work_id, d.text) for d in train]
-    return Corpus(index, works, authors, [], None, "held-out works", snapshot.id, held, [] if held else ["no_held_out"])
+    return Corpus(index, works, authors, [], None, "held-out works", snapshot.id, held,
+                  medium=medium, warnings=[] if held else ["no_held_out"])  # fmt: skip
 
 
-def studio_corpus(studio, progress: Progress | None, min_copy: int) -> Corpus:
-    """Every work of the studio (indexed); the baseline compares each work with the others."""
+def studio_corpus(studio, progress: Progress | None, min_copy: int, medium: str = "text") -> Corpus:
+    """Every work of the studio in the medium (indexed); the baseline compares each work with the others."""
     documents = []
     authors: dict[str, list[str]] = {}
-    for w in sorted(studio.works(), key=lambda w: w.text_sha256):
+    for w in sorted((w for w in studio.works() if w.medium == medium), key=lambda w: w.text_sha256):
         text = studio.text(w)
         documents.append(Document(w.id, w.title, w.author, w.text_sha256, text))
         if w.author:
             authors.setdefault(w.author, []).append(text)
     if not documents:
-        raise AuditError("the studio has no works to audit against: add some with `ouvroir add FILES`")
-    _check_size(documents, min_copy)
-    index = _index(studio, documents, progress)
+        kind = "scores" if medium == "music" else "works"
+        raise AuditError(f"the studio has no {kind} to audit against: add some with `ouvroir add FILES`")
+    index = _index(studio, documents, medium_for(medium), min_copy, progress)
     warnings = [] if len(documents) > 1 else ["one_work"]
     return Corpus(index, [(d.work_id, d.text) for d in documents], authors, [], None, "each work against the others",
-                  None, None, warnings)  # fmt: skip
+                  None, None, medium=medium_for(medium), warnings=warnings)  # fmt: skip
 
 
 def _check_size(documents: Sequence[Document], min_copy: int) -> None:
@@ -193,10 +204,18 @@ def add_baseline(corpus: Corpus, count: int, length: int, seed: int) -> None:
 def _measure(corpus: Corpus, texts: list[AuditText], options: AuditOptions) -> list[dict]:
     sizes = reconstruct_sizes(options.min_copy)
     exclude = corpus.baseline_exclude if texts and texts[0].group == "baseline" else None
+    medium = corpus.medium
+    if medium.name != "text":  # search the derived text, keep what it was made from
+        texts = [replace(t, text=medium.searchable(t.text), source=t.text) for t in texts]
     bodies = [t.text for t in texts]
     spans = find_spans(corpus.index, bodies, options.min_copy, exclude)
-    runs = attribution.word_runs(corpus.index, bodies, exclude)
-    return [text_record(corpus.index, t, s, r, sizes) for t, s, r in zip(texts, spans, runs)]
+    runs = attribution.word_runs(corpus.index, bodies, exclude, medium.word_pattern)
+    originals = dict(corpus.works)
+
+    def locate(work: int, offset: int) -> dict:
+        return medium.locate(originals.get(corpus.index.works[work].work_id, ""), offset)
+
+    return [text_record(corpus.index, t, s, r, sizes, locate) for t, s, r in zip(texts, spans, runs)]
 
 
 def _uniformization(corpus: Corpus, groups: dict[str, list[AuditText]], rare, seed: int) -> dict:
@@ -209,7 +228,7 @@ def _uniformization(corpus: Corpus, groups: dict[str, list[AuditText]], rare, se
         excerpts = [t.text for t in _excerpts(corpus.works, len(bodies), length, seed, "corpus")]
         if len(excerpts) != len(bodies):
             continue
-        measures = diversity.uniformization(bodies, excerpts, rare)
+        measures = diversity.uniformization(bodies, excerpts, rare) + corpus.medium.extra_measures(bodies, excerpts)
         out[name] = {"n_texts": len(bodies), "excerpt_chars": length,
                      "measures": [_finite(asdict(m)) for m in measures],
                      "form": form.compare_form(bodies, excerpts),
@@ -223,7 +242,7 @@ def _finite(row: dict) -> dict:
 
 
 def _style(corpus: Corpus, texts: list[AuditText]) -> dict | None:
-    if not corpus.authors or not texts:
+    if not corpus.authors or not texts or not corpus.medium.style:
         return None
     result = style.burrows_delta([t.text for t in texts], corpus.authors)
     return {"mfw": result.mfw, "nearest_author": result.nearest_author,
@@ -256,7 +275,9 @@ def assemble(corpus: Corpus, subject: dict, texts: list[AuditText], options: Aud
                       "creativity_index": mean_creativity(at)})  # fmt: skip
     headline = next(iter(uniformization.values()), {})
     warnings = list(corpus.warnings)
-    if len(corpus.authors) < 2:
+    if not corpus.medium.style:
+        warnings.append("style_music")
+    elif len(corpus.authors) < 2:
         warnings.append("few_authors")
     elif sum(len(t.text.split()) for t in texts) < STYLE_WORDS:
         warnings.append("short_for_style")
@@ -268,6 +289,7 @@ def assemble(corpus: Corpus, subject: dict, texts: list[AuditText], options: Aud
         "ouvroir_version": __version__,
         "lang": options.lang,
         "subject": subject,
+        "medium": corpus.medium.name,
         "corpus": {"works": len(corpus.index.works), "authors": len({w.author for w in corpus.index.works if w.author}),
                    "chars": sum(w.chars for w in corpus.index.works), "index_id": corpus.index.id},
         "settings": {"min_copy": options.min_copy, "temperatures": list(options.temperatures) if subject["kind"] == "model" else [],
@@ -295,7 +317,8 @@ def assemble(corpus: Corpus, subject: dict, texts: list[AuditText], options: Aud
 
 
 def store_audit(studio, data: dict, subject: dict, index_id: str) -> AuditOutcome:
-    """Write the JSON and the HTML report under reports/<id>/ and record the audit."""
+    """Write the JSON and the HTML report under reports/<id>/, sign them (provenance.json) and record the audit."""
+    from ..provenance.manifest import label_audit
     from ..report.build import write_report
 
     audit_id = "a" + secrets.token_hex(5)
@@ -303,6 +326,7 @@ def store_audit(studio, data: dict, subject: dict, index_id: str) -> AuditOutcom
     folder = studio.root / "reports" / audit_id
     write_report(data, folder, data["lang"])
     summary = summarize(data)
+    label_audit(studio, folder, data, index_id, summary)
     with transaction(studio.conn):
         studio.conn.execute(
             "INSERT INTO audits (id, created_at, subject, model_id, snapshot_id, index_id, lang, summary, path) "

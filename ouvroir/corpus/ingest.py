@@ -15,7 +15,7 @@ from typing import Literal
 
 from ..errors import IngestError
 from ..media.document import ParsedWork, blocks_to_json
-from ..media.formats import TEXT_SUFFIXES, reader_for
+from ..media.formats import TEXT_SUFFIXES, many_reader_for
 from ..store import works as store
 from ..store.blobs import BlobStore, sha256_bytes
 from ..store.db import now, transaction
@@ -50,39 +50,54 @@ class FileOutcome:
     near_duplicates: list[dedup.NearDuplicate] = field(default_factory=list)
 
 
-def ingest(conn: sqlite3.Connection, blobs: BlobStore, candidate: Candidate, options: AddOptions, owner: str | None) -> FileOutcome:
+def ingest(
+    conn: sqlite3.Connection, blobs: BlobStore, candidate: Candidate, options: AddOptions, owner: str | None
+) -> list[FileOutcome]:
+    """One outcome per work the file holds (several for an ABC file of several tunes), or one failure."""
     path = candidate.path
     if candidate.error:
-        return FileOutcome(path, "failed", candidate.error)
+        return [FileOutcome(path, "failed", candidate.error)]
     try:
-        return _ingest(conn, blobs, candidate, options, owner)
-    except (IngestError, RightsError) as exc:  # RightsError: a manifest row's bad licence or consent
-        return FileOutcome(path, "failed", str(exc))
-    except Exception as exc:  # a bug must not cost the user the rest of the batch; say it is one
-        return FileOutcome(path, "failed", f"internal error, please report it: {type(exc).__name__}: {exc}")
+        suffix = path.suffix.lower()
+        reader = many_reader_for(suffix)
+        if reader is None:
+            known = " ".join(sorted(TEXT_SUFFIXES))
+            raise IngestError(f"unknown format {suffix or '(no extension)'!r}; ouvroir reads {known}")
+        data = read_file(path, options.max_file_bytes)
+        if not data:
+            raise IngestError("empty file")
+        works = _parse(reader, data, path.name)
+    except (IngestError, RightsError) as exc:
+        return [FileOutcome(path, "failed", str(exc))]
+    outcomes = []
+    for number, parsed in enumerate(works, 1):
+        label = "" if len(works) == 1 else f" (tune {parsed.metadata.get('abc-tune') or number})"
+        try:
+            outcomes.append(_ingest(conn, blobs, candidate, options, owner, data, parsed, label))
+        except (IngestError, RightsError) as exc:  # RightsError: a manifest row's bad licence or consent
+            outcomes.append(FileOutcome(path, "failed", f"{exc}{label}"))
+        except Exception as exc:  # a bug must not cost the user the rest of the batch; say it is one
+            outcomes.append(FileOutcome(path, "failed", f"internal error, please report it: {type(exc).__name__}: {exc}"))
+    return outcomes
 
 
-def _ingest(conn, blobs: BlobStore, candidate: Candidate, options: AddOptions, owner: str | None) -> FileOutcome:
+def _ingest(conn, blobs: BlobStore, candidate: Candidate, options: AddOptions, owner: str | None, data: bytes,
+            parsed: ParsedWork, label: str) -> FileOutcome:  # fmt: skip
     path = candidate.path
     suffix = path.suffix.lower()
-    reader = reader_for(suffix)
-    if reader is None:
-        known = " ".join(sorted(TEXT_SUFFIXES))
-        raise IngestError(f"unknown format {suffix or '(no extension)'!r}; ouvroir reads {known}")
-    data = read_file(path, options.max_file_bytes)
-    if not data:
-        raise IngestError("empty file")
-    parsed = _parse(reader, data, path.name)
     text = parsed.text
     if not text.strip():
-        raise IngestError("no text found in the file")
+        raise IngestError("no notes found in the file" if parsed.form == "score" else "no text found in the file")
     text_bytes = text.encode("utf-8")
     text_sha = sha256_bytes(text_bytes)
     existing = store.find_by_text_hash(conn, text_sha)
     if existing:
-        return FileOutcome(path, "duplicate", f"same text as {existing.id} {existing.title!r}: not stored twice", existing)
+        return FileOutcome(path, "duplicate", f"same {'music' if parsed.form == 'score' else 'text'} as {existing.id} "
+                           f"{existing.title!r}: not stored twice{label}", existing)  # fmt: skip
 
     meta = _metadata(candidate, options, parsed)
+    if label and not (candidate.overrides.get("title") or options.title or parsed.title):
+        meta["title"] += label
     signature = dedup.minhash_signature(text)
     passages = dedup.passage_hashes(parsed.blocks)
     structure = blocks_to_json(parsed.blocks).encode("utf-8")
@@ -93,7 +108,8 @@ def _ingest(conn, blobs: BlobStore, candidate: Candidate, options: AddOptions, o
         if new:
             written.append(sha)
     work = store.Work(
-        id=text_sha[:10], title=meta["title"], author=meta["author"], medium="text", form=parsed.form,
+        id=text_sha[:10], title=meta["title"], author=meta["author"], medium="music" if parsed.form == "score" else "text",
+        form=parsed.form,
         format=suffix.lstrip("."), license=meta["license"], source=meta["source"], original_name=path.name,
         original_sha256=sha256_bytes(data), text_sha256=text_sha, structure_sha256=sha256_bytes(structure),
         chars=len(text), encoding=parsed.encoding, added_at=now(), notes=parsed.notes, metadata=parsed.metadata,
@@ -119,7 +135,8 @@ def _ingest(conn, blobs: BlobStore, candidate: Candidate, options: AddOptions, o
                 blobs.delete(sha)
         raise
     stored = store.resolve(conn, work.id)
-    detail = ", ".join(x for x in (parsed.form, parsed.encoding, f"{len(text):,} characters") if x)
+    size = f"{len(text.splitlines()):,} bars" if parsed.form == "score" else f"{len(text):,} characters"
+    detail = ", ".join(x for x in (parsed.form, parsed.encoding, size) if x)
     return FileOutcome(path, "added", f"added {work.id} {work.title!r} ({detail})", stored, parsed.notes, near)
 
 

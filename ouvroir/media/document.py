@@ -37,7 +37,7 @@ BlockKind = Literal[
     "break",  # an extra blank line: separates poems, chapters, scenes
 ]
 
-Form = Literal["poetry", "prose", "theatre", "screenplay"]
+Form = Literal["poetry", "prose", "theatre", "screenplay", "score"]  # score: a music event text (ouvroir.media.music)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,31 @@ def parse_xml(data: bytes, what: str) -> etree._Element:
     return root
 
 
+# The root element's name, after the XML declaration, comments and a DOCTYPE.
+_XML_ROOT = re.compile(
+    rb"(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>)*<([A-Za-z_][\w.:-]*)", re.DOTALL
+)
+MUSICXML_ROOTS = frozenset({"score-partwise", "score-timewise"})
+
+
+def is_musicxml(data: bytes) -> bool:
+    """Whether XML bytes are a MusicXML score (root ``score-partwise`` or ``score-timewise``), from the first 64 KB.
+
+    A look at the root's name, not a parse, so telling ``.xml`` scores from TEI
+    costs neither music21's import nor a second parse.
+
+    >>> is_musicxml(b'<?xml version="1.0"?>\\n<!DOCTYPE score-partwise PUBLIC "-//Recordare//DTD" "x.dtd">\\n<score-partwise/>')
+    True
+    >>> is_musicxml(b'<TEI xmlns="http://www.tei-c.org/ns/1.0"/>')
+    False
+    """
+    head = data[:65536]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", "replace").encode("utf-8")
+    match = _XML_ROOT.match(head.removeprefix(b"\xef\xbb\xbf"))
+    return bool(match) and match[1].decode("ascii", "replace").rsplit(":", 1)[-1] in MUSICXML_ROOTS
+
+
 def local_name(element: etree._Element) -> str:
     """Tag without namespace; '' for comments, processing instructions and entities."""
     tag = element.tag
