@@ -74,6 +74,8 @@ def main() -> None:
     run("generate", "--prompt", "HAMLET\n", "-n", "3", "--max-tokens", "120", "--temperature", "0.8", "--seed", "1")
     print("\nThe audit: what the model copies from the tragedies, how diverse it is, at three temperatures.")
     run("audit", "--samples", "6", "--max-tokens", "150", "--lang", "en", "--seed", "1")
+    print("\nThe model card and the corpus datasheet: what the model is, what it learned from, with whose consent.")
+    run("card", "--lang", "en")
     answer = chatbot_answer(plays, studio)
     if answer:
         print("\nAny text can be audited against the studio, with no model: here, a chatbot's 'original' soliloquy.")
