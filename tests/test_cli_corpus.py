@@ -257,6 +257,18 @@ def test_tdm_reserved_file_is_no_train_unless_overridden(run_cli, studio: Studio
     assert "override" in override.reason and "the publisher agreed in writing" in override.reason
 
 
+def test_epub_reserving_tdm_rights_is_no_train_and_show_says_why(run_cli, studio: Studio, tmp_path: Path):
+    """#5 acceptance 5: the reservation, read from the EPUB's metadata, is the recorded reason."""
+    from tests.formatfixtures import write_epub
+
+    book = write_epub(tmp_path / "livre.epub", "Les Heures", "Zoé Lefèvre", tdm_reservation=True)
+    assert run_cli("add", book, "--license", "all-rights-reserved").exit_code == 0
+    shown = run_cli("show", "Les Heures")
+    assert shown.exit_code == 0, shown.output
+    assert "no-train" in shown.output and "tdm-reservation" in shown.output
+    assert not studio.work("Les Heures").trainable
+
+
 def test_consent_without_a_reason_is_refused(run_cli, studio: Studio, poems: dict[str, str]):
     aube = poems["aube.txt"]
     before = studio.consent_history(aube)

@@ -350,3 +350,26 @@ def test_music_features_see_a_flattened_set_as_less_diverse():
     assert flat["pitch_class_entropy"] == 0.0 and flat["distinct_durations"] == 1.0
     assert rich["pitch_class_entropy"] <= np.log2(12)
     assert TICKS_PER_QUARTER == 12  # the grammar's stated quantization
+
+
+def test_a_held_note_beside_a_new_note_of_equal_length_renders():
+    """A model may hold a note over the bar line while starting another of the same length in that voice."""
+    text = "B4/4 K0 V0 P36 n60 d24\nB4/4 K0 V0 P0 n64 d12"
+    xml = to_musicxml(text)
+    assert b"score-partwise" in xml
+    again = reader_for(".musicxml")(xml, "again.musicxml")
+    assert sorted(decode(again.text).notes()) == sorted(decode(text).notes())
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_any_stream_a_model_may_write_renders_to_every_format(seed):
+    """Generated text is words of the grammar in any order: every renderer must take it."""
+    rng = random.Random(seed)
+    words = ["B4/4 K0", "B3/4 K-2", "B6/8 K3 L18", "V0", "V1", "V2", "P0", "P6", "P12", "P30", "n60", "n67", "n72",
+             "n48", "d3", "d6", "d12", "d24", "d48", "n200", "d0", "P999", "Vx", "\n"]  # fmt: skip
+    for _ in range(20):
+        text = "B4/4 K0 " + " ".join(rng.choice(words) for _ in range(rng.randrange(1, 80)))
+        piece = decode(text)
+        assert to_midi(piece)[:4] == b"MThd"
+        assert b"score-partwise" in to_musicxml(piece)
+        assert to_wav(piece)[:4] == b"RIFF"

@@ -89,10 +89,14 @@ def describe(score: stream.Score) -> tuple[str | None, str | None, dict[str, str
     md = score.metadata
     if md is None:
         return None, None, {}
-    title = _clean(md.title) or _clean(md.movementName)
+    title = next((t for t in (_clean(md.title), _clean(md.movementName)) if t and not _FILE_NAME.match(t)), None)
     composer = _clean(md.composer)
     extra = {"rights": rights} if (rights := _clean(md.copyright)) else {}
     return title, composer, extra
+
+
+# Notation programs often put the file's own name in the title field ("bwv89.6.mxl"): not a title.
+_FILE_NAME = re.compile(r"^\S+\.(mxl|musicxml|xml|mid|midi|krn|abc)$", re.IGNORECASE)
 
 
 def _clean(value: object) -> str | None:

@@ -255,7 +255,8 @@ def _fill_measure(
 ) -> None:
     """Chords and rests of one voice in one bar; overlapping groups go to separate music21 voices."""
     layers: list[list[tuple[int, int, str | None, list[int]]]] = []
-    for (offset, length, tie), pitches in sorted(groups.items()):
+    # a tie is None or a word: sort it as text, or a held note beside a new one of equal length cannot be ordered
+    for (offset, length, tie), pitches in sorted(groups.items(), key=lambda item: (item[0][0], item[0][1], item[0][2] or "")):
         for layer in layers:
             if layer[-1][0] + layer[-1][1] <= offset:
                 layer.append((offset, length, tie, pitches))
