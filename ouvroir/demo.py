@@ -33,6 +33,15 @@ def run(*args: str, check: bool = True) -> None:
         sys.exit(f"demo step failed (exit {result.returncode}): ouvroir {shlex.join(args)}")
 
 
+def fresh_studio(folder: str) -> Path:
+    """The demo's studio folder, emptied, and made the one every command uses."""
+    studio = Path(folder)
+    if studio.exists():
+        shutil.rmtree(studio)
+    os.environ["OUVROIR_STUDIO"] = str(studio)
+    return studio
+
+
 def chatbot_answer(plays: Path, studio: Path) -> Path | None:
     """A made-up chatbot answer that passes off Hamlet's soliloquy as new (built from the installed play)."""
     hamlet = next(plays.rglob("*amlet*"), None)
@@ -52,10 +61,7 @@ def main() -> None:
     parser.add_argument("--studio", default="demo-studio", help="where to build the demo studio (replaced if present)")
     parser.add_argument("--minutes", type=float, default=3.0, help="training budget")
     args = parser.parse_args()
-    studio = Path(args.studio)
-    if studio.exists():
-        shutil.rmtree(studio)
-    os.environ["OUVROIR_STUDIO"] = str(studio)
+    studio = fresh_studio(args.studio)
     plays = plays_folder()
     started = time.monotonic()
 

@@ -9,12 +9,11 @@ quotes a chorale a fifth higher.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import time
 from pathlib import Path
 
-from .demo import run
+from .demo import fresh_studio, run
 
 
 def chorale_files() -> list[Path]:
@@ -56,10 +55,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=3.0, help="training budget")
     parser.add_argument("--chorales", type=int, default=371, help="how many chorales to add")
     args = parser.parse_args()
-    studio = Path(args.studio)
-    if studio.exists():
-        shutil.rmtree(studio)
-    os.environ["OUVROIR_STUDIO"] = str(studio)
+    studio = fresh_studio(args.studio)
     started = time.monotonic()
     inbox = studio.parent / f"{studio.name}-chorales"
     shutil.rmtree(inbox, ignore_errors=True)

@@ -15,10 +15,11 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 from .errors import ConsentError
+from .provenance.c2pa_embed import sample_embedder
 from .provenance.manifest import label_export, sample_labeller
 from .store import models as model_store
 from .store.blobs import atomic_write, sha256_bytes
@@ -93,6 +94,7 @@ def generate_samples(
     suffix = sample_suffix(studio, record.snapshot_id)
     medium = studio.conn.execute("SELECT medium FROM snapshots WHERE id = ?", (record.snapshot_id,)).fetchone()[0]
     label = sample_labeller(studio, record)
+    embedder = sample_embedder(studio, record) if medium == "music" and render_audio else None
     folder = studio.root / "samples"
     samples = []
     created = now()
@@ -108,8 +110,9 @@ def generate_samples(
             generation["consent_withdrawn_works"] = [w.work_id for w in withdrawn]
         label(path, generation, created)
         if medium == "music":
-            for rendered in render_music(path, full, record.id, render_audio):
-                label(rendered, generation, created)
+            embed = embedder and partial(embedder, generation=generation, created=created)
+            for rendered in render_music(path, full, record.id, render_audio, embed):
+                label(rendered, generation, created)  # after embedding: the sidecar hashes the final bytes
         samples.append(model_store.SampleRecord(sample_id, record.id, created, prompt,
                                                 params.as_dict() | {"n": n, "index": index}, seed,
                                                 sha256_bytes(data), str(path.relative_to(studio.root)), full))  # fmt: skip
@@ -119,10 +122,12 @@ def generate_samples(
     return samples
 
 
-def render_music(path: Path, events: str, model_id: str, audio: bool) -> list[Path]:
+def render_music(path: Path, events: str, model_id: str, audio: bool,
+                 embed: Callable[..., bytes] | None = None) -> list[Path]:  # fmt: skip
     """A generated event text as MIDI and MusicXML beside it (and WAV with ``audio``); return the files.
 
-    The MIDI file carries its AI label inside too, in a text meta-event.
+    The MIDI file carries its AI label inside too, in a text meta-event; the WAV a C2PA
+    manifest, when ``embed(data, mime, title)`` is given (see ``provenance.c2pa_embed``).
     """
     from .media.music.render import to_midi, to_musicxml
     from .media.music.synth import to_wav
@@ -132,7 +137,8 @@ def render_music(path: Path, events: str, model_id: str, audio: bool) -> list[Pa
     outputs = {stem.with_suffix(".mid"): lambda: to_midi(events, label=label),
                stem.with_suffix(".musicxml"): lambda: to_musicxml(events, title=f"{path.stem} (ouvroir {model_id})")}
     if audio:
-        outputs[stem.with_suffix(".wav")] = lambda: to_wav(events)
+        wav = stem.with_suffix(".wav")
+        outputs[wav] = lambda: embed(to_wav(events), "audio/wav", wav.name) if embed else to_wav(events)
     for target, render in outputs.items():
         atomic_write(target, render())
     return list(outputs)

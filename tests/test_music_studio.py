@@ -82,6 +82,8 @@ def test_a_melody_quoted_a_fifth_higher_is_found_at_its_chorale_and_bar(music_st
         "pitch_class_entropy"}  # one text: no diversity, but the audit still ran
     assert "pitch_class_entropy" in names
     assert json.loads(outcome.json.read_text("utf-8"))["medium"] == "music"
+    hit = next(s for s in spans if s["voice"] == 0)
+    assert f"mesure {hit['bar']}, voix 1" in outcome.html.read_text("utf-8")  # the report's tooltip names the bar
 
 
 def test_cli_renders_audio_and_every_rendered_file_is_labelled_and_verifies(music_studio, run_cli):

@@ -34,6 +34,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ..fileio import sha256_file
+from . import c2pa_embed
 from .keys import key_id, trusted_keys
 from .manifest import DIR_MANIFEST, FORMAT, SIDECAR_SUFFIX, SOURCE_TYPES, canonical, folder_files, serialize
 
@@ -124,9 +125,11 @@ def verify(path: Path, studio: Studio | None = None) -> Verdict:
     _check_key(verdict, public, studio)
     _check_content(verdict, manifest_path.parent, manifest, target, whole_folder=manifest_path.name == DIR_MANIFEST)
     _check_label(verdict, source_type)
+    assertions = manifest.get("assertions") if isinstance(manifest.get("assertions"), dict) else {}
+    if target is not None:  # a file of a format C2PA embeds in (a WAV): its embedded manifest too
+        c2pa_embed.check(verdict, manifest_path.parent / target, studio, assertions)
     if studio is not None:
-        assertions = manifest.get("assertions")
-        _check_chain(verdict, assertions if isinstance(assertions, dict) else {}, studio)
+        _check_chain(verdict, assertions, studio)
     return verdict
 
 

@@ -359,6 +359,8 @@ def _source(span: Mapping, tr: Translator) -> str:
     author = span.get("author")
     label = (tr("source", author=author, title=title, position=position) if author
              else tr("source_title_only", title=title, position=position))
+    if _number(span.get("bar")) is not None:  # a score: the bar and voice say more than a character position
+        label += f", {tr('bar_voice', bar=tr.integer(int(span['bar'])), voice=tr.integer(int(span.get('voice') or 0) + 1))}"
     occurrences = _number(span.get("occurrences"))
     if occurrences and occurrences > 1:
         label += f" ({tr('occurrences', n=tr.integer(int(occurrences)))})"

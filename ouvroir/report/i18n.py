@@ -147,6 +147,7 @@ _TABLE: dict[str, tuple[str, str]] = {
     "col_share": ("Part", "Share"),
     "no_source": ("(auteur inconnu)", "(unknown author)"),
     "untitled": ("(sans titre)", "(untitled)"),
+    "bar_voice": ("mesure {bar}, voix {voice}", "bar {bar}, voice {voice}"),
     "other_works": ("{count} autres œuvres", "{count} other works"),
     "unknown_author": ("auteur inconnu", "unknown author"),
     # -- uniformization
