@@ -37,7 +37,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -77,7 +77,7 @@ def _name(common_name: str) -> x509.Name:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _years(start: dt.datetime, years: int) -> dt.datetime:
@@ -170,8 +170,6 @@ def _verifies(cert: x509.Certificate, ca: x509.Certificate) -> bool:
 
 def fingerprint(cert: x509.Certificate) -> str:
     """sha256 of the DER certificate, hex."""
-    from cryptography.hazmat.primitives import hashes
-
     return cert.fingerprint(hashes.SHA256()).hex()
 
 
