@@ -24,9 +24,10 @@ _TABLE: dict[str, tuple[str, str]] = {
         "**The model**: a {size} text model of {params}, trained on {date}.",
     ),
     "glance_corpus": (
-        ("**Entraîné sur** {works} de {authors} ({chars}), chacune avec le consentement de son auteur au moment de "
-         "l'entraînement."),
-        "**Trained on** {works} by {authors} ({chars}), each with its author's consent when it was trained.",
+        ("**Entraîné sur** {works} de {authors} ({chars}), chacune avec un consentement à l'entraînement enregistré "
+         "dans le studio au moment de l'entraînement."),
+        ("**Trained on** {works} by {authors} ({chars}), each with a consent to training recorded in the studio "
+         "when it was trained."),
     ),
     "glance_bpb": (
         ("**Qualité** : {bpb} bits par octet sur des œuvres qu'il n'a jamais vues (plus bas = mieux ; deviner au "
@@ -89,10 +90,12 @@ _TABLE: dict[str, tuple[str, str]] = {
     "licenses_line": ("Licences : {items}.", "Licenses: {items}."),
     "consent": ("Consentement", "Consent"),
     "consent_ok": (
-        ("Toutes ces œuvres ont encore aujourd'hui le consentement de leur auteur à l'entraînement. Si un auteur le "
-         "retire, ouvroir marque le modèle et refuse de générer avec lui jusqu'à ce qu'il soit réentraîné."),
-        ("Every one of these works still has its author's consent to training today. If an author withdraws it, "
-         "ouvroir marks the model and refuses to generate with it until it is retrained."),
+        ("Toutes ces œuvres ont encore aujourd'hui un consentement à l'entraînement dans le studio. S'il est retiré "
+         "(à la demande d'un auteur, d'ayants droit…), ouvroir marque le modèle et refuse de générer avec lui jusqu'à "
+         "ce qu'il soit réentraîné."),
+        ("Every one of these works still has a consent to training in the studio today. If it is withdrawn (because "
+         "an author or rights holder asked…), ouvroir marks the model and refuses to generate with it until it is "
+         "retrained."),
     ),
     "consent_withdrawn": (
         ("**Ce modèle a été entraîné sur des œuvres dont le consentement a été retiré depuis** ({works}) : il ne "
@@ -207,8 +210,8 @@ _TABLE: dict[str, tuple[str, str]] = {
         "Consent was withdrawn for {works} after training: do not use it any more; retrain it.",
     ),
     "limit_withdrawal_rule": (
-        "Si un auteur retire son consentement, le modèle est marqué et ouvroir refuse de générer avec lui.",
-        "If an author withdraws consent, the model is marked and ouvroir refuses to generate with it.",
+        "Si le consentement d'une œuvre est retiré, le modèle est marqué et ouvroir refuse de générer avec lui.",
+        "If a work's consent is withdrawn, the model is marked and ouvroir refuses to generate with it.",
     ),
     "ds_title": ("Fiche du corpus : instantané {snapshot}", "Corpus datasheet: snapshot {snapshot}"),
     "ds_lead": (
