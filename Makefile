@@ -23,7 +23,7 @@ demo-music: $(STAMP)
 	$(BIN)/python -m ouvroir.demo_music
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
