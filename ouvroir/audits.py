@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .audit.figures import AuditText
 from .audit.run import AuditOptions, AuditOutcome, add_baseline, assemble, model_corpus, store_audit, studio_corpus
+from .corpus.ingest import parse_bytes
 from .errors import AuditError, IngestError
 from .media.document import normalize_text
 from .media.encoding import decode_text
@@ -129,7 +130,7 @@ def read_texts(paths: Sequence[Path]) -> tuple[list[AuditText], list[Skipped]]:
             if len(data) > MAX_TEXT_BYTES:
                 raise IngestError(f"larger than {MAX_TEXT_BYTES >> 20} MB")
             if path.suffix.lower() in MUSIC_SUFFIXES or (path.suffix.lower() == ".xml" and is_musicxml(data)):
-                text, group = reader_for(path.suffix)(data, path.name).text, "scores"
+                text, group = parse_bytes(reader_for(path.suffix), data, path.name).text, "scores"
             else:
                 text, group = normalize_text(decode_text(data)[0]), "texts"
         except OSError as exc:
@@ -137,9 +138,6 @@ def read_texts(paths: Sequence[Path]) -> tuple[list[AuditText], list[Skipped]]:
             continue
         except IngestError as exc:
             skipped.append(Skipped(path, str(exc)))
-            continue
-        except Exception as exc:  # a score library's own error on a malformed file
-            skipped.append(Skipped(path, f"cannot be read: {type(exc).__name__}: {exc}".split("\n")[0][:300]))
             continue
         if not text.strip():
             skipped.append(Skipped(path, "empty: there is no text to audit"))

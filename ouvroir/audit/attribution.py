@@ -86,19 +86,21 @@ def _attach_sources(index: CorpusIndex, queries: QueryBuffer, runs: list[WordRun
     stop = np.array([queries.first[t] + runs[t].ends[i + runs[t].run_words[i] - 1] for t, i in picks], dtype=np.int64)
     qpos, qlen = queries.byte_of[begin], queries.byte_of[stop] - queries.byte_of[begin]
     per_pick: list[list[np.ndarray]] = [[] for _ in picks]
+    commonplace: set[int] = set()
     for shard in index.shards:
         first, last = prefix_range(shard, queries.buf, qpos, qlen)
         for p in np.flatnonzero((last > first) & (last - first <= COMMONPLACE)):
             positions = np.asarray(shard.sa[first[p] : last[p]], dtype=np.int64)
             per_pick[p].append(shard.works[shard.work_at(positions)])
-        for p in np.flatnonzero(last - first > COMMONPLACE):
-            per_pick[p].append(np.full(COMMONPLACE + 1, -1))  # marks a commonplace
+        commonplace.update(np.flatnonzero(last - first > COMMONPLACE).tolist())
     total_works = len(index.works)
     for p, (t, i) in enumerate(picks):
-        found = np.concatenate(per_pick[p]) if per_pick[p] else np.zeros(0, np.int64)
+        if p in commonplace or not per_pick[p]:
+            continue
+        found = np.concatenate(per_pick[p])
         if exclude is not None:
             found = found[found != exclude[t]]
-        if not found.size or (found < 0).any():
+        if not found.size:
             continue
         works, counts = np.unique(found, return_counts=True)
         runs[t].sources[int(i)] = {int(w): float(c / counts.sum()) for w, c in zip(works, counts)}

@@ -10,6 +10,7 @@ measures (pitch classes, intervals, rhythm, range) beside the generic ones.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from .diversity import Measure, _ratio
 
@@ -38,14 +39,10 @@ class MusicMedium(TextMedium):
     style = False  # Burrows' Delta is a measure of word use; for scores the music measures speak instead
 
     def searchable(self, text: str) -> str:
-        from ..media.music.encoding import decode, interval_text
-
-        return interval_text(decode(text)).text
+        return _intervals(text).text
 
     def locate(self, source_text: str, offset: int) -> dict:
-        from ..media.music.encoding import decode, interval_text
-
-        where = interval_text(decode(source_text)).locate(offset)
+        where = _intervals(source_text).locate(offset)
         return {"voice": where.voice, "bar": where.measure}
 
     def extra_measures(self, samples: Sequence[str], excerpts: Sequence[str]) -> list[Measure]:
@@ -54,6 +51,14 @@ class MusicMedium(TextMedium):
         s, c = music_profile(samples), music_profile(excerpts)
         return [Measure(name, round(s[name], 6), round(c[name], 6), round(_ratio(s[name], c[name], HIGHER_IS_DIVERSE[name]), 6),
                         HIGHER_IS_DIVERSE[name]) for name in s]  # fmt: skip
+
+
+@lru_cache(maxsize=64)
+def _intervals(events: str):
+    """Decoded once per work: several spans of one audit often come from the same chorale."""
+    from ..media.music.encoding import decode, interval_text
+
+    return interval_text(decode(events))
 
 
 def medium_for(name: str) -> TextMedium:

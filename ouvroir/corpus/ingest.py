@@ -66,7 +66,7 @@ def ingest(
         data = read_file(path, options.max_file_bytes)
         if not data:
             raise IngestError("empty file")
-        works = _parse(reader, data, path.name)
+        works = parse_bytes(reader, data, path.name)
     except (IngestError, RightsError) as exc:
         return [FileOutcome(path, "failed", str(exc))]
     outcomes = []
@@ -140,7 +140,8 @@ def _ingest(conn, blobs: BlobStore, candidate: Candidate, options: AddOptions, o
     return FileOutcome(path, "added", f"added {work.id} {work.title!r} ({detail})", stored, parsed.notes, near)
 
 
-def _parse(reader, data: bytes, name: str) -> ParsedWork:
+def parse_bytes(reader, data: bytes, name: str):
+    """``reader(data, name)``, with a parser library's own failure turned into an IngestError naming it."""
     try:
         return reader(data, name)
     except IngestError:
