@@ -80,10 +80,13 @@ def train_model(
     on_stage: Callable[[str], None] | None = None,
     lineage: dict | None = None,
     medium: str | None = None,
+    on_model: Callable[[str], None] | None = None,
 ) -> model_store.ModelRecord:
     """Train a model on the studio's consenting works (or resume one); return its record.
 
     ``lineage`` is recorded in the model's configuration (``retrain`` names the model it replaces).
+    ``on_model(id)`` is called once the model is registered, before training starts (the web
+    studio offers to resume it from then on).
     """
     stage = on_stage or (lambda message: None)
     if resume:
@@ -122,6 +125,8 @@ def train_model(
         )  # fmt: skip
         with transaction(studio.conn):
             model_store.insert_model(studio.conn, record)
+    if on_model:
+        on_model(model_id)
     stage(f"Training model {model_id} ({config.size}) on {dev} — {budget_text(budget)}; Ctrl-C stops, `ouvroir train --resume {model_id}` continues")
     # train() writes tokenizer.json into the model folder itself (data.tokenizer is set).
     result = train(data, config, out_dir, budget, seed=seed, device=str(dev), resume=resume_flag, on_progress=on_progress)

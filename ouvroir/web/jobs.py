@@ -1,0 +1,158 @@
+"""Long work started from the web studio (training, audits), each in a process of its own.
+
+A job is a worker process (``python -m ouvroir.web.worker``) that writes its
+progress as JSON lines in ``jobs/<id>.events.jsonl`` in the studio. A process of
+its own keeps the page answering while a model trains on every core, lets
+"Stop" interrupt it the way Ctrl-C does on the command line (the model keeps its
+last checkpoint and can be resumed), and lets the command line see the same
+files. One job runs at a time: two trainings on a laptop's cores would each go
+at half speed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import OuvroirError
+from ..fileio import atomic_write
+from ..store.db import now
+
+TERMINAL = frozenset({"finished", "failed", "stopped"})
+KINDS = frozenset({"train", "audit-model", "audit-texts"})
+
+
+class JobError(OuvroirError):
+    """A job cannot start, or there is no such job."""
+
+    http_status = 409
+
+
+@dataclass
+class Job:
+    id: str
+    kind: str
+    params: dict
+    started_at: str
+    state: str  # running | finished | failed | stopped | interrupted
+    result: dict
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "kind": self.kind, "params": self.params, "started_at": self.started_at,
+                "state": self.state, "result": self.result}  # fmt: skip
+
+
+class JobRunner:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.folder = self.root / "jobs"
+        self.session = secrets.token_hex(4)  # jobs of an earlier server run that never ended were interrupted
+        self._processes: dict[str, subprocess.Popen] = {}
+
+    def start(self, kind: str, params: dict) -> Job:
+        if kind not in KINDS:
+            raise JobError(f"unknown job kind {kind!r}")
+        running = self.running()
+        if running is not None:
+            raise JobError(f"a job is already running ({running.kind}, {running.id}): wait for it or stop it first")
+        job_id = "j" + secrets.token_hex(5)
+        spec = {"id": job_id, "kind": kind, "params": params, "started_at": now(), "session": self.session}
+        atomic_write(self.folder / f"{job_id}.json", json.dumps(spec, ensure_ascii=False, indent=1).encode())
+        log = open(self.folder / f"{job_id}.log", "ab")
+        try:
+            self._processes[job_id] = subprocess.Popen(
+                [sys.executable, "-m", "ouvroir.web.worker", str(self.root), job_id],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        finally:
+            log.close()
+        return self.get(job_id)
+
+    def stop(self, job_id: str) -> Job:
+        """Interrupt a running job as Ctrl-C would; a training keeps its last checkpoint."""
+        process = self._processes.get(job_id)
+        if process is None or process.poll() is not None:
+            raise JobError(f"job {job_id} is not running")
+        os.kill(process.pid, signal.SIGINT)
+        return self.get(job_id)
+
+    def wait(self, job_id: str, timeout: float | None = None) -> Job:
+        process = self._processes.get(job_id)
+        if process is not None:
+            process.wait(timeout)
+        return self.get(job_id)
+
+    def events(self, job_id: str, after: int = 0) -> list[dict]:
+        """The job's events from index ``after`` on (a line still being written is left for next time)."""
+        path = self.folder / f"{_checked(job_id)}.events.jsonl"
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return []
+        lines = data.split(b"\n")[:-1]  # the part after the last newline is not a whole event yet
+        return [json.loads(line) for line in lines[after:] if line.strip()]
+
+    def get(self, job_id: str) -> Job:
+        path = self.folder / f"{_checked(job_id)}.json"
+        try:
+            spec = json.loads(path.read_text("utf-8"))
+        except FileNotFoundError:
+            raise JobError(f"no job {job_id}") from None
+        events = self.events(job_id)
+        last = next((e for e in reversed(events) if e.get("event") in TERMINAL), None)
+        result = dict(last or {})
+        for event in events:  # what the job made known before it ended (the model id of a training)
+            if event.get("event") == "model":
+                result.setdefault("model_id", event["model_id"])
+        if last is not None:
+            state = last["event"]
+        elif self._alive(job_id, spec):
+            state = "running"
+        else:
+            state = "interrupted"
+        return Job(spec["id"], spec["kind"], spec["params"], spec["started_at"], state, result)
+
+    def list(self, kind: str | None = None) -> list[Job]:
+        if not self.folder.is_dir():
+            return []
+        jobs = []
+        for path in self.folder.glob("j*.json"):
+            try:
+                job = self.get(path.stem)
+            except (JobError, ValueError, KeyError):
+                continue  # a spec half-written by a crash: not a job anyone can act on
+            if kind is None or job.kind == kind:
+                jobs.append(job)
+        return sorted(jobs, key=lambda j: j.started_at, reverse=True)
+
+    def running(self) -> Job | None:
+        return next((j for j in self.list() if j.state == "running"), None)
+
+    def _alive(self, job_id: str, spec: dict) -> bool:
+        process = self._processes.get(job_id)
+        if process is not None:
+            return process.poll() is None
+        return False  # started by an earlier server run: that server and its children are gone
+
+    def shutdown(self) -> None:
+        """Interrupt every job this server started (the studio is closing)."""
+        for process in self._processes.values():
+            if process.poll() is None:
+                os.kill(process.pid, signal.SIGINT)
+        for process in self._processes.values():
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _checked(job_id: str) -> str:
+    if not (job_id.startswith("j") and job_id[1:].isalnum() and len(job_id) <= 20):
+        raise JobError(f"no job {job_id}")
+    return job_id

@@ -1,0 +1,139 @@
+"""The audit page: audit a model, audit any pasted text against the corpus, read the reports."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+
+from ...errors import AuditError
+from ...fileio import atomic_write
+from ...store import models as model_store
+from ...studio import Studio
+from ..app import StudioDep, render, translator, wants_json
+from ..i18n import register
+from ..security import REPORT_POLICY
+
+router = APIRouter()
+MAX_PASTE_CHARS = 2_000_000
+REPORT_FILES = {"report.html": "text/html; charset=utf-8", "audit.json": "application/json",
+                "provenance.json": "application/json"}  # fmt: skip
+
+register({
+    "audit_title": ("Auditer", "Audit"),
+    "audit_lede": ("Ce qu’un modèle — ou n’importe quel texte — recopie de votre corpus, à qui il emprunte, "
+                   "et combien il uniformise.",
+                   "What a model — or any text — copies from your corpus, whose words it borrows, and how much it "
+                   "flattens."),
+    "audit_model": ("Auditer un modèle", "Audit a model"),
+    "audit_samples": ("Textes par température", "Texts per temperature"),
+    "audit_run": ("Lancer l’audit", "Run the audit"),
+    "audit_paste": ("Auditer un texte", "Audit a text"),
+    "audit_paste_help": ("Collez un texte (la réponse d’un agent conversationnel, un manuscrit…) : il est comparé à "
+                         "toutes les œuvres de l’atelier.",
+                         "Paste a text (a chatbot's answer, a manuscript…): it is compared with every work in the "
+                         "studio."),
+    "audit_paste_title": ("Nom du texte", "Name of the text"),
+    "audit_reports": ("Rapports", "Reports"),
+    "audit_none": ("Aucun audit pour l’instant.", "No audit yet."),
+    "audit_subject_model": ("modèle {model}", "model {model}"),
+    "audit_subject_texts": ("textes", "texts"),
+    "copied": ("Recopié", "Copied"),
+    "baseline": ("Référence humaine", "Human baseline"),
+    "diversity": ("Diversité", "Diversity"),
+    "open_report": ("Ouvrir le rapport", "Open the report"),
+    "download_json": ("Chiffres (JSON)", "Figures (JSON)"),
+    "download_provenance": ("Provenance signée", "Signed provenance"),
+    "no_ready_model": ("Aucun modèle prêt : entraînez-en un d’abord.", "No ready model: train one first."),
+    "empty_text": ("Le texte à auditer est vide.", "The text to audit is empty."),
+    "text_too_long": ("Texte trop long : {n} caractères au plus.", "Text too long: at most {n} characters."),
+    "report_of": ("Rapport {id}", "Report {id}"),
+})  # fmt: skip
+
+
+def _audits(studio: Studio) -> list[dict]:
+    rows = studio.conn.execute("SELECT * FROM audits ORDER BY created_at DESC").fetchall()
+    return [dict(r) | {"summary": json.loads(r["summary"] or "{}")} for r in rows]
+
+
+@router.get("/audit")
+def audit_page(request: Request, studio: Studio = StudioDep):
+    t = translator(request)
+    jobs = request.app.state.jobs
+    recent = [j for j in jobs.list() if j.kind.startswith("audit")][:1]
+    models = [m for m in model_store.list_models(studio.conn) if m.status == "ready"]
+    return render(request, "audit.html", {
+        "models": models, "audits": _audits(studio), "current": recent[0] if recent else None,
+        "strings": t.strings("job_running", "job_finished", "job_failed", "job_stopped", "job_interrupted",
+                             "open_report", "step", "train_loss", "best_val", "tokens_per_s", "time_left"),
+    })  # fmt: skip
+
+
+async def _form(request: Request) -> dict:
+    if request.headers.get("content-type", "").startswith("application/json"):
+        return await request.json()
+    return dict(await request.form())
+
+
+def _started(request: Request, job) -> Response:
+    if wants_json(request):
+        return JSONResponse({"job": job.as_dict()})
+    return RedirectResponse("/audit", status_code=303)
+
+
+@router.post("/audit/model")
+async def audit_model(request: Request, studio: Studio = StudioDep) -> Response:
+    form = await _form(request)
+    record = model_store.resolve_model(studio.conn, form.get("model") or None)
+    try:
+        samples = max(1, min(50, int(form.get("samples") or 4)))
+    except ValueError:
+        raise AuditError("the number of texts must be a whole number") from None
+    job = request.app.state.jobs.start("audit-model", {"model": record.id, "samples": samples,
+                                                       "lang": translator(request).lang})  # fmt: skip
+    return _started(request, job)
+
+
+@router.post("/audit/text")
+async def audit_text(request: Request, studio: Studio = StudioDep) -> Response:
+    """Audit pasted text: it is saved as a file for the job (the report names it) and compared with every work."""
+    t = translator(request)
+    form = await _form(request)
+    text = str(form.get("text") or "")
+    if not text.strip():
+        raise AuditError(t("empty_text"))
+    if len(text) > MAX_PASTE_CHARS:
+        raise AuditError(t("text_too_long", n=t.integer(MAX_PASTE_CHARS)))
+    name = re.sub(r"[^\w .,'’()-]+", "_", str(form.get("title") or "").strip())[:80].strip(" .") or "texte"
+    path = studio.root / "jobs" / "inputs" / secrets.token_hex(5) / f"{name}.txt"
+    atomic_write(path, text.encode("utf-8"))
+    job = request.app.state.jobs.start("audit-texts", {"paths": [str(path)], "lang": t.lang})
+    return _started(request, job)
+
+
+@router.get("/audit/{audit_id}")
+def report_page(audit_id: str, request: Request, studio: Studio = StudioDep):
+    row = _audit_row(studio, audit_id)
+    return render(request, "report.html", {"audit": dict(row) | {"summary": json.loads(row["summary"] or "{}")}})
+
+
+@router.get("/audit/{audit_id}/{name}")
+def report_file(audit_id: str, name: str, studio: Studio = StudioDep) -> Response:
+    row = _audit_row(studio, audit_id)
+    if name not in REPORT_FILES:
+        raise AuditError(f"an audit has no file {name!r}")
+    path = studio.root / row["path"] / name
+    if not path.is_file():
+        raise AuditError(f"{path} is missing: the report of audit {audit_id} was moved or deleted")
+    headers = {"content-security-policy": REPORT_POLICY} if name == "report.html" else {}
+    return FileResponse(path, media_type=REPORT_FILES[name], headers=headers)
+
+
+def _audit_row(studio: Studio, audit_id: str):
+    row = studio.conn.execute("SELECT * FROM audits WHERE id = ?", (audit_id,)).fetchone()
+    if row is None:
+        raise AuditError(f"no audit {audit_id}")
+    return row

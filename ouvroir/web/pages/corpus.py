@@ -1,0 +1,214 @@
+"""The corpus page: list and filter works, upload files, set rights and consent, see history and models."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from fastapi import APIRouter, Request, UploadFile
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from ...corpus.ingest import AddOptions
+from ...media.formats import TEXT_SUFFIXES
+from ...store.works import CONSENTS
+from ...studio import Studio
+from ..app import StudioDep, render, translator, wants_json
+from ..i18n import register
+from ..security import safe_upload_name
+
+router = APIRouter()
+MAX_UPLOAD_BYTES = 50 << 20  # per file: a novel in EPUB or a score is far below; a video is not a work
+MAX_FILES = 500
+CHUNK = 1 << 20
+
+register({
+    "corpus_title": ("Votre corpus", "Your corpus"),
+    "corpus_lede": ("Chaque œuvre garde ses droits et l’historique de son consentement. Seules les œuvres dont le "
+                    "dernier consentement dit « entraîner » servent à entraîner un modèle.",
+                    "Every work keeps its rights and its consent history. Only works whose latest consent says "
+                    "“train” are ever trained on."),
+    "upload_title": ("Ajouter des œuvres", "Add works"),
+    "upload_drop": ("Déposez ici vos fichiers (textes, pièces, scénarios, partitions, MIDI), ou",
+                    "Drop your files here (texts, plays, screenplays, scores, MIDI), or"),
+    "upload_choose": ("choisissez-les", "choose them"),
+    "upload_formats": ("Formats lus : {formats}. {size} au plus par fichier.",
+                       "Formats read: {formats}. At most {size} per file."),
+    "upload_button": ("Ajouter", "Add"),
+    "author": ("Auteur·ice", "Author"),
+    "license": ("Licence (SPDX)", "License (SPDX)"),
+    "consent": ("Consentement", "Consent"),
+    "reason": ("Raison", "Reason"),
+    "consent_default": ("(selon l’atelier)", "(studio default)"),
+    "consent_train": ("entraîner", "train"),
+    "consent_no-train": ("ne pas entraîner", "do not train"),
+    "consent_unknown": ("inconnu", "unknown"),
+    "filter": ("Filtrer", "Filter"),
+    "search_title": ("Titre ou auteur·ice", "Title or author"),
+    "all": ("tous", "all"),
+    "medium": ("Nature", "Medium"),
+    "medium_text": ("texte", "text"),
+    "medium_music": ("musique", "music"),
+    "title": ("Titre", "Title"),
+    "form": ("Forme", "Form"),
+    "chars": ("Caractères", "Characters"),
+    "added": ("Ajoutée", "Added"),
+    "no_works": ("Aucune œuvre pour l’instant : ajoutez-en ci-dessus.", "No work yet: add some above."),
+    "no_match": ("Aucune œuvre ne correspond au filtre.", "No work matches the filter."),
+    "set_consent": ("Changer le consentement des œuvres cochées", "Change the consent of the checked works"),
+    "apply": ("Appliquer", "Apply"),
+    "reason_needed": ("Un changement de consentement demande une raison, gardée dans l’historique.",
+                      "A consent change needs a reason, kept in the history."),
+    "select_some": ("Cochez au moins une œuvre.", "Check at least one work."),
+    "outcome_added": ("ajoutée", "added"),
+    "outcome_duplicate": ("déjà présente", "already present"),
+    "outcome_failed": ("refusée", "refused"),
+    "upload_summary": ("{added} ajoutée(s), {duplicate} déjà présente(s), {failed} refusée(s).",
+                       "{added} added, {duplicate} already present, {failed} refused."),
+    "refused_name": ("nom de fichier refusé (chemin ou nom caché) : seul un nom simple est accepté",
+                     "file name refused (a path or a hidden name): only a plain name is accepted"),
+    "refused_size": ("trop gros : {size} au plus par fichier", "too large: at most {size} per file"),
+    "refused_format": ("format non pris en charge ({suffix}) : {formats}", "unsupported format ({suffix}): {formats}"),
+    "refused_count": ("trop de fichiers d’un coup : {n} au plus", "too many files at once: at most {n}"),
+    "work_history": ("Historique du consentement", "Consent history"),
+    "work_models": ("Modèles entraînés sur cette œuvre", "Models trained on this work"),
+    "work_no_models": ("Aucun modèle n’a encore été entraîné sur cette œuvre.", "No model has been trained on this work yet."),
+    "work_text": ("Début du texte", "Beginning of the text"),
+    "when": ("Date", "When"),
+    "origin": ("Origine", "Origin"),
+    "source": ("Source", "Source"),
+    "file": ("Fichier", "File"),
+    "encoding": ("Encodage", "Encoding"),
+    "notes": ("Remarques", "Notes"),
+    "model": ("Modèle", "Model"),
+    "status": ("État", "Status"),
+    "refresh_list": ("Voir la liste à jour", "See the updated list"),
+    "consent_changed": ("Consentement enregistré pour {n} œuvre(s).", "Consent recorded for {n} work(s)."),
+})  # fmt: skip
+
+
+def _formats() -> str:
+    return " ".join(sorted(TEXT_SUFFIXES))
+
+
+@router.get("/corpus")
+def corpus_page(request: Request, q: str = "", consent: str = "", medium: str = "", studio: Studio = StudioDep):
+    works = studio.works(consent=consent or None)
+    total = len(studio.works())
+    needle = q.strip().casefold()
+    if needle:
+        works = [w for w in works if needle in w.title.casefold() or needle in (w.author or "").casefold()]
+    if medium:
+        works = [w for w in works if w.medium == medium]
+    return render(request, "corpus.html", {
+        "works": works, "total": total, "q": q, "consent": consent, "medium": medium, "consents": CONSENTS,
+        "formats": _formats(), "max_mb": f"{MAX_UPLOAD_BYTES >> 20} MB", "outcomes": None,
+    })  # fmt: skip
+
+
+@router.post("/corpus/upload")
+async def upload(request: Request, studio: Studio = StudioDep) -> Response:
+    """Ingest the uploaded files; each file gets its own outcome, and a bad one never stops the others."""
+    t = translator(request)
+    form = await request.form(max_files=MAX_FILES + 1, max_fields=50)
+    files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
+    options = AddOptions(author=_field(form, "author"), license=_field(form, "license"),
+                         consent=_field(form, "consent"), reason=_field(form, "reason"))  # fmt: skip
+    outcomes: list[dict] = []
+    folder = Path(tempfile.mkdtemp(prefix="ouvroir-upload-"))
+    try:
+        accepted: list[Path] = []
+        for number, upload_file in enumerate(files):
+            name = upload_file.filename
+            if number >= MAX_FILES:
+                outcomes.append(_refused(name, t("refused_count", n=MAX_FILES)))
+                continue
+            problem, path = await _receive(upload_file, folder / str(number), t)
+            if problem:
+                outcomes.append(_refused(name, problem))
+            else:
+                accepted.append(path)
+        if accepted:
+            report = studio.add(accepted, options)
+            for o in report.outcomes:
+                outcomes.append({"name": o.path.name, "status": o.status, "message": o.message,
+                                 "work_id": o.work.id if o.work else None, "notes": o.notes})  # fmt: skip
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    counts = {s: sum(1 for o in outcomes if o["status"] == s) for s in ("added", "duplicate", "failed")}
+    summary = t("upload_summary", **counts)
+    if wants_json(request):
+        return JSONResponse({"outcomes": outcomes, "summary": summary, "counts": counts})
+    return render(request, "corpus.html", {
+        "works": studio.works(), "total": len(studio.works()), "q": "", "consent": "", "medium": "",
+        "consents": CONSENTS, "formats": _formats(), "max_mb": f"{MAX_UPLOAD_BYTES >> 20} MB",
+        "outcomes": outcomes, "summary": summary,
+    })  # fmt: skip
+
+
+async def _receive(upload_file: UploadFile, folder: Path, t) -> tuple[str | None, Path | None]:
+    """Copy one upload to ``folder`` under its own plain name, or say why it is refused."""
+    name = safe_upload_name(upload_file.filename)
+    if name is None:
+        return t("refused_name"), None
+    suffix = Path(name).suffix.lower()
+    if suffix not in TEXT_SUFFIXES:
+        return t("refused_format", suffix=suffix or "—", formats=_formats()), None
+    folder.mkdir(parents=True)
+    path = folder / name
+    size = 0
+    with open(path, "wb") as out:
+        while chunk := await upload_file.read(CHUNK):
+            size += len(chunk)
+            if size > MAX_UPLOAD_BYTES:
+                return t("refused_size", size=f"{MAX_UPLOAD_BYTES >> 20} MB"), None
+            out.write(chunk)
+    return None, path
+
+
+def _refused(name: str, message: str) -> dict:
+    return {"name": name, "status": "failed", "message": message, "work_id": None, "notes": []}
+
+
+def _field(form, name: str) -> str | None:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+@router.post("/corpus/consent")
+async def set_consent(request: Request, studio: Studio = StudioDep) -> Response:
+    """Append a consent event (with its reason) to each checked work, all or none."""
+    t = translator(request)
+    form = await request.form()
+    ids = [v for v in form.getlist("work") if isinstance(v, str)]
+    consent, reason = _field(form, "consent"), _field(form, "reason")
+    if not ids:
+        return _back(request, t("select_some"), 400)
+    if not reason:
+        return _back(request, t("reason_needed"), 400)
+    studio.set_consent(ids, consent or "", reason)
+    if wants_json(request):
+        return JSONResponse({"ok": True, "message": t("consent_changed", n=len(ids))})
+    target = form.get("next")
+    target = target if isinstance(target, str) and target.startswith("/") and not target.startswith("//") else "/corpus"
+    return RedirectResponse(target, status_code=303)
+
+
+def _back(request: Request, message: str, status: int) -> Response:
+    if wants_json(request):
+        return JSONResponse({"error": message}, status_code=status)
+    return render(request, "error.html", {"message": message}, status=status)
+
+
+@router.get("/corpus/{ref}")
+def work_page(ref: str, request: Request, studio: Studio = StudioDep):
+    work = studio.work(ref)
+    models = studio.conn.execute(
+        """SELECT m.id, m.status, m.created_at, m.val_bpb FROM models m
+           JOIN snapshot_works sw ON sw.snapshot_id = m.snapshot_id
+           WHERE sw.work_id = ? ORDER BY m.created_at""", (work.id,)).fetchall()  # fmt: skip
+    text = studio.text(work)
+    return render(request, "work.html", {
+        "work": work, "history": studio.consent_history(work), "models": [dict(r) for r in models],
+        "excerpt": text[:3000], "truncated": len(text) > 3000, "consents": CONSENTS,
+    })  # fmt: skip

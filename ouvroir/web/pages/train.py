@@ -1,0 +1,104 @@
+"""The train page: start a run with a size and a time budget, watch it live, stop it, resume it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from ...errors import TrainingError
+from ...store import models as model_store
+from ...studio import Studio
+from ..app import StudioDep, render, translator, wants_json
+from ..i18n import register
+
+router = APIRouter()
+SIZES = ("tiny", "small", "base")
+MAX_MINUTES = 24 * 60
+
+register({
+    "train_title": ("Entraîner un modèle", "Train a model"),
+    "train_lede": ("Le modèle apprend seulement des œuvres dont le consentement dit « entraîner » ({works}). "
+                   "Il s’entraîne sur cet ordinateur ; vous pouvez l’arrêter et le reprendre.",
+                   "The model learns only from works whose consent says “train” ({works}). It trains on this "
+                   "computer; you can stop it and resume it."),
+    "size": ("Taille", "Size"),
+    "size_auto": ("automatique (selon le corpus et le temps)", "automatic (from the corpus and the time)"),
+    "minutes": ("Minutes", "Minutes"),
+    "seed": ("Graine", "Seed"),
+    "start": ("Lancer l’entraînement", "Start training"),
+    "stop": ("Arrêter", "Stop"),
+    "resume": ("Reprendre", "Resume"),
+    "step": ("Pas", "Step"),
+    "train_loss": ("Perte d’entraînement", "Training loss"),
+    "val_bpb": ("Validation (bits par octet)", "Validation (bits per byte)"),
+    "best_val": ("Meilleure validation", "Best validation"),
+    "tokens_per_s": ("Jetons par seconde", "Tokens per second"),
+    "time_left": ("Temps restant", "Time left"),
+    "job_running": ("en cours", "running"),
+    "job_finished": ("terminé", "finished"),
+    "job_failed": ("échec", "failed"),
+    "job_stopped": ("arrêté", "stopped"),
+    "job_interrupted": ("interrompu", "interrupted"),
+    "resumable": ("Entraînements à reprendre", "Training runs to resume"),
+    "resumable_none": ("Aucun entraînement interrompu.", "No interrupted training run."),
+    "recent_jobs": ("Derniers entraînements", "Recent training runs"),
+    "model_ready": ("Modèle {model} prêt : validation {bpb} bits par octet.", "Model {model} ready: validation {bpb} bits per byte."),
+    "go_write": ("Écrire avec ce modèle", "Write with this model"),
+    "no_trainable": ("Aucune œuvre n’a le consentement « entraîner » : donnez-le à vos œuvres dans le corpus.",
+                     "No work has consent “train”: give it to your works on the corpus page."),
+    "bad_minutes": ("Le temps d’entraînement doit être entre 0 et {max} minutes.", "The training time must be between 0 and {max} minutes."),
+    "started_at": ("Lancé", "Started"),
+    "result": ("Résultat", "Result"),
+})  # fmt: skip
+
+
+@router.get("/train")
+def train_page(request: Request, studio: Studio = StudioDep):
+    jobs = request.app.state.jobs
+    recent = jobs.list("train")[:8]
+    current = next((j for j in recent if j.state == "running"), recent[0] if recent else None)
+    resumable = [m for m in model_store.list_models(studio.conn) if m.status == "training"
+                 and not (current and current.state == "running" and current.result.get("model_id") == m.id)]  # fmt: skip
+    t = translator(request)
+    return render(request, "train.html", {
+        "trainable": len(studio.trainable_works()), "sizes": SIZES, "current": current, "recent": recent,
+        "resumable": resumable,
+        "strings": t.strings("step", "train_loss", "val_bpb", "best_val", "tokens_per_s", "time_left", "model_ready",
+                             "go_write", "job_running", "job_finished", "job_failed", "job_stopped", "job_interrupted"),
+    })  # fmt: skip
+
+
+def _started(request: Request, job) -> Response:
+    if wants_json(request):
+        return JSONResponse({"job": job.as_dict()})
+    return RedirectResponse("/train", status_code=303)
+
+
+@router.post("/train/start")
+async def start(request: Request, studio: Studio = StudioDep) -> Response:
+    t = translator(request)
+    form = await request.form() if not request.headers.get("content-type", "").startswith("application/json") \
+        else await request.json()  # fmt: skip
+    size = form.get("size") or None
+    if size not in (None, *SIZES):
+        raise TrainingError(f"unknown size {size!r}: {', '.join(SIZES)}")
+    try:
+        minutes = float(form.get("minutes") or 3)
+        seed = int(form.get("seed") or 0)
+    except ValueError as exc:
+        raise TrainingError(str(exc)) from None
+    if not 0 < minutes <= MAX_MINUTES:
+        raise TrainingError(t("bad_minutes", max=MAX_MINUTES))
+    if not studio.trainable_works():
+        raise TrainingError(t("no_trainable"))
+    job = request.app.state.jobs.start("train", {"size": size, "minutes": minutes, "seed": seed})
+    return _started(request, job)
+
+
+@router.post("/train/resume/{model_id}")
+def resume(model_id: str, request: Request, studio: Studio = StudioDep) -> Response:
+    record = model_store.resolve_model(studio.conn, model_id, ready_only=False)
+    if record.status != "training":
+        raise TrainingError(f"model {record.id} is {record.status}, not an interrupted run")
+    job = request.app.state.jobs.start("train", {"resume": record.id})
+    return _started(request, job)

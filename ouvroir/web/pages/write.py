@@ -1,0 +1,7 @@
+"""The write page (co-creation): placeholder until the editor lands."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

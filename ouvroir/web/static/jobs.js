@@ -1,0 +1,95 @@
+// Follows a background job (training or audit): polls its events, draws progress and loss curves, stops it.
+"use strict";
+(() => {
+  const panel = document.getElementById("job");
+  if (!panel) return;
+  const words = ouvroir.strings("job-strings");
+  const jobId = panel.dataset.job;
+  const loss = [], val = [];
+  let next = 0, timer = null, speed = null;
+
+  const fmt = (x, digits) => (x === null || x === undefined ? "—" : Number(x).toLocaleString(document.documentElement.lang, { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+  const clock = (s) => { s = Math.max(0, Math.round(s || 0)); return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`; };
+
+  function chart(svg, points) {
+    if (!svg) return;
+    svg.replaceChildren();
+    if (points.length < 1) return;
+    const ns = "http://www.w3.org/2000/svg", W = 600, H = 220, pad = 34;
+    const xs = points.map((p) => p[0]), ys = points.map((p) => p[1]);
+    const x0 = Math.min(...xs), x1 = Math.max(...xs, x0 + 1), y0 = Math.min(...ys), y1 = Math.max(...ys, y0 + 1e-6);
+    const X = (x) => pad + ((x - x0) / (x1 - x0)) * (W - pad - 8), Y = (y) => 8 + (1 - (y - y0) / (y1 - y0)) * (H - pad - 8);
+    const line = document.createElementNS(ns, "polyline");
+    line.setAttribute("class", "series");
+    line.setAttribute("points", points.map((p) => `${X(p[0]).toFixed(1)},${Y(p[1]).toFixed(1)}`).join(" "));
+    const axis = document.createElementNS(ns, "line");
+    axis.setAttribute("class", "axis"); axis.setAttribute("x1", pad); axis.setAttribute("x2", W); axis.setAttribute("y1", H - pad + 8); axis.setAttribute("y2", H - pad + 8);
+    svg.append(axis, line);
+    for (const [value, y] of [[y1, 16], [y0, H - pad + 4]]) {
+      const label = document.createElementNS(ns, "text");
+      label.setAttribute("x", 2); label.setAttribute("y", y); label.textContent = fmt(value, 2);
+      svg.append(label);
+    }
+    const last = document.createElementNS(ns, "text");
+    last.setAttribute("x", W - 60); last.setAttribute("y", H - 6); last.textContent = `${words.step || "step"} ${xs[xs.length - 1]}`;
+    svg.append(last);
+  }
+
+  function stat(label, value) { return ouvroir.el("div", {}, ouvroir.el("b", { text: value }), label); }
+
+  function apply(event) {
+    if (event.event === "progress") {
+      if (event.train_loss !== null) loss.push([event.step, event.train_loss]);
+      if (event.kind === "eval" && event.val_bpb !== null) val.push([event.step, event.val_bpb]);
+      if (event.tokens_per_s) speed = event.tokens_per_s;  // evaluation events carry none: keep the last measured
+      const total = event.elapsed_s + event.seconds_left;
+      document.getElementById("progress-bar").style.width = `${total > 0 ? (100 * event.elapsed_s) / total : 0}%`;
+      document.getElementById("stats").replaceChildren(
+        stat(words.step, fmt(event.step, 0)), stat(words.train_loss, fmt(event.train_loss, 3)),
+        stat(words.best_val, fmt(event.best_val_bpb, 3)), stat(words.tokens_per_s, fmt(speed, 0)),
+        stat(words.time_left, clock(event.seconds_left)));
+    } else if (event.event === "stage") {
+      document.getElementById("stage").textContent = event.message;
+    } else if (event.event === "failed") {
+      document.getElementById("job-result").replaceChildren(ouvroir.el("span", { class: "error", text: event.message }));
+    } else if (event.event === "finished") {
+      const result = document.getElementById("job-result");
+      if (event.model_id) {
+        result.replaceChildren(ouvroir.el("span", { class: "notice", text: (words.model_ready || "").replace("{model}", event.model_id).replace("{bpb}", fmt(event.val_bpb, 3)) }), " ",
+          ouvroir.el("a", { href: `/write?model=${encodeURIComponent(event.model_id)}`, class: "button", id: "go-write", text: words.go_write }));
+      } else if (event.audit_id) {
+        result.replaceChildren(ouvroir.el("a", { href: `/audit/${encodeURIComponent(event.audit_id)}`, class: "button", id: "go-report", text: words.open_report || event.audit_id }));
+      }
+    }
+  }
+
+  function setState(state) {
+    panel.dataset.state = state;
+    const badge = document.getElementById("job-state");
+    badge.className = `badge ${state}`; badge.textContent = words[`job_${state}`] || state;
+    document.getElementById("stop").hidden = state !== "running";
+    const start = document.getElementById("start");
+    if (start && state !== "running") start.disabled = false;
+  }
+
+  async function poll() {
+    try {
+      const answer = await ouvroir.get(`/jobs/${jobId}?after=${next}`);
+      answer.events.forEach(apply);
+      next = answer.next;
+      chart(document.getElementById("chart-loss"), loss);
+      chart(document.getElementById("chart-val"), val);
+      setState(answer.job.state);
+      if (answer.job.state !== "running") { clearInterval(timer); timer = null; }
+    } catch (err) {
+      document.getElementById("job-result").replaceChildren(ouvroir.el("span", { class: "error", text: err.message }));
+    }
+  }
+
+  document.getElementById("stop").addEventListener("click", async () => {
+    try { await ouvroir.post(`/jobs/${jobId}/stop`, {}); } catch (err) { alert(err.message); }
+    poll();
+  });
+  poll();
+  timer = setInterval(poll, 1000);
+})();
