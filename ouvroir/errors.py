@@ -48,3 +48,24 @@ class AuditError(OuvroirError):
 
 class ProvenanceError(OuvroirError):
     """The studio's signing key cannot be read, created or imported, or an output cannot be labelled."""
+
+
+class DocumentError(OuvroirError):
+    """A co-written document cannot be changed as asked (a bad offset, an unknown suggestion...).
+
+    ``http_status`` is what the web studio answers with, so it needs no table of its own.
+    """
+
+    http_status = 400
+
+
+class DocumentNotFound(DocumentError):
+    """No document matches the identifier the user gave."""
+
+    http_status = 404
+
+
+class DocumentConflict(DocumentError):
+    """The document changed elsewhere (another tab, the CLI) since the caller read it: reload."""
+
+    http_status = 409

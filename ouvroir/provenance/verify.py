@@ -130,6 +130,8 @@ def verify(path: Path, studio: Studio | None = None) -> Verdict:
         c2pa_embed.check(verdict, manifest_path.parent / target, studio, assertions)
     if studio is not None:
         _check_chain(verdict, assertions, studio)
+    if verdict.kind == "co-creation":
+        _check_ledger(verdict, manifest_path.parent, manifest, assertions, studio)
     return verdict
 
 
@@ -288,6 +290,26 @@ def _check_label(verdict: Verdict, source_type: object) -> None:
         verdict.add("label", True, f"IPTC digital source type {str(source_type).rsplit('/', 1)[1]}: {SOURCE_TYPES[source_type]}")
     else:
         verdict.add("label", False, f"manifest carries an unknown digital source type: {source_type!r}")
+
+
+def _check_ledger(verdict: Verdict, base: Path, manifest: dict, assertions: dict, studio) -> None:
+    """A co-written document: its ledger against itself, the exported file, and (with a studio) the samples."""
+    from ..cocreate.export import content_problems, record_problems, studio_problems
+
+    record, files = assertions.get("ouvroir.ledger"), _entries(manifest) or []
+    if not isinstance(record, dict):
+        verdict.add("ledger", False, "manifest malformed: a co-created document without its ouvroir.ledger")
+        return
+    problems = record_problems(record) or [p for e in files for p in content_problems(record, base / e["path"])]
+    chains = assertions.get("ouvroir.models") if isinstance(assertions.get("ouvroir.models"), list) else []
+    if studio is not None:
+        problems = problems or studio_problems(studio, record)
+        for chain in (c for c in chains if isinstance(c, dict)):  # several models: each chain as for one
+            _check_chain(verdict, chain, studio)
+    summary = record["summary"] if isinstance(record.get("summary"), dict) else {}
+    counts = ", ".join(f"{summary.get(k)} {k}" for k in ("written", "generated", "edited"))
+    verdict.add("ledger", not problems, "authorship ledger: " + "; ".join(problems) if problems
+                else f"authorship ledger consistent: {summary.get('chars')} characters ({counts})")  # fmt: skip
 
 
 # -- the chain: output → model → snapshot → works -----------------------------------------------

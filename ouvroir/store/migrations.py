@@ -185,7 +185,41 @@ def _v3_audits(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_studio, _v2_training, _v3_audits]
+def _v4_documents(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        -- A co-written document: its text, who wrote each character, and its undo history, as one
+        -- JSON state (see ouvroir.cocreate.ledger). version counts changes, for optimistic locking.
+        CREATE TABLE documents (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            version INTEGER NOT NULL CHECK (version >= 1),
+            state TEXT NOT NULL
+        );
+
+        -- Append-only: every change to a document, in order (seq is the version it produced).
+        CREATE TABLE document_events (
+            document_id TEXT NOT NULL REFERENCES documents(id),
+            seq INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('create', 'edit', 'accept', 'undo', 'redo', 'rename')),
+            payload TEXT NOT NULL DEFAULT '{}',
+            PRIMARY KEY (document_id, seq)
+        );
+        CREATE TRIGGER document_events_append_only BEFORE UPDATE ON document_events
+        BEGIN SELECT RAISE(ABORT, 'a document''s history is append-only'); END;
+        CREATE TRIGGER document_events_kept BEFORE DELETE ON document_events
+        WHEN EXISTS (SELECT 1 FROM documents WHERE id = OLD.document_id)
+        BEGIN SELECT RAISE(ABORT, 'a document''s history is append-only'); END;
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_studio, _v2_training, _v3_audits, _v4_documents]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

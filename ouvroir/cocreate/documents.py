@@ -1,0 +1,316 @@
+"""Co-written documents in the studio: the API the web studio's "Write" page calls.
+
+A document is one row of ``documents`` (its ledger as a JSON state) and an append-only trail in
+``document_events``. Every change runs in one SQLite transaction and names the ``version`` the
+caller last saw: if the document changed since (another tab, the CLI), it raises
+:class:`DocumentConflict` (HTTP 409) and changes nothing, so no edit is silently lost.
+
+Suggestions are ordinary samples (``samples/<id>.txt`` with their signed provenance). Accepting
+one names its sample id; its text is read back from the studio, checked against the hash stored
+when it was generated, never taken from the client.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from ..errors import DocumentConflict, DocumentError, DocumentNotFound
+from ..fileio import sha256_bytes
+from ..store import models as model_store
+from ..store.db import now, transaction
+from .ledger import Accept, Ledger, Op, Step, parse_ops
+
+if TYPE_CHECKING:
+    from ..studio import Studio
+
+MAX_TITLE = 200
+MAX_SUGGESTIONS = 5
+PROMPT_CHARS = 4_000  # first try; shortened further when the model's context is smaller
+_LANG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+_BREAKS = re.compile(r"[ \t]*[\x00-\x1f\x7f\x85\u2028\u2029]+[ \t]*")
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    sample_id: str
+    model_id: str
+    text: str  # the continuation only, without the prompt
+
+    def as_dict(self) -> dict:
+        return {"sample_id": self.sample_id, "model_id": self.model_id, "text": self.text}
+
+
+@dataclass
+class Doc:
+    id: str
+    title: str
+    lang: str
+    created_at: str
+    updated_at: str
+    version: int
+    ledger: Ledger
+
+    @property
+    def text(self) -> str:
+        return self.ledger.text
+
+    @cached_property
+    def spans(self) -> list[dict]:
+        return self.ledger.spans()
+
+    @cached_property
+    def summary(self) -> dict:
+        return self.ledger.summary()
+
+    @property
+    def can_undo(self) -> bool:
+        return self.ledger.can_undo
+
+    @property
+    def can_redo(self) -> bool:
+        return self.ledger.can_redo
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "title": self.title, "lang": self.lang, "created_at": self.created_at,
+                "updated_at": self.updated_at, "version": self.version, "text": self.text, "spans": self.spans,
+                "summary": self.summary, "pieces": self.ledger.piece_states(), "can_undo": self.can_undo,
+                "can_redo": self.can_redo}  # fmt: skip
+
+
+def _doc(row: sqlite3.Row) -> Doc:
+    try:
+        state = json.loads(row["state"])
+    except ValueError as exc:
+        raise DocumentError(f"document {row['id']}'s stored state is damaged ({exc})") from exc
+    return Doc(row["id"], row["title"], row["lang"], row["created_at"], row["updated_at"], row["version"],
+               Ledger.from_json(state))  # fmt: skip
+
+
+def _state(ledger: Ledger) -> str:
+    return json.dumps(ledger.to_json(), ensure_ascii=False, separators=(",", ":"))
+
+
+def _title(title: object) -> str:
+    # One line; other spaces (a French no-break space before a colon) are kept as typed.
+    cleaned = _BREAKS.sub(" ", title).strip() if isinstance(title, str) else ""
+    if not cleaned:
+        raise DocumentError("a document needs a title")
+    if len(cleaned) > MAX_TITLE:
+        raise DocumentError(f"a title has at most {MAX_TITLE} characters (this one has {len(cleaned)})")
+    return cleaned
+
+
+def _event(conn: sqlite3.Connection, doc_id: str, seq: int, at: str, kind: str, payload: dict) -> None:
+    conn.execute("INSERT INTO document_events (document_id, seq, at, kind, payload) VALUES (?, ?, ?, ?, ?)",
+                 (doc_id, seq, at, kind, json.dumps(payload, ensure_ascii=False)))  # fmt: skip
+
+
+# -- reading ----------------------------------------------------------------------------------------
+
+
+def create_document(studio: Studio, title: str, lang: str = "fr") -> Doc:
+    title = _title(title)
+    if not isinstance(lang, str) or not _LANG.fullmatch(lang):
+        raise DocumentError(f"unknown language {lang!r}: give a language code such as 'fr' or 'en'")
+    created = now()
+    doc = Doc("d" + secrets.token_hex(5), title, lang, created, created, 1, Ledger())
+    with transaction(studio.conn) as conn:
+        conn.execute("INSERT INTO documents (id, title, lang, created_at, updated_at, version, state) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     (doc.id, title, lang, doc.created_at, doc.updated_at, doc.version, _state(doc.ledger)))  # fmt: skip
+        _event(conn, doc.id, 1, doc.created_at, "create", {"title": title, "lang": lang})
+    return doc
+
+
+def list_documents(studio: Studio) -> list[Doc]:
+    """Every document, the most recently changed first."""
+    return [_doc(r) for r in studio.conn.execute("SELECT * FROM documents ORDER BY updated_at DESC, id")]
+
+
+def get_document(studio: Studio, ref: str) -> Doc:
+    """A document by id, unique id prefix, or title (not minding case)."""
+    conn = studio.conn
+    row = conn.execute("SELECT * FROM documents WHERE id = ?", (ref,)).fetchone()
+    if row is not None:
+        return _doc(row)
+    rows = conn.execute("SELECT * FROM documents WHERE (length(?) >= 3 AND substr(id, 1, length(?)) = ?) "
+                        "OR lower(title) = lower(?)", (ref, ref, ref, ref)).fetchall()  # fmt: skip
+    if not rows:
+        raise DocumentNotFound(f"no document matches {ref!r}: `ouvroir docs list` lists them")
+    if len(rows) > 1:
+        raise DocumentNotFound(f"{ref!r} matches {len(rows)} documents ({', '.join(r['id'] for r in rows)}): give its id")
+    return _doc(rows[0])
+
+
+def document_events(studio: Studio, doc_id: str) -> list[dict]:
+    rows = studio.conn.execute("SELECT seq, at, kind, payload FROM document_events WHERE document_id = ? ORDER BY seq",
+                               (doc_id,))  # fmt: skip
+    return [{"seq": r["seq"], "at": r["at"], "kind": r["kind"], "payload": json.loads(r["payload"])} for r in rows]
+
+
+# -- changing ---------------------------------------------------------------------------------------
+
+
+def _change(studio: Studio, doc_id: str, version: int, change: Callable[[Doc, str], tuple[str, dict] | None]) -> Doc:
+    """Run ``change(doc, when)`` on the stored document if it is still at ``version``; save and log what it did.
+
+    ``change`` returns (event kind, payload), or None when it changed nothing (nothing saved).
+    """
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise DocumentError(f"a change names the document version it was made on (a whole number), not {version!r}")
+    with transaction(studio.conn) as conn:  # BEGIN IMMEDIATE: the version read here cannot change under us
+        row = conn.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise DocumentNotFound(f"no document {doc_id!r} in this studio")
+        doc = _doc(row)
+        if doc.version != version:
+            raise DocumentConflict(f"document {doc_id!r} changed elsewhere (now version {doc.version}, this change "
+                                   f"was made on version {version}): reload it")  # fmt: skip
+        when = now()
+        done = change(doc, when)
+        if done is None:
+            return doc
+        doc = Doc(doc.id, doc.title, doc.lang, doc.created_at, when, version + 1, doc.ledger)
+        conn.execute("UPDATE documents SET title = ?, updated_at = ?, version = ?, state = ? WHERE id = ?",
+                     (doc.title, when, doc.version, _state(doc.ledger), doc.id))  # fmt: skip
+        _event(conn, doc.id, doc.version, when, *done)
+    return doc
+
+
+def apply(studio: Studio, doc_id: str, version: int, ops: list[dict]) -> Doc:
+    """Apply a transaction of ops (one undo step; see ``ledger.parse_ops``), all or nothing."""
+    resolved = _resolve_accepts(studio, parse_ops(ops))
+
+    def change(doc: Doc, when: str) -> tuple[str, dict] | None:
+        step = doc.ledger.apply(resolved, when)
+        return None if step is None else (step.kind, {"ops": [_op_json(op) for op in resolved]})
+
+    return _change(studio, doc_id, version, change)
+
+
+def _step_payload(step: Step) -> dict:
+    return {"step": step.kind, "step_at": step.at}
+
+
+def undo(studio: Studio, doc_id: str, version: int) -> Doc:
+    return _change(studio, doc_id, version, lambda doc, when: ("undo", _step_payload(doc.ledger.undo())))
+
+
+def redo(studio: Studio, doc_id: str, version: int) -> Doc:
+    return _change(studio, doc_id, version, lambda doc, when: ("redo", _step_payload(doc.ledger.redo())))
+
+
+def rename(studio: Studio, doc_id: str, version: int, title: str) -> Doc:
+    title = _title(title)
+
+    def change(doc: Doc, when: str) -> tuple[str, dict] | None:
+        if title == doc.title:
+            return None
+        before, doc.title = doc.title, title
+        return "rename", {"from": before, "to": title}
+
+    return _change(studio, doc_id, version, change)
+
+
+def _op_json(op: Op) -> dict:
+    if isinstance(op, Accept):
+        return {"type": "accept", "at": op.at, "delete": op.delete, "sample_id": op.sample_id, "model_id": op.model_id,
+                "chars": len(op.text)}  # fmt: skip
+    return {"type": "edit", "at": op.at, "delete": op.delete, "insert": op.insert}
+
+
+# -- suggestions ------------------------------------------------------------------------------------
+
+
+def _refuse_music(studio: Studio, model_id: str, snapshot_id: str) -> None:
+    row = studio.conn.execute("SELECT medium FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
+    if row is not None and row[0] == "music":
+        raise DocumentError(f"model {model_id} was trained on music: it writes note events, not prose. "
+                            "Choose a model trained on texts to write with.")  # fmt: skip
+
+
+def stored_suggestion(studio: Studio, sample_id: str) -> Suggestion:
+    """A sample's continuation as the studio stored it, checked against the hash taken when it was generated."""
+    row = studio.conn.execute("SELECT * FROM samples WHERE id = ?", (sample_id,)).fetchone()
+    if row is None:
+        raise DocumentError(f"no suggestion {sample_id!r} in this studio: ask the model for one first")
+    path = studio.root / row["path"]
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(f"the text of suggestion {sample_id} is missing ({path}: {exc.strerror or exc})") from exc
+    if sha256_bytes(data) != row["text_sha256"]:
+        raise DocumentError(f"suggestion {sample_id} changed since it was generated ({path.name} does not match its hash)")
+    full = data.decode("utf-8")
+    if not full.startswith(row["prompt"]):
+        raise DocumentError(f"suggestion {sample_id} does not begin with its prompt: its record is damaged")
+    return Suggestion(sample_id, row["model_id"], full[len(row["prompt"]):])
+
+
+def sample_suggestion(studio: Studio, sample_id: str) -> Suggestion:
+    """A suggestion that may be accepted: stored, unchanged, from a ready text model."""
+    suggestion = stored_suggestion(studio, sample_id)
+    row = studio.conn.execute("SELECT status, snapshot_id FROM models WHERE id = ?", (suggestion.model_id,)).fetchone()
+    if row is None or row["status"] != "ready":
+        state = row["status"] if row else "missing"
+        raise DocumentError(f"suggestion {sample_id} comes from model {suggestion.model_id}, which is not ready ({state})")
+    _refuse_music(studio, suggestion.model_id, row["snapshot_id"])
+    return suggestion
+
+
+def _resolve_accepts(studio: Studio, ops: list[Op]) -> list[Op]:
+    found: dict[str, Suggestion] = {}
+    resolved: list[Op] = []
+    for op in ops:
+        if isinstance(op, Accept):
+            s = found.get(op.sample_id) or found.setdefault(op.sample_id, sample_suggestion(studio, op.sample_id))
+            op = replace(op, text=s.text, model_id=s.model_id)
+        resolved.append(op)
+    return resolved
+
+
+def _shorter(prompt: str) -> str:
+    """The last half of ``prompt``, starting at a word when one starts soon after the cut."""
+    cut = max(1, len(prompt) // 2)
+    space = next((i for i in range(cut, min(len(prompt), cut + 80)) if prompt[i].isspace()), None)
+    return prompt[space + 1 if space is not None else cut:]
+
+
+def suggest(studio: Studio, doc_id: str, cursor: int, n: int = 1, max_tokens: int = 60, temperature: float = 0.8,
+            model_ref: str | None = None, seed: int | None = None) -> list[Suggestion]:  # fmt: skip
+    """``n`` continuations of the text before ``cursor``, stored as samples; none is inserted yet.
+
+    The prompt is the end of the text before the cursor, shortened until it fits the model's context.
+    """
+    from ..generate import PromptTooLong
+    from ..samples import GenerationParams, generate_samples
+
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_SUGGESTIONS:
+        raise DocumentError(f"ask for 1 to {MAX_SUGGESTIONS} suggestions, not {n!r}")
+    if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or not 1 <= max_tokens <= 2_000:
+        raise DocumentError(f"a suggestion is 1 to 2000 tokens long, not {max_tokens!r}")
+    if isinstance(temperature, bool) or not isinstance(temperature, int | float) or not 0 <= temperature <= 5:
+        raise DocumentError(f"temperature goes from 0 (greedy) to 5, not {temperature!r}")
+    doc = get_document(studio, doc_id)
+    if isinstance(cursor, bool) or not isinstance(cursor, int) or not 0 <= cursor <= len(doc.text):
+        raise DocumentError(f"the cursor {cursor!r} is outside the document (0 to {len(doc.text)})")
+    record = model_store.resolve_model(studio.conn, model_ref)
+    _refuse_music(studio, record.id, record.snapshot_id)
+    prompt = doc.text[max(0, cursor - PROMPT_CHARS):cursor]
+    params = GenerationParams(max_tokens=max_tokens, temperature=float(temperature))
+    while True:
+        try:
+            records = generate_samples(studio, record.id, prompt, n, params, seed=seed)
+            break
+        except PromptTooLong:
+            if not prompt:
+                raise
+            prompt = _shorter(prompt)
+    return [Suggestion(r.id, r.model_id, r.text[len(r.prompt):]) for r in records]
