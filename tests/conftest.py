@@ -7,9 +7,14 @@ Test modules import the constants from here with ``from tests.conftest import SH
 from __future__ import annotations
 
 import os
+import queue
+import re
 import shutil
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -131,3 +136,63 @@ def shared_corpora() -> Path:
     if not SHARED.is_dir():
         pytest.skip(SHARED_REASON)
     return SHARED
+
+
+class WebStudio:
+    """``ouvroir studio ARGS`` in a subprocess; every line it prints is kept (tests look for errors in them).
+
+    ``address`` is the line's address as printed (with its token, if any); ``url`` is where to reach it.
+    """
+
+    START_TIMEOUT_S = 60
+
+    def __init__(self, studio_dir: Path, *args: str) -> None:
+        self.process = subprocess.Popen([*ouvroir_command(), "--studio", str(studio_dir), "studio", *args],
+                                        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        text=True, encoding="utf-8", env=os.environ | {"NO_COLOR": "1"})  # fmt: skip
+        self.lines: list[str] = []
+        self._new: queue.Queue = queue.Queue()
+        threading.Thread(target=self._drain, daemon=True).start()  # a full pipe would block the server
+        self.address_line = self.address = self.url = None
+        deadline = time.monotonic() + self.START_TIMEOUT_S
+        while self.address is None and time.monotonic() < deadline:
+            try:
+                line = self._new.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            found = re.search(r" at (http://(\S+?):(\d+)/\S*)\s*$", line)
+            if found:
+                self.address_line, self.address = line.strip(), found[1]
+                host = "127.0.0.1" if found[2] in ("0.0.0.0", "[::]") else found[2]
+                self.url = f"http://{host}:{found[3]}"
+        if self.address is None:
+            self.stop()
+            raise AssertionError(f"`ouvroir studio {' '.join(args)}` printed no address:\n{self.output}")
+
+    def _drain(self) -> None:
+        for line in self.process.stdout:
+            self.lines.append(line)
+            self._new.put(line)
+        self._new.put(None)
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def stop(self) -> None:
+        """Ctrl-C, as a person stops it (running jobs are interrupted)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+    def __enter__(self) -> WebStudio:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 
 import click
 
 from . import cli
+from ..web.security import is_loopback
 from .corpus import err, open_studio
 
 LOOPBACK = "127.0.0.1"
-
-
-def is_loopback(host: str) -> bool:
-    """127.0.0.1, ::1 and localhost are this machine only; anything else can be reached from elsewhere."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 @cli.command()
@@ -53,12 +43,13 @@ def studio(ctx, port: int, host: str, open_browser: bool) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host.strip("[]"), port))
+        sock.listen(128)  # connections wait in the queue until the server takes them: the printed address works at once
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port} ({exc.strerror}): choose another --port") from None
     port = sock.getsockname()[1]
     shown = f"[{host.strip('[]')}]" if ":" in host else host
     address = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
-    err.print(f"ouvroir studio for {ctx.obj} at [bold]{address}[/bold]")
+    err.print(f"ouvroir studio for {ctx.obj} at [bold]{address}[/bold]", soft_wrap=True)  # one line: scripts read it
     if token:
         err.print("Listening beyond this computer: every request must carry this token (it is in the address above).")
     err.print("Ctrl-C stops it.")

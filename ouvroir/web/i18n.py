@@ -100,6 +100,8 @@ register({
     "token_needed": ("Cet atelier demande un jeton d’accès : ouvrez l’adresse complète affichée au démarrage "
                      "(…?token=…).",
                      "This studio needs an access token: open the full address printed when it started (…?token=…)."),
+    "too_large": ("Requête refusée : plus de {size} d’un coup. Envoyez les fichiers en plusieurs fois.",
+                  "Request refused: more than {size} at once. Send the files in several batches."),
     "works_one": ("{n} œuvre", "{n} work"),
     "works_other": ("{n} œuvres", "{n} works"),
     "none": ("aucun", "none"),

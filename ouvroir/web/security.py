@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import secrets
 import unicodedata
 from urllib.parse import urlsplit
@@ -28,8 +29,9 @@ CSRF_COOKIE = "ouvroir_csrf"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
 TOKEN_COOKIE = "ouvroir_token"
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Refused before a byte of the body is read: an upload this large would fill the disk with temporary files.
+MAX_BODY_BYTES = 512 << 20
 
 PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                "connect-src 'self'; form-action 'self'; frame-ancestors 'self'; base-uri 'none'; object-src 'none'")
@@ -44,6 +46,23 @@ class SecurityError(Exception):
     def __init__(self, key: str, status: int = 403, **values: str) -> None:
         super().__init__(key)
         self.key, self.status, self.values = key, status, values
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 and localhost are this machine only; anything else can be reached from elsewhere.
+
+    A page that rebinds its own domain name to 127.0.0.1 still sends that name as ``Host``, never a
+    bare loopback address, so the host check refuses it.
+
+    >>> [is_loopback(h) for h in ("127.0.0.1", "127.0.0.2", "[::1]", "localhost", "0.0.0.0", "evil.example")]
+    [True, True, True, True, False, False]
+    """
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def new_token() -> str:
@@ -95,15 +114,20 @@ class Guard:
 
     def _refusal(self, request: Request) -> Response | None:
         lang = self.messages.lang_of(request)
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_BODY_BYTES:
+            return _with_headers(PlainTextResponse(
+                self.messages.text(lang, "too_large", size=f"{MAX_BODY_BYTES >> 20} MB"), status_code=413))
         if self.token is None:
             host = host_name(request.headers.get("host", ""))
-            if host not in LOOPBACK_HOSTS:
-                return PlainTextResponse(self.messages.text(lang, "forbidden_host", host=host), status_code=403)
+            if not is_loopback(host):
+                return _with_headers(PlainTextResponse(self.messages.text(lang, "forbidden_host", host=host),
+                                                       status_code=403))  # fmt: skip
             return None
         offered = (request.query_params.get("token") or request.cookies.get(TOKEN_COOKIE)
                    or _bearer(request.headers.get("authorization", "")))  # fmt: skip
         if not offered or not hmac.compare_digest(offered.encode(), self.token.encode()):
-            return PlainTextResponse(self.messages.text(lang, "token_needed"), status_code=401)
+            return _with_headers(PlainTextResponse(self.messages.text(lang, "token_needed"), status_code=401))
         return None
 
 

@@ -6,8 +6,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, Request
+from starlette.datastructures import UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from ...corpus.ingest import AddOptions
 from ...media.formats import TEXT_SUFFIXES
@@ -129,7 +131,7 @@ async def upload(request: Request, studio: Studio = StudioDep) -> Response:
             else:
                 accepted.append(path)
         if accepted:
-            report = studio.add(accepted, options)
+            report = await run_in_threadpool(studio.add, accepted, options)
             for o in report.outcomes:
                 outcomes.append({"name": o.path.name, "status": o.status, "message": o.message,
                                  "work_id": o.work.id if o.work else None, "notes": o.notes})  # fmt: skip

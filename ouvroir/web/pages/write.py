@@ -1,7 +1,176 @@
-"""The write page (co-creation): placeholder until the editor lands."""
+"""The write page (co-creation): an editor where the person writes and asks the model for continuations.
+
+The browser sends each change as ops in code-point offsets; the studio applies
+them to the document's authorship ledger (``ouvroir.cocreate``), which decides
+who wrote every character, and answers with the text, the spans and the summary
+that the page shows. Undo and redo run in the studio too, so they restore
+authorship exactly.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import io
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from ...cocreate import documents
+from ...cocreate.export import FORMATS, export_document
+from ...errors import DocumentError
+from ...store import models as model_store
+from ...studio import Studio
+from ..app import StudioDep, render, translator
+from ..i18n import register
 
 router = APIRouter()
+
+register({
+    "write_title": ("Écrire avec le modèle", "Write with the model"),
+    "write_lede": ("Écrivez ; au curseur, demandez au modèle une suite ou plusieurs variantes, puis gardez-les, "
+                   "rejetez-les ou retouchez-les. L’atelier garde trace de qui a écrit chaque passage.",
+                   "Write; at the cursor, ask the model for a continuation or several variations, then keep, reject "
+                   "or edit them. The studio keeps track of who wrote every passage."),
+    "documents": ("Vos documents", "Your documents"),
+    "documents_none": ("Aucun document pour l’instant.", "No document yet."),
+    "new_document": ("Nouveau document", "New document"),
+    "doc_title": ("Titre", "Title"),
+    "create": ("Créer", "Create"),
+    "untitled": ("Sans titre", "Untitled"),
+    "suggest": ("Suggérer au curseur", "Suggest at the cursor"),
+    "variations": ("Variantes", "Variations"),
+    "length": ("Longueur (jetons)", "Length (tokens)"),
+    "temperature": ("Température", "Temperature"),
+    "accept": ("Garder", "Keep"),
+    "reject": ("Rejeter", "Reject"),
+    "undo": ("Annuler", "Undo"),
+    "redo": ("Rétablir", "Redo"),
+    "export": ("Exporter", "Export"),
+    "export_help": ("Chaque export contient le registre d’autorat et un manifeste de provenance signé "
+                    "(compositeWithTrainedAlgorithmicMedia).",
+                    "Each export carries the authorship ledger and a signed provenance manifest "
+                    "(compositeWithTrainedAlgorithmicMedia)."),
+    "cat_written": ("écrit par vous", "written by you"),
+    "cat_generated": ("généré et gardé", "generated and kept"),
+    "cat_edited": ("généré puis retouché", "generated, then edited"),
+    "ledger": ("Autorat", "Authorship"),
+    "thinking": ("Le modèle écrit…", "The model is writing…"),
+    "saved": ("Enregistré", "Saved"),
+    "saving": ("Enregistrement…", "Saving…"),
+    "conflict": ("Le document a changé ailleurs : il a été rechargé.", "The document changed elsewhere: it was reloaded."),
+    "at_cursor": ("Au curseur : {what}", "At the cursor: {what}"),
+    "by_model": ("modèle {model}, échantillon {sample}", "model {model}, sample {sample}"),
+    "no_model": ("Aucun modèle de texte prêt : entraînez-en un pour recevoir des suggestions.",
+                 "No ready text model: train one to get suggestions."),
+    "model_withdrawn": ("retrait de consentement", "consent withdrawn"),
+    "updated": ("Modifié", "Changed"),
+})  # fmt: skip
+
+
+def _text_models(studio: Studio) -> list[model_store.ModelRecord]:
+    media = dict(studio.conn.execute("SELECT id, medium FROM snapshots").fetchall())
+    ready = [m for m in model_store.list_models(studio.conn) if m.status == "ready" and media.get(m.snapshot_id) == "text"]
+    return list(reversed(ready))
+
+
+@router.get("/write")
+def documents_page(request: Request, model: str = "", studio: Studio = StudioDep):
+    return render(request, "write_list.html", {"documents": documents.list_documents(studio), "model": model})
+
+
+@router.post("/write/new")
+async def new_document(request: Request, studio: Studio = StudioDep) -> Response:
+    t = translator(request)
+    form = await request.form()
+    title = str(form.get("title") or "").strip() or t("untitled")
+    doc = documents.create_document(studio, title, lang=t.lang)
+    model = str(form.get("model") or "")
+    return RedirectResponse(f"/write/{doc.id}" + (f"?model={model}" if model.isalnum() else ""), status_code=303)
+
+
+@router.get("/write/{doc_id}")
+def editor(doc_id: str, request: Request, model: str = "", studio: Studio = StudioDep):
+    t = translator(request)
+    doc = documents.get_document(studio, doc_id)
+    models = _text_models(studio)
+    withdrawn = {m.id for m in models if model_store.withdrawals(studio.conn, m.id)}
+    strings = t.strings("cat_written", "cat_generated", "cat_edited", "accept", "reject", "thinking", "saved",
+                        "saving", "conflict", "at_cursor", "by_model", "undo", "redo")  # fmt: skip
+    return render(request, "write.html", {
+        "doc": doc, "state": doc.as_dict(), "models": models, "withdrawn": withdrawn,
+        "model": model if any(m.id == model for m in models) else (models[0].id if models else ""),
+        "formats": list(FORMATS), "strings": strings,
+    })  # fmt: skip
+
+
+async def _json(request: Request) -> dict:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise DocumentError("the request body is not JSON") from None
+    if not isinstance(body, dict):
+        raise DocumentError("the request body must be a JSON object")
+    return body
+
+
+@router.get("/write/{doc_id}/state")
+def state(doc_id: str, studio: Studio = StudioDep) -> JSONResponse:
+    return JSONResponse(documents.get_document(studio, doc_id).as_dict())
+
+
+@router.post("/write/{doc_id}/ops")
+async def apply_ops(doc_id: str, request: Request, studio: Studio = StudioDep) -> JSONResponse:
+    body = await _json(request)
+    return JSONResponse(documents.apply(studio, doc_id, body.get("version"), body.get("ops")).as_dict())
+
+
+@router.post("/write/{doc_id}/undo")
+async def undo(doc_id: str, request: Request, studio: Studio = StudioDep) -> JSONResponse:
+    body = await _json(request)
+    return JSONResponse(documents.undo(studio, doc_id, body.get("version")).as_dict())
+
+
+@router.post("/write/{doc_id}/redo")
+async def redo(doc_id: str, request: Request, studio: Studio = StudioDep) -> JSONResponse:
+    body = await _json(request)
+    return JSONResponse(documents.redo(studio, doc_id, body.get("version")).as_dict())
+
+
+@router.post("/write/{doc_id}/rename")
+async def rename(doc_id: str, request: Request, studio: Studio = StudioDep) -> JSONResponse:
+    body = await _json(request)
+    return JSONResponse(documents.rename(studio, doc_id, body.get("version"), body.get("title")).as_dict())
+
+
+@router.post("/write/{doc_id}/suggest")
+async def suggest(doc_id: str, request: Request, studio: Studio = StudioDep) -> JSONResponse:
+    body = await _json(request)
+    # Generation takes seconds: in a worker thread, so the studio keeps answering other requests meanwhile.
+    suggestions = await run_in_threadpool(
+        documents.suggest, studio, doc_id, body.get("cursor"), n=body.get("n", 1), max_tokens=body.get("max_tokens", 60),
+        temperature=body.get("temperature", 0.8), model_ref=body.get("model") or None,
+    )  # fmt: skip
+    return JSONResponse({"suggestions": [s.as_dict() for s in suggestions]})
+
+
+@router.post("/write/{doc_id}/export")
+async def export(doc_id: str, request: Request, studio: Studio = StudioDep) -> Response:
+    """The document in one format with its signed provenance sidecar, zipped together for download."""
+    form = await request.form()
+    fmt = str(form.get("format") or "md")
+    scratch = Path(tempfile.mkdtemp(prefix="ouvroir-doc-"))
+    try:
+        path = export_document(studio, doc_id, fmt, scratch, translator(request).lang)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for file in sorted(scratch.iterdir()):
+                archive.write(file, file.name)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    name = f"{path.name}.zip"
+    return Response(buffer.getvalue(), media_type="application/zip",
+                    headers={"content-disposition": f'attachment; filename="{name}"'})  # fmt: skip

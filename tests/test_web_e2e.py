@@ -1,0 +1,139 @@
+"""The web studio in a real browser (Debian's chromium driven by Playwright): a person uploads two
+works, gives them consent, trains a tiny model, writes a paragraph with it — keeping one suggestion
+and editing another — exports the document, and the export's ledger and signature verify."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from ouvroir.cocreate.documents import list_documents
+from ouvroir.provenance.manifest import COMPOSITE, sidecar_path
+from ouvroir.provenance.verify import verify
+from ouvroir.studio import Studio
+from tests.conftest import WebStudio
+
+playwright = pytest.importorskip("playwright.sync_api", reason="needs the playwright package (pip install -e '.[test]')")
+expect = playwright.expect
+CHROMIUM = shutil.which("chromium")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's `chromium` (CI installs it; a user's clone may lack it)")
+
+# The flags Chromium needs on a machine with no network and no display.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]  # fmt: skip
+WORDS = ("la lune le vent une barque sur l'eau grise chante doucement vers le port où dort la ville "
+         "et les arbres du quai tremblent sous la pluie d'été").split()
+
+
+def poem(seed: int, stanzas: int = 40) -> str:
+    rng = random.Random(seed)
+    return "\n\n".join("\n".join(" ".join(rng.choice(WORDS) for _ in range(7)) for _ in range(4)) for _ in range(stanzas))
+
+
+@pytest.fixture
+def browser_page(tmp_path: Path):
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="fr-FR", accept_downloads=True, viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.problems = []  # console errors (a CSP violation among them) and uncaught script errors
+        page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
+        page.on("pageerror", lambda e: page.problems.append(str(e)))
+        page.set_default_timeout(30_000)
+        yield page
+        browser.close()
+
+
+def test_upload_consent_train_write_export_and_verify(studio_dir: Path, tmp_path: Path, browser_page):
+    Studio.init(studio_dir).close()
+    files = []
+    for seed, name in ((1, "Marines.txt"), (2, "Pluies d’été.txt")):
+        path = tmp_path / name
+        path.write_text(poem(seed), "utf-8")
+        files.append(path)
+    page = browser_page
+    with WebStudio(studio_dir, "--port", "0") as server:
+        base = server.url
+        # 1. Upload two works at once; each gets its outcome.
+        page.goto(f"{base}/corpus")
+        page.set_input_files("#files", [str(f) for f in files])
+        page.click("#upload-button")
+        page.wait_for_selector("#upload-result .notice")
+        assert page.locator("#upload-result .badge.added").count() == 2, page.inner_text("#upload-result")
+        # 2. Without an owner, their consent is unknown; give both "train", with a reason.
+        page.click("#refresh")
+        assert page.locator("#works .badge.unknown").count() == 2
+        page.check("#check-all")
+        page.select_option("#consent-form select[name=consent]", "train")
+        page.fill("#consent-form input[name=reason]", "mes propres poèmes")
+        page.click("#consent-form button[type=submit]")
+        page.locator("#works .badge.train").nth(1).wait_for()
+        # 3. Train a tiny model for a few seconds and watch it finish.
+        page.goto(f"{base}/train")
+        page.select_option("#train-form select[name=size]", "tiny")
+        page.fill("#train-form input[name=minutes]", "0.1")
+        page.click("#start")
+        page.wait_for_selector("#job[data-state=finished]", timeout=180_000)
+        # 4. Write with it: type, keep one suggestion, then take another and edit inside it.
+        page.click("#go-write")
+        page.fill("#new-document input[name=title]", "Marine <b>du soir</b>")
+        page.click("#new-document button")
+        editor = page.locator("#editor")
+        editor.click()
+        page.keyboard.type("Au bout du quai, la mer ", delay=2)
+        page.click("#suggest")
+        page.locator(".suggestion").nth(2).wait_for()  # three variations by default
+        kept = page.locator(".suggestion p").first.inner_text()
+        page.locator(".suggestion button.accept").first.click()
+        expect(editor).to_have_value(re.compile(re.escape(kept[:20])))
+        page.keyboard.type(" et le vent ", delay=2)
+        page.select_option("#variations", "1")
+        page.click("#suggest")
+        other = page.locator(".suggestion p").first.inner_text()
+        page.locator(".suggestion button.accept").first.click()
+        expect(page.locator(".suggestion")).to_have_count(0)
+        expect(editor).to_have_value(re.compile(re.escape(other) + "$"))
+        for _ in range(3):
+            page.keyboard.press("ArrowLeft")
+        page.keyboard.type("ZZ", delay=2)
+        expect(page.locator("#save-state")).to_have_text("Enregistré")
+        shares = {c: page.locator(f"#ledger [data-category={c}] .share").inner_text() for c in ("written", "generated", "edited")}
+        assert all(value != "0 %" for value in shares.values()), shares
+        assert page.locator("#backdrop mark.generated").count() >= 1 and page.locator("#backdrop mark.edited").count() >= 1
+        # 5. Export as Markdown: a zip with the file and its signed provenance.
+        with page.expect_download() as download:
+            page.click("#export-md")
+        archive = tmp_path / "export.zip"
+        download.value.save_as(archive)
+        assert not page.problems, page.problems
+        assert "Traceback" not in server.output, server.output
+
+    out = tmp_path / "export"
+    zipfile.ZipFile(archive).extractall(out)
+    exported = next(p for p in out.iterdir() if p.suffix == ".md")
+    with Studio.open(studio_dir) as studio:
+        verdict = verify(exported, studio)
+        assert verdict.ok, verdict.as_dict()
+        assert verdict.digital_source_type == COMPOSITE
+        doc = list_documents(studio)[0]
+        manifest = json.loads(sidecar_path(exported).read_text("utf-8"))
+        ledger = manifest["assertions"]["ouvroir.ledger"]
+        assert ledger["text"] == doc.text and exported.read_text("utf-8").startswith(doc.text)
+        assert ledger["summary"] == doc.summary
+        counts = doc.summary
+        assert counts["written"] and counts["generated"] and counts["edited"]
+        assert counts["written"] + counts["generated"] + counts["edited"] == len(doc.text)
+        # The kept suggestion is in the text as the model wrote it; the edit sits inside the other one.
+        assert kept in doc.text
+        edited = [s for s in ledger["spans"] if s["category"] == "edited" and s["origin"] == "person"]
+        assert [doc.text[s["start"]:s["end"]] for s in edited] == ["ZZ"]
+        assert ledger["title"] == "Marine <b>du soir</b>"
+        # Tampering with the export is noticed.
+        exported.write_text(exported.read_text("utf-8").replace("Au bout", "Au fond"), "utf-8")
+        assert not verify(exported, studio).ok
