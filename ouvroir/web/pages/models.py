@@ -68,7 +68,11 @@ def model_page(ref: str, request: Request, studio: Studio = StudioDep):
     card_html = datasheet_html = None
     if record.status == "ready":
         card = build_card(studio, record.id, t.lang)
-        card_html = _markdown.render(render_markdown(card, t.lang))
+        # The Markdown names its neighbours in the model's folder; on the page they live at other addresses.
+        markdown = render_markdown(card, t.lang).replace(f"](datasheet.{t.lang}.md)", "](#datasheet)")
+        if card["model"].get("loss_curve"):
+            markdown = markdown.replace(f"]({card['model']['loss_curve']})", f"](/models/{record.id}/loss.png)")
+        card_html = _markdown.render(markdown)
         datasheet_html = _markdown.render(render_datasheet(card, t.lang))
     has_plot = (studio.root / "models" / record.id / "loss.png").is_file()
     return render(request, "model.html", {"model": record, "withdrawn": withdrawn, "card_html": card_html,
