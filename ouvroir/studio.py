@@ -35,6 +35,8 @@ blobs/ab/cdef…   original files, normalized texts and their structure, named b
 snapshots/       frozen sets of consenting works, as trained on
 models/          trained models (safetensors weights, config, tokenizer, metrics)
 samples/         generated texts, each with its signed provenance (<file>.provenance.json)
+reports/         audits: audit.json, report.html, provenance.json
+jobs/            the web studio's background jobs (training, audits) and their progress
 keys/            the studio's signing key (private: keep it; `ouvroir key export` gives the public key)
 
 The format is documented in ouvroir's README ("The studio on disk").
