@@ -79,6 +79,15 @@ def test_training_shows_progress_stops_and_resumes_to_a_ready_model(web):
     with Studio.open(studio_dir) as studio:
         record = model_store.resolve_model(studio.conn, model_id)
         assert record.status == "ready" and record.val_bpb > 0
+    # Generating from the model page stores signed samples, served by their own names only.
+    generated = client.post(f"/models/{model_id}/generate", data={"prompt": "la lune", "n": "2", "max_tokens": "20"})
+    assert generated.status_code == 200, generated.text
+    samples = generated.json()["samples"]
+    assert len(samples) == 2 and all(s["text"].startswith("la lune") for s in samples)
+    first = samples[0]["files"][0]
+    assert first["provenance"] and client.get(f"/samples/{first['name']}").text == samples[0]["text"]
+    assert client.get(f"/samples/{first['provenance']}").json()["kind"] == "sample"
+    assert client.get("/samples/..%2Fouvroir.sqlite").status_code == 404
     # The model page shows its card, and the export is a zip holding a signed Hugging Face folder.
     html = client.get(f"/models/{model_id}", headers={"Accept": "text/html"}).text
     assert "Model card" in html and f"/models/{model_id}/loss.png" in html

@@ -114,7 +114,8 @@ def render_markdown(card: dict, lang: str = "fr") -> str:
     out = [f"# {_t('card_title', lang, id=model['id'])}", "", _t("card_lead", lang, datasheet=f"datasheet.{lang}.md")]
     out += ["", f"## {_t('glance', lang)}", ""]
     size = _t(f"size_{model['size']}", lang)
-    out.append("- " + _t("glance_what", lang, size=size, params=params, date=_date(model["created"])))
+    medium = _t(f"medium_{card['snapshot'].get('medium') or 'text'}", lang)
+    out.append("- " + _t("glance_what", lang, medium=medium, size=size, params=params, date=_date(model["created"])))
     out.append("- " + _t("glance_corpus", lang, works=works, authors=authors,
                          chars=_count("chars", totals["chars"], lang)))  # fmt: skip
     out.append("- " + _t("glance_bpb", lang, bpb=bpb))

@@ -19,9 +19,11 @@ _TABLE: dict[str, tuple[str, str]] = {
          "[{datasheet}]({datasheet}).*"),
     ),
     "glance": ("En bref", "At a glance"),
+    "medium_text": ("de texte", "text"),
+    "medium_music": ("de musique (partitions)", "music (scores)"),
     "glance_what": (
-        "**Le modèle** : un modèle de texte de {size}, de {params}, entraîné le {date}.",
-        "**The model**: a {size} text model of {params}, trained on {date}.",
+        "**Le modèle** : un modèle {medium} de {size}, de {params}, entraîné le {date}.",
+        "**The model**: a {size} {medium} model of {params}, trained on {date}.",
     ),
     "glance_corpus": (
         ("**Entraîné sur** {works} de {authors} ({chars}), chacune avec un consentement à l'entraînement enregistré "

@@ -51,7 +51,7 @@ def run(studio: Studio, kind: str, params: dict, events: Events) -> dict:
         else:
             record = train_model(studio, size=params.get("size"), minutes=params.get("minutes"),
                                  steps=params.get("steps"), seed=params.get("seed", 0), resume=params.get("resume"),
-                                 **callbacks)  # fmt: skip
+                                 medium=params.get("medium"), **callbacks)  # fmt: skip
         return {"model_id": record.id, "val_bpb": record.val_bpb, "steps": record.steps}
     from ..audit.run import AuditOptions
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import tempfile
 import zipfile
@@ -11,8 +12,9 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from markdown_it import MarkdownIt
+from starlette.concurrency import run_in_threadpool
 
-from ...errors import ModelNotFound
+from ...errors import ModelNotFound, OuvroirError
 from ...store import models as model_store
 from ...studio import Studio
 from ..app import StudioDep, render, translator, wants_json
@@ -44,6 +46,14 @@ register({
     "download_card": ("Télécharger la fiche (Markdown)", "Download the card (Markdown)"),
     "loss_curve": ("Courbe d’apprentissage", "Learning curve"),
     "minutes_short": ("{n} min", "{n} min"),
+    "generate": ("Générer", "Generate"),
+    "prompt": ("Début (facultatif)", "Opening (optional)"),
+    "count": ("Nombre", "How many"),
+    "samples_title": ("Derniers textes générés", "Latest generated samples"),
+    "samples_none": ("Rien de généré pour l’instant.", "Nothing generated yet."),
+    "provenance": ("provenance signée", "signed provenance"),
+    "generate_music_note": ("Chaque pièce est écrite en MIDI, MusicXML et WAV (synthétiseur intégré).",
+                            "Each piece is written as MIDI, MusicXML and WAV (built-in synthesizer)."),
     "model_not_ready": ("Ce modèle n’est pas prêt ({status}) : sa fiche viendra à la fin de l’entraînement.",
                         "This model is not ready ({status}): its card comes when training ends."),
 })  # fmt: skip
@@ -75,8 +85,63 @@ def model_page(ref: str, request: Request, studio: Studio = StudioDep):
         card_html = _markdown.render(markdown)
         datasheet_html = _markdown.render(render_datasheet(card, t.lang))
     has_plot = (studio.root / "models" / record.id / "loss.png").is_file()
+    medium = studio.conn.execute("SELECT medium FROM snapshots WHERE id = ?", (record.snapshot_id,)).fetchone()[0]
+    samples = [_sample_view(studio, s, medium) for s in reversed(model_store.list_samples(studio.conn, record.id)[-12:])]
     return render(request, "model.html", {"model": record, "withdrawn": withdrawn, "card_html": card_html,
-                                          "datasheet_html": datasheet_html, "has_plot": has_plot})  # fmt: skip
+                                          "datasheet_html": datasheet_html, "has_plot": has_plot, "medium": medium,
+                                          "samples": samples})  # fmt: skip
+
+
+def _sample_view(studio: Studio, sample: model_store.SampleRecord, medium: str) -> dict:
+    """A sample as the page lists it: its text (a score's event text is not for reading) and its files."""
+    path = studio.root / sample.path
+    names = {p.name for p in path.parent.glob(path.stem + ".*") if SAMPLE_FILE.fullmatch(p.name)}
+    order = ("wav", "mid", "musicxml", "fountain", "txt")
+    files = [{"name": n, "kind": n.rsplit(".", 1)[1], "provenance": n + ".provenance.json" in names and n + ".provenance.json"}
+             for n in sorted(names, key=lambda n: order.index(n.rsplit(".", 1)[1]) if not n.endswith(".json") else 9)
+             if not n.endswith(".json")]  # fmt: skip
+    text = None if medium == "music" or not path.is_file() else path.read_text("utf-8", errors="replace")
+    return {"id": sample.id, "created_at": sample.created_at, "prompt": sample.prompt, "params": sample.params,
+            "seed": sample.seed, "text": text, "files": files,
+            "audio": next((f["name"] for f in files if f["kind"] == "wav"), None)}  # fmt: skip
+
+
+# What /samples/ serves: the files generation writes, by their generated names only.
+SAMPLE_FILE = re.compile(r"g[0-9a-f]{10}\.(txt|fountain|mid|musicxml|wav)(\.provenance\.json)?")
+SAMPLE_TYPES = {"txt": "text/plain; charset=utf-8", "fountain": "text/plain; charset=utf-8", "mid": "audio/midi",
+                "musicxml": "application/vnd.recordare.musicxml+xml", "wav": "audio/wav", "json": "application/json"}
+
+
+@router.get("/samples/{name}")
+def sample_file(name: str, studio: Studio = StudioDep) -> Response:
+    path = studio.root / "samples" / name
+    if not SAMPLE_FILE.fullmatch(name) or not path.is_file():
+        raise ModelNotFound(f"no generated file {name!r} in this studio")
+    download = {} if name.endswith((".wav", ".txt")) else {"filename": name}
+    return FileResponse(path, media_type=SAMPLE_TYPES[name.rsplit(".", 1)[1]], **download)
+
+
+@router.post("/models/{ref}/generate")
+async def generate(ref: str, request: Request, studio: Studio = StudioDep) -> Response:
+    """Generate samples (music models: MIDI, MusicXML and WAV too); each is stored with its provenance."""
+    from ...samples import GenerationParams, generate_samples
+
+    form = dict(await request.form())
+    record = model_store.resolve_model(studio.conn, ref)
+    medium = studio.conn.execute("SELECT medium FROM snapshots WHERE id = ?", (record.snapshot_id,)).fetchone()[0]
+    try:
+        count = max(1, min(8, int(form.get("n") or 1)))
+        params = GenerationParams(max_tokens=max(1, min(2000, int(form.get("max_tokens") or 200))),
+                                  temperature=max(0.0, min(2.0, float(form.get("temperature") or 0.8))))  # fmt: skip
+    except ValueError as exc:
+        raise OuvroirError(f"a generation setting is not a number ({exc})") from None
+    # Generation takes seconds: in a worker thread, so the studio keeps answering meanwhile.
+    prompt = str(form.get("prompt") or "")
+    samples = await run_in_threadpool(lambda: generate_samples(studio, record.id, prompt, count, params,
+                                                               render_audio=medium == "music"))  # fmt: skip
+    if wants_json(request):
+        return JSONResponse({"samples": [_sample_view(studio, s, medium) for s in samples]})
+    return RedirectResponse(f"/models/{record.id}#samples", status_code=303)
 
 
 @router.get("/models/{ref}/loss.png")

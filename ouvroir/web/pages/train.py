@@ -60,8 +60,9 @@ def train_page(request: Request, studio: Studio = StudioDep):
     resumable = [m for m in model_store.list_models(studio.conn) if m.status == "training"
                  and not (current and current.state == "running" and current.result.get("model_id") == m.id)]  # fmt: skip
     t = translator(request)
+    media = sorted({w.medium for w in studio.trainable_works()}, key=("text", "music").index)
     return render(request, "train.html", {
-        "trainable": len(studio.trainable_works()), "sizes": SIZES, "current": current, "recent": recent,
+        "trainable": len(studio.trainable_works()), "sizes": SIZES, "media": media, "current": current, "recent": recent,
         "resumable": resumable,
         "strings": t.strings("step", "train_loss", "val_bpb", "best_val", "tokens_per_s", "time_left", "model_ready",
                              "go_write", "job_running", "job_finished", "job_failed", "job_stopped", "job_interrupted"),
@@ -91,7 +92,10 @@ async def start(request: Request, studio: Studio = StudioDep) -> Response:
         raise TrainingError(t("bad_minutes", max=MAX_MINUTES))
     if not studio.trainable_works():
         raise TrainingError(t("no_trainable"))
-    job = request.app.state.jobs.start("train", {"size": size, "minutes": minutes, "seed": seed})
+    medium = form.get("medium") or None
+    if medium not in (None, "text", "music"):
+        raise TrainingError(f"unknown medium {medium!r}: text or music")
+    job = request.app.state.jobs.start("train", {"size": size, "minutes": minutes, "seed": seed, "medium": medium})
     return _started(request, job)
 
 

@@ -68,6 +68,8 @@ register({
                  "No ready text model: train one to get suggestions."),
     "model_withdrawn": ("retrait de consentement", "consent withdrawn"),
     "updated": ("Modifié", "Changed"),
+    "write_placeholder": ("Écrivez ici. Au curseur, Ctrl+Entrée demande une suite au modèle.",
+                          "Write here. At the cursor, Ctrl+Enter asks the model for a continuation."),
 })  # fmt: skip
 
 
