@@ -32,6 +32,7 @@ Decisions:
 from __future__ import annotations
 
 import codecs
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -123,6 +124,13 @@ class _Utf8Stream:
             self.on_text(text)
 
 
+def _sum_squares(x: np.ndarray) -> np.ndarray:
+    """Sum of squares over the last axis, kept as an axis of length 1."""
+    if hasattr(np, "vecdot"):  # numpy 2: one pass, no temporary
+        return np.vecdot(x, x)[..., None]
+    return np.add.reduce(x * x, axis=-1, keepdims=True)
+
+
 def _single_threaded_blas():
     """Limit numpy's BLAS to one thread (tiny matmuls lose more waking threads than they
     gain, badly so when other processes use the cores); None without threadpoolctl."""
@@ -183,15 +191,26 @@ class _NumpyDecoder:
         self.rotate = np.r_[half : c.head_dim, 0:half]
 
     def _rms(self, x, w=None):
-        # np.add.reduce, not np.mean: the wrapper costs more than the sum at these sizes
-        x = x / np.sqrt(np.add.reduce(x * x, axis=-1, keepdims=True) * (1.0 / x.shape[-1]) + self.c.norm_eps)
+        if len(x) == 1 and x.ndim == 2:
+            # One row: a BLAS dot and Python floats beat four array operations (this runs 9 times a token).
+            row = x[0]
+            x = x * (1.0 / math.sqrt(float(np.dot(row, row)) * (1.0 / x.shape[-1]) + self.c.norm_eps))
+        else:
+            # np.add.reduce, not np.mean: the wrapper costs more than the sum at these sizes
+            x = x / np.sqrt(_sum_squares(x) * (1.0 / x.shape[-1]) + self.c.norm_eps)
         return x if w is None else x * w
+
+    def _arrays(self, cache: KVCache) -> tuple[np.ndarray, np.ndarray]:
+        # Views of the cache's tensors (shared memory), made once per cache: .numpy() costs microseconds.
+        if getattr(cache, "_numpy", None) is None or cache._numpy[0] is not cache.k:
+            cache._numpy = (cache.k, cache.k.numpy(), cache.v.numpy())
+        return cache._numpy[1], cache._numpy[2]
 
     def step(self, tokens: np.ndarray, cache: KVCache) -> np.ndarray:
         """Logits [B, vocab] after appending ``tokens`` [B] at position ``cache.pos``."""
         c, pos = self.c, cache.pos
         B, H, G, D = len(tokens), c.n_kv_head, c.n_head // c.n_kv_head, c.head_dim
-        K, V = cache.k.numpy(), cache.v.numpy()
+        K, V = self._arrays(cache)
         cos, sin = self.cos[pos], self.sin_signed[pos]
         x = self.embed[tokens]
         for i, (qkv_w, qk_gain, o_w, gu_w, down_w) in enumerate(self.layers):
