@@ -85,6 +85,27 @@ def test_texts_audit_needs_no_model_and_finds_the_source(studio_dir, corpus_dir,
     studio.close()
 
 
+def test_a_quote_retyped_with_straight_apostrophes_on_one_line_is_still_found(studio, tmp_path):
+    """Chatbots reflow verse and straighten typography: the copy is the same words all the same."""
+    verse = ("Il pleure dans mon cœur\nComme il pleut sur la ville ;\nQuelle est cette langueur\n"
+             "Qui pénètre mon cœur ?\n\n« Ô bruit doux de la pluie — par terre et sur les toits ! »\n"
+             "Pour un cœur qui s’ennuie, ô le chant de la pluie !")  # fmt: skip
+    filler = "\n".join(poem("Colette Vian", seed) for seed in range(3))
+    work = tmp_path / "ariettes.txt"
+    work.write_text(filler + "\n\n" + verse + "\n\n" + poem("Colette Vian", 7), "utf-8")
+    assert studio.add([work], AddOptions(author="Paul Verlaine", license="public-domain")).ok
+    retyped = " ".join(verse.split("\n")).replace("’", "'").replace("« ", '"').replace(" »", '"').replace("—", "-")
+    answer = tmp_path / "answer.txt"
+    answer.write_text("Here is an original poem: " + retyped + " I hope you like it.", "utf-8")
+    outcome, _ = audit_texts(studio, [answer], AuditOptions(lang="en"))
+    (text,) = outcome.data["texts"]
+    assert text["spans"], "the retyped quotation was not found"
+    copied = "".join(text["text"][s["start"]:s["end"]] for s in text["spans"])
+    assert "pleut sur la ville" in copied and "s'ennuie" in copied  # the answer's own characters, as written
+    assert all(s["author"] == "Paul Verlaine" for s in text["spans"])
+    assert text["copied_share"] > 0.6
+
+
 def test_bad_texts_are_named_and_the_rest_is_audited(studio_dir, corpus_dir, run_cli, tmp_path):
     make_studio(studio_dir, corpus_dir).close()
     good = tmp_path / "good.txt"

@@ -205,9 +205,11 @@ def _measure(corpus: Corpus, texts: list[AuditText], options: AuditOptions) -> l
     sizes = reconstruct_sizes(options.min_copy)
     exclude = corpus.baseline_exclude if texts and texts[0].group == "baseline" else None
     medium = corpus.medium
-    if medium.name != "text":  # search the derived text, keep what it was made from
+    if not medium.keeps_offsets:  # search the derived text, keep what it was made from
         texts = [replace(t, text=medium.searchable(t.text), source=t.text) for t in texts]
-    bodies = [t.text for t in texts]
+        bodies = [t.text for t in texts]
+    else:  # search the folded text; spans point into the text as written
+        bodies = [medium.searchable(t.text) for t in texts]
     spans = find_spans(corpus.index, bodies, options.min_copy, exclude)
     runs = attribution.word_runs(corpus.index, bodies, exclude, medium.word_pattern)
     originals = dict(corpus.works)
