@@ -104,7 +104,7 @@ def test_upload_consent_train_write_export_and_verify(studio_dir: Path, tmp_path
         page.keyboard.type("ZZ", delay=2)
         expect(page.locator("#save-state")).to_have_text("Enregistré")
         shares = {c: page.locator(f"#ledger [data-category={c}] .share").inner_text() for c in ("written", "generated", "edited")}
-        assert all(value != "0 %" for value in shares.values()), shares
+        assert all(re.fullmatch(r"[1-9]\d*\u202f%", value) for value in shares.values()), shares
         assert page.locator("#backdrop mark.generated").count() >= 1 and page.locator("#backdrop mark.edited").count() >= 1
         # 5. Export as Markdown: a zip with the file and its signed provenance.
         with page.expect_download() as download:

@@ -140,3 +140,15 @@ def test_the_write_api_refuses_a_stale_version_and_keeps_the_text(web):
     assert state["text"] == "Le vent" and state["summary"]["written"] == 7
     bad = client.post(f"/write/{doc_id}/ops", json={"version": state["version"], "ops": [{"type": "accept", "at": 0, "delete": 0, "sample_id": "gnope"}]})
     assert bad.status_code in (400, 404) and "gnope" in json.dumps(bad.json())
+
+
+def test_a_work_is_removed_only_when_the_box_is_checked(web):
+    client, _, studio_dir = web
+    with Studio.open(studio_dir) as studio:
+        work = studio.works()[0]
+    unconfirmed = client.post(f"/corpus/{work.id}/remove", data={})
+    assert unconfirmed.status_code == 400 and "confirm" in unconfirmed.json()["error"]
+    assert client.post(f"/corpus/{work.id}/remove", data={"confirm": "yes"}).json() == {"removed": work.id}
+    with Studio.open(studio_dir) as studio:
+        assert work.id not in {w.id for w in studio.works()} and studio.check().ok
+    assert client.get(f"/corpus/{work.id}").status_code == 404

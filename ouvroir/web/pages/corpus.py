@@ -59,6 +59,7 @@ register({
     "no_match": ("Aucune œuvre ne correspond au filtre.", "No work matches the filter."),
     "set_consent": ("Changer le consentement des œuvres cochées", "Change the consent of the checked works"),
     "apply": ("Appliquer", "Apply"),
+    "set_consent_one": ("Changer son consentement", "Change its consent"),
     "reason_needed": ("Un changement de consentement demande une raison, gardée dans l’historique.",
                       "A consent change needs a reason, kept in the history."),
     "select_some": ("Cochez au moins une œuvre.", "Check at least one work."),
@@ -85,6 +86,14 @@ register({
     "model": ("Modèle", "Model"),
     "status": ("État", "Status"),
     "refresh_list": ("Voir la liste à jour", "See the updated list"),
+    "remove_title": ("Retirer de l’atelier", "Remove from the studio"),
+    "remove_help": ("L’œuvre et ses fichiers quittent l’atelier (les instantanés déjà pris gardent leur copie, et les "
+                    "modèles entraînés dessus sont signalés).",
+                    "The work and its files leave the studio (snapshots already taken keep their copy, and the models "
+                    "trained on it are flagged)."),
+    "remove_confirm": ("Je veux retirer cette œuvre", "I want to remove this work"),
+    "remove_button": ("Retirer", "Remove"),
+    "remove_unconfirmed": ("Cochez la case pour confirmer le retrait.", "Check the box to confirm the removal."),
     "consent_changed": ("Consentement enregistré pour {n} œuvre(s).", "Consent recorded for {n} work(s)."),
 })  # fmt: skip
 
@@ -200,6 +209,18 @@ def _back(request: Request, message: str, status: int) -> Response:
     if wants_json(request):
         return JSONResponse({"error": message}, status_code=status)
     return render(request, "error.html", {"message": message}, status=status)
+
+
+@router.post("/corpus/{ref}/remove")
+async def remove(ref: str, request: Request, studio: Studio = StudioDep) -> Response:
+    t = translator(request)
+    form = await request.form()
+    if form.get("confirm") != "yes":
+        return _back(request, t("remove_unconfirmed"), 400)
+    work = studio.remove(ref)
+    if wants_json(request):
+        return JSONResponse({"removed": work.id})
+    return RedirectResponse("/corpus", status_code=303)
 
 
 @router.get("/corpus/{ref}")

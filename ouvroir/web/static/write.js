@@ -59,12 +59,15 @@
       stack.append(part);
       return ouvroir.el("div", { class: "line", "data-category": category },
         ouvroir.el("span", { class: `swatch ${category}` }), words[`cat_${category}`],
-        ouvroir.el("span", { class: "share", text: `${Math.round(share * 100)} %` }));
+        ouvroir.el("span", { class: "share", text: percent(share) }));
     });
     ledger.replaceChildren(...lines, stack);
     document.getElementById("undo").disabled = !doc.can_undo && !pending.length;
     document.getElementById("redo").disabled = !doc.can_redo || pending.length > 0;
   }
+
+  // French puts a narrow no-break space before the percent sign; English none.
+  const percent = (share) => `${Math.round(share * 100)}${document.documentElement.lang === "fr" ? "\u202f" : ""}%`;
 
   function showCursor() {
     const info = document.getElementById("cursor-info");
