@@ -88,6 +88,7 @@ def main() -> None:
         run("audit", "--texts", str(answer), "--lang", "en")
     print(f"\nDemo finished in {time.monotonic() - started:.0f} s. The studio is in {studio.resolve()}")
     print(f"Explore it: OUVROIR_STUDIO={studio} ouvroir works")
+    print(f"Or in your browser (corpus, training, writing with the model, audits): ouvroir --studio {studio} studio --open")
 
 
 if __name__ == "__main__":
