@@ -7,7 +7,6 @@ import socket
 import click
 
 from . import cli
-from ..web.security import is_loopback
 from .corpus import err, open_studio
 
 LOOPBACK = "127.0.0.1"
@@ -33,8 +32,8 @@ def studio(ctx, port: int, host: str, open_browser: bool) -> None:
     """
     import uvicorn
 
-    from ..web.app import create_app, wrap
-    from ..web.security import new_token
+    from ..web.app import create_app, wrap  # the web stack loads only for this command: other commands start fast
+    from ..web.security import is_loopback, new_token
 
     open_studio(ctx).close()  # no studio here: the usual clear error, before the server starts
     token = None if is_loopback(host) else new_token()
