@@ -152,3 +152,27 @@ def test_a_work_is_removed_only_when_the_box_is_checked(web):
     with Studio.open(studio_dir) as studio:
         assert work.id not in {w.id for w in studio.works()} and studio.check().ok
     assert client.get(f"/corpus/{work.id}").status_code == 404
+
+
+def test_two_starts_at_the_same_moment_start_one_job(web):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ouvroir.web.jobs import JobError
+
+    _, app, studio_dir = web
+    jobs = app.state.jobs
+    missing = str(studio_dir / "no-such-text.txt")
+
+    def start(_):
+        try:
+            return jobs.start("audit-texts", {"paths": [missing], "lang": "en"})
+        except JobError as exc:
+            return exc
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = list(pool.map(start, range(4)))
+    started = [o for o in outcomes if not isinstance(o, JobError)]
+    assert len(started) == 1, outcomes
+    assert all("already running" in str(o) for o in outcomes if isinstance(o, JobError))
+    finished = jobs.wait(started[0].id, timeout=60)
+    assert finished.state == "failed" and "no-such-text.txt" in finished.result["message"]

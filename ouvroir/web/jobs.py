@@ -17,6 +17,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,10 +55,15 @@ class JobRunner:
         self.folder = self.root / "jobs"
         self.session = secrets.token_hex(4)  # jobs of an earlier server run that never ended were interrupted
         self._processes: dict[str, subprocess.Popen] = {}
+        self._starting = threading.Lock()  # two tabs pressing "Start" at once still start one job
 
     def start(self, kind: str, params: dict) -> Job:
         if kind not in KINDS:
             raise JobError(f"unknown job kind {kind!r}")
+        with self._starting:
+            return self._start(kind, params)
+
+    def _start(self, kind: str, params: dict) -> Job:
         running = self.running()
         if running is not None:
             raise JobError(f"a job is already running ({running.kind}, {running.id}): wait for it or stop it first")
