@@ -176,3 +176,17 @@ def test_two_starts_at_the_same_moment_start_one_job(web):
     assert all("already running" in str(o) for o in outcomes if isinstance(o, JobError))
     finished = jobs.wait(started[0].id, timeout=60)
     assert finished.state == "failed" and "no-such-text.txt" in finished.result["message"]
+
+
+def test_a_job_started_by_another_server_on_the_studio_is_seen_and_can_be_stopped(web):
+    from ouvroir.web.jobs import JobError, JobRunner
+
+    client, app, studio_dir = web
+    job = client.post("/train/start", json={"size": "tiny", "minutes": 5}).json()["job"]
+    wait_for(client, job["id"], lambda a: any(e["event"] == "model" for e in a["events"]))
+    other = JobRunner(studio_dir)  # a second `ouvroir studio` on the same folder
+    assert other.get(job["id"]).state == "running"
+    with pytest.raises(JobError, match="already running"):
+        other.start("train", {"size": "tiny", "minutes": 1})
+    other.stop(job["id"])
+    assert app.state.jobs.wait(job["id"], timeout=60).state == "stopped"

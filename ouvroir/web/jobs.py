@@ -82,11 +82,19 @@ class JobRunner:
 
     def stop(self, job_id: str) -> Job:
         """Interrupt a running job as Ctrl-C would; a training keeps its last checkpoint."""
-        process = self._processes.get(job_id)
-        if process is None or process.poll() is not None:
+        job = self.get(job_id)
+        pid = self._pid(job_id)
+        if job.state != "running" or pid is None:
             raise JobError(f"job {job_id} is not running")
-        os.kill(process.pid, signal.SIGINT)
+        os.kill(pid, signal.SIGINT)
         return self.get(job_id)
+
+    def _pid(self, job_id: str) -> int | None:
+        process = self._processes.get(job_id)
+        if process is not None:
+            return process.pid
+        started = next((e for e in self.events(job_id) if e.get("event") == "started"), None)
+        return started.get("pid") if started else None
 
     def wait(self, job_id: str, timeout: float | None = None) -> Job:
         process = self._processes.get(job_id)
@@ -144,7 +152,9 @@ class JobRunner:
         process = self._processes.get(job_id)
         if process is not None:
             return process.poll() is None
-        return False  # started by an earlier server run: that server and its children are gone
+        # Started by another server on this studio (or an earlier one): alive if its worker still runs.
+        pid = self._pid(job_id)
+        return pid is not None and _is_worker(pid, job_id)
 
     def shutdown(self) -> None:
         """Interrupt every job this server started (the studio is closing)."""
@@ -156,6 +166,23 @@ class JobRunner:
                 process.wait(30)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def _is_worker(pid: int, job_id: str) -> bool:
+    """Whether process ``pid`` is the worker of ``job_id`` (a reused pid belongs to something else)."""
+    if Path("/proc/self").exists():
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()  # empty for a zombie: it has ended
+        except OSError:
+            return False
+        return b"ouvroir.web.worker" in cmdline and job_id.encode() in cmdline
+    try:  # no /proc (macOS): whether the pid exists is the best we can tell
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _checked(job_id: str) -> str:
