@@ -458,7 +458,7 @@ def test_export_txt_md_html_with_a_signed_ledger_that_verifies(made, written, tm
     md = paths["md"].read_text("utf-8")
     assert md.startswith(doc.text + "\n\n---\n\n## Autorat\n") and picks[1].sample_id in md
     english = export_document(studio, doc.id, "md", tmp_path / "en", lang="en").read_text("utf-8")
-    assert "## Authorship" in english and "- Generated then edited: " in english
+    assert "## Authorship" in english and "- Generated, then edited: " in english
 
 
 def test_html_export_escapes_every_string_and_stands_alone(made, written, tmp_path):

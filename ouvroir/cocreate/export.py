@@ -44,12 +44,12 @@ MD_RULE = "\n\n---\n\n"  # between the text and the appendix: verify finds the t
 
 STRINGS = {
     "fr": {"authorship": "Autorat", "chars": "Caractères (espaces compris)", "written": "écrit",
-           "generated": "généré et gardé", "edited": "généré puis modifié", "samples": "Suggestions utilisées",
+           "generated": "généré et gardé", "edited": "généré puis retouché", "samples": "Suggestions utilisées",
            "model": "modèle", "sample": "échantillon", "none": "aucune", "by_person": "tapé par la personne",
            "typed_in": "tapé dans une suggestion",
            "legend": "Légende", "provenance": "Provenance signée", "pct": "{:.0f} %", "colon": " : "},
     "en": {"authorship": "Authorship", "chars": "Characters (spaces included)", "written": "written",
-           "generated": "generated and kept", "edited": "generated then edited", "samples": "Suggestions used",
+           "generated": "generated and kept", "edited": "generated, then edited", "samples": "Suggestions used",
            "model": "model", "sample": "sample", "none": "none", "by_person": "typed by the person",
            "typed_in": "typed inside a suggestion",
            "legend": "Legend", "provenance": "Signed provenance", "pct": "{:.0f}%", "colon": ": "},
