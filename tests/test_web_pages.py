@@ -54,7 +54,7 @@ def wait_for(client: TestClient, job_id: str, until) -> dict:
 
 def test_training_shows_progress_stops_and_resumes_to_a_ready_model(web):
     client, app, studio_dir = web
-    started = client.post("/train/start", json={"size": "tiny", "minutes": 0.25, "seed": 1})
+    started = client.post("/train/start", json={"size": "tiny", "minutes": 0.5, "seed": 1})
     assert started.status_code == 200, started.text
     job_id = started.json()["job"]["id"]
     # A second training while one runs is refused with a reason, not queued behind the first.

@@ -9,6 +9,7 @@ ends it as Ctrl-C ends the command line.
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
 import traceback
@@ -70,6 +71,9 @@ def run(studio: Studio, kind: str, params: dict, events: Events) -> dict:
 
 
 def main(argv: list[str]) -> int:
+    # A process started with SIGINT ignored (nohup, some service managers, a test runner) passes that on to
+    # its children, and Python then leaves it ignored: "Stop" must interrupt the job all the same.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     root, job_id = Path(argv[0]), argv[1]
     spec = json.loads((root / "jobs" / f"{job_id}.json").read_text("utf-8"))
     events = Events(root / "jobs" / f"{job_id}.events.jsonl")
