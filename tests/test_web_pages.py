@@ -95,6 +95,15 @@ def test_training_shows_progress_stops_and_resumes_to_a_ready_model(web):
     exported = client.post(f"/models/{model_id}/export")
     names = zipfile.ZipFile(io.BytesIO(exported.content)).namelist()
     assert f"ouvroir-{model_id}/provenance.json" in names and f"ouvroir-{model_id}/model.safetensors" in names
+    # Consent withdrawn from one of its works: the model is flagged, generation refused, retraining offered.
+    with Studio.open(studio_dir) as studio:
+        work = studio.works()[0]
+    client.post("/corpus/consent", data={"work": work.id, "consent": "no-train", "reason": "the author asked"})
+    flagged = client.get(f"/models/{model_id}", headers={"Accept": "text/html"}).text
+    assert 'id="withdrawn"' in flagged and work.title in flagged and f"/models/{model_id}/retrain" in flagged
+    assert "consent withdrawn" in client.get("/models", headers={"Accept": "text/html"}).text
+    refused = client.post(f"/models/{model_id}/generate", data={"n": "1", "max_tokens": "5"})
+    assert refused.status_code == 400 and "withdrawn" in refused.json()["error"]
 
 
 def test_pasted_text_is_audited_against_the_corpus(web):
