@@ -137,3 +137,27 @@ def test_upload_consent_train_write_export_and_verify(studio_dir: Path, tmp_path
         # Tampering with the export is noticed.
         exported.write_text(exported.read_text("utf-8").replace("Au bout", "Au fond"), "utf-8")
         assert not verify(exported, studio).ok
+
+
+def test_files_dropped_on_the_page_are_added_each_with_its_outcome(studio_dir: Path, browser_page):
+    Studio.init(studio_dir, owner="Ada Martin").close()
+    page = browser_page
+    with WebStudio(studio_dir, "--port", "0") as server:
+        page.goto(f"{server.url}/corpus")
+        # What the browser hands the page when a person drops two files from their desktop.
+        drop = page.evaluate_handle("""([good, name]) => {
+            const data = new DataTransfer();
+            data.items.add(new File([good], name, {type: "text/plain"}));
+            data.items.add(new File(["MZ"], "setup.exe"));
+            return data;
+        }""", [poem(3), "Nocturne.txt"])
+        page.dispatch_event("#dropzone", "drop", {"dataTransfer": drop})
+        expect(page.locator("#chosen")).to_have_text("Nocturne.txt, setup.exe")
+        page.click("#upload-button")
+        page.wait_for_selector("#upload-result .notice")
+        assert page.locator("#upload-result .badge.added").count() == 1
+        refused = page.locator("#upload-result li", has=page.locator(".badge.failed")).inner_text()
+        assert "setup.exe" in refused and "format" in refused
+        assert not page.problems, page.problems
+    with Studio.open(studio_dir) as studio:
+        assert [w.title for w in studio.works()] == ["Nocturne"]
