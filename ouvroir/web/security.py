@@ -86,10 +86,19 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+
+        async def send_with_headers(message) -> None:
+            # Every answer gets them, refusals and redirects included, whatever produced it.
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                message = message | {"headers": headers + [(k, v) for k, v in _SECURITY_HEADERS if k not in names]}
+            await send(message)
+
         request = Request(scope)
         refusal = self._refusal(request)
         if refusal is not None:
-            await refusal(scope, receive, send)
+            await refusal(scope, receive, send_with_headers)
             return
         if self.token and request.query_params.get("token"):
             # The address printed at start carries the token once; the cookie carries it from then on,
@@ -97,37 +106,25 @@ class Guard:
             clean = URL(str(request.url)).remove_query_params("token")
             response = RedirectResponse(str(clean.replace(scheme="", netloc="")) or "/", status_code=303)
             response.set_cookie(TOKEN_COOKIE, self.token, httponly=True, samesite="strict")
-            await _with_headers(response)(scope, receive, send)
+            await response(scope, receive, send_with_headers)
             return
-
-        async def send_with_headers(message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                names = {k.lower() for k, _ in headers}
-                for name, value in _SECURITY_HEADERS:
-                    if name not in names:
-                        headers.append((name, value))
-                message = message | {"headers": headers}
-            await send(message)
-
         await self.app(scope, receive, send_with_headers)
 
     def _refusal(self, request: Request) -> Response | None:
         lang = self.messages.lang_of(request)
         length = request.headers.get("content-length", "")
         if length.isdigit() and int(length) > MAX_BODY_BYTES:
-            return _with_headers(PlainTextResponse(
-                self.messages.text(lang, "too_large", size=f"{MAX_BODY_BYTES >> 20} MB"), status_code=413))
+            return PlainTextResponse(self.messages.text(lang, "too_large", size=f"{MAX_BODY_BYTES >> 20} MB"),
+                                     status_code=413)  # fmt: skip
         if self.token is None:
             host = host_name(request.headers.get("host", ""))
             if not is_loopback(host):
-                return _with_headers(PlainTextResponse(self.messages.text(lang, "forbidden_host", host=host),
-                                                       status_code=403))  # fmt: skip
+                return PlainTextResponse(self.messages.text(lang, "forbidden_host", host=host), status_code=403)
             return None
         offered = (request.query_params.get("token") or request.cookies.get(TOKEN_COOKIE)
                    or _bearer(request.headers.get("authorization", "")))  # fmt: skip
         if not offered or not hmac.compare_digest(offered.encode(), self.token.encode()):
-            return _with_headers(PlainTextResponse(self.messages.text(lang, "token_needed"), status_code=401))
+            return PlainTextResponse(self.messages.text(lang, "token_needed"), status_code=401)
         return None
 
 
@@ -143,12 +140,6 @@ _SECURITY_HEADERS = [
     (b"x-frame-options", b"SAMEORIGIN"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
-
-
-def _with_headers(response: Response) -> Response:
-    for name, value in _SECURITY_HEADERS:
-        response.headers.setdefault(name.decode(), value.decode())
-    return response
 
 
 def csrf_cookie(request: Request) -> str | None:
