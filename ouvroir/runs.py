@@ -153,7 +153,7 @@ def retrain_model(studio, model_ref: str, device: str = "auto", **callbacks) -> 
     old = model_store.resolve_model(studio.conn, model_ref, ready_only=False)
     budget = old.config.get("budget", {})
     withdrawn = [w.work_id for w in model_store.withdrawals(studio.conn, old.id)]
-    medium = studio.conn.execute("SELECT medium FROM snapshots WHERE id = ?", (old.snapshot_id,)).fetchone()[0]
+    medium = model_store.snapshot_medium(studio.conn, old.snapshot_id)
     return train_model(studio, size=old.size, minutes=budget.get("minutes"), steps=budget.get("steps"),
                        seed=old.config.get("seed", 0), device=device, medium=medium,
                        lineage={"retrained_from": old.id, "left_out": withdrawn}, **callbacks)  # fmt: skip

@@ -92,7 +92,7 @@ def generate_samples(
     texts = generate(loaded, loaded.tokenizer, prompt, n=n, seed=seed, on_text=on_text if n == 1 else None,
                      **params.as_dict())  # fmt: skip
     suffix = sample_suffix(studio, record.snapshot_id)
-    medium = studio.conn.execute("SELECT medium FROM snapshots WHERE id = ?", (record.snapshot_id,)).fetchone()[0]
+    medium = model_store.snapshot_medium(studio.conn, record.snapshot_id)
     label = sample_labeller(studio, record)
     embedder = sample_embedder(studio, record) if medium == "music" and render_audio else None
     folder = studio.root / "samples"

@@ -230,8 +230,7 @@ def _op_json(op: Op) -> dict:
 
 
 def _refuse_music(studio: Studio, model_id: str, snapshot_id: str) -> None:
-    row = studio.conn.execute("SELECT medium FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
-    if row is not None and row[0] == "music":
+    if model_store.snapshot_medium(studio.conn, snapshot_id) == "music":
         raise DocumentError(f"model {model_id} was trained on music: it writes note events, not prose. "
                             "Choose a model trained on texts to write with.")  # fmt: skip
 

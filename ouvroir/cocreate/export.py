@@ -18,7 +18,6 @@ a model, and none when a person wrote it all (no generated text is left: nothing
 
 from __future__ import annotations
 
-import hashlib
 import html
 import re
 import unicodedata
@@ -28,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..errors import DocumentError
-from ..fileio import atomic_write
+from ..fileio import atomic_write, sha256_bytes
 from ..provenance import manifest as mf
 from ..provenance.keys import load_or_create_key
 from ..store import models as model_store
@@ -57,7 +56,7 @@ STRINGS = {
 
 
 def text_sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return sha256_bytes(text.encode("utf-8"))
 
 
 def slug(title: str, fallback: str) -> str:

@@ -86,6 +86,12 @@ def resolve_model(conn: sqlite3.Connection, ref: str | None, ready_only: bool = 
     return model
 
 
+def snapshot_medium(conn: sqlite3.Connection, snapshot_id: str) -> str | None:
+    """What a snapshot (and every model trained on it) is made of: "text" or "music"; None if it is gone."""
+    row = conn.execute("SELECT medium FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
+    return row[0] if row else None
+
+
 def insert_sample(conn: sqlite3.Connection, sample: SampleRecord) -> None:
     conn.execute(
         "INSERT INTO samples (id, model_id, created_at, prompt, params, seed, text_sha256, path) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from ...errors import ModelNotFound, OuvroirError
 from ...store import models as model_store
 from ...studio import Studio
-from ..app import StudioDep, render, translator, wants_json
+from ..app import StudioDep, form_data, job_started, render, translator, wants_json
 from ..i18n import register
 
 router = APIRouter()
@@ -85,7 +85,7 @@ def model_page(ref: str, request: Request, studio: Studio = StudioDep):
         card_html = _markdown.render(markdown)
         datasheet_html = _markdown.render(render_datasheet(card, t.lang))
     has_plot = (studio.root / "models" / record.id / "loss.png").is_file()
-    medium = studio.conn.execute("SELECT medium FROM snapshots WHERE id = ?", (record.snapshot_id,)).fetchone()[0]
+    medium = model_store.snapshot_medium(studio.conn, record.snapshot_id)
     samples = [_sample_view(studio, s, medium) for s in reversed(model_store.list_samples(studio.conn, record.id)[-12:])]
     return render(request, "model.html", {"model": record, "withdrawn": withdrawn, "card_html": card_html,
                                           "datasheet_html": datasheet_html, "has_plot": has_plot, "medium": medium,
@@ -126,9 +126,9 @@ async def generate(ref: str, request: Request, studio: Studio = StudioDep) -> Re
     """Generate samples (music models: MIDI, MusicXML and WAV too); each is stored with its provenance."""
     from ...samples import GenerationParams, generate_samples
 
-    form = dict(await request.form())
+    form = await form_data(request)
     record = model_store.resolve_model(studio.conn, ref)
-    medium = studio.conn.execute("SELECT medium FROM snapshots WHERE id = ?", (record.snapshot_id,)).fetchone()[0]
+    medium = model_store.snapshot_medium(studio.conn, record.snapshot_id)
     try:
         count = max(1, min(8, int(form.get("n") or 1)))
         params = GenerationParams(max_tokens=max(1, min(2000, int(form.get("max_tokens") or 200))),
@@ -164,10 +164,7 @@ def card_markdown(ref: str, request: Request, studio: Studio = StudioDep) -> Res
 @router.post("/models/{ref}/retrain")
 def retrain(ref: str, request: Request, studio: Studio = StudioDep) -> Response:
     record = model_store.resolve_model(studio.conn, ref, ready_only=False)
-    job = request.app.state.jobs.start("train", {"retrain": record.id})
-    if wants_json(request):
-        return JSONResponse({"job": job.as_dict()})
-    return RedirectResponse("/train", status_code=303)
+    return job_started(request, request.app.state.jobs.start("train", {"retrain": record.id}), "/train")
 
 
 @router.post("/models/{ref}/export")
