@@ -53,7 +53,6 @@ class JobRunner:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self.folder = self.root / "jobs"
-        self.session = secrets.token_hex(4)  # jobs of an earlier server run that never ended were interrupted
         self._processes: dict[str, subprocess.Popen] = {}
         self._starting = threading.Lock()  # two tabs pressing "Start" at once still start one job
 
@@ -68,7 +67,7 @@ class JobRunner:
         if running is not None:
             raise JobError(f"a job is already running ({running.kind}, {running.id}): wait for it or stop it first")
         job_id = "j" + secrets.token_hex(5)
-        spec = {"id": job_id, "kind": kind, "params": params, "started_at": now(), "session": self.session}
+        spec = {"id": job_id, "kind": kind, "params": params, "started_at": now()}
         atomic_write(self.folder / f"{job_id}.json", json.dumps(spec, ensure_ascii=False, indent=1).encode())
         log = open(self.folder / f"{job_id}.log", "ab")
         try:
@@ -82,18 +81,18 @@ class JobRunner:
 
     def stop(self, job_id: str) -> Job:
         """Interrupt a running job as Ctrl-C would; a training keeps its last checkpoint."""
-        job = self.get(job_id)
-        pid = self._pid(job_id)
+        job, events = self.follow(job_id)
+        pid = self._pid(job_id, events)
         if job.state != "running" or pid is None:
             raise JobError(f"job {job_id} is not running")
         os.kill(pid, signal.SIGINT)
         return self.get(job_id)
 
-    def _pid(self, job_id: str) -> int | None:
+    def _pid(self, job_id: str, events: list[dict]) -> int | None:
         process = self._processes.get(job_id)
         if process is not None:
             return process.pid
-        started = next((e for e in self.events(job_id) if e.get("event") == "started"), None)
+        started = next((e for e in events if e.get("event") == "started"), None)
         return started.get("pid") if started else None
 
     def wait(self, job_id: str, timeout: float | None = None) -> Job:
@@ -102,23 +101,27 @@ class JobRunner:
             process.wait(timeout)
         return self.get(job_id)
 
-    def events(self, job_id: str, after: int = 0) -> list[dict]:
-        """The job's events from index ``after`` on (a line still being written is left for next time)."""
+    def _events(self, job_id: str) -> list[dict]:
+        """The job's events (a line still being written is left for next time)."""
         path = self.folder / f"{_checked(job_id)}.events.jsonl"
         try:
             data = path.read_bytes()
         except FileNotFoundError:
             return []
         lines = data.split(b"\n")[:-1]  # the part after the last newline is not a whole event yet
-        return [json.loads(line) for line in lines[after:] if line.strip()]
+        return [json.loads(line) for line in lines if line.strip()]
 
     def get(self, job_id: str) -> Job:
+        return self.follow(job_id)[0]
+
+    def follow(self, job_id: str, after: int = 0) -> tuple[Job, list[dict]]:
+        """The job and its events from index ``after`` on, from one reading of its files."""
         path = self.folder / f"{_checked(job_id)}.json"
         try:
             spec = json.loads(path.read_text("utf-8"))
         except FileNotFoundError:
             raise JobError(f"no job {job_id}") from None
-        events = self.events(job_id)
+        events = self._events(job_id)
         last = next((e for e in reversed(events) if e.get("event") in TERMINAL), None)
         result = dict(last or {})
         for event in events:  # what the job made known before it ended (the model id of a training)
@@ -126,11 +129,11 @@ class JobRunner:
                 result.setdefault("model_id", event["model_id"])
         if last is not None:
             state = last["event"]
-        elif self._alive(job_id, spec):
+        elif self._alive(job_id, events):
             state = "running"
         else:
             state = "interrupted"
-        return Job(spec["id"], spec["kind"], spec["params"], spec["started_at"], state, result)
+        return Job(spec["id"], spec["kind"], spec["params"], spec["started_at"], state, result), events[after:]
 
     def list(self, kind: str | None = None) -> list[Job]:
         if not self.folder.is_dir():
@@ -148,12 +151,12 @@ class JobRunner:
     def running(self) -> Job | None:
         return next((j for j in self.list() if j.state == "running"), None)
 
-    def _alive(self, job_id: str, spec: dict) -> bool:
+    def _alive(self, job_id: str, events: list[dict]) -> bool:
         process = self._processes.get(job_id)
         if process is not None:
             return process.poll() is None
         # Started by another server on this studio (or an earlier one): alive if its worker still runs.
-        pid = self._pid(job_id)
+        pid = self._pid(job_id, events)
         return pid is not None and _is_worker(pid, job_id)
 
     def shutdown(self) -> None:

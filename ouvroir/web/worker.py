@@ -9,6 +9,7 @@ ends it as Ctrl-C ends the command line.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import time
@@ -77,7 +78,7 @@ def main(argv: list[str]) -> int:
     root, job_id = Path(argv[0]), argv[1]
     spec = json.loads((root / "jobs" / f"{job_id}.json").read_text("utf-8"))
     events = Events(root / "jobs" / f"{job_id}.events.jsonl")
-    events.emit("started", pid=__import__("os").getpid())
+    events.emit("started", pid=os.getpid())
     try:
         with Studio.open(root) as studio:
             result = run(studio, spec["kind"], spec["params"], events)

@@ -11,9 +11,7 @@ router = APIRouter()
 @router.get("/jobs/{job_id}")
 def job_events(job_id: str, request: Request, after: int = 0) -> JSONResponse:
     """The job's state and its events from ``after`` on: the page polls this while the job runs."""
-    jobs = request.app.state.jobs
-    job = jobs.get(job_id)
-    events = jobs.events(job_id, max(0, after))
+    job, events = request.app.state.jobs.follow(job_id, max(0, after))
     return JSONResponse({"job": job.as_dict(), "events": events, "next": max(0, after) + len(events)})
 
 
