@@ -92,6 +92,20 @@ def create_app(root: Path, token: str | None = None) -> FastAPI:
     return app
 
 
+async def form_data(request: Request) -> dict:
+    """The fields of a form post, or of a JSON object (the pages' scripts and tests send JSON)."""
+    if request.headers.get("content-type", "").startswith("application/json"):
+        return await request.json()
+    return dict(await request.form())
+
+
+def job_started(request: Request, job, page: str) -> Response:
+    """A started job: its state as JSON for a script, else back to the page that follows it."""
+    if wants_json(request):
+        return JSONResponse({"job": job.as_dict()})
+    return RedirectResponse(page, status_code=303)
+
+
 def wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "") or request.url.path.startswith("/api/")
 

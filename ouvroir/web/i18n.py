@@ -6,7 +6,7 @@ browser's ``Accept-Language``, else French.
 
 from __future__ import annotations
 
-from ..report.i18n import LANGUAGES, _french_spacing, decimal, integer, percent
+from ..report.i18n import LANGUAGES, Translator, _french_spacing
 
 DEFAULT_LANG = "fr"
 _FR: dict[str, str] = {}
@@ -48,29 +48,25 @@ def negotiate(cookie: str | None, accept_language: str | None) -> str:
     return DEFAULT_LANG
 
 
-class WebTranslator:
-    """``t("corpus_title")`` in templates; ``t.percent(0.31)``; ``t.count("works", 3)``."""
+class WebTranslator(Translator):
+    """``t("corpus_title")`` in templates; ``t.percent(0.31)``; ``t.count("works", 3)``.
+
+    The report's translator (same lookup, plural forms and number writing) over the web studio's
+    strings; a missing figure is written "—".
+    """
 
     def __init__(self, lang: str) -> None:
         self.lang = lang if lang in LANGUAGES else DEFAULT_LANG
         self._strings = _FR if self.lang == "fr" else _EN
 
-    def __call__(self, key: str, **values: object) -> str:
-        text = self._strings[key]
-        return text.format(**values) if values else text
-
-    def count(self, key: str, n: int) -> str:
-        one = n <= 1 if self.lang == "fr" else n == 1
-        return self(f"{key}_{'one' if one else 'other'}", n=integer(n, self.lang))
-
     def percent(self, share: float | None) -> str:
-        return "—" if share is None else percent(share, self.lang)
+        return "—" if share is None else super().percent(share)
 
     def decimal(self, value: float | None, digits: int = 2) -> str:
-        return "—" if value is None else decimal(value, self.lang, digits)
+        return "—" if value is None else super().decimal(value, digits)
 
     def integer(self, value: int | None) -> str:
-        return "—" if value is None else integer(value, self.lang)
+        return "—" if value is None else super().integer(value)
 
     def strings(self, *keys: str) -> dict[str, str]:
         """The strings a page's JavaScript needs (sent as JSON in the page, never as code)."""

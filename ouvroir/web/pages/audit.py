@@ -7,13 +7,13 @@ import re
 import secrets
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, Response
 
 from ...errors import AuditError
 from ...fileio import atomic_write
 from ...store import models as model_store
 from ...studio import Studio
-from ..app import StudioDep, render, translator, wants_json
+from ..app import StudioDep, form_data, job_started, render, translator
 from ..i18n import register
 from ..security import REPORT_POLICY
 
@@ -72,21 +72,9 @@ def audit_page(request: Request, studio: Studio = StudioDep):
     })  # fmt: skip
 
 
-async def _form(request: Request) -> dict:
-    if request.headers.get("content-type", "").startswith("application/json"):
-        return await request.json()
-    return dict(await request.form())
-
-
-def _started(request: Request, job) -> Response:
-    if wants_json(request):
-        return JSONResponse({"job": job.as_dict()})
-    return RedirectResponse("/audit", status_code=303)
-
-
 @router.post("/audit/model")
 async def audit_model(request: Request, studio: Studio = StudioDep) -> Response:
-    form = await _form(request)
+    form = await form_data(request)
     record = model_store.resolve_model(studio.conn, form.get("model") or None)
     try:
         samples = max(1, min(50, int(form.get("samples") or 4)))
@@ -94,14 +82,14 @@ async def audit_model(request: Request, studio: Studio = StudioDep) -> Response:
         raise AuditError("the number of texts must be a whole number") from None
     job = request.app.state.jobs.start("audit-model", {"model": record.id, "samples": samples,
                                                        "lang": translator(request).lang})  # fmt: skip
-    return _started(request, job)
+    return job_started(request, job, "/audit")
 
 
 @router.post("/audit/text")
 async def audit_text(request: Request, studio: Studio = StudioDep) -> Response:
     """Audit pasted text: it is saved as a file for the job (the report names it) and compared with every work."""
     t = translator(request)
-    form = await _form(request)
+    form = await form_data(request)
     text = str(form.get("text") or "")
     if not text.strip():
         raise AuditError(t("empty_text"))
@@ -111,7 +99,7 @@ async def audit_text(request: Request, studio: Studio = StudioDep) -> Response:
     path = studio.root / "jobs" / "inputs" / secrets.token_hex(5) / f"{name}.txt"
     atomic_write(path, text.encode("utf-8"))
     job = request.app.state.jobs.start("audit-texts", {"paths": [str(path)], "lang": t.lang})
-    return _started(request, job)
+    return job_started(request, job, "/audit")
 
 
 @router.get("/audit/{audit_id}")

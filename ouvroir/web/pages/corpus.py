@@ -15,7 +15,7 @@ from ...corpus.ingest import AddOptions
 from ...media.formats import TEXT_SUFFIXES
 from ...store.works import CONSENTS
 from ...studio import Studio
-from ..app import StudioDep, render, translator, wants_json
+from ..app import StudioDep, error_response, render, translator, wants_json
 from ..i18n import register
 from ..security import safe_upload_name
 
@@ -104,16 +104,19 @@ def _formats() -> str:
 
 @router.get("/corpus")
 def corpus_page(request: Request, q: str = "", consent: str = "", medium: str = "", studio: Studio = StudioDep):
-    works = studio.works(consent=consent or None)
-    total = len(studio.works())
+    return _corpus(request, studio, q, consent, medium)
+
+
+def _corpus(request: Request, studio: Studio, q: str = "", consent: str = "", medium: str = "",
+            outcomes: list[dict] | None = None, summary: str | None = None) -> Response:  # fmt: skip
+    """The corpus page, filtered; after an upload without script, with each file's outcome."""
+    every = studio.works()
     needle = q.strip().casefold()
-    if needle:
-        works = [w for w in works if needle in w.title.casefold() or needle in (w.author or "").casefold()]
-    if medium:
-        works = [w for w in works if w.medium == medium]
+    works = [w for w in every if (not consent or w.consent == consent) and (not medium or w.medium == medium)
+             and (not needle or needle in w.title.casefold() or needle in (w.author or "").casefold())]  # fmt: skip
     return render(request, "corpus.html", {
-        "works": works, "total": total, "q": q, "consent": consent, "medium": medium, "consents": CONSENTS,
-        "formats": _formats(), "max_mb": f"{MAX_UPLOAD_BYTES >> 20} MB", "outcomes": None,
+        "works": works, "total": len(every), "q": q, "consent": consent, "medium": medium, "consents": CONSENTS,
+        "formats": _formats(), "max_mb": f"{MAX_UPLOAD_BYTES >> 20} MB", "outcomes": outcomes, "summary": summary,
     })  # fmt: skip
 
 
@@ -150,11 +153,7 @@ async def upload(request: Request, studio: Studio = StudioDep) -> Response:
     summary = t("upload_summary", **counts)
     if wants_json(request):
         return JSONResponse({"outcomes": outcomes, "summary": summary, "counts": counts})
-    return render(request, "corpus.html", {
-        "works": studio.works(), "total": len(studio.works()), "q": "", "consent": "", "medium": "",
-        "consents": CONSENTS, "formats": _formats(), "max_mb": f"{MAX_UPLOAD_BYTES >> 20} MB",
-        "outcomes": outcomes, "summary": summary,
-    })  # fmt: skip
+    return _corpus(request, studio, outcomes=outcomes, summary=summary)
 
 
 async def _receive(upload_file: UploadFile, folder: Path, t) -> tuple[str | None, Path | None]:
@@ -194,9 +193,9 @@ async def set_consent(request: Request, studio: Studio = StudioDep) -> Response:
     ids = [v for v in form.getlist("work") if isinstance(v, str)]
     consent, reason = _field(form, "consent"), _field(form, "reason")
     if not ids:
-        return _back(request, t("select_some"), 400)
+        return error_response(request, t("select_some"), 400)
     if not reason:
-        return _back(request, t("reason_needed"), 400)
+        return error_response(request, t("reason_needed"), 400)
     studio.set_consent(ids, consent or "", reason)
     if wants_json(request):
         return JSONResponse({"ok": True, "message": t("consent_changed", n=len(ids))})
@@ -205,18 +204,12 @@ async def set_consent(request: Request, studio: Studio = StudioDep) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
-def _back(request: Request, message: str, status: int) -> Response:
-    if wants_json(request):
-        return JSONResponse({"error": message}, status_code=status)
-    return render(request, "error.html", {"message": message}, status=status)
-
-
 @router.post("/corpus/{ref}/remove")
 async def remove(ref: str, request: Request, studio: Studio = StudioDep) -> Response:
     t = translator(request)
     form = await request.form()
     if form.get("confirm") != "yes":
-        return _back(request, t("remove_unconfirmed"), 400)
+        return error_response(request, t("remove_unconfirmed"), 400)
     work = studio.remove(ref)
     if wants_json(request):
         return JSONResponse({"removed": work.id})

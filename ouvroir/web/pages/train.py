@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import Response
 
 from ...errors import TrainingError
 from ...store import models as model_store
 from ...studio import Studio
-from ..app import StudioDep, render, translator, wants_json
+from ..app import StudioDep, form_data, job_started, render, translator
 from ..i18n import register
 
 router = APIRouter()
@@ -60,26 +60,20 @@ def train_page(request: Request, studio: Studio = StudioDep):
     resumable = [m for m in model_store.list_models(studio.conn) if m.status == "training"
                  and not (current and current.state == "running" and current.result.get("model_id") == m.id)]  # fmt: skip
     t = translator(request)
-    media = sorted({w.medium for w in studio.trainable_works()}, key=("text", "music").index)
+    trainable = studio.trainable_works()
+    media = sorted({w.medium for w in trainable}, key=("text", "music").index)
     return render(request, "train.html", {
-        "trainable": len(studio.trainable_works()), "sizes": SIZES, "media": media, "current": current, "recent": recent,
+        "trainable": len(trainable), "sizes": SIZES, "media": media, "current": current, "recent": recent,
         "resumable": resumable,
         "strings": t.strings("step", "train_loss", "val_bpb", "best_val", "tokens_per_s", "time_left", "model_ready",
                              "go_write", "job_running", "job_finished", "job_failed", "job_stopped", "job_interrupted"),
     })  # fmt: skip
 
 
-def _started(request: Request, job) -> Response:
-    if wants_json(request):
-        return JSONResponse({"job": job.as_dict()})
-    return RedirectResponse("/train", status_code=303)
-
-
 @router.post("/train/start")
 async def start(request: Request, studio: Studio = StudioDep) -> Response:
     t = translator(request)
-    form = await request.form() if not request.headers.get("content-type", "").startswith("application/json") \
-        else await request.json()  # fmt: skip
+    form = await form_data(request)
     size = form.get("size") or None
     if size not in (None, *SIZES):
         raise TrainingError(f"unknown size {size!r}: {', '.join(SIZES)}")
@@ -96,7 +90,7 @@ async def start(request: Request, studio: Studio = StudioDep) -> Response:
     if medium not in (None, "text", "music"):
         raise TrainingError(f"unknown medium {medium!r}: text or music")
     job = request.app.state.jobs.start("train", {"size": size, "minutes": minutes, "seed": seed, "medium": medium})
-    return _started(request, job)
+    return job_started(request, job, "/train")
 
 
 @router.post("/train/resume/{model_id}")
@@ -105,4 +99,4 @@ def resume(model_id: str, request: Request, studio: Studio = StudioDep) -> Respo
     if record.status != "training":
         raise TrainingError(f"model {record.id} is {record.status}, not an interrupted run")
     job = request.app.state.jobs.start("train", {"resume": record.id})
-    return _started(request, job)
+    return job_started(request, job, "/train")
