@@ -368,6 +368,22 @@ def test_accepting_an_unknown_or_changed_sample_is_refused(made, tmp_path):
         docs.suggest(studio, doc.id, 4)
 
 
+def test_carriage_returns_a_model_emits_are_inserted_as_a_text_area_holds_them(made, tmp_path):
+    """A browser's text area turns CR and CRLF into LF: the ledger must hold the same text as the editor."""
+    studio, record = made
+    (sample,) = generate_samples(studio, record.id, "la nuit", 1, GenerationParams(max_tokens=6), seed=5)
+    path = studio.root / sample.path
+    data = ("la nuit" + " tombe\r\nsur le\rport").encode("utf-8")  # as a barely trained model may write it
+    path.write_bytes(data)
+    studio.conn.execute("UPDATE samples SET text_sha256 = ? WHERE id = ?", (hashlib.sha256(data).hexdigest(), sample.id))
+    assert docs.stored_suggestion(studio, sample.id).text == " tombe\nsur le\nport"
+    doc = docs.create_document(studio, "Retours")
+    doc = docs.apply(studio, doc.id, doc.version, [accept_op(0, sample.id)])
+    assert doc.text == " tombe\nsur le\nport" and doc.summary["generated"] == len(doc.text)
+    exported = export_document(studio, doc.id, "txt", tmp_path)
+    assert exported.read_bytes() == doc.text.encode() and verify(exported, studio).ok
+
+
 def test_a_prompt_too_long_for_the_model_is_shortened_from_its_start(made):
     studio, _ = made
     doc = docs.create_document(studio, "Long")

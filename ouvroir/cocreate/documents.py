@@ -37,6 +37,12 @@ _LANG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 _BREAKS = re.compile(r"[ \t]*[\x00-\x1f\x7f\x85\u2028\u2029]+[ \t]*")
 
 
+def as_typed(text: str) -> str:
+    """A model's text as an editor holds it: a browser's text area turns every CR and CRLF into LF, so a
+    suggestion carrying them (a barely trained model emits any byte) is inserted, shown and verified that way."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 @dataclass(frozen=True)
 class Suggestion:
     sample_id: str
@@ -250,7 +256,7 @@ def stored_suggestion(studio: Studio, sample_id: str) -> Suggestion:
     full = data.decode("utf-8")
     if not full.startswith(row["prompt"]):
         raise DocumentError(f"suggestion {sample_id} does not begin with its prompt: its record is damaged")
-    return Suggestion(sample_id, row["model_id"], full[len(row["prompt"]):])
+    return Suggestion(sample_id, row["model_id"], as_typed(full[len(row["prompt"]):]))
 
 
 def sample_suggestion(studio: Studio, sample_id: str) -> Suggestion:
@@ -312,4 +318,4 @@ def suggest(studio: Studio, doc_id: str, cursor: int, n: int = 1, max_tokens: in
             if not prompt:
                 raise
             prompt = _shorter(prompt)
-    return [Suggestion(r.id, r.model_id, r.text[len(r.prompt):]) for r in records]
+    return [Suggestion(r.id, r.model_id, as_typed(r.text[len(r.prompt):])) for r in records]
