@@ -12,7 +12,8 @@ Decisions:
   prompt, and a sample ends at the next ``<|endoftext|>`` (not included) or
   after ``max_tokens``. The returned strings are the continuations only.
 * A KV cache makes each new token cost one position; ``n > 1`` samples run as
-  one batch (the prompt is prefilled once and shared).
+  one batch (the prompt is prefilled once and shared). On CPU each decode step
+  is one compiled function (``cpu_decode.py``); prefill stays in PyTorch.
 * Longer than the context: when the cache is full, the last half of the
   context is re-prefilled and generation goes on (rotary positions are
   relative, so this equals a sliding window re-evaluated every
@@ -32,7 +33,6 @@ Decisions:
 from __future__ import annotations
 
 import codecs
-import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -124,116 +124,6 @@ class _Utf8Stream:
             self.on_text(text)
 
 
-def _sum_squares(x: np.ndarray) -> np.ndarray:
-    """Sum of squares over the last axis, kept as an axis of length 1."""
-    if hasattr(np, "vecdot"):  # numpy 2: one pass, no temporary
-        return np.vecdot(x, x)[..., None]
-    return np.add.reduce(x * x, axis=-1, keepdims=True)
-
-
-def _single_threaded_blas():
-    """Limit numpy's BLAS to one thread (tiny matmuls lose more waking threads than they
-    gain, badly so when other processes use the cores); None without threadpoolctl."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return None
-    return threadpool_limits(limits=1, user_api="blas")
-
-
-class _NumpyDecoder:
-    """One-token decode steps in numpy, for CPU.
-
-    A decode step of a small model is ~300 tiny tensor operations; numpy runs
-    each in ~1 µs against several µs for eager PyTorch, which makes
-    CPU generation 3-5x faster. Same arithmetic as ``GPT.forward`` (float32,
-    fused q/k/v and gate/up matrices); it reads and writes the torch
-    ``KVCache`` in place (shared memory), so prefill stays in PyTorch.
-    """
-
-    SUPPORTED = frozenset({"relu2", "silu"})
-
-    def __init__(self, gpt: GPT):
-        c = self.c = gpt.config
-        sd = {k: v.detach().float().numpy() for k, v in gpt.state_dict().items()}
-        self.embed = sd["embed_tokens.weight"]
-        self.head = np.ascontiguousarray(sd["norm.weight"][:, None] * sd["lm_head.weight"].T)
-        self.layers = []
-        for i in range(c.n_layer):
-            p = f"layers.{i}."
-            qkv = np.concatenate([sd[p + f"self_attn.{n}_proj.weight"] for n in "qkv"]).T
-            gate_up = np.concatenate([sd[p + "mlp.gate_proj.weight"], sd[p + "mlp.up_proj.weight"]]).T
-            # RMSNorm gains that feed a matrix are folded into its rows (one multiply less).
-            qkv = sd[p + "input_layernorm.weight"][:, None] * qkv
-            gate_up = sd[p + "post_attention_layernorm.weight"][:, None] * gate_up
-            # q and k heads are normalized in one go; 1/sqrt(head_dim) is folded into q's gain.
-            qk_gain = np.concatenate(
-                [
-                    np.tile(sd[p + "self_attn.q_norm.weight"] * c.head_dim**-0.5, (c.n_head, 1)),
-                    np.tile(sd[p + "self_attn.k_norm.weight"], (c.n_kv_head, 1)),
-                ]
-            )
-            self.layers.append(
-                tuple(
-                    np.ascontiguousarray(a)
-                    for a in (
-                        qkv,
-                        qk_gain,
-                        sd[p + "self_attn.o_proj.weight"].T,
-                        gate_up,
-                        sd[p + "mlp.down_proj.weight"].T,
-                    )
-                )
-            )
-        half = c.head_dim // 2
-        self.cos = gpt.rope_cos.numpy()
-        self.sin_signed = torch.cat([-gpt.rope_sin[:, :half], gpt.rope_sin[:, half:]], dim=1).numpy()
-        self.rotate = np.r_[half : c.head_dim, 0:half]
-
-    def _rms(self, x, w=None):
-        if len(x) == 1 and x.ndim == 2:
-            # One row: a BLAS dot and Python floats beat four array operations (this runs 9 times a token).
-            row = x[0]
-            x = x * (1.0 / math.sqrt(float(np.dot(row, row)) * (1.0 / x.shape[-1]) + self.c.norm_eps))
-        else:
-            # np.add.reduce, not np.mean: the wrapper costs more than the sum at these sizes
-            x = x / np.sqrt(_sum_squares(x) * (1.0 / x.shape[-1]) + self.c.norm_eps)
-        return x if w is None else x * w
-
-    def _arrays(self, cache: KVCache) -> tuple[np.ndarray, np.ndarray]:
-        # Views of the cache's tensors (shared memory), made once per cache: .numpy() costs microseconds.
-        if getattr(cache, "_numpy", None) is None or cache._numpy[0] is not cache.k:
-            cache._numpy = (cache.k, cache.k.numpy(), cache.v.numpy())
-        return cache._numpy[1], cache._numpy[2]
-
-    def step(self, tokens: np.ndarray, cache: KVCache) -> np.ndarray:
-        """Logits [B, vocab] after appending ``tokens`` [B] at position ``cache.pos``."""
-        c, pos = self.c, cache.pos
-        B, H, G, D = len(tokens), c.n_kv_head, c.n_head // c.n_kv_head, c.head_dim
-        K, V = self._arrays(cache)
-        cos, sin = self.cos[pos], self.sin_signed[pos]
-        x = self.embed[tokens]
-        for i, (qkv_w, qk_gain, o_w, gu_w, down_w) in enumerate(self.layers):
-            qkv = self._rms(x) @ qkv_w
-            qk = self._rms(qkv[:, : (H * G + H) * D].reshape(B, H * G + H, D), qk_gain)
-            qk = qk * cos + qk[..., self.rotate] * sin
-            K[i, :, :, pos] = qk[:, H * G :]
-            V[i, :, :, pos] = qkv[:, (H * G + H) * D :].reshape(B, H, D)
-            scores = np.matmul(qk[:, : H * G].reshape(B, H, G, D), K[i, :, :, : pos + 1].swapaxes(-1, -2))
-            scores = np.exp(scores - scores.max(-1, keepdims=True))
-            y = np.matmul(scores / scores.sum(-1, keepdims=True), V[i, :, :, : pos + 1])
-            x = x + y.reshape(B, H * G * D) @ o_w
-            gate_up = self._rms(x) @ gu_w
-            gate, up = gate_up[:, : c.d_ff], gate_up[:, c.d_ff :]
-            if c.hidden_act == "relu2":
-                act = np.square(np.maximum(gate, 0))
-            else:
-                act = gate / (1.0 + np.exp(-gate))
-            x = x + (act * up) @ down_w
-        cache.pos += 1
-        return self._rms(x) @ self.head
-
-
 @torch.inference_mode()
 def generate(
     model: LoadedModel | GPT,
@@ -270,10 +160,11 @@ def generate(
         )
     device = next(gpt.parameters()).device
     stream = _Utf8Stream(tokenizer, on_text) if on_text else None
-    fast = _NumpyDecoder(gpt) if device.type == "cpu" and gpt.config.hidden_act in _NumpyDecoder.SUPPORTED else None
-    blas_limit = _single_threaded_blas() if fast is not None else None
-    if fast is not None and blas_limit is None and n > 1:
-        fast = None  # multi-threaded BLAS on tiny batched matmuls is slower than PyTorch
+    fast = None
+    if device.type == "cpu":
+        from ouvroir.cpu_decode import CpuDecoder  # numba: imported only where it is used
+
+        fast = CpuDecoder(gpt) if CpuDecoder.supports(gpt.config) else None
     was_training, threads = gpt.training, torch.get_num_threads()
     if device.type == "cpu":
         # A decode step is hundreds of tiny ops: a second thread costs more than it
@@ -297,8 +188,6 @@ def generate(
     finally:
         gpt.train(was_training)
         torch.set_num_threads(threads)
-        if blas_limit is not None:
-            blas_limit.restore_original_limits()
     if stream is not None:
         stream.close()
     if not stop_at_eot:
@@ -313,9 +202,9 @@ def _pick(logits: np.ndarray, temperature: float, top_k, top_p, rng: np.random.G
     z = logits / temperature
     if top_k is not None or top_p is not None:
         z = _filter_logits(torch.from_numpy(z), top_k, top_p).numpy()
-    cdf = np.cumsum(np.exp(z - z.max(-1, keepdims=True)), axis=-1)
-    u = rng.random((len(z), 1)) * cdf[:, -1:]
-    return np.minimum((cdf < u).sum(-1), z.shape[-1] - 1)
+    from ouvroir.cpu_decode import inverse_cdf
+
+    return inverse_cdf(np.ascontiguousarray(z, dtype=np.float32), rng.random(len(z)))
 
 
 def _sample(gpt, fast, prompt_ids, n, max_tokens, temperature, top_k, top_p, seed, stream, eot_id) -> list[list[int]]:
