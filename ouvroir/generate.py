@@ -218,7 +218,7 @@ def _sample(gpt, fast, prompt_ids, n, max_tokens, temperature, top_k, top_p, see
 
     def prefill(rows: np.ndarray) -> tuple[KVCache, np.ndarray]:
         cache = KVCache(gpt.config, len(rows), device)
-        return cache, gpt(torch.from_numpy(rows).to(device), cache=cache)[:, -1].float().cpu().numpy()
+        return cache, gpt(torch.from_numpy(rows).to(device), cache=cache, last_only=True)[:, -1].float().cpu().numpy()
 
     def step(token: np.ndarray, cache: KVCache) -> np.ndarray:
         if fast is not None:

@@ -231,10 +231,12 @@ class GPT(nn.Module):
     def num_params(self) -> int:
         return sum(p.numel() for p in self.parameters())
 
-    def forward(self, ids, targets=None, cache: KVCache | None = None, reduction: str = "mean"):
+    def forward(self, ids, targets=None, cache: KVCache | None = None, reduction: str = "mean", last_only=False):
         """Logits ``[B, T, vocab]``, or the cross-entropy (nats) against ``targets``.
 
         With a ``cache``, ``ids`` continue the cached positions and the cache advances.
+        ``last_only`` gives the last position's logits only (``[B, 1, vocab]``): a prefill
+        needs no others, and the output matrix is the model's largest.
         """
         T = ids.shape[1]
         start = cache.pos if cache is not None else 0
@@ -246,6 +248,8 @@ class GPT(nn.Module):
             x = block(x, cos, sin, cache)
         if cache is not None:
             cache.pos += T
+        if last_only:
+            x = x[:, -1:]
         x = self.norm(x)
         if targets is None:
             return self.lm_head(x).float()

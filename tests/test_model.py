@@ -44,6 +44,9 @@ def test_kv_cache_gives_the_same_logits(overrides):
         parts.append(model(ids[:, 12:], cache=cache))  # a multi-token block after a prefix
     assert cache.pos == 20
     torch.testing.assert_close(torch.cat(parts, dim=1), full, atol=1e-5, rtol=1e-5)
+    with torch.no_grad():  # a prefill's last position alone
+        last = model(ids[:, :12], cache=KVCache(model.config, 2, "cpu"), last_only=True)
+    torch.testing.assert_close(last, full[:, 11:12], atol=1e-5, rtol=1e-5)
 
 
 def test_expanded_cache_serves_a_batch():
