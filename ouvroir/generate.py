@@ -44,6 +44,7 @@ import torch
 from ouvroir import checkpoint as ckpt
 from ouvroir.errors import ModelNotFound, OuvroirError
 from ouvroir.model import GPT, KVCache, ModelConfig
+from ouvroir.sampling import sample
 from ouvroir.tokenizer import Tokenizer
 
 
@@ -92,20 +93,6 @@ def load(model_dir: str | os.PathLike, device: str = "auto") -> LoadedModel:
     tok_path = model_dir / ckpt.TOKENIZER
     tokenizer = Tokenizer.load(tok_path) if tok_path.exists() else None
     return LoadedModel(model, config, tokenizer, torch.device(device), model_dir, metadata)
-
-
-def _filter_logits(logits: torch.Tensor, top_k: int | None, top_p: float | None) -> torch.Tensor:
-    if top_k is not None and top_k < logits.size(-1):
-        kth = torch.topk(logits, top_k, dim=-1).values[:, -1:]
-        logits = logits.masked_fill(logits < kth, float("-inf"))
-    if top_p is not None and top_p < 1.0:
-        sorted_logits, order = torch.sort(logits, descending=True, dim=-1)
-        cumulative = sorted_logits.softmax(-1).cumsum(-1)
-        # drop a token when the tokens before it already cover top_p (the first always stays)
-        drop_sorted = (cumulative - sorted_logits.softmax(-1)) >= top_p
-        drop = drop_sorted.scatter(-1, order, drop_sorted)
-        logits = logits.masked_fill(drop, float("-inf"))
-    return logits
 
 
 class _Utf8Stream:
@@ -196,15 +183,10 @@ def generate(
 
 
 def _pick(logits: np.ndarray, temperature: float, top_k, top_p, rng: np.random.Generator) -> np.ndarray:
-    """Next token of each row: argmax, or inverse-CDF sampling with the run's own generator."""
+    """Next token of each row: argmax, or a draw with the run's own generator (``sampling.py``)."""
     if temperature == 0:
         return logits.argmax(-1)
-    z = logits / temperature
-    if top_k is not None or top_p is not None:
-        z = _filter_logits(torch.from_numpy(z), top_k, top_p).numpy()
-    from ouvroir.cpu_decode import inverse_cdf
-
-    return inverse_cdf(np.ascontiguousarray(z, dtype=np.float32), rng.random(len(z)))
+    return sample(logits, temperature, top_k, top_p, rng.random(len(logits)))
 
 
 def _sample(gpt, fast, prompt_ids, n, max_tokens, temperature, top_k, top_p, seed, stream, eot_id) -> list[list[int]]:

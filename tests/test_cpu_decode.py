@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from ouvroir import cpu_decode
-from ouvroir.cpu_decode import CpuDecoder, inverse_cdf
+from ouvroir.cpu_decode import CpuDecoder
 from ouvroir.model import GPT, KVCache, ModelConfig
 
 
@@ -83,13 +83,3 @@ def test_the_splitter_keeps_the_faster_choice_and_checks_the_other_now_and_then(
     picks = [splitter.choose(16) for _ in range(splitter.PROBE_EVERY * 2)]
     assert picks.count([0, 8, 16]) == 2 and picks.count([0, 16]) == len(picks) - 2
     assert splitter.choose(7) == [0, 7]  # too few rows to share
-
-
-def test_inverse_cdf_samples_by_cumulative_probability():
-    z = np.log(np.array([[0.2, 0.8, 1e-30], [0.5, 0.5, 1.0]], dtype=np.float32))
-    z[1, 2] = -np.inf  # a filtered token is never drawn
-    assert inverse_cdf(z[:1], np.array([0.1])).tolist() == [0]
-    assert inverse_cdf(z[:1], np.array([0.3])).tolist() == [1]
-    assert inverse_cdf(z, np.array([0.999999, 0.999999])).tolist() == [1, 1]
-    draws = inverse_cdf(np.repeat(z[:1], 20_000, axis=0), np.random.default_rng(0).random(20_000))
-    assert abs((draws == 1).mean() - 0.8) < 0.01

@@ -7,7 +7,7 @@ import torch
 
 from ouvroir import checkpoint as ckpt
 from ouvroir.errors import ModelNotFound
-from ouvroir.generate import PromptTooLong, _filter_logits, _Utf8Stream, generate, load
+from ouvroir.generate import PromptTooLong, _Utf8Stream, generate, load
 from ouvroir.model import GPT, ModelConfig
 from ouvroir.tokenizer import train_tokenizer
 
@@ -61,15 +61,6 @@ def test_long_generation_slides_past_the_context(m):
     # before the first slide, the cached decode equals a full recomputation
     head = no_cache_greedy(m, "", m.config.context - 1)
     assert text.startswith(m.tokenizer.decode(head)[:20])
-
-
-def test_top_k_and_top_p_keep_the_right_tokens():
-    logits = torch.tensor([[4.0, 3.0, 2.0, 1.0, 0.0]])
-    assert torch.isfinite(_filter_logits(logits, top_k=2, top_p=None)).tolist() == [[True, True, False, False, False]]
-    probs = logits.softmax(-1)[0]  # 0.64, 0.24, 0.09, ...
-    kept = torch.isfinite(_filter_logits(logits, top_k=None, top_p=0.8)).tolist()[0]
-    assert kept == [True, True, False, False, False] and probs[0] < 0.8 < probs[:2].sum()
-    assert torch.isfinite(_filter_logits(logits, None, top_p=0.01)).sum() == 1  # the top token always stays
 
 
 def test_top_k_one_and_tiny_top_p_are_greedy(m):
