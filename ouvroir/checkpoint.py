@@ -8,7 +8,8 @@ A model directory (``out_dir`` of :func:`ouvroir.train.train`)::
     model.safetensors  best weights so far (by validation bits per byte);
                        metadata: step, val_bpb, format_version
     train_state.pt     everything resume needs: current weights, optimizer,
-                       step, data position, RNG states, elapsed seconds, best so far
+                       step, data position, RNG states, elapsed seconds, best so far,
+                       and the weight EMA when the run keeps one (averaging.py)
     metrics.jsonl      one JSON object per log/eval line (a torn last line is ignored)
     loss.png           train and validation curves, drawn at the end of a run
 

@@ -19,6 +19,9 @@ validation text, so models with different tokenizers compare.
 Training time (the budget's clock) excludes evaluation and checkpoint
 writes; both are reported. The learning rate follows a short warmup, a
 plateau, then a linear decay that reaches zero when the budget is spent.
+With ``config.ema_decay`` set, what is evaluated and saved is an exponential
+moving average of the weights (``averaging.py``); training continues on the
+raw weights.
 The model is evaluated ``config.evals`` times; each evaluation writes a
 checkpoint (``checkpoint.py`` lists the files), keeps the best weights in
 ``model.safetensors`` and stops early after ``config.patience`` evaluations
@@ -45,6 +48,7 @@ import random
 import tempfile  # noqa: F401  (doctest)
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +56,7 @@ import numpy as np
 import torch
 
 from ouvroir import checkpoint as ckpt
+from ouvroir.averaging import WeightEMA
 from ouvroir.data import Batches, TrainData
 from ouvroir.errors import TrainingError
 from ouvroir.loss_eval import autocast, evaluate_bpb, resolve_device
@@ -153,6 +158,9 @@ def train(
         scalar_lr=config.scalar_lr,
         weight_decay=config.weight_decay,
     )
+    # With ema_decay set, evaluations and saved weights use the weight average (averaging.py).
+    ema = WeightEMA(model, config.ema_decay) if config.ema_decay else None
+    averaged = ema.swapped_in if ema else nullcontext
     batches = Batches(data.train_ids, config.batch_size, config.model.context, seed, dev)
     run = {
         "step": 0,
@@ -170,10 +178,13 @@ def train(
         model.load_state_dict(state["model"])
         for opt, sd in zip(optimizers, state["optimizers"]):
             opt.load_state_dict(sd)
+        if ema:
+            ema.load_state_dict(state["ema"])
         batches.restore(state["data"])
         ckpt.restore_rng_states(state["rng"], dev)
         run.update(state["run"])
-        ckpt.repair_best_weights(out, model, state)
+        with averaged():  # the best weights are the averaged ones
+            ckpt.repair_best_weights(out, model, state)
         ckpt.rewrite_jsonl(
             out / ckpt.METRICS, [r for r in ckpt.read_jsonl(out / ckpt.METRICS) if r["step"] <= run["step"]]
         )
@@ -198,7 +209,9 @@ def train(
 
     def checkpoint_and_eval() -> None:
         t0 = time.perf_counter()
-        val = evaluate_bpb(model, data.val_ids, data.val_bytes, data.eot_id, dev)
+        with averaged():
+            val = evaluate_bpb(model, data.val_ids, data.val_bytes, data.eot_id, dev)
+            best_weights = ckpt.weights_to_save(model) if val < run["best"] - 1e-4 else None
         improved = val < run["best"] - 1e-4
         if improved:
             run.update(best=val, best_step=run["step"], bad_evals=0)
@@ -228,10 +241,11 @@ def train(
             "rng": ckpt.rng_states(dev),
             "run": dict(run),
             "best_is_current": improved,
+            "ema": ema.state_dict() if ema else None,
         }
         ckpt.save_train_state(out / ckpt.STATE, state)
         if improved:
-            ckpt.save_weights(out / ckpt.WEIGHTS, ckpt.weights_to_save(model), {"step": run["step"], "val_bpb": val})
+            ckpt.save_weights(out / ckpt.WEIGHTS, best_weights, {"step": run["step"], "val_bpb": val})
         run["eval_s"] += time.perf_counter() - t0
         _notify(on_progress, run, smooth_loss, val, 0.0, budget_s, budget, "eval")
 
@@ -255,6 +269,8 @@ def train(
         for opt in optimizers:
             opt.step()
         model.zero_grad(set_to_none=True)
+        if ema:
+            ema.update()
         loss_value = loss.item()  # syncs the GPU, so the clock below is honest
         if not math.isfinite(loss_value):
             raise TrainingError(

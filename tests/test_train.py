@@ -125,10 +125,12 @@ class Interrupt(Exception):
     pass
 
 
-def test_resume_is_bit_identical_to_an_uninterrupted_run(data, tmp_path):
+@pytest.mark.parametrize("ema_decay", [0.0, 0.9])
+def test_resume_is_bit_identical_to_an_uninterrupted_run(data, tmp_path, ema_decay):
     cfg = tiny_config(
         data.tokenizer.vocab_size,
         model=replace(tiny_config(300).model, vocab_size=data.tokenizer.vocab_size, dropout=0.1),
+        ema_decay=ema_decay,
     )
     full = train(data, cfg, tmp_path / "full", Budget(steps=20), seed=3, device="cpu")
 
@@ -145,6 +147,9 @@ def test_resume_is_bit_identical_to_an_uninterrupted_run(data, tmp_path):
     b = ckpt.load_train_state(tmp_path / "cut" / ckpt.STATE)["model"]
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert resumed.best_val_bpb == full.best_val_bpb
+    wa, _ = ckpt.load_weights(tmp_path / "full" / ckpt.WEIGHTS)
+    wb, _ = ckpt.load_weights(tmp_path / "cut" / ckpt.WEIGHTS)
+    assert all(torch.equal(wa[k], wb[k]) for k in wa)  # the saved (averaged, with EMA) weights too
     steps = [r["step"] for r in ckpt.read_jsonl(tmp_path / "cut" / ckpt.METRICS) if r["event"] == "eval"]
     assert steps == [5, 10, 15, 20]  # nothing duplicated by the resume
 
