@@ -302,7 +302,7 @@ class CpuDecoder:
             # releases the GIL). Chunks start on a multiple of 4, so every row is computed
             # in the same block of four, with the same sums, however the rows are shared.
             chunks = list(itertools.pairwise(bounds))
-            others = [_pool().submit(_rows_step, tokens, lo, hi, *args) for lo, hi in chunks[1:]]
+            others = [decode_pool().submit(_rows_step, tokens, lo, hi, *args) for lo, hi in chunks[1:]]
             _rows_step(tokens, bounds[0], bounds[1], *args)
             for other in others:
                 other.result()
@@ -358,5 +358,5 @@ class _Splitter:
 
 
 @functools.cache
-def _pool() -> ThreadPoolExecutor:
+def decode_pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max(1, usable_cores() - 1), thread_name_prefix="ouvroir-decode")

@@ -45,6 +45,7 @@ from ouvroir import checkpoint as ckpt
 from ouvroir.errors import ModelNotFound, OuvroirError
 from ouvroir.model import GPT, KVCache, ModelConfig
 from ouvroir.sampling import sample
+from ouvroir.sizing import usable_cores
 from ouvroir.tokenizer import Tokenizer
 
 
@@ -200,7 +201,18 @@ def _sample(gpt, fast, prompt_ids, n, max_tokens, temperature, top_k, top_p, see
 
     def prefill(rows: np.ndarray) -> tuple[KVCache, np.ndarray]:
         cache = KVCache(gpt.config, len(rows), device)
-        return cache, gpt(torch.from_numpy(rows).to(device), cache=cache, last_only=True)[:, -1].float().cpu().numpy()
+        ids = torch.from_numpy(rows).to(device)
+        if fast is None or len(rows) < 8 or usable_cores() < 2:
+            return cache, gpt(ids, cache=cache, last_only=True)[:, -1].float().cpu().numpy()
+        # A batch's re-prefill: two halves on two threads (PyTorch on one thread each; its own
+        # intra-op threads would spin and slow the decode threads down).
+        from ouvroir.cpu_decode import decode_pool
+
+        half = len(rows) // 2
+        other = decode_pool().submit(_prefill_rows, gpt, ids[half:], cache.rows(half, len(rows)))
+        first = _prefill_rows(gpt, ids[:half], cache.rows(0, half))
+        cache.pos = len(rows[0])
+        return cache, torch.cat([first, other.result()]).float().cpu().numpy()
 
     def step(token: np.ndarray, cache: KVCache) -> np.ndarray:
         if fast is not None:
@@ -230,6 +242,11 @@ def _sample(gpt, fast, prompt_ids, n, max_tokens, temperature, top_k, top_p, see
             history = np.concatenate([np.repeat(prompt, n, axis=0), out[:, :produced]], axis=1)
             cache, logits = prefill(np.ascontiguousarray(history[:, -(context // 2) :]))
     return out[:, :produced].tolist()
+
+
+@torch.inference_mode()  # (thread-local: a pool thread needs it too)
+def _prefill_rows(gpt: GPT, ids: torch.Tensor, cache: KVCache) -> torch.Tensor:
+    return gpt(ids, cache=cache, last_only=True)[:, -1]
 
 
 def _until_eot(tokenizer: Tokenizer, ids: list[int]) -> str:

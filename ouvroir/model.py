@@ -106,6 +106,12 @@ class KVCache:
         self.v = torch.empty(shape, device=device, dtype=dtype)
         self.pos = 0
 
+    def rows(self, lo: int, hi: int) -> KVCache:
+        """A cache over rows ``lo:hi`` of this one, sharing its memory (what it stores lands here)."""
+        new = object.__new__(KVCache)
+        new.k, new.v, new.pos = self.k[:, lo:hi], self.v[:, lo:hi], self.pos
+        return new
+
     def expand(self, batch_size: int) -> KVCache:
         """A cache holding this (one-row) cache repeated ``batch_size`` times."""
         new = object.__new__(KVCache)
