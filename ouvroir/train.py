@@ -211,8 +211,8 @@ def train(
         t0 = time.perf_counter()
         with averaged():
             val = evaluate_bpb(model, data.val_ids, data.val_bytes, data.eot_id, dev)
-            best_weights = ckpt.weights_to_save(model) if val < run["best"] - 1e-4 else None
-        improved = val < run["best"] - 1e-4
+            improved = val < run["best"] - 1e-4
+            best_weights = ckpt.weights_to_save(model) if improved else None
         if improved:
             run.update(best=val, best_step=run["step"], bad_evals=0)
         else:
