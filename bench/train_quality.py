@@ -82,7 +82,8 @@ def one_run(args) -> dict:
     return {
         "bench": "train_quality",
         "device": device,
-        "budget_min": args.minutes,
+        "budget_min": None if args.steps else args.minutes,
+        "budget_steps": args.steps,
         "size": cfg.size,
         "params": res.params,
         "vocab": tok.vocab_size,
@@ -122,7 +123,8 @@ def main() -> None:
         print(json.dumps(one_run(args)), flush=True)
         return
     results = []
-    for minutes in args.minutes:
+    # a step budget is one run, whatever --minutes says
+    for minutes in args.minutes[:1] if args.steps else args.minutes:
         cmd = [
             sys.executable,
             __file__,
@@ -146,8 +148,9 @@ def main() -> None:
         results.append(json.loads(line))
     print("\nbudget  size   params  best bpb  train s  eval s  tokens/s  peak RSS", file=sys.stderr)
     for r in results:
+        budget = f"{r['budget_steps']} steps" if r["budget_steps"] else f"{r['budget_min']:>5} m"
         print(
-            f"{r['budget_min']:>5} m  {r['size']:<5} {r['params'] / 1e6:6.2f}M  {r['best_val_bpb']:8.3f}  "
+            f"{budget}  {r['size']:<5} {r['params'] / 1e6:6.2f}M  {r['best_val_bpb']:8.3f}  "
             f"{r['train_s']:7.0f}  {r['eval_s']:6.1f}  {r['tokens_per_s']:8d}  {r['peak_rss_mb']:5d} MB",
             file=sys.stderr,
         )
