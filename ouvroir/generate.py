@@ -203,7 +203,7 @@ def _sample(gpt, fast, prompt_ids, n, max_tokens, temperature, top_k, top_p, see
         cache = KVCache(gpt.config, len(rows), device)
         ids = torch.from_numpy(rows).to(device)
         if fast is None or len(rows) < 8 or usable_cores() < 2:
-            return cache, gpt(ids, cache=cache, last_only=True)[:, -1].float().cpu().numpy()
+            return cache, _prefill_rows(gpt, ids, cache).float().cpu().numpy()
         # A batch's re-prefill: two halves on two threads (PyTorch on one thread each; its own
         # intra-op threads would spin and slow the decode threads down).
         from ouvroir.cpu_decode import decode_pool
