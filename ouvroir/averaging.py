@@ -10,9 +10,15 @@ few hundred steps generalizes better (lower validation loss) at no cost in
 the architecture: it is the same network with other numbers, so it still
 exports to Qwen3 unchanged. Training itself continues on the raw weights.
 
-The average covers every parameter (norm gains too) in float32. Early in a
-run the effective decay is ``min(decay, (1 + n) / (10 + n))`` after ``n``
-updates, so the average does not drag the random initialization along.
+The average covers every parameter (norm gains too) in float32. Until the
+run has made about ``1 / (1 - decay)`` updates the average is the plain mean
+of every weight so far (decay ``(1 + n) / (2 + n)`` at update ``n``); after
+that it forgets at the configured rate. So ``decay`` really sets the window:
+``1 - 1 / (0.27 * steps)`` averages about the last quarter of a run. (A
+warmup of ``(1 + n) / (10 + n)``, TensorFlow's, kept the window at a ninth of
+the steps made and never reached the configured decay within a 700-step run;
+on Tiny Shakespeare this warmup gives 2.061 bits per byte instead of 2.069
+with seed 0, and 2.088 instead of 2.090 with seed 1.)
 
 >>> import torch
 >>> m = torch.nn.Linear(2, 1, bias=False)
@@ -43,7 +49,7 @@ class WeightEMA:
 
     @torch.no_grad()
     def update(self) -> None:
-        d = min(self.decay, (1 + self.updates) / (10 + self.updates))
+        d = min(self.decay, (1 + self.updates) / (2 + self.updates))
         for s, p in zip(self.shadow, self.params):
             s.lerp_(p.detach().float(), 1 - d)
         self.updates += 1

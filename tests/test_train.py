@@ -250,3 +250,25 @@ def test_plan_sizes_and_auto_choice():
         plan("huge", 1000, Budget(steps=1))
     with pytest.raises(ValueError):
         Budget()
+
+
+def test_weight_average_is_the_plain_mean_until_its_window_then_forgets():
+    from ouvroir.averaging import WeightEMA
+
+    layer = torch.nn.Linear(1, 1, bias=False)
+    with torch.no_grad():
+        layer.weight.fill_(0.0)
+    ema = WeightEMA(layer, decay=0.9)  # a window of about 10 updates
+    seen = [0.0]
+    for value in range(1, 6):
+        with torch.no_grad():
+            layer.weight.fill_(float(value))
+        ema.update()
+        seen.append(float(value))
+    with ema.swapped_in():
+        assert layer.weight.item() == pytest.approx(sum(seen) / len(seen))  # 2.5: every weight so far
+    assert layer.weight.item() == 5.0  # training continues on the raw weights
+    for _ in range(200):  # far past the window, the initial weights are forgotten
+        ema.update()
+    with ema.swapped_in():
+        assert layer.weight.item() == pytest.approx(5.0, abs=1e-4)
