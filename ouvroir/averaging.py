@@ -13,8 +13,8 @@ exports to Qwen3 unchanged. Training itself continues on the raw weights.
 The average covers every parameter (norm gains too) in float32. Until the
 run has made about ``1 / (1 - decay)`` updates the average is the plain mean
 of every weight so far (decay ``(1 + n) / (2 + n)`` at update ``n``); after
-that it forgets at the configured rate. So ``decay`` really sets the window:
-``1 - 1 / (0.27 * steps)`` averages about the last quarter of a run. (A
+that it forgets at the configured rate. So ``decay`` really sets the window
+(``sizing.plan`` picks it: up to the last quarter of a run). (A
 warmup of ``(1 + n) / (10 + n)``, TensorFlow's, kept the window at a ninth of
 the steps made and never reached the configured decay within a 700-step run;
 on Tiny Shakespeare this warmup gives 2.061 bits per byte instead of 2.069
