@@ -131,7 +131,9 @@ def plan(
     # passes): 2.069 with 11%, 2.063 with 18%, 2.061 with 27%, 2.069 with 50%.
     steps = tokens_seen / (batch * shape["context"])
     window = min(0.27, max(0.1, 0.04 * epochs)) * steps
-    ema = 0.0 if epochs < 2 else round(min(0.998, max(0.9, 1 - 1 / window)), 4)
+    # (no 10-step floor on the window: in a run of a few dozen steps it would
+    # average in the first, untrained weights)
+    ema = 0.0 if epochs < 2 else round(min(0.998, max(0.5, 1 - 1 / window)), 4)
     # torch.compile pays for itself only when its ~30 s of compiling is a small part of the run.
     compile_ = cuda and (seconds is None or seconds >= 300)
     return TrainConfig(
