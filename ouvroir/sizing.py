@@ -126,13 +126,14 @@ def plan(
     # In that regime the weights of any one step carry the noise of the last
     # batches: evaluating and saving an EMA of them generalizes better, and
     # the more passes, the longer the window that pays: Tiny Shakespeare, seed
-    # 0, "tiny" for 2.5 min (2.9 passes): 2.150 bits/byte averaging the last
-    # ~11% of the steps, 2.175 the last 27%; "small" for 700 steps (6.4
-    # passes): 2.069 with 11%, 2.063 with 18%, 2.061 with 27%, 2.069 with 50%.
+    # 0, "tiny" for 2.5 min (2.9 passes): 2.150 and 2.165 bits/byte in two runs
+    # averaging the last ~11% of the steps, 2.175 the last 27%; "small" for 700
+    # steps (6.4 passes): 2.069 with 11%, 2.063 with 18%, 2.061 with 27%, 2.069
+    # with 50%.
     steps = tokens_seen / (batch * shape["context"])
     window = min(0.27, max(0.1, 0.04 * epochs)) * steps
-    # (no 10-step floor on the window: in a run of a few dozen steps it would
-    # average in the first, untrained weights)
+    # The floor is a 2-step window, not 10: in a run of a few dozen steps a
+    # 10-step plain mean (averaging.py) would take in the first, untrained weights.
     ema = 0.0 if epochs < 2 else round(min(0.998, max(0.5, 1 - 1 / window)), 4)
     # torch.compile pays for itself only when its ~30 s of compiling is a small part of the run.
     compile_ = cuda and (seconds is None or seconds >= 300)

@@ -16,6 +16,7 @@ import pytest
 import torch
 
 from ouvroir import checkpoint as ckpt
+from ouvroir.averaging import WeightEMA
 from ouvroir.errors import TrainingError
 from ouvroir.generate import generate, load
 from ouvroir.model import ModelConfig
@@ -253,8 +254,6 @@ def test_plan_sizes_and_auto_choice():
 
 
 def test_weight_average_is_the_plain_mean_until_its_window_then_forgets():
-    from ouvroir.averaging import WeightEMA
-
     layer = torch.nn.Linear(1, 1, bias=False)
     with torch.no_grad():
         layer.weight.fill_(0.0)
