@@ -21,7 +21,9 @@ times the model will see each training token.
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import torch
@@ -69,6 +71,7 @@ class TrainConfig:
     patience: int = 3  # evaluations without improvement before stopping early
     log_every_s: float = 2.0
     compile: bool = False  # torch.compile (only used on CUDA)
+    max_steps: int | None = None  # the planner's cap: the run ends here if its budget has not
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -97,6 +100,7 @@ _GPU_SHAPES = {
 # H100 (eager bf16, no compile: tiny 263 k/s, small 243 k/s, base 166 k/s).
 _CPU_TOKENS_PER_S = {"tiny": 8_500, "small": 5_000, "base": 2_300}
 _GPU_TOKENS_PER_S = {"tiny": 260_000, "small": 240_000, "base": 165_000}
+_MAX_PASSES = 6.5
 
 
 def plan(
@@ -110,14 +114,30 @@ def plan(
     if size is not None and size not in SIZES:
         raise ValueError(f"size must be one of {SIZES} or None (auto), got {size!r}")
     cuda = str(device).startswith("cuda")
-    speed = _GPU_TOKENS_PER_S if cuda else _CPU_TOKENS_PER_S
-    batch = 64 if cuda else 16
-    shapes = _GPU_SHAPES if cuda else _CPU_SHAPES
-    if size is None:
-        size = _auto_size(train_tokens, budget, speed, shapes, vocab_size)
-    shape = shapes[size]
     seconds = budget.minutes * 60 if budget.minutes else None
-    tokens_seen = speed[size] * seconds if seconds else budget.steps * batch * shape["context"]
+    # A GPU minute is dozens of passes over a corpus of a few MB, and past
+    # ~6.5 passes more steps only memorize it: there the run is capped at
+    # those passes, with the shapes and batch tuned for that regime on 2 CPU
+    # cores (Tiny Shakespeare, 10 minutes: 700 steps, 2.06 bits/byte). On one
+    # H100 those 710 steps take ~35 s and reach 2.068-2.080; a 6 x 256 model
+    # for the same steps (2.063) or 1,100 (2.060) was no clear gain on an H200.
+    capped = cuda and seconds is not None and _GPU_TOKENS_PER_S["tiny"] * seconds > _MAX_PASSES * train_tokens
+    gpu_shapes = cuda and not capped
+    speed = _GPU_TOKENS_PER_S if gpu_shapes else _CPU_TOKENS_PER_S
+    batch = 64 if gpu_shapes else 16
+    shapes = _GPU_SHAPES if gpu_shapes else _CPU_SHAPES
+    if size is None and seconds is None:
+        size = "tiny" if train_tokens < 2_000_000 else "small"
+    elif size is None:
+        size = _largest_size(lambda s: _MAX_PASSES * train_tokens if capped else speed[s] * seconds, shapes, vocab_size)
+    shape = shapes[size]
+    tokens_per_step = batch * shape["context"]
+    if capped:
+        tokens_seen = _MAX_PASSES * train_tokens
+    elif seconds:
+        tokens_seen = speed[size] * seconds
+    else:
+        tokens_seen = budget.steps * tokens_per_step
     epochs = tokens_seen / max(train_tokens, 1)
     # Past ~2 passes over a small corpus the model starts to memorize it:
     # regularize in proportion (dropout and weight decay).
@@ -130,13 +150,13 @@ def plan(
     # averaging the last ~11% of the steps, 2.175 the last 27%; "small" for 700
     # steps (6.4 passes): 2.069 with 11%, 2.063 with 18%, 2.061 with 27%, 2.069
     # with 50%.
-    steps = tokens_seen / (batch * shape["context"])
+    steps = tokens_seen / tokens_per_step
     window = min(0.27, max(0.1, 0.04 * epochs)) * steps
     # The floor is a 2-step window, not 10: in a run of a few dozen steps a
     # 10-step plain mean (averaging.py) would take in the first, untrained weights.
     ema = 0.0 if epochs < 2 else round(min(0.998, max(0.5, 1 - 1 / window)), 4)
     # torch.compile pays for itself only when its ~30 s of compiling is a small part of the run.
-    compile_ = cuda and (seconds is None or seconds >= 300)
+    compile_ = cuda and not capped and (seconds is None or seconds >= 300)
     return TrainConfig(
         model=model,
         size=size,
@@ -144,20 +164,22 @@ def plan(
         compile=compile_,
         weight_decay=0.0 if epochs < 2 else 0.1,
         ema_decay=ema,
+        max_steps=math.ceil(steps) if capped else None,
     )
 
 
-def _auto_size(train_tokens: int, budget: Budget, speed: dict[str, float], shapes: dict, vocab: int) -> str:
-    if budget.minutes is None:
-        return "tiny" if train_tokens < 2_000_000 else "small"
+def _largest_size(tokens_for: Callable[[str], float], shapes: dict, vocab: int) -> str:
+    """The largest size that sees at least ~1.2 training tokens per parameter.
+
+    Measured on Tiny Shakespeare: a larger network pays off from there (10
+    minutes for "small" on 2 CPU cores); below it the smaller one, seeing
+    more tokens, wins.
+    """
     choice = "tiny"
     for size in SIZES:
-        # Measured on Tiny Shakespeare: a larger network pays off once the budget
-        # lets it see at least ~1.2 tokens per parameter (10 minutes for "small"
-        # on 2 CPU cores); below that the smaller one, seeing more tokens, wins.
         d, n_layer = shapes[size]["d_model"], shapes[size]["n_layer"]
         params = n_layer * (4 * d * d + 3 * d * 3 * d) + 2 * vocab * d
-        if speed[size] * budget.minutes * 60 >= 1.2 * params:
+        if tokens_for(size) >= 1.2 * params:
             choice = size
     return choice
 

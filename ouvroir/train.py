@@ -93,7 +93,6 @@ class TrainResult:
     device: str
 
 
-
 def lr_multiplier(step: int, fraction: float, config: TrainConfig) -> float:
     if step < config.warmup_steps:
         return (step + 1) / config.warmup_steps
@@ -191,6 +190,8 @@ def train(
     if run["done"]:
         return _result(out, run, model, dev)
 
+    if config.max_steps and not (budget.steps and budget.steps <= config.max_steps):
+        budget = Budget(minutes=budget.minutes, steps=config.max_steps)  # the planner's cap ends the run first
     step_fn = torch.compile(model) if (config.compile and dev.type == "cuda") else model
     budget_s = budget.minutes * 60 if budget.minutes else None
     tokens_per_step = config.batch_size * config.model.context

@@ -253,6 +253,22 @@ def test_plan_sizes_and_auto_choice():
         Budget()
 
 
+def test_a_gpu_minute_on_a_small_corpus_is_capped_at_the_passes_that_pay(data, tmp_path):
+    small_corpus = plan(None, 450_000, Budget(minutes=0.75), device="cuda", vocab_size=768)
+    passes = small_corpus.max_steps * small_corpus.batch_size * small_corpus.model.context / 450_000
+    assert 6 <= passes <= 7 and not small_corpus.compile
+    # the CPU's 10-minute run on the same corpus: same shape, batch and regularization
+    cpu_ten_minutes = plan(None, 450_000, Budget(minutes=10), vocab_size=768)
+    assert replace(small_corpus, max_steps=None, ema_decay=cpu_ten_minutes.ema_decay) == cpu_ten_minutes
+    assert small_corpus.ema_decay == pytest.approx(cpu_ten_minutes.ema_decay, abs=1e-3)
+    assert plan(None, 50_000_000, Budget(minutes=0.75), device="cuda").max_steps is None
+    assert plan(None, 450_000, Budget(minutes=10), vocab_size=768).max_steps is None  # a CPU run is never capped
+
+    capped = train(data, tiny_config(data.tokenizer.vocab_size, max_steps=7), tmp_path, Budget(minutes=5))
+    assert capped.steps == 7 and capped.stopped == "budget"
+    assert json.loads((tmp_path / ckpt.CONFIG).read_text())["budget"] == {"minutes": 5, "steps": None}
+
+
 def test_weight_average_is_the_plain_mean_until_its_window_then_forgets():
     layer = torch.nn.Linear(1, 1, bias=False)
     with torch.no_grad():
