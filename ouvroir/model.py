@@ -314,17 +314,27 @@ class Muon(torch.optim.Optimizer):
 
 
 def build_optimizers(
-    model: GPT, matrix_lr: float, embed_lr: float, head_lr: float, scalar_lr: float, weight_decay: float = 0.0
+    model: GPT,
+    matrix_lr: float,
+    embed_lr: float,
+    head_lr: float,
+    scalar_lr: float,
+    weight_decay: float = 0.0,
+    embedding_weight_decay: float = 0.0,
 ) -> list[torch.optim.Optimizer]:
     """Muon for the block matrices, Adam for embeddings, output matrix and norm gains.
 
-    Every param group remembers its ``base_lr`` so the trainer can scale it.
+    ``weight_decay`` applies to the block matrices, ``embedding_weight_decay``
+    to the input embedding and output matrix (decoupled, as in AdamW); the
+    norm gains are never decayed. Every param group remembers its ``base_lr``
+    so the trainer can scale it.
     """
     matrices = [p for n, p in model.layers.named_parameters() if p.dim() == 2]
     gains = [p for n, p in model.named_parameters() if p.dim() == 1]
-    adam_groups = [{"params": [model.embed_tokens.weight], "lr": embed_lr}]
+    decayed = {"weight_decay": embedding_weight_decay, "decoupled_weight_decay": True}
+    adam_groups = [{"params": [model.embed_tokens.weight], "lr": embed_lr, **decayed}]
     if not model.config.tie_embeddings:
-        adam_groups.append({"params": [model.lm_head.weight], "lr": head_lr})
+        adam_groups.append({"params": [model.lm_head.weight], "lr": head_lr, **decayed})
     adam_groups.append({"params": gains, "lr": scalar_lr})
     adam = torch.optim.Adam(adam_groups, betas=(0.8, 0.95), eps=1e-10)
     muon = Muon([{"params": matrices, "lr": matrix_lr, "weight_decay": weight_decay}])

@@ -63,6 +63,7 @@ class TrainConfig:
     head_lr: float = 0.006  # Adam, output matrix
     scalar_lr: float = 0.01  # Adam, norm gains
     weight_decay: float = 0.0  # decoupled, on hidden matrices only
+    embedding_weight_decay: float = 0.0  # decoupled, on the input embedding and output matrix
     warmup_steps: int = 5
     cooldown_frac: float = 0.6  # linear decay to 0 over the last part of the budget
     ema_decay: float = 0.0  # > 0: evaluate and save an EMA of the weights (averaging.py)
@@ -140,8 +141,13 @@ def plan(
         tokens_seen = budget.steps * tokens_per_step
     epochs = tokens_seen / max(train_tokens, 1)
     # Past ~2 passes over a small corpus the model starts to memorize it:
-    # regularize in proportion (dropout and weight decay).
-    dropout = 0.0 if epochs < 2 else min(0.2, 0.05 * (epochs - 1))
+    # regularize (dropout in proportion, and weight decay). Decaying the
+    # embedding and output matrices too, with less dropout, generalizes best:
+    # "small", 711 steps (6.5 passes), three seeds on a GPU: 2.079 bits/byte
+    # with dropout 0.2 and decay 0.1 on the block matrices only, 2.065 with
+    # 0.15 and 0.2, 2.046 with 0.15, 0.2 and 0.05 on embeddings and output.
+    regularize = epochs >= 2
+    dropout = min(0.15, 0.05 * (epochs - 1)) if regularize else 0.0
     model = ModelConfig(vocab_size=vocab_size, dropout=round(dropout, 3), **shape)
     # In that regime the weights of any one step carry the noise of the last
     # batches: evaluating and saving an EMA of them generalizes better, and
@@ -162,7 +168,8 @@ def plan(
         size=size,
         batch_size=batch,
         compile=compile_,
-        weight_decay=0.0 if epochs < 2 else 0.1,
+        weight_decay=0.2 if regularize else 0.0,
+        embedding_weight_decay=0.05 if regularize else 0.0,
         ema_decay=ema,
         max_steps=math.ceil(steps) if capped else None,
     )

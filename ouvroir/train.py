@@ -156,6 +156,7 @@ def train(
         head_lr=config.head_lr,
         scalar_lr=config.scalar_lr,
         weight_decay=config.weight_decay,
+        embedding_weight_decay=config.embedding_weight_decay,
     )
     # With ema_decay set, evaluations and saved weights use the weight average (averaging.py).
     ema = WeightEMA(model, config.ema_decay) if config.ema_decay else None

@@ -88,6 +88,22 @@ def test_optimizers_cover_every_parameter_once_and_lower_the_loss():
     assert model(ids[:, :-1], ids[:, 1:]).item() < first * 0.5
 
 
+def test_weight_decay_shrinks_the_embedding_and_output_matrices_but_never_the_norm_gains():
+    model = random_model()
+    before = {n: p.detach().clone() for n, p in model.named_parameters()}
+    opts = build_optimizers(
+        model, matrix_lr=0.02, embed_lr=0.1, head_lr=0.01, scalar_lr=0.01, embedding_weight_decay=0.5
+    )
+    for p in model.parameters():
+        p.grad = torch.zeros_like(p)  # no gradient: only the decay moves a weight
+    for o in opts:
+        o.step()
+    after = dict(model.named_parameters())
+    assert torch.allclose(after["embed_tokens.weight"], before["embed_tokens.weight"] * (1 - 0.1 * 0.5))
+    assert torch.allclose(after["lm_head.weight"], before["lm_head.weight"] * (1 - 0.01 * 0.5))
+    assert torch.equal(after["norm.weight"], before["norm.weight"])
+
+
 def test_flops_per_token_is_about_six_times_the_matmul_params():
     c = ModelConfig(vocab_size=768, context=256, n_layer=4, d_model=128, n_head=4)
     matmul_params = sum(p.numel() for n, p in GPT(c).named_parameters() if p.dim() == 2 and "embed" not in n)
