@@ -120,8 +120,9 @@ def plan(
     # ~6.5 passes more steps only memorize it: there the run is capped at
     # those passes, with the shapes and batch tuned for that regime on 2 CPU
     # cores (Tiny Shakespeare, 10 minutes: 700 steps, 2.06 bits/byte). On one
-    # H100 those 710 steps take ~35 s and reach 2.068-2.080; a 6 x 256 model
-    # for the same steps (2.063) or 1,100 (2.060) was no clear gain on an H200.
+    # H100 those 710 steps take ~35 s and reached 2.068-2.080 with the previous
+    # regularization; a 6 x 256 model for the same steps (2.063) or 1,100
+    # (2.060) was no clear gain on an H200.
     capped = cuda and seconds is not None and _GPU_TOKENS_PER_S["tiny"] * seconds > _MAX_PASSES * train_tokens
     gpu_shapes = cuda and not capped
     speed = _GPU_TOKENS_PER_S if gpu_shapes else _CPU_TOKENS_PER_S

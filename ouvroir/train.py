@@ -17,7 +17,8 @@ included): total cross-entropy in nats / ln 2 / UTF-8 bytes of the
 validation text, so models with different tokenizers compare.
 
 Training time (the budget's clock) excludes evaluation and checkpoint
-writes; both are reported. The learning rate follows a short warmup, a
+writes; both are reported. ``config.max_steps`` (the planner sets it where
+more steps would only memorize the corpus) ends a run before its budget. The learning rate follows a short warmup, a
 plateau, then a linear decay that reaches zero when the budget is spent.
 With ``config.ema_decay`` set, what is evaluated and saved is an exponential
 moving average of the weights (``averaging.py``); training continues on the
