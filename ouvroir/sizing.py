@@ -128,18 +128,19 @@ def plan(
     speed = _GPU_TOKENS_PER_S if gpu_shapes else _CPU_TOKENS_PER_S
     batch = 64 if gpu_shapes else 16
     shapes = _GPU_SHAPES if gpu_shapes else _CPU_SHAPES
+
+    def tokens_seen_by(s: str) -> float:
+        if capped:
+            return _MAX_PASSES * train_tokens
+        return speed[s] * seconds if seconds else budget.steps * batch * shapes[s]["context"]
+
     if size is None and seconds is None:
         size = "tiny" if train_tokens < 2_000_000 else "small"
     elif size is None:
-        size = _largest_size(lambda s: _MAX_PASSES * train_tokens if capped else speed[s] * seconds, shapes, vocab_size)
+        size = _largest_size(tokens_seen_by, shapes, vocab_size)
     shape = shapes[size]
     tokens_per_step = batch * shape["context"]
-    if capped:
-        tokens_seen = _MAX_PASSES * train_tokens
-    elif seconds:
-        tokens_seen = speed[size] * seconds
-    else:
-        tokens_seen = budget.steps * tokens_per_step
+    tokens_seen = tokens_seen_by(size)
     epochs = tokens_seen / max(train_tokens, 1)
     # Past ~2 passes over a small corpus the model starts to memorize it:
     # regularize (dropout in proportion, and weight decay). Decaying the
@@ -161,7 +162,7 @@ def plan(
     window = min(0.27, max(0.1, 0.04 * epochs)) * steps
     # The floor is a 2-step window, not 10: in a run of a few dozen steps a
     # 10-step plain mean (averaging.py) would take in the first, untrained weights.
-    ema = 0.0 if epochs < 2 else round(min(0.998, max(0.5, 1 - 1 / window)), 4)
+    ema = round(min(0.998, max(0.5, 1 - 1 / window)), 4) if regularize else 0.0
     # torch.compile pays for itself only when its ~30 s of compiling is a small part of the run.
     compile_ = cuda and not capped and (seconds is None or seconds >= 300)
     return TrainConfig(

@@ -18,8 +18,9 @@ validation text, so models with different tokenizers compare.
 
 Training time (the budget's clock) excludes evaluation and checkpoint
 writes; both are reported. ``config.max_steps`` (the planner sets it where
-more steps would only memorize the corpus) ends a run before its budget. The learning rate follows a short warmup, a
-plateau, then a linear decay that reaches zero when the budget is spent.
+more steps would only memorize the corpus) ends a run before its budget.
+The learning rate follows a short warmup, a plateau, then a linear decay
+that reaches zero when the budget (or that cap) is spent.
 With ``config.ema_decay`` set, what is evaluated and saved is an exponential
 moving average of the weights (``averaging.py``); training continues on the
 raw weights.
