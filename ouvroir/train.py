@@ -59,11 +59,13 @@ import torch
 
 from ouvroir import checkpoint as ckpt
 from ouvroir.averaging import WeightEMA
+from ouvroir.cpu_parallel import ShardedStep
 from ouvroir.data import Batches, TrainData
 from ouvroir.errors import TrainingError
 from ouvroir.loss_eval import autocast, evaluate_bpb, resolve_device
-from ouvroir.model import GPT, build_optimizers
-from ouvroir.sizing import Budget, ThreadTuner, TrainConfig, plan
+from ouvroir.model import GPT
+from ouvroir.optim import build_optimizers
+from ouvroir.sizing import Budget, TrainConfig, plan, usable_cores
 
 __all__ = ["Budget", "Progress", "TrainConfig", "TrainData", "TrainResult", "evaluate_bpb", "plan", "train"]
 
@@ -115,7 +117,6 @@ def train(
 ) -> TrainResult:
     """Train, evaluate, checkpoint; return where the best model is and how good it is."""
     dev = resolve_device(device)
-    tuner = ThreadTuner(config.batch_size * config.model.context * config.model.d_model) if dev.type == "cpu" else None
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ckpt.remove_stale_temps(out)
@@ -196,6 +197,9 @@ def train(
     if config.max_steps and not (budget.steps and budget.steps <= config.max_steps):
         budget = Budget(minutes=budget.minutes, steps=config.max_steps)  # the planner's cap ends the run first
     step_fn = torch.compile(model) if (config.compile and dev.type == "cuda") else model
+    sharded = ShardedStep(model, config.batch_size, usable_cores()) if dev.type == "cpu" else None
+    if sharded:
+        optimizers[1].map = sharded.map  # Muon: each core orthogonalizes its share of the matrices
     budget_s = budget.minutes * 60 if budget.minutes else None
     tokens_per_step = config.batch_size * config.model.context
 
@@ -254,62 +258,65 @@ def train(
         _notify(on_progress, run, smooth_loss, val, 0.0, budget_s, budget, "eval")
 
     model.train()
-    while not run["done"]:
-        if fraction() >= 1:
-            checkpoint_and_eval()  # final evaluation at the end of the budget
-            break
-        if tuner:
-            tuner.before_step(run["elapsed"])
-        t0 = time.perf_counter()
-        mult = lr_multiplier(run["step"], fraction(), config)
-        for opt in optimizers:
-            for group in opt.param_groups:
-                group["lr"] = group["base_lr"] * mult
-        x, y = batches.next()
-        x, y = x.to(dev, non_blocking=True), y.to(dev, non_blocking=True)
-        with autocast(dev):
-            loss = step_fn(x, y)
-        loss.backward()
-        for opt in optimizers:
-            opt.step()
-        model.zero_grad(set_to_none=True)
-        if ema:
-            ema.update()
-        loss_value = loss.item()  # syncs the GPU, so the clock below is honest
-        if not math.isfinite(loss_value):
-            raise TrainingError(
-                f"the loss diverged at step {run['step']}: lower the learning rates or resume from the last checkpoint"
+    try:
+        while not run["done"]:
+            if fraction() >= 1:
+                checkpoint_and_eval()  # final evaluation at the end of the budget
+                break
+            t0 = time.perf_counter()
+            mult = lr_multiplier(run["step"], fraction(), config)
+            for opt in optimizers:
+                for group in opt.param_groups:
+                    group["lr"] = group["base_lr"] * mult
+            x, y = batches.next()
+            x, y = x.to(dev, non_blocking=True), y.to(dev, non_blocking=True)
+            if sharded:
+                loss = sharded(x, y)
+            else:
+                with autocast(dev):
+                    loss = step_fn(x, y)
+                loss.backward()
+            for opt in optimizers:
+                opt.step()
+            model.zero_grad(set_to_none=True)
+            if ema:
+                ema.update()
+            loss_value = loss.item()  # syncs the GPU, so the clock below is honest
+            if not math.isfinite(loss_value):
+                raise TrainingError(
+                    f"the loss diverged at step {run['step']}: lower the learning rates or resume from the last checkpoint"
+                )
+            smooth_loss = loss_value if smooth_loss is None else 0.9 * smooth_loss + 0.1 * loss_value
+            dt = time.perf_counter() - t0
+            run["step"] += 1
+            run["elapsed"] += dt
+            run["tokens"] += tokens_per_step
+            log_tokens, log_time = log_tokens + tokens_per_step, log_time + dt
+            if time.perf_counter() - last_log >= config.log_every_s:
+                tps = log_tokens / max(log_time, 1e-9)
+                ckpt.append_jsonl(
+                    out / ckpt.METRICS,
+                    {
+                        "event": "log",
+                        "step": run["step"],
+                        "elapsed_s": round(run["elapsed"], 3),
+                        "train_loss": smooth_loss,
+                        "tokens_per_s": tps,
+                    },
+                )
+                _notify(on_progress, run, smooth_loss, None, tps, budget_s, budget, "log")
+                last_log, log_tokens, log_time = time.perf_counter(), 0, 0.0
+            due = (
+                (run["step"] % config.eval_every_steps == 0)
+                if config.eval_every_steps
+                else (next_eval < len(eval_marks) and fraction() >= eval_marks[next_eval] - 1e-9)
             )
-        smooth_loss = loss_value if smooth_loss is None else 0.9 * smooth_loss + 0.1 * loss_value
-        dt = time.perf_counter() - t0
-        if tuner:
-            tuner.after_step(dt, run["elapsed"] + dt)
-        run["step"] += 1
-        run["elapsed"] += dt
-        run["tokens"] += tokens_per_step
-        log_tokens, log_time = log_tokens + tokens_per_step, log_time + dt
-        if time.perf_counter() - last_log >= config.log_every_s:
-            tps = log_tokens / max(log_time, 1e-9)
-            ckpt.append_jsonl(
-                out / ckpt.METRICS,
-                {
-                    "event": "log",
-                    "step": run["step"],
-                    "elapsed_s": round(run["elapsed"], 3),
-                    "train_loss": smooth_loss,
-                    "tokens_per_s": tps,
-                },
-            )
-            _notify(on_progress, run, smooth_loss, None, tps, budget_s, budget, "log")
-            last_log, log_tokens, log_time = time.perf_counter(), 0, 0.0
-        due = (
-            (run["step"] % config.eval_every_steps == 0)
-            if config.eval_every_steps
-            else (next_eval < len(eval_marks) and fraction() >= eval_marks[next_eval] - 1e-9)
-        )
-        if due:
-            next_eval = sum(m <= fraction() + 1e-9 for m in eval_marks)
-            checkpoint_and_eval()
+            if due:
+                next_eval = sum(m <= fraction() + 1e-9 for m in eval_marks)
+                checkpoint_and_eval()
+    finally:
+        if sharded:
+            sharded.close()
 
     ckpt.plot_curves(out)
     _notify(on_progress, run, smooth_loss, run["last_val"], 0.0, budget_s, budget, "done")
