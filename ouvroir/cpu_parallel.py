@@ -2,7 +2,7 @@
 
 Public API::
 
-    ShardedStep(model, batch_size, workers)
+    ShardedStep(model, batch_size, shards, parallel=True)
         (x, y) -> loss          forward and backward of the whole batch
         .map(fn, items)         any per-item work, spread the same way (Muon's matrices)
         .close()
@@ -17,10 +17,9 @@ gradients adding up in the parameters, makes the same step about 20% faster
 
 Each shard draws its dropout masks from its own generator, seeded at every
 step from the default generator: a run is reproducible, and a shard computes
-the same numbers whether the shards run side by side or in turn. The sum of
-two shards' gradients does not depend on which lands first (floating-point
-addition of two terms commutes), so a run is bit-identical for a given number
-of cores.
+the same numbers whether the shards run side by side or in turn. Their
+gradients are summed in shard order once all are done, so a run is
+bit-identical for a given number of cores, whichever thread finishes first.
 """
 
 from __future__ import annotations
@@ -34,9 +33,13 @@ from ouvroir.model import GPT
 
 
 class ShardedStep:
-    def __init__(self, model: GPT, batch_size: int, workers: int):
+    """``shards`` is the number of cores to use (at most one shard per sequence);
+    ``parallel=False`` runs the shards in turn on the calling thread, each on
+    one thread as in parallel, so both give the same numbers."""
+
+    def __init__(self, model: GPT, batch_size: int, shards: int, parallel: bool = True):
         self.model = model
-        self.shards = max(1, min(workers, batch_size))
+        self.shards = max(1, min(shards, batch_size))
         self.generators = [torch.Generator() for _ in range(self.shards)]
         # One thread per core, each running its operations single-threaded
         # (the thread count of torch is per thread: the caller keeps its own).
@@ -44,7 +47,7 @@ class ShardedStep:
             ThreadPoolExecutor(
                 self.shards, thread_name_prefix="ouvroir-shard", initializer=torch.set_num_threads, initargs=(1,)
             )
-            if self.shards > 1
+            if parallel and self.shards > 1
             else None
         )
 
@@ -52,19 +55,35 @@ class ShardedStep:
         """Mean loss over the batch (detached); the parameters' ``.grad`` receive its gradient."""
         seeds = torch.randint(0, 2**62, (self.shards,)).tolist()
         xs, ys = x.tensor_split(self.shards), y.tensor_split(self.shards)
+        params = [p for p in self.model.parameters() if p.requires_grad]
         batch = len(x)
 
-        def shard(i: int) -> torch.Tensor:
+        def shard(i: int) -> tuple[torch.Tensor, tuple]:
             generator = self.generators[i].manual_seed(seeds[i])
             loss = self.model(xs[i], ys[i], generator=generator) * (len(xs[i]) / batch)
-            loss.backward()
-            return loss.detach()
+            return loss.detach(), torch.autograd.grad(loss, params, allow_unused=True)
 
-        losses = self.map(shard, range(self.shards))
-        return torch.stack(list(losses)).sum()
+        results = self.map(shard, range(self.shards))
+        # Summed here in shard order, not as each shard finishes: the result
+        # does not depend on which thread ran first.
+        for k, p in enumerate(params):
+            total = None
+            for _, grads in results:
+                if grads[k] is not None:
+                    total = grads[k] if total is None else total + grads[k]
+            if total is not None:
+                p.grad = total if p.grad is None else p.grad + total
+        return torch.stack([loss for loss, _ in results]).sum()
 
     def map(self, fn: Callable, items: Iterable) -> list:
-        return list(self.pool.map(fn, items) if self.pool else map(fn, items))
+        if self.pool:
+            return list(self.pool.map(fn, items))
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return list(map(fn, items))
+        finally:
+            torch.set_num_threads(threads)
 
     def close(self) -> None:
         if self.pool:
