@@ -26,8 +26,6 @@ import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-import torch
-
 from ouvroir.model import ModelConfig
 
 SIZES = ("tiny", "small", "base")
@@ -97,9 +95,10 @@ _GPU_SHAPES = {
     "base": {"n_layer": 8, "d_model": 512, "n_head": 8, "context": 256},
 }
 # Training tokens per second of each size, measured with bench/train_quality.py:
-# 2 cores of the Zen 3 dev machine (tiny 8.0-10.0 k/s, small 4.8 k/s) and one
-# H100 (eager bf16, no compile: tiny 263 k/s, small 243 k/s, base 166 k/s).
-_CPU_TOKENS_PER_S = {"tiny": 8_500, "small": 5_000, "base": 2_300}
+# 2 cores of the Zen 3 dev machine, one shard of the batch per core (tiny 10.6 k/s,
+# small 5.6 k/s, base 2.3 k/s) and one H100 (eager bf16, no compile: tiny 263 k/s,
+# small 243 k/s, base 166 k/s).
+_CPU_TOKENS_PER_S = {"tiny": 10_500, "small": 5_600, "base": 2_300}
 _GPU_TOKENS_PER_S = {"tiny": 260_000, "small": 240_000, "base": 165_000}
 _MAX_PASSES = 6.5
 
@@ -200,41 +199,4 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-class ThreadTuner:
-    """Runs CPU training on all cores or on one, whichever steps faster right now.
-
-    All cores win on a quiet machine; but when other processes hold the cores,
-    each multi-threaded op waits for a descheduled sibling thread and a step
-    can take 5-10x longer than on one thread. So the tuner times one step on
-    the other choice now and then (after 5 s, then at doubling intervals while
-    the choice holds) and keeps the faster. Tiny models always use one thread:
-    their ops are too short to split.
-    """
-
-    def __init__(self, work_per_op: int, enabled: bool = True):
-        cores = usable_cores()
-        self.choices = [cores, 1] if cores > 1 and work_per_op >= 2**18 else [1]
-        self.adaptive = enabled and len(self.choices) > 1
-        self.current, self.step_time = self.choices[0], None
-        self.next_probe_s, self.interval_s, self.probing = 5.0, 10.0, False
-        torch.set_num_threads(self.current)
-
-    def before_step(self, elapsed_s: float) -> None:
-        if self.adaptive and self.step_time is not None and elapsed_s >= self.next_probe_s:
-            self.probing = True
-            torch.set_num_threads(self.choices[1] if self.current == self.choices[0] else self.choices[0])
-
-    def after_step(self, dt: float, elapsed_s: float) -> None:
-        if not self.probing:
-            self.step_time = dt if self.step_time is None else min(dt, 0.7 * self.step_time + 0.3 * dt)
-            return
-        self.probing = False
-        if dt < 0.9 * self.step_time:  # the other choice is clearly faster: switch
-            self.current, self.step_time, self.interval_s = torch.get_num_threads(), dt, 10.0
-        else:
-            torch.set_num_threads(self.current)
-            self.interval_s *= 2
-        self.next_probe_s = elapsed_s + self.interval_s
-
-
-__all__ = ["SIZES", "Budget", "ThreadTuner", "TrainConfig", "plan", "usable_cores"]
+__all__ = ["SIZES", "Budget", "TrainConfig", "plan", "usable_cores"]
