@@ -118,7 +118,7 @@ def plan(
     # A GPU minute is dozens of passes over a corpus of a few MB, and past
     # ~6.5 passes more steps only memorize it: there the run is capped at
     # those passes, with the shapes and batch tuned for that regime on 2 CPU
-    # cores (Tiny Shakespeare, 10 minutes: 700 steps, 2.06 bits/byte). On one
+    # cores (Tiny Shakespeare: 700 steps, 2.05 bits/byte). On one
     # H100 those 710 steps take ~35 s and reached 2.068-2.080 with the previous
     # regularization; a 6 x 256 model for the same steps (2.063) or 1,100
     # (2.060) was no clear gain on an H200.

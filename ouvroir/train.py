@@ -29,8 +29,9 @@ checkpoint (``checkpoint.py`` lists the files), keeps the best weights in
 ``model.safetensors`` and stops early after ``config.patience`` evaluations
 without improvement. With ``resume=True`` a killed run continues from its last
 checkpoint (optimizer, step, data position, RNG states, elapsed time); with a
-step budget and a fixed thread count (small models always run on one
-thread) the resumed run is bit-identical to an uninterrupted one.
+step budget and the same number of cores the resumed run is bit-identical to an
+uninterrupted one. On CPU each core runs a shard of every batch
+(``cpu_parallel.py``).
 ``resume=True`` with no saved state starts fresh; ``resume=False`` deletes the
 directory's previous run files. ``train`` writes ``tokenizer.json`` itself when
 ``data.tokenizer`` is given.
