@@ -58,7 +58,7 @@ class Muon(torch.optim.Optimizer):
         buf = self.state[p].get("momentum_buffer")
         if buf is None:  # created here, so a matrix's state only ever has one writer
             buf = self.state[p]["momentum_buffer"] = torch.zeros_like(p)
-        with torch.no_grad():
+        with torch.no_grad():  # grad mode is per thread: a pool's thread needs its own
             buf.lerp_(p.grad, 1 - group["momentum"])
             update = _orthogonalize(p.grad.lerp(buf, group["momentum"]))
             p.mul_(1 - group["lr"] * group["weight_decay"])
