@@ -9,6 +9,7 @@ run, then a summary.
     python bench/train_quality.py --minutes 0.5 1.67 10
     python bench/train_quality.py --device cuda --minutes 0.75
     python bench/train_quality.py --minutes 1 --size small --set dropout=0.1 matrix_lr=0.04
+    python bench/train_quality.py --steps 700 --size small --float-dropout
 """
 
 from __future__ import annotations
@@ -42,6 +43,12 @@ def parse_value(v: str):
 
 def one_run(args) -> dict:
     import torch
+    import torch.nn.functional as F
+
+    import ouvroir.model
+
+    if args.float_dropout:  # the masks the model used before its byte masks, for comparison
+        ouvroir.model.dropout = lambda x, p, generator=None: F.dropout(x, p, training=True) if p else x
 
     from ouvroir.sizing import Budget, plan
     from ouvroir.tokenizer import train_tokenizer, vocab_size_for
@@ -115,6 +122,11 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=None, help="step budget instead of minutes (tuning)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE", help="override TrainConfig/ModelConfig")
+    ap.add_argument(
+        "--float-dropout",
+        action="store_true",
+        help="dropout masks from F.dropout (one float per element, the default generator) instead of byte masks",
+    )
     ap.add_argument("--verbose", action="store_true")
     ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -142,6 +154,7 @@ def main() -> None:
         cmd += ["--size", args.size] if args.size else []
         cmd += ["--vocab", str(args.vocab)] if args.vocab else []
         cmd += ["--set", *args.set] if args.set else []
+        cmd += ["--float-dropout"] if args.float_dropout else []
         cmd += ["--verbose"] if args.verbose else []
         line = subprocess.run(cmd, check=True, text=True, stdout=subprocess.PIPE).stdout.strip().splitlines()[-1]
         print(line, flush=True)
