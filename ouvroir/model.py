@@ -79,7 +79,9 @@ def dropout(x: torch.Tensor, p: float, generator: torch.Generator | None = None)
     On CPU ``F.dropout`` draws a float per element; one 64-bit draw gives 8
     mask bytes instead, which makes a training step of the 10-minute model 7%
     faster (``bench/train_step.py``). ``generator`` lets each shard of a batch
-    (cpu_parallel.py) draw its own reproducible masks.
+    (cpu_parallel.py) draw its own reproducible masks. Over a fixed 700 steps
+    these masks ended ~0.01 bits per byte above ``F.dropout``'s (3 seeds against
+    4, README); their rate and independence check out, and why is still open.
     """
     if p == 0:
         return x
