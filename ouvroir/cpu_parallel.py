@@ -10,9 +10,9 @@ Public API::
 Why: the models ouvroir trains on a laptop are small, so each of their
 operations (a 4,096 x 192 by 192 x 576 matrix product) is too short to split
 well between threads. Splitting the batch instead, each core running the
-forward and backward of its shard on one thread, makes a step on 2 cores 6%
-faster than torch's threads for the 10-minute model and 18% for the tiny one
-(``bench/train_step.py``).
+forward and backward of its shard on one thread, made a step on 2 cores 5%
+faster than torch's threads for the 10-minute model and 2-18% for the tiny
+one (``bench/train_step.py``, two runs).
 
 Each shard draws its dropout masks from its own generator, seeded at every
 step from the default generator: a run is reproducible, and a shard computes

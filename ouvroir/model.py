@@ -77,7 +77,7 @@ def dropout(x: torch.Tensor, p: float, generator: torch.Generator | None = None)
     """Inverted dropout; on CPU with a mask of random bytes, ``p`` rounded to 1/256.
 
     On CPU ``F.dropout`` draws a float per element; one 64-bit draw gives 8
-    mask bytes instead, which makes a training step of the 10-minute model 7%
+    mask bytes instead, which made a training step of the 10-minute model 3-7%
     faster (``bench/train_step.py``). ``generator`` lets each shard of a batch
     (cpu_parallel.py) draw its own reproducible masks. Over a fixed 700 steps
     these masks ended ~0.01 bits per byte above ``F.dropout``'s (3 seeds against
