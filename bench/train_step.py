@@ -50,7 +50,7 @@ def measure(minutes: float, cores: int, rounds: int, steps: int) -> dict:
     from ouvroir.averaging import WeightEMA
     from ouvroir.cpu_parallel import ShardedStep
     from ouvroir.model import GPT
-    from ouvroir.optim import build_optimizers
+    from ouvroir.optim import optimizers_for
     from ouvroir.sizing import Budget, plan
 
     byte_masks = model_module.dropout
@@ -61,15 +61,7 @@ def measure(minutes: float, cores: int, rounds: int, steps: int) -> dict:
     config = plan(None, 448_000, Budget(minutes=minutes), vocab_size=768)
     torch.manual_seed(0)
     model = GPT(config.model).train()
-    optimizers = build_optimizers(
-        model,
-        matrix_lr=config.matrix_lr,
-        embed_lr=config.embed_lr,
-        head_lr=config.head_lr,
-        scalar_lr=config.scalar_lr,
-        weight_decay=config.weight_decay,
-        embedding_weight_decay=config.embedding_weight_decay,
-    )
+    optimizers = optimizers_for(model, config)
     ema = WeightEMA(model, config.ema_decay) if config.ema_decay else None
     x = torch.randint(0, 768, (config.batch_size, config.model.context))
     y = torch.randint(0, 768, x.shape)

@@ -38,6 +38,7 @@ class ShardedStep:
 
     def __init__(self, model: GPT, batch_size: int, shards: int, parallel: bool = True):
         self.model = model
+        self.params = [p for p in model.parameters() if p.requires_grad]
         self.shards = max(1, min(shards, batch_size))
         self.generators = [torch.Generator() for _ in range(self.shards)]
         # One thread per core, each running its operations single-threaded
@@ -54,7 +55,7 @@ class ShardedStep:
         """Mean loss over the batch (detached); the parameters' ``.grad`` receive its gradient."""
         seeds = torch.randint(0, 2**62, (self.shards,)).tolist()
         xs, ys = x.tensor_split(self.shards), y.tensor_split(self.shards)
-        params = [p for p in self.model.parameters() if p.requires_grad]
+        params = self.params
         batch = len(x)
 
         def shard(i: int) -> tuple[torch.Tensor, tuple]:

@@ -4,6 +4,7 @@ Public API::
 
     build_optimizers(model, matrix_lr, embed_lr, head_lr, scalar_lr,
                      weight_decay=0.0, embedding_weight_decay=0.0) -> [adam, muon]
+    optimizers_for(model, config: TrainConfig) -> [adam, muon]   (the rates and decays a plan set)
     Muon(params, lr, momentum, weight_decay)   .map  (how its per-matrix work is spread)
 """
 
@@ -14,6 +15,7 @@ from collections.abc import Callable, Iterable
 import torch
 
 from ouvroir.model import GPT
+from ouvroir.sizing import TrainConfig
 
 
 def _orthogonalize(g: torch.Tensor, steps: int = 5) -> torch.Tensor:
@@ -94,3 +96,16 @@ def build_optimizers(
         for g in opt.param_groups:
             g["base_lr"] = g["lr"]
     return [adam, muon]
+
+
+def optimizers_for(model: GPT, config: TrainConfig) -> list[torch.optim.Optimizer]:
+    """``build_optimizers`` with the learning rates and decays of a training configuration."""
+    return build_optimizers(
+        model,
+        matrix_lr=config.matrix_lr,
+        embed_lr=config.embed_lr,
+        head_lr=config.head_lr,
+        scalar_lr=config.scalar_lr,
+        weight_decay=config.weight_decay,
+        embedding_weight_decay=config.embedding_weight_decay,
+    )

@@ -65,7 +65,7 @@ from ouvroir.data import Batches, TrainData
 from ouvroir.errors import TrainingError
 from ouvroir.loss_eval import autocast, evaluate_bpb, resolve_device
 from ouvroir.model import GPT
-from ouvroir.optim import build_optimizers
+from ouvroir.optim import optimizers_for
 from ouvroir.sizing import Budget, TrainConfig, plan, usable_cores
 
 __all__ = ["Budget", "Progress", "TrainConfig", "TrainData", "TrainResult", "evaluate_bpb", "plan", "train"]
@@ -153,15 +153,7 @@ def train(
     np.random.seed(seed)
     torch.manual_seed(seed)
     model = GPT(config.model).to(dev)
-    optimizers = build_optimizers(
-        model,
-        matrix_lr=config.matrix_lr,
-        embed_lr=config.embed_lr,
-        head_lr=config.head_lr,
-        scalar_lr=config.scalar_lr,
-        weight_decay=config.weight_decay,
-        embedding_weight_decay=config.embedding_weight_decay,
-    )
+    optimizers = optimizers_for(model, config)
     # With ema_decay set, evaluations and saved weights use the weight average (averaging.py).
     ema = WeightEMA(model, config.ema_decay) if config.ema_decay else None
     averaged = ema.swapped_in if ema else nullcontext
