@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .corpus import copies
 from .corpus.snapshot import Snapshot, load_snapshot, snapshot_texts, take_snapshot
 from .errors import TrainingError
 from .sizing import Budget, plan
@@ -106,6 +107,8 @@ def train_model(
         snapshot = take_snapshot(studio, medium=medium)
         model_id, resume_flag = "m" + secrets.token_hex(5), False
     stage(f"Snapshot {snapshot.id}: {len(snapshot.train_works)} works for training, {len(snapshot.val_works)} for validation ({snapshot.split_rule})")
+    for line in copies.snapshot_copies(studio.conn, [w.work_id for w in snapshot.works]):
+        stage(f"warning: {line}")  # a copy lifted by hand, or an original withdrawn after its copy was added
     tokenized = tokenize_snapshot(studio, snapshot)
     data = tokenized.data
     if data.train_tokens < MIN_TRAIN_TOKENS or len(data.val_ids) < 2:

@@ -212,17 +212,47 @@ def test_owner_works_default_to_train_others_to_unknown(run_cli, studio_dir: Pat
     )
     assert run_cli("add", mine, "--author", "  ada   MARTIN ").exit_code == 0
     assert run_cli("add", other, "--author", "Bruno Caillou").exit_code == 0
-    assert run_cli("add", also_mine).exit_code == 0  # author read from the file itself
+    assert run_cli("add", also_mine).exit_code == 0  # author read from the file itself: any file can claim it
     with Studio.open(studio_dir) as studio:
         assert studio.owner == "Ada Martin"
         by_name = {w.original_name: w for w in studio.works()}
-        for name in ("mien.txt", "carnet.txt"):
-            work = by_name[name]
-            assert (work.consent, work.trainable) == ("train", True), name
-            [event] = studio.consent_history(work)
-            assert event.origin == "owner-default" and "Ada Martin" in event.reason
+        work = by_name["mien.txt"]
+        assert (work.consent, work.trainable) == ("train", True)
+        [event] = studio.consent_history(work)
+        assert event.origin == "owner-default" and "Ada Martin" in event.reason
+        assert by_name["carnet.txt"].author == "ADA  MARTIN" and by_name["carnet.txt"].consent == "unknown"
         assert (by_name["autre.txt"].consent, by_name["autre.txt"].trainable) == ("unknown", False)
         assert studio.consent_history(by_name["autre.txt"])[0].origin == "ingest"
+
+
+DOWNLOADED_HTML = """<!DOCTYPE html>
+<html lang="fr"><head><meta charset="utf-8"><meta name="author" content="ada MARTIN">
+<title>Page téléchargée</title></head>
+<body><p>Un texte trouvé sur la toile, signé d’un nom qui ne prouve rien : n’importe quel fichier peut le dire.</p></body></html>
+"""
+
+OWN_HTML = DOWNLOADED_HTML.replace("Un texte trouvé sur la toile", "Ma page à moi, que je range moi-même")
+
+
+def test_the_owner_rule_needs_an_author_you_give_not_one_the_file_declares(run_cli, studio_dir: Path, tmp_path: Path):
+    assert run_cli("init", "--owner", "Ada Martin").exit_code == 0
+    page = write(tmp_path / "web" / "page.html", DOWNLOADED_HTML)
+    result = run_cli("add", page)
+    assert result.exit_code == 0, result.output
+    assert ("consent unknown (author 'ada MARTIN' declared by the file; the owner rule needs an author you give"
+            in result.output)  # fmt: skip
+    owner_rule = "consent train (owner rule: the author you gave is the studio's owner, Ada Martin)"
+    given = run_cli("add", write(tmp_path / "a" / "page.html", OWN_HTML), "--author", "Ada Martin")
+    assert owner_rule in given.output
+    write(tmp_path / "lot" / "ada_martin" / "vers.txt", "Mes vers,\nrangés dans mon dossier.")
+    from_dir = run_cli("add", tmp_path / "lot", "--author-from-dir")
+    assert owner_rule in from_dir.output
+    write(tmp_path / "m" / "carnet.txt", "Un carnet,\ncatalogué par moi.")
+    write(tmp_path / "m" / "catalogue.csv", "path,author\ncarnet.txt,ADA MARTIN\n")
+    assert owner_rule in run_cli("add", "--manifest", tmp_path / "m" / "catalogue.csv").output
+    with Studio.open(studio_dir) as studio:
+        consents = sorted((w.original_name, w.consent) for w in studio.works())
+    assert consents == [("carnet.txt", "train"), ("page.html", "train"), ("page.html", "unknown"), ("vers.txt", "train")]
 
 
 TDM_HTML = """<!DOCTYPE html>

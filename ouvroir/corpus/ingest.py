@@ -19,7 +19,7 @@ from ..media.formats import TEXT_SUFFIXES, many_reader_for
 from ..store import works as store
 from ..store.blobs import BlobStore, sha256_bytes
 from ..store.db import now, transaction
-from . import dedup
+from . import copies, dedup
 from .files import Candidate, read_file
 from .rights import RightsError, check_consent, check_license
 
@@ -98,7 +98,8 @@ def _ingest(conn, blobs: BlobStore, candidate: Candidate, options: AddOptions, o
     meta = _metadata(candidate, options, parsed)
     if label and not (candidate.overrides.get("title") or options.title or parsed.title):
         meta["title"] += label
-    signature = dedup.minhash_signature(text)
+    refused_ids, refused_sigs = dedup.refused_signatures(conn)
+    signature, contained = dedup.sketch(text, refused_sigs)
     passages = dedup.passage_hashes(parsed.blocks)
     structure = blocks_to_json(parsed.blocks).encode("utf-8")
 
@@ -116,12 +117,12 @@ def _ingest(conn, blobs: BlobStore, candidate: Candidate, options: AddOptions, o
     )  # fmt: skip
     try:
         with transaction(conn):
-            near = dedup.find_near_duplicates(conn, signature, passages, len(text))
+            near = dedup.find_near_duplicates(conn, signature, passages, len(text), dict(zip(refused_ids, contained)))
             for sha in (work.original_sha256, work.text_sha256, work.structure_sha256):
                 conn.execute("INSERT OR IGNORE INTO blobs (sha256, size, created_at) VALUES (?, ?, ?)",
                              (sha, blobs.path(sha).stat().st_size, work.added_at))  # fmt: skip
             store.insert_work(conn, work, signature.tobytes())
-            for consent, reason, origin in _consent_events(meta, parsed, owner):
+            for consent, reason, origin in _consent_events(meta, parsed, owner, copies.hold_reason(conn, near)):
                 store.append_consent(conn, work.id, consent, reason, origin)
             conn.executemany("INSERT INTO passages (work_id, hash, chars) VALUES (?, ?, ?)",
                              [(work.id, h, n) for h, n in passages])  # fmt: skip
@@ -137,7 +138,9 @@ def _ingest(conn, blobs: BlobStore, candidate: Candidate, options: AddOptions, o
     stored = store.resolve(conn, work.id)
     size = f"{len(text.splitlines()):,} bars" if parsed.form == "score" else f"{len(text):,} characters"
     detail = ", ".join(x for x in (parsed.form, parsed.encoding, size) if x)
-    return FileOutcome(path, "added", f"added {work.id} {work.title!r} ({detail})", stored, parsed.notes, near)
+    # Which rule decided the consent, on the outcome line itself: a surprise there is a surprise seen.
+    message = f"added {work.id} {work.title!r} ({detail}); consent {stored.consent} ({stored.consent_reason})"
+    return FileOutcome(path, "added", message, stored, parsed.notes, near)
 
 
 def parse_bytes(reader, data: bytes, name: str):
@@ -162,6 +165,7 @@ def _metadata(candidate: Candidate, options: AddOptions, parsed: ParsedWork) -> 
     meta = {
         "title": row.get("title") or options.title or parsed.title or title_from_filename(candidate.path),
         "author": author or parsed.author,
+        "author_given": bool(author),  # by the person (option, folder, manifest), not declared by the file
         "license": check_license(row.get("license") or options.license or "unknown"),
         "consent": check_consent(row["consent"]) if row.get("consent") else options.consent,
         "source": row.get("source") or options.source,
@@ -173,22 +177,34 @@ def _metadata(candidate: Candidate, options: AddOptions, parsed: ParsedWork) -> 
     return meta
 
 
-def _consent_events(meta: dict, parsed: ParsedWork, owner: str | None) -> list[tuple[str, str, str]]:
-    """The consent history a new work starts with, oldest first."""
+def _consent_events(meta: dict, parsed: ParsedWork, owner: str | None, hold: str | None = None) -> list[tuple[str, str, str]]:
+    """The consent history a new work starts with, oldest first.
+
+    The owner rule trusts only an author the person gave: any file can declare the owner's name.
+    ``hold`` (a copy of a work without consent) turns what would be ``train`` into ``unknown``.
+    """
     events = []
     if parsed.metadata.get("tdm-reservation") == "1":
         events.append(("no-train", "the file reserves its text-and-data-mining rights (TDMRep tdm-reservation=1)", "tdm-reservation"))
     consent = meta["consent"]
     if consent:
-        reason = meta["reason"] or f"given at ingest (--consent {consent})"
+        reason = meta["reason"] or f"given by you at ingest: --consent {consent}"
         if events and consent == "train":
             reason = f"explicit override of the file's TDM reservation: {reason}"
         events.append((consent, reason, "user"))
     elif not events:
         if owner and meta["author"] and _same_name(owner, meta["author"]):
-            events.append(("train", f"the author is the studio's owner ({owner}): owner's works default to train", "owner-default"))
+            if meta.get("author_given"):
+                events.append(("train", f"owner rule: the author you gave is the studio's owner, {owner}", "owner-default"))
+            else:
+                events.append(("unknown", f"author {meta['author']!r} declared by the file; the owner rule needs an author "
+                                          "you give (--author, --author-from-dir or a manifest)", "ingest"))  # fmt: skip
         else:
             events.append(("unknown", "no consent given at ingest", "ingest"))
+    if hold and events[-1][0] == "train":
+        events.append(("unknown", hold, copies.HOLD_ORIGIN))
+    elif hold and events[-1][0] == "unknown":
+        events[-1] = ("unknown", f"{events[-1][1]}; {hold}", events[-1][2])
     return events
 
 
