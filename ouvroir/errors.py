@@ -69,3 +69,51 @@ class DocumentConflict(DocumentError):
     """The document changed elsewhere (another tab, the CLI) since the caller read it: reload."""
 
     http_status = 409
+
+
+class EnvironmentFailure(OuvroirError):
+    """The machine, not the input, stopped the work: a full disk, no memory left, a file system error.
+
+    ``http_status`` 507 (disk full) or 503 tells a script of the web studio that trying again later may work.
+    """
+
+    http_status = 503
+
+
+class DiskFull(EnvironmentFailure):
+    """No space left on the studio's disk (or the user's quota): nothing more can be written."""
+
+    http_status = 507
+
+
+DISK_FULL = "disk full: free space and run again"
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` says the disk (or quota) is full: an OSError's errno, or SQLite's own wording."""
+    import errno
+    import sqlite3
+
+    if isinstance(exc, DiskFull):
+        return True
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return isinstance(exc, sqlite3.OperationalError) and "disk is full" in str(exc)
+
+
+def environment_failure(exc: BaseException) -> OuvroirError | None:
+    """The one line a person can act on for an error of the machine (disk, memory, files), or None for a bug.
+
+    The command line, the web studio and its job worker all call this at their error boundary, so a
+    full disk reads the same everywhere instead of a traceback.
+    """
+    if isinstance(exc, OuvroirError):
+        return exc
+    if is_disk_full(exc):
+        return DiskFull(DISK_FULL)
+    if isinstance(exc, MemoryError):
+        return EnvironmentFailure("out of memory: close other programs, or work on fewer or smaller files, and run again")
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return EnvironmentFailure(f"system error: {exc.strerror or exc}{where}")
+    return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ import numpy as np
 
 from .corpus import copies
 from .corpus.snapshot import Snapshot, load_snapshot, snapshot_texts, take_snapshot
-from .errors import TrainingError
+from .errors import DiskFull, TrainingError, is_disk_full
 from .sizing import Budget, plan
 from .store import models as model_store
 from .store.blobs import atomic_write, sha256_file
@@ -132,7 +133,14 @@ def train_model(
         on_model(model_id)
     stage(f"Training model {model_id} ({config.size}) on {dev} — {budget_text(budget)}; Ctrl-C stops, `ouvroir train --resume {model_id}` continues")
     # train() writes tokenizer.json into the model folder itself (data.tokenizer is set).
-    result = train(data, config, out_dir, budget, seed=seed, device=str(dev), resume=resume_flag, on_progress=on_progress)
+    try:
+        result = train(data, config, out_dir, budget, seed=seed, device=str(dev), resume=resume_flag, on_progress=on_progress)
+    except (OSError, sqlite3.OperationalError) as exc:
+        if not is_disk_full(exc):
+            raise
+        # Checkpoints are written whole or not at all: the last one stands, and the run resumes from it.
+        raise DiskFull(f"disk full while training model {model_id}: free space, then `ouvroir train --resume "
+                       f"{model_id}` continues from its last checkpoint") from exc  # fmt: skip
     fields = dict(status="ready", parameters=result.params, val_bpb=result.best_val_bpb, train_seconds=result.elapsed_s,
                   steps=result.steps, device=result.device, weights_sha256=sha256_file(out_dir / "model.safetensors"))  # fmt: skip
     with transaction(studio.conn):

@@ -5,12 +5,13 @@ Every command's help ends with an example (tests/test_docs.py checks it).
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 
 import click
 
 from .. import __version__
-from ..errors import OuvroirError
+from ..errors import OuvroirError, environment_failure
 from ..paths import STUDIO_ENV, studio_path
 
 
@@ -26,6 +27,13 @@ class OuvroirGroup(click.Group):
         except KeyboardInterrupt:
             click.secho("Interrupted.", err=True, fg="yellow")
             sys.exit(130)
+        except (OSError, MemoryError, sqlite3.OperationalError) as exc:
+            # A full disk or no memory left is the machine's state, not a bug: one line, not a traceback.
+            failure = environment_failure(exc) if not isinstance(exc, BrokenPipeError) else None
+            if failure is None:  # another SQLite error, a broken pipe: not the machine's state
+                raise
+            click.secho(f"Error: {failure}", err=True, fg="red")
+            sys.exit(failure.exit_code)
 
 
 @click.group(cls=OuvroirGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from ..errors import IngestError
+from ..errors import DiskFull, IngestError, is_disk_full
 from ..media.document import ParsedWork, blocks_to_json
 from ..media.formats import TEXT_SUFFIXES, many_reader_for
 from ..store import works as store
@@ -77,6 +77,8 @@ def ingest(
         except (IngestError, RightsError) as exc:  # RightsError: a manifest row's bad licence or consent
             outcomes.append(FileOutcome(path, "failed", f"{exc}{label}"))
         except Exception as exc:  # a bug must not cost the user the rest of the batch; say it is one
+            if is_disk_full(exc):  # but every next file would fail alike: stop the batch with one line
+                raise DiskFull(f"disk full while adding {path.name}: free space and run again") from exc
             outcomes.append(FileOutcome(path, "failed", f"internal error, please report it: {type(exc).__name__}: {exc}"))
     return outcomes
 
@@ -104,10 +106,16 @@ def _ingest(conn, blobs: BlobStore, candidate: Candidate, options: AddOptions, o
     structure = blocks_to_json(parsed.blocks).encode("utf-8")
 
     written = []
-    for payload in (data, text_bytes, structure):
-        sha, new = blobs.put(payload)
-        if new:
-            written.append(sha)
+    try:
+        for payload in (data, text_bytes, structure):
+            sha, new = blobs.put(payload)
+            if new:
+                written.append(sha)
+    except BaseException:  # a full disk after the first file: leave no blob that no row records
+        for sha in written:
+            if not store.blob_is_referenced(conn, sha):
+                blobs.delete(sha)
+        raise
     work = store.Work(
         id=text_sha[:10], title=meta["title"], author=meta["author"], medium="music" if parsed.form == "score" else "text",
         form=parsed.form,

@@ -7,6 +7,7 @@ background jobs can work on the same studio at once.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,7 +19,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
-from ..errors import ModelNotFound, OuvroirError, WorkNotFound
+from ..errors import ModelNotFound, OuvroirError, WorkNotFound, environment_failure
 from ..studio import Studio
 from .i18n import LANGUAGES, WebTranslator, negotiate
 from .jobs import JobRunner
@@ -82,6 +83,16 @@ def create_app(root: Path, token: str | None = None) -> FastAPI:
     def user_error(request: Request, exc: OuvroirError) -> Response:
         status = 404 if isinstance(exc, WorkNotFound | ModelNotFound) else getattr(exc, "http_status", 400)
         return error_response(request, str(exc), status)
+
+    @app.exception_handler(OSError)
+    @app.exception_handler(MemoryError)
+    @app.exception_handler(sqlite3.OperationalError)
+    def machine_error(request: Request, exc: Exception) -> Response:
+        # A full disk or no memory left is the machine's state, not a bug: one line, not "Internal Server Error".
+        failure = environment_failure(exc)
+        if failure is None:
+            raise exc  # another SQLite error is a bug: the server error page and the log's traceback
+        return error_response(request, str(failure), failure.http_status)
 
     @app.exception_handler(StarletteHTTPException)
     def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -16,7 +16,7 @@ import time
 import traceback
 from pathlib import Path
 
-from ..errors import OuvroirError
+from ..errors import OuvroirError, environment_failure
 from ..store.db import now
 from ..studio import Studio
 
@@ -90,7 +90,8 @@ def main(argv: list[str]) -> int:
         return 1
     except Exception as exc:  # noqa: BLE001  (the page shows the reason; the log keeps the traceback)
         traceback.print_exc()
-        events.emit("failed", message=f"{type(exc).__name__}: {exc}")
+        failure = environment_failure(exc)  # a full disk, no memory: the line a person can act on
+        events.emit("failed", message=str(failure) if failure else f"{type(exc).__name__}: {exc}")
         return 1
     events.emit("finished", **result)
     return 0
