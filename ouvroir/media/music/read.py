@@ -9,7 +9,9 @@ and re-serialized as UTF-8 for music21, which reads only UTF-8 partwise scores
 (timewise scores are turned partwise here); compressed ``.mxl`` is read with
 :class:`~ouvroir.media.safezip.SafeZip`'s zip-bomb limits; ABC files with
 several tunes are split by reference number (``X:``) and each tune parsed on
-its own, so one broken tune costs only itself.
+its own, so one broken tune costs only itself. Before music21 sees a file, its
+duration and notes are bounded from the raw bytes (:mod:`.bounds`): a score
+lasting millions of bars is refused in milliseconds, an ABC tune costs only itself.
 
 >>> abc = "X:1\\nT:Un\\nM:2/4\\nL:1/8\\nK:C\\ncdef|g4|]\\nX:2\\nT:Deux\\nM:2/4\\nL:1/8\\nK:G\\ngfed|c4|]\\n"
 >>> tunes, problems = parse(abc.encode(), "abc")
@@ -35,6 +37,7 @@ from ...errors import IngestError
 from ..encoding import decode_text
 from ..formats._shared import MUSICXML_ROOTS, local_name, parse_xml
 from ..safezip import SafeZip
+from . import bounds
 
 FORMATS = ("midi", "musicxml", "mxl", "abc", "humdrum")
 # Track names some sequencers write for every file: not a title.
@@ -106,6 +109,7 @@ def _clean(value: object) -> str | None:
 
 def _midi(data: bytes) -> stream.Score:
     _check_midi_chunks(data)
+    bounds.check(*bounds.midi_size(data))
     midi_file = midi.MidiFile()
     try:
         midi_file.readstr(data)
@@ -215,6 +219,7 @@ def _musicxml(data: bytes) -> stream.Score:
         raise IngestError("refused the MusicXML file: it declares XML entities, which scores never need")
     if name == "score-timewise":
         root = _partwise(root)
+    bounds.check(*bounds.musicxml_size(root))
     importer = xmlToM21.MusicXMLImporter()
     importer.xmlText = etree.tostring(root, encoding="unicode")
     try:
@@ -266,6 +271,16 @@ def _mxl_root(data: bytes) -> bytes:
 
 def _abc(data: bytes) -> tuple[list[Tune], list[str]]:
     text, _ = decode_text(data)
+    too_big: dict[int | None, str] = {}  # tunes refused by their size: music21 never translates them
+    tunes_text = bounds.abc_tunes(text)
+    for number, tune_text in tunes_text.items():
+        try:
+            bounds.check(*bounds.abc_size(tune_text))
+        except IngestError as exc:
+            too_big[number] = str(exc)
+    if len(too_big) == len(tunes_text):
+        raise IngestError(next(iter(too_big.values())) if len(too_big) == 1
+                          else f"every ABC tune is too long ({'; '.join(too_big.values())[:300]})")  # fmt: skip
     handler = abcFormat.ABCHandler()
     try:
         handler.process(text)
@@ -276,6 +291,9 @@ def _abc(data: bytes) -> tuple[list[Tune], list[str]]:
     problems: list[str] = []
     for number, tune in tunes.items():
         label = f"X:{number}" if number is not None else ""
+        if number in too_big:
+            problems.append(f"ABC tune {label or '(unnumbered)'} skipped: {too_big[number]}")
+            continue
         try:
             score = abcFormat.translate.abcToStreamScore(tune)
         except Exception as exc:  # noqa: BLE001 - music21's ABC translator raises many types; one tune must not cost the file
@@ -291,6 +309,7 @@ def _humdrum(data: bytes) -> stream.Score:
     text, _ = decode_text(data)
     if "**" not in text:
         raise IngestError("not a Humdrum file: no ** spine (such as **kern) declared")
+    bounds.check(*bounds.humdrum_size(text))
     try:
         return converter.parseData(text, format="humdrum")
     except Exception as exc:

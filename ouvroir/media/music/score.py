@@ -12,7 +12,7 @@ Decisions:
   part of percussion only takes no voice number. A signature the event text
   cannot write (7/6) becomes 4/4 with the bar's real length; keys are clamped
   to 7 sharps or flats; a note held over :data:`~.events.MAX_HELD_BARS` bars is
-  cut there.
+  cut there, and the empty bars music21 laid out for the rest of it are left out.
 
 >>> from music21 import stream, note, meter
 >>> part = stream.Part([meter.TimeSignature("3/4"), note.Note(60, quarterLength=2), note.Note(62, quarterLength=1.5)])
@@ -63,21 +63,34 @@ def from_score(score: stream.Score | stream.Part | stream.Stream) -> Piece:
             raw.extend(notes)
             kept.append(part)
     parts = kept
-    last = max((onset + duration for _, onset, _, duration in raw), default=0)
-    while last > starts[-1]:  # notes past the last written bar: more bars like the last one
-        bars.append(Bar(bars[-1].numerator, bars[-1].denominator, bars[-1].key) if bars else Bar())
-        starts.append(starts[-1] + bars[-1].ticks)
+    _extend(bars, starts, max((onset + 1 for _, onset, _, _ in raw), default=0))  # every note starts in a bar
     pickup = max(0, bars[0].nominal - bars[0].ticks) if bars and bars[0].length is not None else 0
     events = []
+    last = 0
     for voice, onset, pitch, duration in raw:
         index = bisect.bisect_right(starts, onset) - 1
         if duration > MAX_HELD_BARS * bars[index].nominal:
             duration = MAX_HELD_BARS * bars[index].nominal
             counts["held"] += 1
+        last = max(last, onset + duration)
         events.append(Event(voice, index, onset - starts[index] + (pickup if index == 0 else 0), pitch, duration))
+    _extend(bars, starts, last)  # a note sounding past the last written bar: more bars like the last one
+    # music21 lays out bars for the whole of a held note (a MIDI note of 2^28 ticks: millions); after its cut they
+    # are empty and would only lengthen the event text
+    while counts["held"] and len(bars) > 1 and starts[-2] >= last:
+        bars.pop()
+        starts.pop()
+        counts["trimmed"] += 1
     names = [getattr(part, "partName", None) or "" for part in parts]
     names = names if any(names) else []
     return Piece(bars, sort_events(events), names, _remarks(counts))
+
+
+def _extend(bars: list[Bar], starts: list[int], end: int) -> None:
+    """More bars like the last one until ``end`` ticks are covered."""
+    while end > starts[-1]:
+        bars.append(Bar(bars[-1].numerator, bars[-1].denominator, bars[-1].key) if bars else Bar())
+        starts.append(starts[-1] + bars[-1].ticks)
 
 
 def _grid(parts: list[stream.Stream]) -> tuple[list[Bar], list[int]]:
@@ -194,6 +207,7 @@ def _remarks(counts: Counter[str]) -> list[str]:
                     f"notes moved to the nearest 1/{TICKS_PER_QUARTER} of a quarter note"),
         "out of range": ("note outside the MIDI range left out", "notes outside the MIDI range left out"),
         "held": (f"note held over {MAX_HELD_BARS} bars cut there", f"notes held over {MAX_HELD_BARS} bars cut there"),
+        "trimmed": ("empty bar after a held note's cut left out", "empty bars after a held note's cut left out"),
     }  # fmt: skip
     return [f"{counts[k]} {one if counts[k] == 1 else many}" for k, (one, many) in said.items() if counts[k]]
 
