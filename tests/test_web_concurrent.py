@@ -209,3 +209,43 @@ def test_cli_and_web_write_to_one_studio_at_once_and_check_passes(tmp_path: Path
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finally:
         conn.close()
+
+
+def test_two_uploads_of_one_file_at_once_give_one_work_and_one_already_present(tmp_path: Path, monkeypatch) -> None:
+    """The second upload passes the early duplicate check while the first is still being read; the first
+    commits before the second writes. The write transaction itself must see the work and say "already present"."""
+    from starlette.testclient import TestClient
+
+    from ouvroir.corpus import dedup
+    from ouvroir.web.app import create_app, wrap
+
+    root = tmp_path / "studio"
+    Studio.init(root).close()
+    text = poem("twice").encode()
+    source = tmp_path / "sources" / "Deux fois.txt"
+    source.parent.mkdir()
+    source.write_bytes(text)
+    real, other, calls = dedup.passage_hashes, [], []
+
+    def meanwhile(*args, **kwargs):  # runs between the early check and the write transaction
+        calls.append(1)
+        if len(calls) == 1:
+            with Studio.open(root) as studio:  # the other upload, on its own connection, commits first
+                other.append(studio.add([source], AddOptions()))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(dedup, "passage_hashes", meanwhile)
+    with TestClient(wrap(create_app(root), None), base_url="http://127.0.0.1") as client:
+        client.get("/corpus")
+        answer = client.post("/corpus/upload", files=[("files", ("Deux fois.txt", text, "text/plain"))],
+                             data={"csrf": client.cookies["ouvroir_csrf"]}, headers={"Accept": "application/json"})  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    (outcome,) = answer.json()["outcomes"]
+    assert [o.status for o in other[0].outcomes] == ["added"], other[0].outcomes[0].message
+    first = other[0].outcomes[0].work
+    assert outcome["status"] == "duplicate", outcome
+    assert outcome["work_id"] == first.id and "not stored twice" in outcome["message"]
+    assert answer.json()["counts"] == {"added": 0, "duplicate": 1, "failed": 0}
+    with Studio.open(root) as studio:
+        assert [w.id for w in studio.works()] == [first.id]
+        assert studio.check().ok, studio.check().problems

@@ -74,6 +74,8 @@ def ingest(
         label = "" if len(works) == 1 else f" (tune {parsed.metadata.get('abc-tune') or number})"
         try:
             outcomes.append(_ingest(conn, blobs, candidate, options, owner, data, parsed, label))
+        except store.AlreadyPresent as exc:  # the same text, stored meanwhile by another upload or process
+            outcomes.append(FileOutcome(path, "duplicate", f"{exc}{label}", exc.work))
         except (IngestError, RightsError) as exc:  # RightsError: a manifest row's bad licence or consent
             outcomes.append(FileOutcome(path, "failed", f"{exc}{label}"))
         except Exception as exc:  # a bug must not cost the user the rest of the batch; say it is one
