@@ -153,8 +153,15 @@ class Studio:
         return report
 
     # -- reading ----------------------------------------------------------------
-    def works(self, author: str | None = None, consent: str | None = None) -> list[store.Work]:
-        return store.list_works(self.conn, author=author, consent=consent)
+    def works(self, author: str | None = None, consent: str | None = None, medium: str | None = None,
+              q: str | None = None, limit: int | None = None, offset: int = 0) -> list[store.Work]:  # fmt: skip
+        """Works matching the filters (``q``: in the title or author, any case), or one page of them."""
+        return store.list_works(self.conn, author, consent, medium, q, limit=limit, offset=offset)
+
+    def consent_counts(self, author: str | None = None, consent: str | None = None, medium: str | None = None,
+                       q: str | None = None) -> dict[str, int]:  # fmt: skip
+        """How many works match the same filters as :meth:`works`, per latest consent."""
+        return store.count_by_consent(self.conn, author=author, consent=consent, medium=medium, q=q)
 
     def trainable_works(self, medium: str | None = None) -> list[store.Work]:
         return store.trainable_works(self.conn, medium)

@@ -116,20 +116,35 @@ def _print_outcome(console: Console, outcome: FileOutcome) -> None:
         console.print(f"    [yellow]! {escape(near.describe())}[/yellow]", soft_wrap=True)
 
 
+PAGE_SIZE = 50
+
+
 @cli.command()
 @click.option("--author", help="Only this author's works.")
 @click.option("--consent", type=click.Choice(["train", "no-train", "unknown"]), help="Only works with this consent.")
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True, help="Which page of the list.")
+@click.option("--per-page", type=click.IntRange(min=1), metavar="N",
+              help=f"Works per page (default {PAGE_SIZE}; with --json, every work unless --page or --per-page).")
+@click.option("--all", "show_all", is_flag=True, help="Every work, on one page.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per work).")
 @click.pass_context
-def works(ctx, author, consent, as_json) -> None:
-    """List the works in the studio, and say how many are not trainable and why.
+def works(ctx, author, consent, page, per_page, show_all, as_json) -> None:
+    """List the works in the studio, a page at a time, and say how many are not trainable and why.
 
     Example:
 
-        ouvroir works --author Verlaine --consent train
+        ouvroir works --author Verlaine --consent train --page 2
     """
     studio = open_studio(ctx)
-    items = studio.works(author=author, consent=consent)
+    counts = studio.consent_counts(author=author, consent=consent)
+    total = sum(counts.values())
+    # A program reading --json expects the whole list unless it asks for a page.
+    paged = not show_all and not (as_json and per_page is None and page == 1)
+    size = per_page or PAGE_SIZE
+    if paged and page > 1 and (page - 1) * size >= total:
+        pages = max(1, -(-total // size))
+        raise click.UsageError(f"page {page} is past the end: {total:,} works make {pages} page(s) of {size}")
+    items = studio.works(author=author, consent=consent, limit=size if paged else None, offset=(page - 1) * size)
     if as_json:
         click.echo(studio.as_json(items))
         return
@@ -141,19 +156,23 @@ def works(ctx, author, consent, as_json) -> None:
         table.add_row(w.id, escape(w.author or "—"), escape(w.title), w.format, f"{w.chars:,}", escape(w.license),
                       f"[{colour}]{w.consent}[/{colour}]")  # fmt: skip
     out.print(table)
-    out.print(_trainable_summary(items))
+    if paged and len(items) < total:
+        first = (page - 1) * size + 1
+        line = f"showing {first:,}–{first + len(items) - 1:,} of {total:,}"
+        if first + len(items) - 1 < total:
+            line += f"; --page {page + 1} for more, --all for every work"
+        out.print(line)
+    out.print(_trainable_summary(counts))
 
 
-def _trainable_summary(items) -> str:
-    trainable = sum(1 for w in items if w.trainable)
-    text = f"{len(items)} works, {trainable} trainable"
-    unknown = sum(1 for w in items if w.consent == "unknown")
-    refused = sum(1 for w in items if w.consent == "no-train")
+def _trainable_summary(counts: dict[str, int]) -> str:
+    total, unknown, refused = sum(counts.values()), counts["unknown"], counts["no-train"]
+    text = f"{total:,} works, {counts['train']:,} trainable"
     reasons = []
     if unknown:
-        reasons.append(f"{unknown} without consent (unknown: add it with `ouvroir consent WORK train --reason ...`)")
+        reasons.append(f"{unknown:,} without consent (unknown: add it with `ouvroir consent WORK train --reason ...`)")
     if refused:
-        reasons.append(f"{refused} with consent withdrawn or refused (no-train)")
+        reasons.append(f"{refused:,} with consent withdrawn or refused (no-train)")
     return text + (f"; not trainable: {'; '.join(reasons)}" if reasons else "")
 
 

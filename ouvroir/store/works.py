@@ -11,7 +11,7 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 
-from ..errors import IngestError, WorkNotFound
+from ..errors import WorkNotFound
 from .db import now
 
 CONSENTS = ("train", "no-train", "unknown")
@@ -73,21 +73,7 @@ def _work(row: sqlite3.Row) -> Work:
     return Work(**data)
 
 
-class AlreadyPresent(IngestError):
-    """The same text is stored already: found by the insert itself, inside the write transaction, so two
-    uploads of one file at once give one work and one "already present", never a constraint error."""
-
-    def __init__(self, work: Work) -> None:
-        kind = "music" if work.form == "score" else "text"
-        super().__init__(f"same {kind} as {work.id} {work.title!r}: not stored twice")
-        self.work = work
-
-
 def insert_work(conn: sqlite3.Connection, work: Work, minhash: bytes | None) -> None:
-    """Insert ``work``; raise :class:`AlreadyPresent` when its text is stored already (call it in a transaction)."""
-    existing = find_by_text_hash(conn, work.text_sha256)
-    if existing is not None:
-        raise AlreadyPresent(existing)
     conn.execute(
         """INSERT INTO works (id, title, author, medium, form, format, license, source, original_name,
                original_sha256, text_sha256, structure_sha256, chars, encoding, notes, metadata, minhash, added_at)
@@ -119,22 +105,59 @@ def consent_history(conn: sqlite3.Connection, work_id: str) -> list[ConsentEvent
     return [ConsentEvent(**dict(r)) for r in rows]
 
 
-def list_works(
-    conn: sqlite3.Connection, author: str | None = None, consent: str | None = None, medium: str | None = None
-) -> list[Work]:
+def _fold(value: str | None) -> str:
+    return (value or "").casefold()
+
+
+def _where(conn: sqlite3.Connection, author: str | None, consent: str | None, medium: str | None,
+           q: str | None) -> tuple[str, list]:  # fmt: skip
     clauses, params = [], []
+    # SQLite folds ASCII only (COLLATE NOCASE, lower()); "émile" must find "Émile", so Python folds.
+    conn.create_function("ouvroir_fold", 1, _fold, deterministic=True)
     if author:
-        clauses.append("w.author = ? COLLATE NOCASE")
-        params.append(author)
+        clauses.append("ouvroir_fold(w.author) = ?")
+        params.append(_fold(author.strip()))
     if consent:
         clauses.append("c.consent = ?")
         params.append(consent)
     if medium:
         clauses.append("w.medium = ?")
         params.append(medium)
-    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    rows = conn.execute(f"{_SELECT} {where} ORDER BY w.author COLLATE NOCASE, w.title COLLATE NOCASE, w.id", params)
+    if q and q.strip():
+        clauses.append("(instr(ouvroir_fold(w.title), ?) > 0 OR instr(ouvroir_fold(w.author), ?) > 0)")
+        params += [_fold(q.strip())] * 2
+    return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), params
+
+
+def list_works(
+    conn: sqlite3.Connection, author: str | None = None, consent: str | None = None, medium: str | None = None,
+    q: str | None = None, limit: int | None = None, offset: int = 0,
+) -> list[Work]:
+    """The works matching every filter given, sorted by author then title; ``limit``/``offset`` take one page.
+
+    One query whatever the number of works: a page of 50 out of 10,000 reads 50 rows into Python.
+    """
+    where, params = _where(conn, author, consent, medium, q)
+    order = "ORDER BY w.author COLLATE NOCASE, w.title COLLATE NOCASE, w.id"
+    if limit is None:
+        return [_work(r) for r in conn.execute(f"{_SELECT} {where} {order}", params)]
+    # The page's ids are sorted alone (no stored signature dragged through the sort, and the latest-consent
+    # lookup only when filtering on it); then only those rows are read whole.
+    source = "works w JOIN work_consent c ON c.work_id = w.id" if consent else "works w"
+    ids = f"SELECT w.id FROM {source} {where} {order} LIMIT ? OFFSET ?"
+    rows = conn.execute(f"{_SELECT} WHERE w.id IN ({ids}) {order}", [*params, max(0, limit), max(0, offset)])
     return [_work(r) for r in rows]
+
+
+def count_by_consent(
+    conn: sqlite3.Connection, author: str | None = None, consent: str | None = None, medium: str | None = None,
+    q: str | None = None,
+) -> dict[str, int]:
+    """How many works match the filters, per latest consent (every key of CONSENTS present): one query."""
+    where, params = _where(conn, author, consent, medium, q)
+    rows = conn.execute(f"SELECT c.consent, count(*) FROM works w JOIN work_consent c ON c.work_id = w.id {where} "
+                        "GROUP BY c.consent", params)  # fmt: skip
+    return dict.fromkeys(CONSENTS, 0) | {r[0]: r[1] for r in rows}
 
 
 def trainable_works(conn: sqlite3.Connection, medium: str | None = None) -> list[Work]:

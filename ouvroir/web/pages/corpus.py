@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
@@ -95,7 +96,12 @@ register({
     "remove_button": ("Retirer", "Remove"),
     "remove_unconfirmed": ("Cochez la case pour confirmer le retrait.", "Check the box to confirm the removal."),
     "consent_changed": ("Consentement enregistré pour {n} œuvre(s).", "Consent recorded for {n} work(s)."),
+    "corpus_showing": ("Œuvres {first}–{last} sur {n}", "Works {first}–{last} of {n}"),
+    "corpus_page": ("page {page} sur {pages}", "page {page} of {pages}"),
+    "corpus_prev": ("← Précédentes", "← Previous"),
+    "corpus_next": ("Suivantes →", "Next →"),
 })  # fmt: skip
+PAGE_SIZE = 100  # rows per corpus page: a few hundred kB of HTML at most, whatever the corpus
 
 
 def _formats() -> str:
@@ -103,19 +109,30 @@ def _formats() -> str:
 
 
 @router.get("/corpus")
-def corpus_page(request: Request, q: str = "", consent: str = "", medium: str = "", studio: Studio = StudioDep):
-    return _corpus(request, studio, q, consent, medium)
+def corpus_page(request: Request, q: str = "", consent: str = "", medium: str = "", page: str = "1",
+                studio: Studio = StudioDep):  # fmt: skip
+    return _corpus(request, studio, q, consent, medium, page=int(page) if page.isdigit() else 1)
 
 
 def _corpus(request: Request, studio: Studio, q: str = "", consent: str = "", medium: str = "",
-            outcomes: list[dict] | None = None, summary: str | None = None) -> Response:  # fmt: skip
-    """The corpus page, filtered; after an upload without script, with each file's outcome."""
-    every = studio.works()
-    needle = q.strip().casefold()
-    works = [w for w in every if (not consent or w.consent == consent) and (not medium or w.medium == medium)
-             and (not needle or needle in w.title.casefold() or needle in (w.author or "").casefold())]  # fmt: skip
+            outcomes: list[dict] | None = None, summary: str | None = None, page: int = 1) -> Response:  # fmt: skip
+    """One page of the corpus, filtered in SQL; after an upload without script, with each file's outcome."""
+    filters = {"q": q.strip() or None, "consent": consent or None, "medium": medium or None}
+    matched = sum(studio.consent_counts(**filters).values())
+    total = sum(studio.consent_counts().values()) if any(filters.values()) else matched
+    pages = max(1, -(-matched // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    works = studio.works(**filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+
+    def link(number: int) -> str:
+        kept = {k: v for k, v in (("q", q), ("consent", consent), ("medium", medium)) if v}
+        return "/corpus?" + urlencode(kept | ({"page": number} if number > 1 else {}))
+
     return render(request, "corpus.html", {
-        "works": works, "total": len(every), "q": q, "consent": consent, "medium": medium, "consents": CONSENTS,
+        "works": works, "total": total, "matched": matched, "q": q, "consent": consent, "medium": medium,
+        "consents": CONSENTS, "page": page, "pages": pages, "first": (page - 1) * PAGE_SIZE + 1,
+        "this_url": link(page), "prev_url": link(page - 1) if page > 1 else None,
+        "next_url": link(page + 1) if page < pages else None,
         "formats": _formats(), "max_mb": f"{MAX_UPLOAD_BYTES >> 20} MB", "outcomes": outcomes, "summary": summary,
     })  # fmt: skip
 
