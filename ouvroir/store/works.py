@@ -11,7 +11,7 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 
-from ..errors import WorkNotFound
+from ..errors import IngestError, WorkNotFound
 from .db import now
 
 CONSENTS = ("train", "no-train", "unknown")
@@ -73,7 +73,21 @@ def _work(row: sqlite3.Row) -> Work:
     return Work(**data)
 
 
+class AlreadyPresent(IngestError):
+    """The same text is stored already: found by the insert itself, inside the write transaction, so two
+    uploads of one file at once give one work and one "already present", never a constraint error."""
+
+    def __init__(self, work: Work) -> None:
+        kind = "music" if work.form == "score" else "text"
+        super().__init__(f"same {kind} as {work.id} {work.title!r}: not stored twice")
+        self.work = work
+
+
 def insert_work(conn: sqlite3.Connection, work: Work, minhash: bytes | None) -> None:
+    """Insert ``work``; raise :class:`AlreadyPresent` when its text is stored already (call it in a transaction)."""
+    existing = find_by_text_hash(conn, work.text_sha256)
+    if existing is not None:
+        raise AlreadyPresent(existing)
     conn.execute(
         """INSERT INTO works (id, title, author, medium, form, format, license, source, original_name,
                original_sha256, text_sha256, structure_sha256, chars, encoding, notes, metadata, minhash, added_at)
