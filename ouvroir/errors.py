@@ -30,6 +30,17 @@ class ConsentError(OuvroirError):
     """An operation needs consent that the works do not have."""
 
 
+class ConsentReversal(ConsentError):
+    """A change to several works at once would turn refusals (latest consent ``no-train``) into ``train``.
+
+    ``works`` are the refusing works; the caller shows them and asks again before passing ``reverse_refusals``.
+    """
+
+    def __init__(self, message: str, works: list) -> None:
+        super().__init__(message)
+        self.works = works
+
+
 class StoreCorrupt(OuvroirError):
     """``check`` found the store inconsistent."""
 

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from . import __version__
 from .corpus.files import Candidate, read_manifest, walk
 from .corpus.ingest import AddOptions, FileOutcome, ingest
 from .corpus.rights import check_consent, check_license
-from .errors import StudioError
+from .errors import ConsentReversal, StudioError
 from .media.document import Block, blocks_from_json
 from .paths import DB_NAME
 from .provenance.keys import load_or_create_key
@@ -67,6 +67,13 @@ class CheckReport:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+def _reversal_message(refusing: list[store.Work], total: int) -> str:
+    named = "; ".join(f"{w.id} {w.title!r} by {w.author or 'unknown'}" for w in refusing[:20])
+    more = f"; and {len(refusing) - 20} more" if len(refusing) > 20 else ""
+    return (f"{len(refusing)} of the {total} works refused training (latest consent no-train): {named}{more}. "
+            "Giving them consent 'train' reverses those refusals; confirm it for these works")
 
 
 class Studio:
@@ -186,14 +193,36 @@ class Studio:
         return store.near_duplicates(self.conn, work.id)
 
     # -- changing -------------------------------------------------------------
-    def set_consent(self, refs: Sequence[str], consent: str, reason: str) -> list[store.ConsentEvent]:
-        """Append a dated consent event to each work (all or none: every reference is checked first)."""
+    def set_consent(self, refs: Sequence[str], consent: str, reason: str,
+                    reverse_refusals: bool | Collection[str] = False) -> list[store.ConsentEvent]:  # fmt: skip
+        """Append a dated consent event to each work (all or none: every reference is checked first).
+
+        Giving ``train`` to several works at once never reverses a refusal unasked: if any of them has
+        ``no-train`` as its latest consent, :class:`ConsentReversal` names them, unless ``reverse_refusals``
+        is True or holds every one of their ids (what the person confirmed). One work named alone is its
+        own explicit decision.
+        """
         consent = check_consent(consent)
         if not reason or not reason.strip():
             raise StudioError("a consent change needs a reason (--reason), kept in the work's history")
-        works = [self.work(ref) for ref in refs]
-        with transaction(self.conn):
+        works = list({w.id: w for w in (self.work(ref) for ref in refs)}.values())
+        with transaction(self.conn):  # checked inside the write lock: a refusal recorded meanwhile is seen
+            refusing = store.refused(self.conn, [w.id for w in works]) if consent == "train" and len(works) > 1 else []
+            if isinstance(reverse_refusals, bool):
+                unconfirmed = [] if reverse_refusals else refusing
+            else:
+                confirmed = set(reverse_refusals)
+                unconfirmed = [w for w in refusing if w.id not in confirmed]
+            if unconfirmed:
+                raise ConsentReversal(_reversal_message(unconfirmed, len(works)), unconfirmed)
             return [store.append_consent(self.conn, w.id, consent, reason.strip(), "user") for w in works]
+
+    def refusals_reversed(self, refs: Sequence[str], consent: str) -> list[store.Work]:
+        """The works among several whose refusal (latest consent ``no-train``) ``consent`` would reverse."""
+        ids = list(dict.fromkeys(self.work(ref).id for ref in refs))
+        if consent != "train" or len(ids) < 2:
+            return []
+        return store.refused(self.conn, ids)
 
     def remove(self, ref: str) -> store.Work:
         """Remove a work; its files go too unless something else still references them."""

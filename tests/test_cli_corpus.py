@@ -145,7 +145,8 @@ def test_trainable_exactly_when_the_latest_event_says_train_api(studio: Studio, 
         ([aube], "no-train", set()),
     ]
     for number, (refs, consent, expected) in enumerate(steps):
-        studio.set_consent(refs, consent, f"step {number}")
+        # Step 1 gives "train" to two works, one of which refused: confirmed here (the refusal tests are below).
+        studio.set_consent(refs, consent, f"step {number}", reverse_refusals=number == 1)
         assert {w.id for w in studio.trainable_works()} == expected, number
         for work_id in poems.values():
             work = studio.work(work_id)

@@ -83,7 +83,8 @@ class CliSide(threading.Thread):
                            self.added_ids[-1]]  # fmt: skip
                     consent = "no-train" if batch % 4 == 0 else "train"
                     reason = f"cli consent {batch}"
-                    result = ouvroir(self.root, "consent", *ids, consent, "--reason", reason)
+                    # --yes: both sides reverse each other's refusals on purpose here
+                    result = ouvroir(self.root, "consent", *ids, consent, "--reason", reason, "--yes")
                     self.runs.append(result)
                     if result.returncode != 0:
                         return
@@ -141,7 +142,8 @@ def test_cli_and_web_write_to_one_studio_at_once_and_check_passes(tmp_path: Path
                 ids = [seeds[rounds % SEEDS], seeds[(rounds + 2) % SEEDS], own]
                 consent = "no-train" if rounds % 2 == 0 else "train"
                 reason = f"web consent {rounds}"
-                changed = http.post("/corpus/consent", data={"work": ids, "consent": consent, "reason": reason},
+                changed = http.post("/corpus/consent", data={"work": ids, "consent": consent, "reason": reason,
+                                                             "reverse": ids},  # confirmed: see the CLI side
                                     headers={"Accept": "application/json", "X-CSRF-Token": csrf})  # fmt: skip
                 if changed.status_code != 200 or changed.json().get("ok") is not True:
                     web_problems.append(f"consent {rounds}: {changed.status_code} {changed.text[:300]}")

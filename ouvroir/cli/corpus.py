@@ -219,18 +219,43 @@ def show(ctx, work, chars) -> None:
 @click.argument("works", nargs=-1, required=True)
 @click.argument("consent", type=click.Choice(["train", "no-train"]))
 @click.option("--reason", required=True, help="Why (kept in the history with the date).")
+@click.option("--yes", is_flag=True, help="Confirm without asking when several works include refusals to reverse.")
 @click.pass_context
-def consent(ctx, works, consent, reason) -> None:
+def consent(ctx, works, consent, reason, yes) -> None:
     """Record a consent decision for one or more works (the history is never rewritten).
+
+    Giving "train" to several works at once when some of them refused
+    (latest consent "no-train") names those works and asks again; --yes
+    confirms without asking. Without a terminal and without --yes, nothing
+    is changed.
 
     Example:
 
         ouvroir consent 8c3b7228 "Les Complaintes" train --reason "public domain, agreed by the library"
     """
     studio = open_studio(ctx)
-    events = studio.set_consent(works, consent, reason)
+    refusing = studio.refusals_reversed(works, consent)
+    if refusing:
+        err.print(f"[yellow]{len(refusing)} of these {len(set(works))} works refused training "
+                  "(latest consent no-train); 'train' would reverse:[/yellow]")  # fmt: skip
+        for w in refusing:
+            since = (w.consent_at or "")[:10]
+            err.print(escape(f"  {w.id} {w.title!r} by {w.author or 'unknown'} — no-train since {since}: "
+                             f"{w.consent_reason}"), soft_wrap=True)  # fmt: skip
+        if not yes:
+            if not _interactive():
+                raise click.ClickException(
+                    f"not reversing {len(refusing)} refusal(s) without confirmation: nothing changed. "
+                    "Run again with --yes to confirm, or leave these works out")  # fmt: skip
+            click.confirm(f"Reverse these {len(refusing)} refusal(s)?", abort=True, err=True)
+    events = studio.set_consent(works, consent, reason, reverse_refusals=[w.id for w in refusing])
     for event in events:
         out.print(f"{event.work_id}: consent {event.consent} recorded at {event.at[:19].replace('T', ' ')}")
+
+
+def _interactive() -> bool:
+    """Whether a person can answer a question (a script or a pipe cannot: it must say --yes)."""
+    return sys.stdin.isatty()
 
 
 @cli.command()

@@ -174,6 +174,16 @@ def count_by_consent(
     return dict.fromkeys(CONSENTS, 0) | {r[0]: r[1] for r in rows}
 
 
+def refused(conn: sqlite3.Connection, work_ids: list[str]) -> list[Work]:
+    """Those of ``work_ids`` whose latest consent event is an explicit ``no-train`` (a refusal or a withdrawal)."""
+    if not work_ids:
+        return []
+    marks = ", ".join("?" * len(work_ids))
+    rows = conn.execute(f"{_SELECT} WHERE w.id IN ({marks}) AND c.consent = 'no-train' "
+                        "ORDER BY w.author COLLATE NOCASE, w.title COLLATE NOCASE, w.id", list(work_ids))  # fmt: skip
+    return [_work(r) for r in rows]
+
+
 def trainable_works(conn: sqlite3.Connection, medium: str | None = None) -> list[Work]:
     """The works whose latest consent event says ``train`` — the only ones training may read."""
     return list_works(conn, consent="train", medium=medium)

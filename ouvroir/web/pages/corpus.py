@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ...corpus.ingest import AddOptions
+from ...errors import ConsentReversal
 from ...media.formats import TEXT_SUFFIXES
 from ...store.works import CONSENTS
 from ...studio import Studio
@@ -100,6 +101,16 @@ register({
     "corpus_page": ("page {page} sur {pages}", "page {page} of {pages}"),
     "corpus_prev": ("← Précédentes", "← Previous"),
     "corpus_next": ("Suivantes →", "Next →"),
+    "reversal_title": ("Revenir sur des refus ?", "Reverse refusals?"),
+    "reversal_lede": ("{n} des {total} œuvres cochées ont refusé l’entraînement (leur dernier consentement dit "
+                      "« ne pas entraîner »). « Entraîner » reviendrait sur ces refus :",
+                      "{n} of the {total} checked works refused training (their latest consent says “do not "
+                      "train”). “Train” would reverse these refusals:"),
+    "reversal_confirm": ("Oui, revenir sur ces {n} refus", "Yes, reverse these {n} refusals"),
+    "reversal_cancel": ("Annuler : ne rien changer", "Cancel: change nothing"),
+    "reversal_json": ("{n} des {total} œuvres ont refusé l’entraînement : {works}. Renvoyez-les dans « reverse » "
+                      "pour confirmer.",
+                      "{n} of the {total} works refused training: {works}. Send their ids as “reverse” to confirm."),
 })  # fmt: skip
 PAGE_SIZE = 100  # rows per corpus page: a few hundred kB of HTML at most, whatever the corpus
 
@@ -213,11 +224,25 @@ async def set_consent(request: Request, studio: Studio = StudioDep) -> Response:
         return error_response(request, t("select_some"), 400)
     if not reason:
         return error_response(request, t("reason_needed"), 400)
-    studio.set_consent(ids, consent or "", reason)
-    if wants_json(request):
-        return JSONResponse({"ok": True, "message": t("consent_changed", n=len(ids))})
     target = form.get("next")
     target = target if isinstance(target, str) and target.startswith("/") and not target.startswith("//") else "/corpus"
+    confirmed = [v for v in form.getlist("reverse") if isinstance(v, str)]
+    try:
+        studio.set_consent(ids, consent or "", reason, reverse_refusals=confirmed)
+    except ConsentReversal as reversal:
+        # Refusals are never reversed in bulk unasked: name them and ask again, changing nothing meanwhile.
+        refusing, count = reversal.works, len(set(ids))
+        if wants_json(request):
+            named = ", ".join(f"{w.id} {w.title!r}" for w in refusing)
+            return JSONResponse({"error": t("reversal_json", n=len(refusing), total=count, works=named),
+                                 "refusals": [{"id": w.id, "title": w.title, "author": w.author,
+                                               "reason": w.consent_reason, "at": w.consent_at} for w in refusing]},
+                                status_code=409)  # fmt: skip
+        return render(request, "consent_confirm.html", {
+            "refusing": refusing, "count": count, "ids": ids, "consent": consent, "reason": reason, "next": target,
+        })  # fmt: skip
+    if wants_json(request):
+        return JSONResponse({"ok": True, "message": t("consent_changed", n=len(ids))})
     return RedirectResponse(target, status_code=303)
 
 
