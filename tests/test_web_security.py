@@ -10,6 +10,8 @@ Every client here asks for English (``Accept-Language: en``) so the messages can
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 import tempfile
 import unicodedata
@@ -21,6 +23,7 @@ from markupsafe import escape
 from starlette.testclient import TestClient
 
 import ouvroir.web.pages.corpus as corpus_page
+import ouvroir.web.security as security
 from ouvroir.web.security import is_loopback
 from ouvroir.corpus.ingest import AddOptions
 from ouvroir.studio import Studio
@@ -147,6 +150,48 @@ def test_upload_over_the_size_limit_is_refused_with_a_message_and_the_rest_is_ad
     assert answer["summary"] == "1 added, 0 already present, 1 refused."
     assert [w.original_name for w in works_of(root)] == [GOOD[0]]
     assert files_under(scratch) == set(), "the upload left files behind in the temporary folder"
+
+
+def test_a_chunked_upload_is_counted_as_it_arrives_and_refused_past_the_limit(
+    root: Path, client: TestClient, scratch: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No Content-Length (chunked transfer): the body is counted chunk by chunk, and the request is refused
+    with 413 once past the limit, without reading (or spooling to disk) the rest of it."""
+    monkeypatch.setattr(security, "MAX_BODY_BYTES", 2 << 20)
+    csrf = csrf_of(client)
+    boundary = "ouvroirboundary"
+    head = (f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="big.txt"\r\n'
+            "Content-Type: text/plain\r\n\r\n").encode()
+    chunk, chunks = b"word " * (1 << 18), 40  # 1.25 MB each: 50 MB in all, if it were all read
+    pulled = []
+
+    async def receive() -> dict:
+        if len(pulled) > chunks:
+            return {"type": "http.disconnect"}
+        pulled.append(1)
+        body = head if len(pulled) == 1 else chunk
+        return {"type": "http.request", "body": body, "more_body": len(pulled) <= chunks}
+
+    answer: dict = {"status": None, "body": b""}
+
+    async def send(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            answer["status"] = message["status"]
+        elif message["type"] == "http.response.body":
+            answer["body"] += message.get("body", b"")
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": "/corpus/upload", "raw_path": b"/corpus/upload", "query_string": b"", "root_path": "",
+             "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 80),
+             "headers": [(b"host", b"127.0.0.1"), (b"transfer-encoding", b"chunked"), (b"accept", b"application/json"), (b"accept-language", b"en"),
+                         (b"content-type", f"multipart/form-data; boundary={boundary}".encode()),
+                         (b"x-csrf-token", csrf.encode()), (b"cookie", f"{CSRF_COOKIE}={csrf}".encode())]}  # fmt: skip
+    asyncio.run(client.app(scope, receive, send))
+    assert answer["status"] == 413
+    assert json.loads(answer["body"]) == {"error": "Request refused: more than 2 MB at once. Send the files in several batches."}
+    assert len(pulled) <= 3, f"{len(pulled)} chunks read for a limit of 2 MB"
+    assert works_of(root) == []
+    assert files_under(scratch) == set(), "the refused upload left files behind in the temporary folder"
 
 
 def test_upload_refusals_are_shown_on_the_page_without_javascript(

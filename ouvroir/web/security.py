@@ -30,7 +30,8 @@ CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
 TOKEN_COOKIE = "ouvroir_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# Refused before a byte of the body is read: an upload this large would fill the disk with temporary files.
+# Refused before a byte of the body is read when Content-Length says so, and counted as the bytes arrive
+# otherwise (a chunked upload has no length): an upload this large would fill the disk with temporary files.
 MAX_BODY_BYTES = 512 << 20
 
 PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -108,7 +109,7 @@ class Guard:
             response.set_cookie(TOKEN_COOKIE, self.token, httponly=True, samesite="strict")
             await response(scope, receive, send_with_headers)
             return
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, _counted(receive, MAX_BODY_BYTES), send_with_headers)
 
     def _refusal(self, request: Request) -> Response | None:
         lang = self.messages.lang_of(request)
@@ -126,6 +127,26 @@ class Guard:
         if not offered or not hmac.compare_digest(offered.encode(), self.token.encode()):
             return PlainTextResponse(self.messages.text(lang, "token_needed"), status_code=401)
         return None
+
+
+def _counted(receive: Receive, limit: int) -> Receive:
+    """``receive`` that counts the body's bytes as they arrive and stops the request once past ``limit``.
+
+    Whether or not the request declared a Content-Length: the app's exception handler answers 413, and
+    nothing past the chunk that crossed the limit is read (nor spooled to disk).
+    """
+    seen = 0
+
+    async def counted() -> dict:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise SecurityError("too_large", status=413, size=f"{limit >> 20} MB")
+        return message
+
+    return counted
 
 
 def _bearer(header: str) -> str | None:
