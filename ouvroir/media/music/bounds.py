@@ -9,11 +9,15 @@ note lengths and bar lines, MusicXML durations, divisions and measures, Humdrum
 durations and barlines) and :func:`check` refuses, in milliseconds and with the
 figure, a score over the limits.
 
-The limits are far above real scores: the 371 Bach chorales (at most 68 bars,
-about 700 notes) and the Essen folk songs of music21's corpus are a hundred
-times under them, and so is a whole symphony in one file (~2,000 bars). Bars
-are counted with the file's own time signatures (4/4 when it gives none); an
-estimate errs on the long side (an ABC chord counts each of its notes).
+The limits are far above real scores: the Bach chorales (at most 69 bars) and
+the Essen folk songs (at most 291 bars, 520 notes a tune) of music21's corpus
+are many times under them; its longest score, a Beethoven quartet movement, has
+1,124 bars. MIDI has a lower bar limit because music21 builds a MIDI file's
+bars itself, in a time that grows with their square (2,000 bars: 5 s; 4,000:
+16 s; 10,000: 100 s, even when they are empty); the notation formats write
+their bars and are read in linear time. Bars are counted with the file's own
+time signatures (4/4 when it gives none); an estimate errs on the long side
+(an ABC chord counts each of its notes).
 
 >>> check(bars=3_100_000, notes=1)
 Traceback (most recent call last):
@@ -31,15 +35,16 @@ from lxml import etree
 
 from ...errors import IngestError
 
-MAX_BARS = 10_000  # music21 takes ~2.3 ms a bar for a held note: the worst score under the limit reads in ~25 s
+MAX_BARS = 10_000  # MusicXML, ABC, Humdrum
+MAX_MIDI_BARS = 3_000  # the slowest MIDI under it (one note held 2,999 bars) reads in ~9 s
 MAX_NOTES = 100_000  # music21's reading time grows faster than linearly with the notes of a part
 MAX_MIDI_EVENTS = 1_000_000  # any MIDI message (controllers, pitch bends...): they cost music21 too
 
 
-def check(bars: float, notes: int) -> None:
-    """Refuse a score over :data:`MAX_BARS` bars or :data:`MAX_NOTES` notes, saying how big it is."""
-    if not bars <= MAX_BARS:  # NaN too
-        raise IngestError(f"score lasts {_amount(bars)} bars: over the limit of {MAX_BARS:,}")
+def check(bars: float, notes: int, max_bars: int = MAX_BARS) -> None:
+    """Refuse a score over ``max_bars`` bars or :data:`MAX_NOTES` notes, saying how big it is."""
+    if not bars <= max_bars:  # NaN too
+        raise IngestError(f"score lasts {_amount(bars)} bars: over the limit of {max_bars:,}")
     if notes > MAX_NOTES:
         raise IngestError(f"score holds {_amount(notes)} notes: over the limit of {MAX_NOTES:,}")
 

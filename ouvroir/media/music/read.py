@@ -109,7 +109,7 @@ def _clean(value: object) -> str | None:
 
 def _midi(data: bytes) -> stream.Score:
     _check_midi_chunks(data)
-    bounds.check(*bounds.midi_size(data))
+    bounds.check(*bounds.midi_size(data), max_bars=bounds.MAX_MIDI_BARS)
     midi_file = midi.MidiFile()
     try:
         midi_file.readstr(data)
