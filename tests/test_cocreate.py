@@ -18,6 +18,7 @@ from ouvroir import Studio, runs
 from ouvroir.cocreate import documents as docs
 from ouvroir.cocreate.export import export_document
 from ouvroir.cocreate.ledger import Accept, Edit, Ledger, parse_ops
+from ouvroir.cocreate import ledger as ledger_module
 from ouvroir.corpus.ingest import AddOptions
 from ouvroir.errors import DocumentConflict, DocumentError, DocumentNotFound
 from ouvroir.provenance import manifest as mf
@@ -157,6 +158,44 @@ def test_a_transaction_is_all_or_nothing_and_errors_say_what_is_wrong():
         with pytest.raises(DocumentError, match=message):
             parse_ops(bad)
     assert ledger.apply([Edit(2, 0, "")], "t4") is None and ledger.last_undo.at == "t2"  # nothing changed: no step
+
+
+def test_the_undo_history_is_capped_in_bytes_the_oldest_steps_going_first(monkeypatch):
+    """20 rounds of pasting and deleting 1.5 M characters kept all 40 steps (60 MB): the history keeps at most
+    MAX_UNDO_BYTES of text, the newest steps, and undo still walks back through every step it kept."""
+    ledger, paste = Ledger(), "é" + "x" * 1_499_999  # one non-ASCII character: the cap counts UTF-8 bytes
+    for round_ in range(20):
+        ledger.apply([Edit(0, 0, paste)], f"paste {round_}")
+        ledger.apply([Edit(0, len(paste), "")], f"delete {round_}")
+    kept = ledger.to_json()["undo"]
+    assert 0 < len(kept) < 40
+    assert sum(ledger_module.step_bytes(s) for s in ledger._undo) <= ledger_module.MAX_UNDO_BYTES
+    assert [s["at"] for s in kept][-2:] == ["paste 19", "delete 19"]  # the newest stay
+    assert len(json.dumps(ledger.to_json(), ensure_ascii=False).encode()) < ledger_module.MAX_UNDO_BYTES + 4096
+    for _ in kept:
+        ledger.undo()
+    assert ledger.text in ("", paste) and not ledger.can_undo
+    # A single step larger than the cap is still undoable: the change just made can always be taken back.
+    monkeypatch.setattr(ledger_module, "MAX_UNDO_BYTES", 1_000)
+    big = Ledger()
+    big.apply([Edit(0, 0, "a")], "t1")
+    big.apply([Edit(1, 0, "b" * 1_001)], "t2")
+    assert [s.at for s in big._undo] == ["t2"]
+    big.undo()
+    assert big.text == "a"
+
+
+def test_a_documents_stored_state_stays_within_the_undo_cap(studio, monkeypatch):
+    monkeypatch.setattr(ledger_module, "MAX_UNDO_BYTES", 1 << 20)
+    doc = docs.create_document(studio, "Collages")
+    paste = "la mer " * 40_000  # 280,000 characters a paste
+    for _ in range(8):
+        doc = docs.apply(studio, doc.id, doc.version, [{"type": "edit", "at": 0, "delete": 0, "insert": paste}])
+        doc = docs.apply(studio, doc.id, doc.version, [{"type": "edit", "at": 0, "delete": len(paste), "insert": ""}])
+    (state,) = studio.conn.execute("SELECT length(CAST(state AS BLOB)) FROM documents WHERE id = ?", (doc.id,)).fetchone()
+    assert state < (1 << 20) + 4096, f"{state:,} bytes of state for a 1 MB cap"
+    doc = docs.undo(studio, doc.id, doc.version)
+    assert doc.text == paste and doc.can_undo
 
 
 def test_several_ops_are_one_undo_step():
