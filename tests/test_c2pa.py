@@ -17,6 +17,7 @@ from ouvroir.media.music.synth import to_wav
 from ouvroir.provenance import c2pa_embed as ce
 from ouvroir.provenance.keys import import_key, key_id, load_or_create_key
 from ouvroir.provenance.manifest import TRAINED, build, generator, sidecar_path, write
+from ouvroir.provenance.trust import load_keyring
 from ouvroir.provenance.verify import verify
 
 EVENTS = "B4/4 K0 V0 P0 n60 d12"
@@ -48,6 +49,12 @@ def _studio(root: Path):
 
 def _check(verdict, name: str = "c2pa"):
     return next(c for c in verdict.checks if c.name == name)
+
+
+def _given(root: Path) -> list:
+    """The studio's public key as a recipient holds it (`ouvroir key export > studio.pub`)."""
+    load_or_create_key(root)
+    return load_keyring([root / "keys" / "studio.pub"])
 
 
 def test_embedded_manifest_carries_the_ai_label_and_ouvroir_assertions(tmp_path):
@@ -112,9 +119,9 @@ def test_a_key_import_reissues_the_certificate_and_old_wavs_still_verify(tmp_pat
 
 def test_verify_reports_the_embedded_manifest_valid(tmp_path):
     path = _labelled(tmp_path, _embedded(tmp_path))
-    alone = verify(path)
+    alone = verify(path, keys=_given(tmp_path))
     assert alone.ok, alone.checks
-    assert _check(alone).ok is True and "no public trust list" in _check(alone).message
+    assert _check(alone).ok is True and "embedded C2PA manifest valid (trainedAlgorithmicMedia)" in _check(alone).message
     with_studio = verify(path, _studio(tmp_path))
     assert with_studio.ok and _check(with_studio).ok is True
     assert "this studio's certificate" in _check(with_studio).message
@@ -131,7 +138,7 @@ def test_verify_fails_on_a_flipped_audio_byte(tmp_path):
     signed = bytearray(_embedded(tmp_path))
     signed[signed.index(b"data") + 8 + 500] ^= 0x10
     path = _labelled(tmp_path, bytes(signed))  # relabelled: the sidecar matches, only C2PA can tell
-    verdict = verify(path)
+    verdict = verify(path, keys=_given(tmp_path))
     assert _check(verdict, "content").ok is True
     assert not verdict.ok and _check(verdict).ok is False and "dataHash.mismatch" in verdict.problem
 
@@ -147,8 +154,59 @@ def test_verify_leaves_other_formats_alone(tmp_path):
     path.write_text("a text")
     write(build("sample", [path], tmp_path, TRAINED, {"action": "c2pa.created"}, {}, CREATED), sidecar_path(path),
           load_or_create_key(tmp_path))  # fmt: skip
-    verdict = verify(path)
+    verdict = verify(path, keys=_given(tmp_path))
     assert verdict.ok and all(c.name != "c2pa" for c in verdict.checks)
+
+
+# -- a WAV that travels without its sidecar -----------------------------------------------------------
+
+
+def _alone(root: Path, data: bytes) -> Path:
+    path = root / "received" / "g1.wav"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def test_a_wav_without_its_sidecar_verifies_by_its_embedded_manifest(tmp_path):
+    path = _alone(tmp_path, _embedded(tmp_path, extra={"ouvroir.model": MODEL}))
+    verdict = verify(path, keys=_given(tmp_path))
+    assert verdict.ok, verdict.checks
+    assert verdict.kind == "sample" and verdict.digital_source_type == TRAINED
+    assert _check(verdict, "manifest").message == "no sidecar: the C2PA manifest embedded in g1.wav"
+    assert _check(verdict, "key").ok is True and _check(verdict, "label").ok is True
+    plain = _alone(tmp_path / "b", _embedded(tmp_path))
+    assert verify(plain, _studio(tmp_path)).ok  # the studio at hand: its CA and its key
+
+
+def test_a_wav_alone_signed_by_an_unknown_key_is_not_verified(tmp_path):
+    path = _alone(tmp_path, _embedded(tmp_path / "forger"))  # another studio's perfectly valid manifest
+    alone = verify(path)
+    assert not alone.ok and alone.problem.startswith("signature valid, signer unknown: key ")
+    assert verify(path, allow_unknown_signer=True).ok
+    given = verify(path, keys=_given(tmp_path / "real"))
+    assert not given.ok and "none of your --key files holds" in given.problem
+    ce.load_or_create_credentials(tmp_path / "real")
+    assert "did not issue" in verify(path, _studio(tmp_path / "real")).problem
+
+
+def test_a_wav_alone_with_a_flipped_audio_byte_fails(tmp_path):
+    signed = bytearray(_embedded(tmp_path))
+    signed[signed.index(b"data") + 8 + 500] ^= 0x10
+    verdict = verify(_alone(tmp_path, bytes(signed)), keys=_given(tmp_path))
+    assert not verdict.ok and "dataHash.mismatch" in verdict.problem
+
+
+def test_a_sidecar_cannot_vouch_for_an_embedded_manifest_of_another_key(tmp_path):
+    path = _labelled(tmp_path, _embedded(tmp_path / "forger"))  # the real studio's sidecar over a forger's WAV
+    verdict = verify(path, keys=_given(tmp_path))
+    assert _check(verdict, "key").ok is True and not verdict.ok
+    assert "the embedded C2PA manifest is signed by key" in _check(verdict).message
+
+
+def test_a_plain_wav_alone_still_has_no_manifest(tmp_path):
+    path = _alone(tmp_path, to_wav(EVENTS))
+    assert verify(path).problem == f"no provenance manifest for {path} (looked for g1.wav.provenance.json beside it)"
 
 
 CHORALES = ["bwv26.6", "bwv40.8", "bwv57.8"]
@@ -180,5 +238,11 @@ def test_a_generated_wav_carries_a_manifest_that_ouvroir_verify_accepts(tmp_path
         verdict = verify(wav, studio)
         assert verdict.ok, verdict.checks
         assert _check(verdict).ok is True and _check(verdict, "model").ok is True
+        alone = tmp_path / "sent" / wav.name  # copied without its sidecar: the embedded manifest, and its chain
+        alone.parent.mkdir()
+        shutil.copy(wav, alone)
+        verdict = verify(alone, studio)
+        assert verdict.ok and _check(verdict, "manifest").message.startswith("no sidecar"), verdict.checks
+        assert _check(verdict, "model").ok is True and _check(verdict, "works").ok is True
     finally:
         studio.close()

@@ -13,16 +13,18 @@ from pathlib import Path
 
 import pytest
 import torch
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ouvroir import Studio, runs
 from ouvroir.cocreate import documents as docs
 from ouvroir.cocreate.export import export_document
-from ouvroir.cocreate.ledger import Accept, Edit, Ledger, parse_ops
+from ouvroir.cocreate.ledger import Accept, Edit, Ledger, parse_ops, summarize
 from ouvroir.cocreate import ledger as ledger_module
 from ouvroir.corpus.ingest import AddOptions
 from ouvroir.errors import DocumentConflict, DocumentError, DocumentNotFound
 from ouvroir.provenance import manifest as mf
 from ouvroir.provenance.keys import load_or_create_key
+from ouvroir.provenance.trust import load_keyring
 from ouvroir.provenance.verify import verify
 from ouvroir.samples import GenerationParams, generate_samples
 from ouvroir.store import models as model_store
@@ -489,6 +491,11 @@ def check(verdict, name: str):
     return next(c for c in verdict.checks if c.name == name)
 
 
+def given(studio: Studio) -> list:
+    """The studio's public key as a reader holds it, away from the studio (`verify --key studio.pub`)."""
+    return load_keyring([studio.root / "keys" / "studio.pub"])
+
+
 def test_export_txt_md_html_with_a_signed_ledger_that_verifies(made, written, tmp_path):
     studio, record = made
     doc, picks, twin = written
@@ -498,7 +505,7 @@ def test_export_txt_md_html_with_a_signed_ledger_that_verifies(made, written, tm
     assert paths["txt"].read_text("utf-8") == doc.text
     for fmt, path in paths.items():
         for at_hand in (studio, None):
-            verdict = verify(path, at_hand)
+            verdict = verify(path, at_hand, keys=given(studio) if at_hand is None else ())
             assert verdict.ok, (fmt, verdict.as_dict())
             assert verdict.kind == "co-creation" and verdict.digital_source_type == mf.COMPOSITE
             assert check(verdict, "ledger").ok and "characters" in check(verdict, "ledger").message
@@ -575,7 +582,7 @@ def test_tampering_fails_verification_and_names_what_differs(made, written, tmp_
 
     html = export_document(studio, doc.id, "html", tmp_path / "c")
     resign(studio, mf.sidecar_path(html), relabel)
-    assert "the summary does not match the spans: written is" in verify(html, None).problem
+    assert "the summary does not match the spans: written is" in verify(html, keys=given(studio)).problem
 
     def rewrite_model_text(manifest):  # the text and its hash changed together: only the studio can tell
         ledger = manifest["assertions"]["ouvroir.ledger"]
@@ -585,7 +592,7 @@ def test_tampering_fails_verification_and_names_what_differs(made, written, tmp_
 
     html = export_document(studio, doc.id, "html", tmp_path / "d")
     resign(studio, mf.sidecar_path(html), rewrite_model_text)
-    assert verify(html, None).ok
+    assert verify(html, keys=given(studio)).ok
     verdict = verify(html, studio)
     assert "span 2 (" in verdict.problem and "is not the text of suggestion" in verdict.problem
 
@@ -595,6 +602,32 @@ def test_tampering_fails_verification_and_names_what_differs(made, written, tmp_
         resign(studio, mf.sidecar_path(txt), lambda m, junk=junk: m["assertions"]["ouvroir.ledger"].update(junk))
         verdict = verify(txt, studio)  # never raises: a failed check that says what is wrong
         assert not check(verdict, "ledger").ok and check(verdict, "ledger").message.startswith("authorship ledger: ")
+
+
+def test_an_all_human_ledger_re_signed_with_a_fresh_key_is_not_verified(made, written, tmp_path):
+    """A forger claims every character was typed by a person, drops the AI label and signs with a key of their own."""
+    studio, _ = made
+    doc, _, _ = written
+    txt = export_document(studio, doc.id, "txt", tmp_path)
+    sidecar = mf.sidecar_path(txt)
+    manifest = json.loads(sidecar.read_text("utf-8"))
+    ledger = manifest["assertions"]["ouvroir.ledger"]
+    n = len(ledger["text"])
+    ledger["spans"] = [{"start": 0, "end": n, "category": "written", "origin": "person", "piece": None,
+                        "sample_id": None, "model_id": None, "offset": None}]  # fmt: skip
+    ledger["pieces"], ledger["summary"] = [], summarize(Counter({"written": n}), n)
+    for label in ("ouvroir.models", "ouvroir.samples", "ouvroir.model", "ouvroir.snapshot"):
+        manifest["assertions"].pop(label, None)
+    manifest["digital_source_type"] = None
+    manifest["assertions"]["c2pa.actions"]["actions"][0].pop("digitalSourceType", None)
+    mf.write(manifest, sidecar, Ed25519PrivateKey.generate())
+    alone = verify(txt)
+    assert check(alone, "ledger").ok, alone.checks  # consistent in itself: only the key gives it away
+    assert not alone.ok and alone.problem.startswith("signature valid, signer unknown")
+    assert "which none of your --key files holds" in verify(txt, keys=given(studio)).problem
+    assert "signed by a key this studio does not know" in verify(txt, studio).problem
+    genuine = export_document(studio, doc.id, "txt", tmp_path / "genuine")
+    assert verify(genuine, keys=given(studio)).ok
 
 
 def test_cli_lists_and_exports_documents(made, written, tmp_path):

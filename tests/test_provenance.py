@@ -94,6 +94,24 @@ def flip(path: Path, offset: int, mask: int = 0x01) -> None:
     path.write_bytes(bytes(data))
 
 
+def studio_pub(made: Made, folder: Path) -> Path:
+    """The studio's public key as its owner hands it out: `ouvroir key export > studio.pub`."""
+    exported = _ok(CliRun()("--studio", made.studio, "key", "export"))
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "studio.pub").write_text(exported, "utf-8")
+    return folder / "studio.pub"
+
+
+def forge(sample: Path, change) -> Ed25519PrivateKey:
+    """Change a sample's manifest and sign it again with a fresh key, as a forger would; return that key."""
+    manifest = mf.sidecar_path(sample)
+    data = json.loads(manifest.read_text("utf-8"))
+    change(data)
+    forger = Ed25519PrivateKey.generate()
+    mf.write(data, manifest, forger)
+    return forger
+
+
 def copy_studio(made: Made, dest: Path) -> Path:
     shutil.copytree(made.studio, dest)
     return dest
@@ -162,7 +180,7 @@ def test_every_single_bit_flip_in_a_manifest_is_caught_as_the_manifest(made, tmp
     sample = copy_pair(made.samples[1], tmp_path)
     manifest = mf.sidecar_path(sample)
     original = manifest.read_bytes()
-    assert verify(sample).ok
+    assert verify(sample, allow_unknown_signer=True).ok
     blamed = set()
     for offset in range(len(original)):
         flip(manifest, offset)
@@ -212,7 +230,8 @@ def test_manifest_moved_next_to_another_file(made, run_cli, tmp_path):
     renamed = tmp_path / "poeme-du-soir.txt"
     first.rename(renamed)
     mf.sidecar_path(first).rename(mf.sidecar_path(renamed))
-    assert f"(the manifest names it {first.name}: renamed)" in _ok(run_cli("verify", renamed))
+    key = studio_pub(made, tmp_path / "keys")
+    assert f"(the manifest names it {first.name}: renamed)" in _ok(run_cli("verify", renamed, "--key", key))
 
 
 def test_manifest_signed_by_another_key_is_an_unknown_key(made, run_cli, tmp_path):
@@ -222,19 +241,24 @@ def test_manifest_signed_by_another_key_is_an_unknown_key(made, run_cli, tmp_pat
     mf.write(json.loads(manifest.read_text("utf-8")), manifest, stranger)  # a valid signature, by someone else
     stranger_id = key_id(stranger.public_key())
     failed(run_cli("verify", sample, "--studio", made.studio), f"signed by a key this studio does not know: {stranger_id}")
-    alone = _ok(run_cli("verify", sample))  # no studio at hand: signature and content only, and says so
-    assert f"key {stranger_id} not checked against a studio" in alone
+    alone = failed(run_cli("verify", sample))  # no studio at hand: a valid signature says nothing of who made it
+    assert f"✗ {sample}: signature valid, signer unknown: key {stranger_id} is not a key you trust" in alone
+    allowed = _ok(run_cli("verify", sample, "--allow-unknown-signer"))
+    assert f"– {sample}: signature valid, signer unknown · AI label: trainedAlgorithmicMedia" in allowed
+    assert f"– key: signature valid, signer unknown: key {stranger_id} (accepted by --allow-unknown-signer)" in allowed
 
 
 def test_verify_without_a_studio_checks_signature_and_content(made, run_cli, tmp_path):
     sample = copy_pair(made.samples[0], tmp_path / "elsewhere")
-    out = _ok(run_cli("verify", sample))  # $OUVROIR_STUDIO points at a folder with no studio
+    key = studio_pub(made, tmp_path / "keys")
+    out = _ok(run_cli("verify", sample, "--key", key))  # $OUVROIR_STUDIO points at a folder with no studio
     assert "✓ signature:" in out and f"✓ content: {sample.name} matches its hash" in out and "model:" not in out
-    nowhere = _ok(run_cli("verify", sample, "--studio", tmp_path / "nowhere"))
+    assert "which you trust (studio.pub)" in out
+    nowhere = _ok(run_cli("verify", sample, "--studio", tmp_path / "nowhere", "--key", key))
     assert f"no studio at {tmp_path / 'nowhere'}: key and chain not checked" in nowhere
-    assert "model:" not in _ok(run_cli("verify", made.samples[0], "--no-studio"))
+    assert "model:" not in _ok(run_cli("verify", made.samples[0], "--no-studio", "--key", key))
     flip(sample, 0)
-    failed(run_cli("verify", sample), "content changed")
+    failed(run_cli("verify", sample, "--key", key), "content changed")
 
 
 def test_a_studio_that_no_longer_holds_the_model(made, run_cli, tmp_path):
@@ -273,7 +297,7 @@ def test_json_verdicts_and_the_manifest_given_itself(made, run_cli, tmp_path):
     good = made.samples[0]
     bad = copy_pair(made.samples[1], tmp_path)
     flip(bad, 1)
-    result = run_cli("verify", mf.sidecar_path(good), bad, "--json")
+    result = run_cli("verify", mf.sidecar_path(good), bad, "--json", "--key", studio_pub(made, tmp_path / "keys"))
     assert result.exit_code == 1
     first, second = json.loads(result.stdout)
     assert first["ok"] is True and first["kind"] == "sample" and first["studio"] == str(made.studio.resolve())
@@ -392,3 +416,49 @@ def test_forged_odd_manifests_get_a_verdict_never_a_traceback(made, run_cli, tmp
     mf.write(data | damage, manifest, Ed25519PrivateKey.generate())
     out = failed(run_cli("verify", sample, "--studio", made.studio), "signed by a key this studio does not know")
     assert "✓ signature:" in out
+
+
+# -- whose key: a valid signature is not enough ------------------------------------------------------
+
+
+def _strip_label(data: dict) -> None:
+    data["digital_source_type"] = None
+    for action in data["assertions"]["c2pa.actions"]["actions"]:
+        action.pop("digitalSourceType", None)
+
+
+def _other_prompt(data: dict) -> None:
+    data["assertions"]["ouvroir.generation"]["prompt"] = "Un poème de ma main"
+
+
+@pytest.mark.parametrize("change", [_other_prompt, _strip_label], ids=["forged", "label-stripped"])
+def test_a_manifest_re_signed_with_a_fresh_key_is_not_verified(made, run_cli, tmp_path, change):
+    sample = copy_pair(made.samples[0], tmp_path / "received")
+    forger = key_id(forge(sample, change).public_key())
+    failed(run_cli("verify", sample), f"signature valid, signer unknown: key {forger}")
+    key = studio_pub(made, tmp_path / "keys")
+    failed(run_cli("verify", sample, "--key", key), f"signed by key {forger}, which none of your --key files holds")
+    failed(run_cli("verify", sample, "--studio", made.studio), f"signed by a key this studio does not know: {forger}")
+    genuine = copy_pair(made.samples[0], tmp_path / "genuine")
+    assert "verified · AI label: trainedAlgorithmicMedia" in _ok(run_cli("verify", genuine, "--key", key))
+
+
+def test_several_keys_make_a_keyring_and_key_files_are_checked(made, run_cli, tmp_path):
+    sample = copy_pair(made.samples[0], tmp_path / "received")
+    mine = studio_pub(made, tmp_path / "k")
+    other = tmp_path / "other.pub"  # another studio's key
+    other.write_bytes(Ed25519PrivateKey.generate().public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))  # fmt: skip
+    failed(run_cli("verify", sample, "--key", other), "none of your --key files holds")
+    _ok(run_cli("verify", sample, "--key", other, "--key", mine))
+    ring = tmp_path / "ring.pem"  # one file holding both keys
+    ring.write_bytes(other.read_bytes() + mine.read_bytes())
+    _ok(run_cli("verify", sample, "--key", ring))
+    private = tmp_path / "private.pem"
+    private.write_bytes((made.studio / "keys" / "studio.ed25519").read_bytes())
+    for bad, says in ((private, "holds a private key: give its public key instead"),
+                      (sample, "holds no Ed25519 public key"), (tmp_path / "absent.pub", "cannot read the key file")):  # fmt: skip
+        result = run_cli("verify", sample, "--key", bad)
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert result.stderr.startswith(f"Error: {bad}" if "read" not in says else "Error: cannot read"), result.stderr
+        assert says in result.stderr

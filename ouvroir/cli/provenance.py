@@ -80,9 +80,13 @@ def _studio_for(ctx: click.Context, path: Path, explicit: str | None, no_studio:
 @click.option("--studio", "studio_opt", metavar="PATH", help="Check the key and the chain against this studio "
               "(default: the studio holding the file, else the usual studio if there is one).")  # fmt: skip
 @click.option("--no-studio", is_flag=True, help="Check only the signature and the content (files from another studio).")
+@click.option("--key", "key_files", multiple=True, metavar="FILE", type=click.Path(path_type=Path, dir_okay=False),
+              help="Trust the public keys in FILE (from `ouvroir key export`); repeat for several studios.")  # fmt: skip
+@click.option("--allow-unknown-signer", is_flag=True, help="Accept a valid signature by a key neither the studio "
+              "nor --key vouches for (it proves the manifest is intact, not who made it).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the verdicts as JSON.")
 @click.pass_context
-def verify(ctx, paths, studio_opt, no_studio, as_json) -> None:
+def verify(ctx, paths, studio_opt, no_studio, key_files, allow_unknown_signer, as_json) -> None:
     """Check the provenance of samples, exported models and audit reports.
 
     Reads each output's signed manifest (FILE.provenance.json beside a file,
@@ -91,21 +95,30 @@ def verify(ctx, paths, studio_opt, no_studio, as_json) -> None:
     studio's and, with the studio at hand, the chain back: the model still
     there with the same weights, its snapshot with the same works, each
     work's text still in the studio. Give files, folders (samples/ checks
-    every sample in it) or manifests. Exit status 0 when every output
-    verifies, 1 otherwise.
+    every sample in it) or manifests. A WAV without its sidecar is checked
+    by the C2PA manifest embedded in it.
 
-    Example:
+    Away from the studio, give its public key with --key: anyone can sign
+    with a key of their own, so a valid signature by a key you were not
+    given says "signature valid, signer unknown" and fails. Exit status 0
+    when every output verifies, 1 otherwise.
+
+    Examples:
 
         ouvroir verify studio/samples/g1a2b3c4d5.txt
+
+        ouvroir verify --key studio.pub received/g1a2b3c4d5.txt
     """
+    from ..provenance.trust import load_keyring
     from ..provenance.verify import verify as verify_one
 
+    keys = load_keyring(list(key_files))
     studios = Studios()
     try:
         verdicts = []
         for path in expand(list(paths)):
             root = _studio_for(ctx, path, studio_opt, no_studio)
-            verdict = verify_one(path, studios.get(root))
+            verdict = verify_one(path, studios.get(root), keys=keys, allow_unknown_signer=allow_unknown_signer)
             verdicts.append(verdict)
             if not as_json:
                 _print(verdict, studios.notes.get(root.resolve()) if root else None)
@@ -120,7 +133,9 @@ def verify(ctx, paths, studio_opt, no_studio, as_json) -> None:
 def _print(verdict, note: str | None) -> None:
     if verdict.ok:
         label = f" · AI label: {verdict.digital_source_type.rsplit('/', 1)[1]}" if verdict.digital_source_type else ""
-        out.print(f"{MARKS[True]} {escape(str(verdict.path))}: verified{escape(label)}", soft_wrap=True)
+        unknown = any(c.name == "key" and c.ok is None for c in verdict.checks)  # --allow-unknown-signer
+        said = "[yellow]signature valid, signer unknown[/yellow]" if unknown else "verified"
+        out.print(f"{MARKS[None if unknown else True]} {escape(str(verdict.path))}: {said}{escape(label)}", soft_wrap=True)
     else:
         out.print(f"{MARKS[False]} {escape(str(verdict.path))}: [red]{escape(verdict.problem)}[/red]", soft_wrap=True)
     for check in verdict.checks:

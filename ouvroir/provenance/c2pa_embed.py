@@ -21,9 +21,11 @@ C2PA signs with an X.509 certificate chain. Each studio is its own small CA, in 
 
 The signing certificate is reissued when the studio's key changes (``ouvroir key import``)
 or nears its end; what the previous one signed still chains to the same CA. There is no
-public trust list offline: an embedded manifest verified without the studio is "signature
-valid, certificate not on a trust list", the expected state; with the studio at hand, its
-CA is the trust anchor, so the manifest must be signed by a certificate this studio issued.
+public trust list offline: c2pa says "signature valid, certificate not on a trust list", and
+ouvroir decides by the signing certificate's key (read by ``c2pa_signer``), as for a sidecar:
+it must be the key of the sidecar beside the file, or, for a WAV that travels alone, a key the
+person verifying trusts (``verify --key``). With the studio at hand, its CA is the trust
+anchor too, so the manifest must be signed by a certificate this studio issued.
 """
 
 from __future__ import annotations
@@ -44,7 +46,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from .. import __version__
 from ..errors import ProvenanceError
 from ..fileio import atomic_write
-from .keys import _create_exclusively, _make_keys_dir, _private_pem, _read_private, key_id, keys_dir, load_or_create_key
+from . import c2pa_signer
+from .keys import (_create_exclusively, _make_keys_dir, _private_pem, _read_private, key_id, keys_dir,
+                   load_or_create_key, raw_public)  # fmt: skip
 from .manifest import TRAINED, generator, model_chain
 
 CA_KEY_NAME = "c2pa-ca.ed25519"
@@ -225,6 +229,7 @@ class Embedded:
     failures: list[dict] = field(default_factory=list)
     manifest: dict = field(default_factory=dict)  # the active manifest as c2pa's Reader gives it
     error: str | None = None
+    label: str | None = None  # the active manifest's label (urn:c2pa:…)
 
     @property
     def assertions(self) -> dict:
@@ -257,7 +262,9 @@ def read(data: bytes, mime: str, anchors: bytes | None = None) -> Embedded:
     active = report.get("manifests", {}).get(report.get("active_manifest"), {})
     results = (report.get("validation_results") or {}).get("activeManifest") or {}
     failures = results.get("failure") if isinstance(results.get("failure"), list) else report.get("validation_status") or []
-    return Embedded(state, [f for f in failures if isinstance(f, dict)], active if isinstance(active, dict) else {})
+    label = report.get("active_manifest") if isinstance(report.get("active_manifest"), str) else None
+    return Embedded(state, [f for f in failures if isinstance(f, dict)], active if isinstance(active, dict) else {},
+                    label=label)  # fmt: skip
 
 
 def source_types(found: Embedded) -> list[str]:
@@ -267,46 +274,106 @@ def source_types(found: Embedded) -> list[str]:
     return [a.get("digitalSourceType") for a in listed or [] if isinstance(a, dict)]
 
 
-def check(verdict, path: Path, studio, sidecar_assertions: dict | None) -> None:
-    """Add a ``c2pa`` check to ``verdict`` for a file of a format C2PA embeds in (nothing for others)."""
-    mime = mime_type(path)
-    if mime is None:
-        return
+def _load(verdict, path: Path, studio) -> tuple[Embedded, bytes] | None:
+    """The file's embedded manifest as read and validated (with the studio's CA as trust anchor when at hand)."""
     try:
         import c2pa  # noqa: F401
     except ImportError:
         verdict.add("c2pa", None, "embedded C2PA manifest not checked: c2pa-python is not installed")
-        return
+        return None
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         verdict.add("c2pa", False, f"cannot read {path} ({exc.strerror or exc})")
-        return
+        return None
     anchors = None
     if studio is not None:
         ca = _load_cert(keys_dir(studio.root) / CA_CERT_NAME)
         anchors = _pem(ca) if ca is not None else None
-    found = read(data, mime, anchors)
-    if found.state is None:
-        verdict.add("c2pa", None, f"no embedded C2PA manifest in {Path(path).name} (the sidecar alone describes it)")
-        return
+    return read(data, _mime(path), anchors), data
+
+
+def _mime(path: Path) -> str:
+    return mime_type(path) or "application/octet-stream"
+
+
+def _valid(verdict, found: Embedded, studio) -> bool:
+    """Add a failed ``c2pa`` check unless the manifest is intact (signature, hashes) and, with a studio, its own."""
     if found.error:
         verdict.add("c2pa", False, f"embedded C2PA manifest damaged: {found.error}")
-        return
+        return False
     problems = [f"{f.get('code')} ({f.get('explanation')})" for f in found.failures if f.get("code") != ALLOWED_FAILURE]
     if found.state not in ("Valid", "Trusted") or problems:
         verdict.add("c2pa", False, "embedded C2PA manifest invalid: " + ("; ".join(problems) or f"state {found.state}"))
+        return False
+    if studio is not None and found.state != "Trusted":
+        signer = found.signature_info.get("common_name") or "an unnamed certificate"
+        verdict.add("c2pa", False, f"embedded C2PA manifest signed by a certificate this studio did not issue ({signer})")
+        return False
+    return True
+
+
+def signer_key(found: Embedded, data: bytes) -> bytes | None:
+    """The raw Ed25519 public key of the certificate that signed the manifest c2pa validated, or None."""
+    cert = c2pa_signer.signer_certificate(data, found.label)
+    if cert is None or str(cert.serial_number) != str(found.signature_info.get("cert_serial_number")):
+        return None  # not the certificate c2pa checked the signature with: no key can be vouched for
+    public = cert.public_key()
+    return raw_public(public) if isinstance(public, Ed25519PublicKey) else None
+
+
+def _described(found: Embedded, studio) -> str:
+    signer = found.signature_info.get("common_name") or "an unnamed certificate"
+    label = "trainedAlgorithmicMedia" if TRAINED in source_types(found) else "no AI label"
+    whose = "this studio's certificate" if studio is not None else "its certificate"
+    return f"embedded C2PA manifest valid ({label}), signed by {whose} {signer!r}"
+
+
+def check(verdict, path: Path, studio, sidecar_assertions: dict | None, sidecar_key: bytes | None = None) -> None:
+    """Add a ``c2pa`` check to ``verdict`` for a file of a format C2PA embeds in (nothing for others).
+
+    The embedded manifest must say what the sidecar says, signed by the sidecar's key, whose trust
+    the sidecar's ``key`` check already decided.
+    """
+    if mime_type(path) is None:
+        return
+    loaded = _load(verdict, path, studio)
+    if loaded is None:
+        return
+    found, data = loaded
+    if found.state is None:
+        verdict.add("c2pa", None, f"no embedded C2PA manifest in {Path(path).name} (the sidecar alone describes it)")
+        return
+    if not _valid(verdict, found, studio):
         return
     generation = found.assertions.get("ouvroir.generation")
     if isinstance(sidecar_assertions, dict) and generation != sidecar_assertions.get("ouvroir.generation"):
         verdict.add("c2pa", False, "the embedded C2PA manifest describes another generation than the sidecar manifest")
         return
-    signer = found.signature_info.get("common_name") or "an unnamed certificate"
-    label = "trainedAlgorithmicMedia" if TRAINED in source_types(found) else "no AI label"
-    if studio is None:
-        verdict.add("c2pa", True, f"embedded C2PA manifest valid ({label}), signed by {signer!r}; its certificate is "
-                                  "on no public trust list (expected: give --studio to check it is the studio's own)")  # fmt: skip
-    elif found.state == "Trusted":
-        verdict.add("c2pa", True, f"embedded C2PA manifest valid ({label}), signed by this studio's certificate ({signer})")
-    else:
-        verdict.add("c2pa", False, f"embedded C2PA manifest signed by a certificate this studio did not issue ({signer})")
+    embedded_key = signer_key(found, data)
+    if sidecar_key is not None and embedded_key != sidecar_key:
+        whose = f"key {key_id(embedded_key)}" if embedded_key else "a certificate whose key cannot be read"
+        verdict.add("c2pa", False, f"the embedded C2PA manifest is signed by {whose}, the sidecar by key {key_id(sidecar_key)}")
+        return
+    verdict.add("c2pa", True, _described(found, studio))
+
+
+def check_alone(verdict, path: Path, studio) -> tuple[Embedded, bytes] | None:
+    """A file without its sidecar: its embedded manifest stands in for it (None when it has none).
+
+    Adds ``manifest`` and ``c2pa`` checks; returns the manifest and its signer's raw key when it is
+    intact, or (manifest, None) when a check failed. The caller decides whether the key is trusted.
+    """
+    loaded = _load(verdict, path, studio)
+    if loaded is None or loaded[0].state is None:
+        return None
+    found, data = loaded
+    verdict.add("manifest", True, f"no sidecar: the C2PA manifest embedded in {Path(path).name}")
+    if not _valid(verdict, found, studio):
+        return found, None
+    public = signer_key(found, data)
+    if public is None:
+        verdict.add("c2pa", False, "embedded C2PA manifest: the key of the certificate that signed it cannot be read")
+        return found, None
+    verdict.add("c2pa", True, _described(found, studio) + "; it binds the file's bytes by their hash")
+    return found, public

@@ -7,7 +7,8 @@ output from a damaged manifest:
 1. manifest — found, valid JSON, a known format (a flipped byte can break the JSON);
 2. signature — well-formed, matching the manifest (a flipped byte in any value breaks it),
    and the file in the exact layout ouvroir wrote (a flipped byte in the spacing);
-3. key — the studio's current or a former key (only with a studio at hand);
+3. key — a key the person verifying trusts: the studio's current or a former key, or one given
+   with ``keys`` (``--key studio.pub``); otherwise "signature valid, signer unknown", a failure;
 4. content — each listed file against its hash, trusted only once the signature holds;
 5. with a studio: model (still held, same weights), snapshot (same works and hashes)
    and works (each text still in the studio, or removed since).
@@ -25,6 +26,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -34,9 +36,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ..fileio import sha256_file
-from . import c2pa_embed
-from .keys import key_id, trusted_keys
+from . import c2pa_embed, trust
+from .keys import key_id
 from .manifest import DIR_MANIFEST, FORMAT, SIDECAR_SUFFIX, SOURCE_TYPES, canonical, folder_files, serialize
+from .trust import GivenKey
 
 if TYPE_CHECKING:
     from ..studio import Studio
@@ -103,14 +106,19 @@ def locate(path: Path) -> tuple[Path | None, str | None, str]:
     return None, None, f"no provenance manifest for {path} (looked for {sidecar.name} beside it)"
 
 
-def verify(path: Path, studio: Studio | None = None) -> Verdict:
-    """Check an output (a file, a folder, or a manifest itself) and return the verdict; never raises on bad input."""
+def verify(path: Path, studio: Studio | None = None, *, keys: Sequence[GivenKey] = (),
+           allow_unknown_signer: bool = False) -> Verdict:  # fmt: skip
+    """Check an output (a file, a folder, or a manifest itself) and return the verdict; never raises on bad input.
+
+    The signer must be a key of ``studio`` or one of ``keys`` (see ``trust``), unless ``allow_unknown_signer``.
+    """
     path = Path(path)
     verdict = Verdict(path, studio=studio.root if studio is not None else None)
     manifest_path, target, problem = locate(path)
     verdict.manifest = manifest_path
     if manifest_path is None:
-        verdict.add("manifest", False, problem)
+        if not (c2pa_embed.mime_type(path) and path.is_file() and _embedded(verdict, studio, keys, allow_unknown_signer)):
+            verdict.add("manifest", False, problem)
         return verdict
     raw, manifest = _read(verdict, manifest_path)
     if manifest is None:
@@ -122,17 +130,34 @@ def verify(path: Path, studio: Studio | None = None) -> Verdict:
     if public is None:
         verdict.add("content", None, "not checked: the manifest cannot be trusted")
         return verdict
-    _check_key(verdict, public, studio)
+    trust.check_signer(verdict, public, studio, list(keys), allow_unknown_signer)
     _check_content(verdict, manifest_path.parent, manifest, target, whole_folder=manifest_path.name == DIR_MANIFEST)
     _check_label(verdict, source_type)
     assertions = manifest.get("assertions") if isinstance(manifest.get("assertions"), dict) else {}
     if target is not None:  # a file of a format C2PA embeds in (a WAV): its embedded manifest too
-        c2pa_embed.check(verdict, manifest_path.parent / target, studio, assertions)
+        c2pa_embed.check(verdict, manifest_path.parent / target, studio, assertions, sidecar_key=public)
     if studio is not None:
         _check_chain(verdict, assertions, studio)
     if verdict.kind == "co-creation":
         _check_ledger(verdict, manifest_path.parent, manifest, assertions, studio)
     return verdict
+
+
+def _embedded(verdict: Verdict, studio, keys: Sequence[GivenKey], allow_unknown: bool) -> bool:
+    """A WAV without its sidecar, checked by the manifest embedded in it; False when it has none."""
+    found = c2pa_embed.check_alone(verdict, verdict.path, studio)
+    if found is None:
+        return False
+    embedded, public = found
+    verdict.kind = "sample"
+    sources = [s for s in c2pa_embed.source_types(embedded) if isinstance(s, str)]
+    verdict.digital_source_type = sources[0] if sources else None
+    if public is not None:
+        trust.check_signer(verdict, public, studio, list(keys), allow_unknown)
+        _check_label(verdict, verdict.digital_source_type)
+        if studio is not None:
+            _check_chain(verdict, embedded.assertions, studio)
+    return True
 
 
 def _read(verdict: Verdict, path: Path) -> tuple[bytes, dict | None]:
@@ -213,20 +238,6 @@ def _check_signature(verdict: Verdict, raw: bytes, manifest: dict) -> bytes | No
         return None
     verdict.add("signature", True, f"valid Ed25519 signature by key {key_id(public)}")
     return public
-
-
-def _check_key(verdict: Verdict, public: bytes, studio) -> None:
-    kid = key_id(public)
-    if studio is None:
-        verdict.add("key", None, f"key {kid} not checked against a studio (none at hand: give --studio)")
-        return
-    known = next((k for k in trusted_keys(studio.root) if k.public_bytes == public), None)
-    if known is None:
-        verdict.add("key", False, f"signed by a key this studio does not know: {kid}")
-    elif known.current:
-        verdict.add("key", True, f"signed by this studio's key {kid}")
-    else:
-        verdict.add("key", True, f"signed by a former key of this studio: {kid}")
 
 
 def _entries(manifest: dict) -> list[dict] | None:
