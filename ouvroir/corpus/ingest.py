@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from ..errors import DiskFull, IngestError, is_disk_full
-from ..media.document import ParsedWork, blocks_to_json
+from ..media.document import ParsedWork, blocks_to_json, clean_label
 from ..media.formats import TEXT_SUFFIXES, many_reader_for
 from ..store import works as store
 from ..store.blobs import BlobStore, sha256_bytes
@@ -181,9 +181,9 @@ def _metadata(candidate: Candidate, options: AddOptions, parsed: ParsedWork) -> 
         "source": row.get("source") or options.source,
         "reason": options.reason,
     }
-    meta["title"] = unicodedata.normalize("NFC", meta["title"].strip())
-    if meta["author"]:
-        meta["author"] = unicodedata.normalize("NFC", meta["author"].strip())
+    # one line of visible text: a file name or metadata with a line break or a bidi override must not spoof listings
+    meta["title"] = clean_label(meta["title"]) or clean_label(title_from_filename(candidate.path)) or "untitled"
+    meta["author"] = clean_label(meta["author"]) or None
     return meta
 
 

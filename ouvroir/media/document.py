@@ -124,6 +124,27 @@ def normalize_text(text: str) -> str:
     return text.strip("\n")
 
 
+# What makes a title or an author break a line, or hide and reorder what a listing shows: line and paragraph
+# separators, other control characters (Cc), and format characters (Cf: bidi overrides such as U+202E, soft
+# hyphens, zero-width spaces, the BOM). ZWNJ and ZWJ stay: Persian, Indic scripts and emoji need them to spell.
+_LABEL_SPACES = re.compile("[\t\n\v\f\r\x1c-\x1f\x85\u2028\u2029]")
+_KEPT_FORMAT = frozenset("\u200c\u200d")
+
+
+def clean_label(text: str | None) -> str:
+    """A title or an author as one line of visible text, NFC; '' when nothing visible is left.
+
+    Non-breaking spaces (French puts them before « : ; ! ? ») stay as they are.
+
+    >>> clean_label("L\\u2019Aube\\u202e.exe\\n\\u202fAda\\u00a0!  \\x00")
+    'L’Aube.exe \\u202fAda\\xa0!'
+    """
+    text = _LABEL_SPACES.sub(" ", unicodedata.normalize("NFC", text or ""))
+    if not text.isprintable():  # only then look at each character
+        text = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf") or c in _KEPT_FORMAT)
+    return re.sub(" {2,}", " ", text).strip(" ")
+
+
 def blocks_to_json(blocks: list[Block]) -> str:
     items = []
     for b in blocks:

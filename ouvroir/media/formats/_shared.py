@@ -20,6 +20,28 @@ MAX_VERSE_LINE = 90
 _XML_WHITESPACE = re.compile(r"[ \t\r\n\f]+")
 
 
+# lxml (libxml2) stops at this depth unless told XML_PARSE_HUGE; the readers' own walks recurse no deeper
+MAX_XML_DEPTH = 256
+# A DTD's internal subset declaring an entity, from the document's first bytes (comments and PIs may come first)
+_DTD_ENTITY = re.compile(r"<!DOCTYPE[^\[>]*\[[^\]]*<!ENTITY", re.IGNORECASE)
+
+
+def refuse_entities(what: str) -> IngestError:
+    """The one refusal for a document whose DTD declares entities (a billion-laughs bomb, an external file, or
+    a harmless ``&nbsp;``): ouvroir never expands them, and keeping the references would silently lose text."""
+    return IngestError(f"refused {what}: it declares a DTD with entities, which ouvroir never expands")
+
+
+def too_deep(what: str) -> IngestError:
+    return IngestError(f"refused {what}: nested too deeply (elements over {MAX_XML_DEPTH} levels down)")
+
+
+def declares_entities(head: str | bytes) -> bool:
+    """Whether the document's DTD declares an entity: ``<!DOCTYPE x [<!ENTITY ...`` (UTF-8 or a str)."""
+    text = head.decode("utf-8", "replace") if isinstance(head, bytes) else head
+    return bool(_DTD_ENTITY.search(text))
+
+
 def safe_xml_parser() -> etree.XMLParser:
     """An lxml parser that never fetches anything and never expands entities (no billion laughs, no XXE)."""
     return etree.XMLParser(
@@ -28,15 +50,25 @@ def safe_xml_parser() -> etree.XMLParser:
 
 
 def parse_xml(data: bytes, what: str) -> etree._Element:
-    """Parse ``data`` or raise IngestError("malformed XML in <what>: ...")."""
+    """Parse ``data`` or raise IngestError: malformed, declaring entities, or nested too deeply, naming ``what``.
+
+    With ``resolve_entities=False`` an entity reference stays a node that no
+    reader reads, so ``<w:t>avant &x; après</w:t>`` would lose "après" without a
+    word: a DTD declaring entities is refused instead.
+    """
     try:
         root = etree.fromstring(data, parser=safe_xml_parser())
     except etree.XMLSyntaxError as exc:
-        if "amplification" in str(exc):  # libxml2's own guard against entity bombs ("billion laughs")
-            raise IngestError(f"refused {what}: its XML entities would expand explosively (an entity bomb)") from exc
+        if "amplification" in str(exc) or declares_entities(data[:1 << 20]):  # libxml2's guard against bombs
+            raise refuse_entities(what) from exc
+        if "Excessive depth" in str(exc):
+            raise too_deep(what) from exc
         raise IngestError(f"malformed XML in {what}: {str(exc).splitlines()[0][:200]}") from exc
     if root is None:
         raise IngestError(f"malformed XML in {what}: the document is empty")
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is not None and any(True for _ in dtd.iterentities()):
+        raise refuse_entities(what)
     return root
 
 

@@ -38,7 +38,7 @@ def read(data: bytes, name: str) -> ParsedWork:
         if not archive.has(path):
             raise IngestError(f"corrupt EPUB: the spine lists {path!r} but the archive has no such file")
         text, _ = decode_html(archive.read(path))
-        chapter = blocks_from_html(text).blocks
+        chapter = blocks_from_html(text, f"the EPUB chapter {path}").blocks
         if chapter and blocks:
             blocks.append(Block("break"))
         blocks.extend(chapter)

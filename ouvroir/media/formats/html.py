@@ -23,7 +23,7 @@ from lxml import etree
 from ..document import Block, ParsedWork, normalize_text
 from ..encoding import decode_text
 from ..plain import blocks_from_plain_text, guess_form
-from ._shared import collapse_spaces, local_name, safe_xml_parser
+from ._shared import collapse_spaces, declares_entities, local_name, refuse_entities, safe_xml_parser, too_deep
 
 _DROPPED = {
     "script", "style", "nav", "header", "footer", "noscript", "template", "iframe", "object", "embed", "svg",
@@ -91,28 +91,38 @@ def decode_html(data: bytes) -> tuple[str, str]:
     return decode_text(data)
 
 
-def parse_html(text: str) -> etree._Element | None:
+def parse_html(text: str, what: str = "the HTML file") -> etree._Element | None:
     """Parse as XML when the document is XHTML and well formed, else with the forgiving HTML parser.
 
     XHTML first: the HTML parser misreads self-closed tags such as ``<title/>``.
+    A DTD declaring entities is refused (the HTML parser would keep its text
+    as words: "]>" and "&j;"), and so is nesting deeper than both parsers read,
+    which they would cut without a word.
     """
     text = _XML_DECLARATION.sub("", text, count=1)  # lxml refuses a str that declares an encoding
+    if declares_entities(text[: 1 << 20]):
+        raise refuse_entities(what)
     if _XHTML.search(text[:4096]):
         try:
             return etree.fromstring(text.encode("utf-8"), parser=safe_xml_parser())
-        except etree.XMLSyntaxError:
-            pass  # e.g. &nbsp; without its DTD: the HTML parser knows these entities
+        except etree.XMLSyntaxError as exc:
+            if "Excessive depth" in str(exc):
+                raise too_deep(what) from exc
+            # else e.g. &nbsp; without its DTD: the HTML parser knows these entities
     if not text.strip():
         return None
     parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
     try:
-        return lxml.html.document_fromstring(text, parser=parser)
+        root = lxml.html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError):
         return None
+    if any("Excessive depth" in entry.message for entry in parser.error_log):
+        raise too_deep(what)
+    return root
 
 
-def blocks_from_html(text: str) -> HtmlContent:
-    root = parse_html(text)
+def blocks_from_html(text: str, what: str = "the HTML file") -> HtmlContent:
+    root = parse_html(text, what)
     if root is None:
         return HtmlContent([])
     body = next((el for el in root.iter() if local_name(el) == "body"), root)
