@@ -89,7 +89,8 @@ def test_the_web_page_asks_again_on_a_page_that_lists_the_refusals(studio: Studi
         assert f'name="reverse" value="{aube}"' in asked.text and "Yes, reverse these 1 refusals" in asked.text
         assert history(studio, aube) == ["train", "no-train"]
 
-        as_json = client.post("/corpus/consent", data=form, headers={"Accept": "application/json", "X-CSRF-Token": csrf})
+        as_json = client.post("/corpus/consent", data=form,
+                              headers={"Accept": "application/json", "X-CSRF-Token": csrf})  # fmt: skip
         assert as_json.status_code == 409
         assert [r["id"] for r in as_json.json()["refusals"]] == [aube]
         assert history(studio, aube) == ["train", "no-train"]
