@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ouvroir.cocreate.documents import list_documents
+from ouvroir.cocreate.documents import create_document, get_document, list_documents
 from ouvroir.provenance.manifest import COMPOSITE, sidecar_path
 from ouvroir.provenance.verify import verify
 from ouvroir.studio import Studio
@@ -109,6 +109,7 @@ def test_upload_consent_train_write_export_and_verify(studio_dir: Path, tmp_path
         page.fill("#new-document input[name=title]", "Marine <b>du soir</b>")
         page.click("#new-document button")
         editor = page.locator("#editor")
+        page.wait_for_selector("#writer[data-ready=true]")  # typed before, it would not reach the editor
         editor.click()
         page.keyboard.type("Au bout du quai, la mer ", delay=2)
         kept = accept_a_suggestion(page)
@@ -145,14 +146,51 @@ def test_upload_consent_train_write_export_and_verify(studio_dir: Path, tmp_path
         counts = doc.summary
         assert counts["written"] and counts["generated"] and counts["edited"]
         assert counts["written"] + counts["generated"] + counts["edited"] == len(doc.text)
-        # The kept suggestion is in the text as the model wrote it; the edit sits inside the other one.
-        assert kept in doc.text
+        # What was typed is in the ledger as written; the kept suggestion is in the text as the model wrote
+        # it; the edit sits inside the other one.
+        assert doc.text.startswith("Au bout du quai, la mer " + kept + " et le vent "), doc.text
+        assert ledger["spans"][0]["category"] == "written" and ledger["spans"][0]["start"] == 0
+        assert doc.text[:ledger["spans"][0]["end"]] == "Au bout du quai, la mer "
         edited = [s for s in ledger["spans"] if s["category"] == "edited" and s["origin"] == "person"]
         assert [doc.text[s["start"]:s["end"]] for s in edited] == ["ZZ"]
         assert ledger["title"] == "Marine <b>du soir</b>"
-        # Tampering with the export is noticed.
-        exported.write_text(exported.read_text("utf-8").replace("Au bout", "Au fond"), "utf-8")
+        # Tampering with the export is noticed (and the tampering does change it: "Au bout" is there).
+        tampered = exported.read_text("utf-8").replace("Au bout", "Au fond", 1)
+        assert tampered != exported.read_text("utf-8")
+        exported.write_text(tampered, "utf-8")
         assert not verify(exported, studio).ok
+
+
+def test_the_editor_takes_no_keystroke_until_its_document_is_loaded(studio_dir: Path, browser_page):
+    """Keys typed while the page's script still loads were shown, then wiped when it set the editor's text
+    (a document saved with 0 characters). The editor stays read-only until the script is ready; from then
+    on every keystroke reaches the ledger."""
+    with Studio.init(studio_dir) as studio:
+        doc_id = create_document(studio, "Brouillon").id
+    page = browser_page
+    held = []
+    page.route("**/static/write.js", lambda route: held.append(route))  # the script arrives when we say so
+    with WebStudio(studio_dir, "--port", "0") as server:
+        page.goto(f"{server.url}/write/{doc_id}", wait_until="commit")
+        editor = page.locator("#editor")
+        editor.wait_for()
+        editor.click()
+        page.keyboard.type("perdu ", delay=2)
+        assert editor.input_value() == ""  # not shown, so nothing shown is lost
+        for _ in range(100):
+            if held:
+                break
+            page.wait_for_timeout(50)
+        held[0].continue_()
+        page.wait_for_selector("#writer[data-ready=true]")
+        editor.click()
+        page.keyboard.type("Il pleut", delay=2)
+        expect(page.locator("#save-state")).to_have_text("Enregistré")
+        assert editor.input_value() == "Il pleut"
+        assert not page.problems, page.problems
+    with Studio.open(studio_dir) as studio:
+        stored = get_document(studio, doc_id)
+        assert stored.text == "Il pleut" and stored.summary["written"] == len("Il pleut")
 
 
 def test_files_dropped_on_the_page_are_added_each_with_its_outcome(studio_dir: Path, browser_page):

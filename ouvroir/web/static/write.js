@@ -243,4 +243,9 @@
   cells = cellsFrom(doc);
   render();
   showLedger(doc.summary);
+  // Only now can the person type: every keystroke from here on becomes an op (the page came read-only,
+  // so nothing typed while this script loaded was shown and then lost). data-ready tells tests so too.
+  area.readOnly = false;
+  area.removeAttribute("aria-busy");
+  root.dataset.ready = "true";
 })();
