@@ -324,3 +324,47 @@ def test_cli_writes_the_card_in_either_language(workshop, run_cli):
     missing = run_cli("--studio", studio.root, "card", "mnothere")
     assert missing.exit_code == 1 and "no model matches 'mnothere'" in missing.stderr
     assert "Traceback" not in missing.output
+
+
+# -- titles and names are text, never markup -----------------------------------------------------
+
+HOSTILE = "[x](http://evil) ![p](http://t/p.png) <script>alert(1)</script> | col"
+
+
+def test_titles_and_names_show_as_typed_never_as_links_images_html_or_cells(tmp_path):
+    """A title, an author, a license and a withdrawal reason that try to be markup, through the web studio's renderer."""
+    from starlette.testclient import TestClient
+
+    from ouvroir.web.app import create_app, wrap
+    from ouvroir.web.pages.models import _markdown
+
+    write(tmp_path / "corpus" / "a.txt", poem(AUTHORS["Ada Martin"][1], 1, stanzas=30))
+    write(tmp_path / "corpus" / "b.txt", poem(AUTHORS["Basile Roy"][1], 2, stanzas=30))
+    studio = Studio.init(tmp_path / "studio")
+    try:
+        for name, author in (("a.txt", "*Ada* `Martin` & <b>co</b>"), ("b.txt", "Basile Roy")):
+            assert studio.add([tmp_path / "corpus" / name], AddOptions(
+                author=author, title=HOSTILE if name == "a.txt" else "Brume", license="CC0-1.0", consent="train")).ok  # fmt: skip
+        record = runs.train_model(studio, size="tiny", steps=2, seed=1)
+        studio.set_consent([studio.work(HOSTILE).id], "no-train", "see [here](http://evil) <img src=x>")
+        for lang in ("fr", "en"):
+            files = write_card(studio, record.id, lang)
+            for path in (files.card_md, files.datasheet_md):
+                page = _markdown.render(path.read_text("utf-8"))
+                hostile = ('href="http', 'src="http', "<script", "<b>", "<em>Ada", "<code>Martin", "<img src=x")
+                assert not any(tag in page for tag in hostile), page
+                assert "[x](http://evil) ![p](http://t/p.png) &lt;script&gt;alert(1)&lt;/script&gt; | col" in page
+                assert "*Ada* `Martin` &amp; &lt;b&gt;co&lt;/b&gt;" in page
+            datasheet = _markdown.render(files.datasheet_md.read_text("utf-8"))
+            (works, *_) = re.findall(r"<table>(.*?)</table>", datasheet, re.S)
+            rows = re.findall(r"<tr>(.*?)</tr>", works, re.S)
+            assert len(rows) == 3 and all(row.count("<td") + row.count("<th") == 6 for row in rows), works
+            assert f"<td>{HOSTILE.replace('<', '&lt;').replace('>', '&gt;')}</td>" in works  # one cell, "| col" in it
+            assert "see [here](http://evil) &lt;img src=x&gt;" in _markdown.render(files.card_md.read_text("utf-8"))
+        client = TestClient(wrap(create_app(studio.root), None), base_url="http://127.0.0.1",
+                            headers={"Accept-Language": "en"})  # fmt: skip
+        page = client.get(f"/models/{record.id}").text
+        assert "http://evil" in page and 'href="http://evil"' not in page and 'src="http://t/p.png"' not in page
+        assert "<script>alert(1)" not in page
+    finally:
+        studio.close()

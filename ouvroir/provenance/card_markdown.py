@@ -12,6 +12,8 @@ True
 
 from __future__ import annotations
 
+import re
+
 from ..report.i18n import NNBSP, Translator, decimal, integer, percent
 from .card_strings import STRINGS
 
@@ -39,11 +41,25 @@ def _date(timestamp: str | None) -> str:
 
 
 def _quote(title: str, lang: str) -> str:
+    """A work's title quoted in a sentence, escaped (see ``_md``)."""
+    title = _md(title)
     return f"«{NNBSP}{title}{NNBSP}»" if lang == "fr" else f"“{title}”"
 
 
-def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+# What a title or a name could use to become markup: links and images ([ ] ( ) !), emphasis,
+# code, raw HTML and entities (< > &), table cells (|), and the escape itself. Each is
+# backslash-escaped (CommonMark: any ASCII punctuation may be), so it shows as typed.
+_MARKUP = re.compile(r"([\\`*_{}\[\]()!<>&|~#])")
+_BREAKS = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
+
+
+def _md(text: object) -> str:
+    """User metadata as Markdown text that renders as typed, on one line: never a link, an image, HTML or a new row.
+
+    >>> _md("[x](http://evil) <b>|</b>")
+    '\\\\[x\\\\]\\\\(http://evil\\\\) \\\\<b\\\\>\\\\|\\\\</b\\\\>'
+    """
+    return _MARKUP.sub(r"\\\1", _BREAKS.sub(" ", str(text)))
 
 
 def _author(name: str | None, lang: str) -> str:
@@ -52,7 +68,7 @@ def _author(name: str | None, lang: str) -> str:
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    return "\n".join(lines + ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows])
+    return "\n".join(lines + ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows])  # every cell escaped
 
 
 def _titles(titles: list[str], lang: str) -> str:
@@ -72,7 +88,7 @@ def consent_sentence(card: dict, lang: str) -> str:
 
 def _withdrawn_items(card: dict, lang: str) -> list[str]:
     return [_t("withdrawn_item", lang, title=_quote(w["title"], lang), state=_t(f"state_{w['consent']}", lang),
-               date=_date(w["at"])) + (f" ({w['reason']})" if w["reason"] else "")
+               date=_date(w["at"])) + (f" ({_md(w['reason'])})" if w["reason"] else "")
             for w in card["consent"]["withdrawn"]]  # fmt: skip
 
 
@@ -135,7 +151,7 @@ def render_markdown(card: dict, lang: str = "fr") -> str:
     out += [f"## {_t('corpus', lang)}", "", _corpus_text(card, lang), ""]
     out += [_authors_table(sheet, lang), ""]
     if sheet["licenses"]:
-        items = ", ".join(_t("license_item", lang, license=row["license"], works=_count("works", row["works"], lang))
+        items = ", ".join(_t("license_item", lang, license=_md(row["license"]), works=_count("works", row["works"], lang))
                           for row in sheet["licenses"])  # fmt: skip
         out += [_t("licenses_line", lang, items=items), ""]
     out += [f"## {_t('consent', lang)}", "", _consent_block(card, lang), ""]
@@ -212,9 +228,9 @@ def _audit_lines(card: dict, lang: str) -> list[str]:
     if s.get("diversity_ratio") is not None:
         out += ["- " + _t("audit_diversity", lang, value=decimal(s["diversity_ratio"], lang))]
     if s.get("nearest_author"):
-        out += ["- " + _t("audit_style", lang, author=s["nearest_author"])]
+        out += ["- " + _t("audit_style", lang, author=_md(s["nearest_author"]))]
     if s.get("top_author_share") is not None:
-        out += ["- " + _t("audit_credit", lang, author=_author(s.get("top_author"), lang),
+        out += ["- " + _t("audit_credit", lang, author=_md(_author(s.get("top_author"), lang)),
                           share=percent(s["top_author_share"], lang))]  # fmt: skip
     return out + [""]
 
