@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .corpus import copies
-from .corpus.snapshot import Snapshot, load_snapshot, snapshot_texts, take_snapshot
+from .corpus.snapshot import Snapshot, load_snapshot, reuse_tokens, snapshot_texts, take_snapshot, works_key
 from .errors import DiskFull, TrainingError, is_disk_full
 from .sizing import Budget, plan
 from .store import models as model_store
@@ -46,6 +46,8 @@ def tokenize_snapshot(studio, snapshot: Snapshot) -> TokenizedSnapshot:
     """
     folder = snapshot.path
     meta_path = folder / "tokens.json"
+    if not meta_path.exists():
+        reuse_tokens(studio, snapshot)  # another snapshot of the same texts (consent renewed since) has them
     if meta_path.exists() and (folder / "tokenizer.json").exists():
         meta = json.loads(meta_path.read_text())
         tokenizer = Tokenizer.load(folder / "tokenizer.json")
@@ -66,6 +68,9 @@ def tokenize_snapshot(studio, snapshot: Snapshot) -> TokenizedSnapshot:
     meta = {"dtype": dtype.str, "train_tokens": int(len(data.train_ids)),
             "val_tokens": int(len(data.val_ids)), "val_bytes": data.val_bytes, "train_bytes": train_bytes,
             "vocab_size": tokenizer.vocab_size}  # fmt: skip
+    # The hashes let `ouvroir check` verify the files; the key lets later snapshots of the same texts reuse them.
+    meta |= {"works_key": works_key(snapshot.medium, snapshot.split_rule, snapshot.works),
+             "sha256": {name: sha256_file(folder / name) for name in ("tokenizer.json", "train.bin", "val.bin")}}
     atomic_write(meta_path, json.dumps(meta, indent=1).encode())
     return TokenizedSnapshot(snapshot, tokenizer, data)
 

@@ -1,10 +1,16 @@
 """Snapshots: the frozen set of consenting works a model is trained on.
 
 A snapshot holds exactly the works whose latest consent event says ``train``
-when it is taken, by content hash, with the id of that consent event. Its id
-is derived from the texts and the split, so taking a snapshot of an unchanged
-corpus gives the same snapshot back (and its tokenizer and token files are
-reused).
+when it is taken, by content hash, with the id of that consent event.
+
+A snapshot never changes once written: every sample signed against it names
+its works *and* their consent events, so rewriting ``manifest.json`` would
+break the verification of every earlier sample. Its id is therefore derived
+from the texts, the split *and* the consent event ids: a renewed consent (a new
+event) gives a new snapshot, while an unchanged corpus gives the same snapshot
+back, whose manifest is never written again. The tokenizer and token files
+depend only on the texts and the split (the ``works_key``), so a new snapshot
+of the same texts reuses those of an earlier one (``reuse_tokens``).
 
 Validation is held out **by whole works**, so validation loss measures style
 learned, not text memorized: works are drawn in a seeded order until they hold
@@ -17,7 +23,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
+import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -115,8 +123,10 @@ def take_snapshot(studio, medium: str = "text", seed: int = 0) -> Snapshot:
         SnapshotWork(w.id, w.title, w.author, w.text_sha256, w.consent_event_id, w.chars, splits[w.id])
         for w in sorted(works, key=lambda w: w.text_sha256)
     ]
-    identity = json.dumps([medium, rule, [(w.text_sha256, w.split) for w in frozen]])
-    snapshot_id = "s" + hashlib.sha256(identity.encode()).hexdigest()[:11]
+    snapshot_id = snapshot_identity(medium, rule, frozen)
+    legacy = works_key(medium, rule, frozen)
+    if _holds_the_same_events(studio, legacy, frozen):  # a snapshot taken before consent events made the id
+        snapshot_id = legacy
     path = studio.root / "snapshots" / snapshot_id
     existing = studio.conn.execute("SELECT created_at FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
     created_at = existing[0] if existing else now()
@@ -137,6 +147,8 @@ def take_snapshot(studio, medium: str = "text", seed: int = 0) -> Snapshot:
                 "INSERT INTO snapshot_works (snapshot_id, work_id, text_sha256, consent_event_id, split) VALUES (?, ?, ?, ?, ?)",
                 [(snapshot_id, w.work_id, w.text_sha256, w.consent_event_id, w.split) for w in frozen],
             )
+    if (path / "manifest.json").exists():  # frozen: its bytes are what earlier samples were signed against
+        return load_snapshot(studio, snapshot_id)
     path.mkdir(parents=True, exist_ok=True)
     manifest = {
         "format": "ouvroir-snapshot/1",
@@ -148,6 +160,63 @@ def take_snapshot(studio, medium: str = "text", seed: int = 0) -> Snapshot:
     }
     atomic_write(path / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode())
     return snapshot
+
+
+def _holds_the_same_events(studio, snapshot_id: str, works: list[SnapshotWork]) -> bool:
+    rows = studio.conn.execute("SELECT work_id, text_sha256, consent_event_id, split FROM snapshot_works "
+                               "WHERE snapshot_id = ?", (snapshot_id,)).fetchall()  # fmt: skip
+    return bool(rows) and {tuple(r) for r in rows} == {(w.work_id, w.text_sha256, w.consent_event_id, w.split) for w in works}
+
+
+def works_key(medium: str, rule: str, works: list[SnapshotWork]) -> str:
+    """What the tokenizer and token files depend on: the texts and their split (not the consent events).
+
+    It is also the id snapshots had before consent events were part of it, so their folders are found by it.
+    """
+    identity = json.dumps([medium, rule, [(w.text_sha256, w.split) for w in works]])
+    return "s" + hashlib.sha256(identity.encode()).hexdigest()[:11]
+
+
+def snapshot_identity(medium: str, rule: str, works: list[SnapshotWork]) -> str:
+    """A snapshot's id: its texts, their split and the consent event of each work."""
+    identity = json.dumps([medium, rule, [(w.text_sha256, w.split, w.consent_event_id) for w in works]])
+    return "s" + hashlib.sha256(identity.encode()).hexdigest()[:11]
+
+
+TOKEN_FILES = ("tokenizer.json", "train.bin", "val.bin", "tokens.json")  # tokens.json last: it marks them complete
+
+
+def reuse_tokens(studio, snapshot: Snapshot) -> bool:
+    """Give ``snapshot`` the token files of another snapshot of the same texts and split; True if found.
+
+    Files are hard-linked where the file system allows (they are never modified), else copied.
+    """
+    key = works_key(snapshot.medium, snapshot.split_rule, snapshot.works)
+    root = studio.root / "snapshots"
+    candidates = [root / key] + sorted(p.parent for p in root.glob("s*/tokens.json"))
+    for folder in candidates:
+        if folder == snapshot.path or not all((folder / name).is_file() for name in TOKEN_FILES):
+            continue
+        try:
+            meta = json.loads((folder / "tokens.json").read_text("utf-8"))
+        except (OSError, ValueError):
+            continue
+        if meta.get("works_key", folder.name) != key:  # older token files: their folder was named by the key
+            continue
+        for name in TOKEN_FILES:
+            _link_or_copy(folder / name, snapshot.path / name)
+        return True
+    return False
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    tmp = target.with_name(f".{target.name}.link.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(source, tmp)
+    except OSError:
+        shutil.copyfile(source, tmp)
+    os.replace(tmp, target)
 
 
 def load_snapshot(studio, snapshot_id: str) -> Snapshot:
