@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
+from .check import CheckReport, check_studio
 from .corpus.files import Candidate, read_manifest, walk
 from .corpus.ingest import AddOptions, FileOutcome, ingest
 from .corpus.rights import check_consent, check_license
@@ -56,17 +57,6 @@ class AddReport:
 
     def summary(self) -> str:
         return f"{self.count('added')} added, {self.count('duplicate')} already present, {self.count('failed')} failed"
-
-
-@dataclass
-class CheckReport:
-    problems: list[str]
-    works: int
-    blobs: int
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
 
 
 def _reversal_message(refusing: list[store.Work], total: int) -> str:
@@ -237,31 +227,12 @@ class Studio:
         return work
 
     # -- verifying --------------------------------------------------------------
-    def check(self) -> CheckReport:
-        """Verify the store: SQLite integrity, foreign keys, every blob against its hash, every reference."""
-        problems: list[str] = []
-        for (line,) in self.conn.execute("PRAGMA integrity_check"):
-            if line != "ok":
-                problems.append(f"SQLite integrity: {line}")
-        for row in self.conn.execute("PRAGMA foreign_key_check"):
-            problems.append(f"row {row[1]} of table {row[0]} points at a missing row of {row[2]}")
-        recorded = {r[0] for r in self.conn.execute("SELECT sha256 FROM blobs")}
-        for sha in sorted(store.referenced_blobs(self.conn) - recorded):
-            problems.append(f"blob {sha[:12]}… is referenced but not recorded in the blobs table")
-        for sha in sorted(recorded):
-            problem = self.blobs.verify(sha)
-            if problem:
-                problems.append(f"blob {sha[:12]}…: {problem}")
-        for (work_id,) in self.conn.execute(
-            "SELECT id FROM works w WHERE NOT EXISTS (SELECT 1 FROM consent_events e WHERE e.work_id = w.id)"
-        ):
-            problems.append(f"work {work_id} has no consent history")
-        for (work_id,) in self.conn.execute(
-            "SELECT DISTINCT work_id FROM consent_events e WHERE NOT EXISTS (SELECT 1 FROM works w WHERE w.id = e.work_id)"
-        ):
-            problems.append(f"consent events point at a missing work {work_id}")
-        works = self.conn.execute("SELECT count(*) FROM works").fetchone()[0]
-        return CheckReport(problems, works, len(recorded))
+    def check(self, repair: bool = False) -> CheckReport:
+        """Verify the whole studio, every stored file against its hash or signature, and find leftovers.
+
+        With ``repair``, remove the leftovers (only them); see ``ouvroir.check``.
+        """
+        return check_studio(self, repair=repair)
 
     def info(self) -> dict:
         rows = dict(self.conn.execute("SELECT key, value FROM studio_meta").fetchall())

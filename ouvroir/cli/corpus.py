@@ -302,23 +302,45 @@ def remove(ctx, work, yes) -> None:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--repair", is_flag=True,
+              help="Remove the leftovers of interrupted commands (only them; never a work, sample, model or report "
+                   "something references). Run it while no other ouvroir command works on the studio.")
 @click.pass_context
-def check(ctx, as_json) -> None:
-    """Verify the studio: SQLite integrity, every file against its hash, every reference.
+def check(ctx, as_json, repair) -> None:
+    """Verify the studio: the database, every stored file against its hash or signature, and leftovers.
+
+    Works' files, samples and their signed provenance, models' weights, snapshots and their token
+    files, audit reports and documents; leftovers are what a killed command leaves behind
+    (temporary files, unfinished indexes, samples with no record).
 
     Example:
 
-        ouvroir check
+        ouvroir check --repair
     """
     studio = open_studio(ctx)
-    report = studio.check()
+    report = studio.check(repair=repair)
     if as_json:
-        click.echo(json.dumps({"ok": report.ok, "problems": report.problems, "works": report.works, "blobs": report.blobs}))
-    elif report.ok:
-        out.print(f"[green]Studio OK[/green]: {report.works} works, {report.blobs} files verified.")
-    else:
-        for problem in report.problems:
-            err.print(f"[red]✗[/red] {escape(problem)}", soft_wrap=True)
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        if not report.ok:
+            sys.exit(1)
+        return
+    for problem in report.problems:
+        err.print(f"[red]✗[/red] {escape(problem)}", soft_wrap=True)
+    removed = set(report.removed)
+    for left in report.leftovers:
+        if left.path not in removed:
+            err.print(f"[yellow]leftover[/yellow] {escape(left.path)}: {escape(left.what)}", soft_wrap=True)
+    for path in report.removed:
+        out.print(f"Removed {escape(path)}", soft_wrap=True)
+    for kept in report.kept:
+        err.print(f"Kept {escape(kept)}", soft_wrap=True)
+    if report.ok:
+        out.print(f"[green]Studio OK[/green]: {report.works} works, {report.files} files verified.")
+        return
+    remaining = len(report.leftovers) - len(removed)
+    if report.problems:
         err.print(f"[red]{len(report.problems)} problem(s) found.[/red]")
-    if not report.ok:
-        sys.exit(1)
+    if remaining:
+        hint = " (`ouvroir check --repair` removes them)" if not repair else ""
+        err.print(f"[yellow]{remaining} leftover(s) of interrupted commands{hint}.[/yellow]")
+    sys.exit(1)

@@ -157,7 +157,8 @@ async def upload(request: Request, studio: Studio = StudioDep) -> Response:
     options = AddOptions(author=_field(form, "author"), license=_field(form, "license"),
                          consent=_field(form, "consent"), reason=_field(form, "reason"))  # fmt: skip
     outcomes: list[dict] = []
-    folder = Path(tempfile.mkdtemp(prefix="ouvroir-upload-"))
+    # Received inside the studio, under a name `ouvroir check` knows: a killed server leaves a leftover it repairs.
+    folder = Path(tempfile.mkdtemp(prefix=".upload.", suffix=".tmp", dir=studio.root))
     try:
         accepted: list[Path] = []
         for number, upload_file in enumerate(files):
