@@ -80,7 +80,20 @@ def weights_to_save(model: torch.nn.Module) -> dict[str, torch.Tensor]:
 
 def save_weights(path: Path, weights: dict[str, torch.Tensor], metadata: dict) -> None:
     meta = {k: str(v) for k, v in metadata.items()} | {"format_version": str(FORMAT_VERSION)}
-    atomic_write_bytes(path, st_save(weights, metadata=meta))
+    atomic_write_bytes(path, canonical_safetensors(st_save(weights, metadata=meta)))
+
+
+def canonical_safetensors(data: bytes) -> bytes:
+    """The same file with its header's keys sorted: the same weights and metadata, the same bytes.
+
+    safetensors writes the metadata in a hash map's order, which changes from one call to the next,
+    so without this a resumed run and an uninterrupted one would hash differently (``weights_sha256``).
+    """
+    size = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8 : 8 + size])
+    text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)  # the tensors start 8-byte aligned, as safetensors pads them
+    return len(text).to_bytes(8, "little") + text + data[8 + size :]
 
 
 def load_weights(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
