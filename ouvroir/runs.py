@@ -12,7 +12,7 @@ import json
 import secrets
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +20,7 @@ import numpy as np
 from .corpus import copies
 from .corpus.snapshot import Snapshot, load_snapshot, reuse_tokens, snapshot_texts, take_snapshot, works_key
 from .errors import DiskFull, TrainingError, is_disk_full
-from .sizing import Budget, plan
+from .sizing import Budget, TrainConfig, plan
 from .store import models as model_store
 from .store.blobs import atomic_write, sha256_file
 from .store.db import now, transaction
@@ -96,12 +96,12 @@ def train_model(
     studio offers to resume it from then on).
     """
     stage = on_stage or (lambda message: None)
+    extend = False
     if resume:
         record = model_store.resolve_model(studio.conn, resume, ready_only=False)
-        if record.status == "ready" and not (minutes or steps):
-            raise TrainingError(f"model {record.id} already finished training; give --minutes or --steps to train it further")
+        check_resumable(studio, record, size)
         snapshot = load_snapshot(studio, record.snapshot_id)
-        budget = Budget(**record.config["budget"]) if not (minutes or steps) else Budget(minutes=minutes, steps=steps)
+        budget, extend = resumed_budget(record, minutes, steps)
         model_id, resume_flag = record.id, True
         seed = record.config.get("seed", seed)
     else:
@@ -123,9 +123,18 @@ def train_model(
             "are needed): add works or give consent to more of them"
         )
     dev = resolve_device(device)
-    config = plan(size, data.train_tokens, budget, device=str(dev), vocab_size=tokenized.tokenizer.vocab_size)
     out_dir = studio.root / "models" / model_id
-    if not resume_flag:
+    if resume_flag:  # the stored configuration, never a new plan: the checkpoint only fits it
+        config = TrainConfig.from_dict(record.config["train"])
+        if extend:  # the person chose the total: the planner's cap no longer ends the run
+            config = replace(config, max_steps=None)
+        stored_budget = {"minutes": budget.minutes, "steps": budget.steps}
+        if extend or stored_budget != record.config.get("budget"):  # a later plain --resume continues this budget
+            with transaction(studio.conn):
+                model_store.update_model(studio.conn, model_id, status="training", config=record.config | {
+                    "train": config.to_dict(), "budget": stored_budget} | ({"extended": True} if extend else {}))  # fmt: skip
+    else:
+        config = plan(size, data.train_tokens, budget, device=str(dev), vocab_size=tokenized.tokenizer.vocab_size)
         record = model_store.ModelRecord(
             id=model_id, snapshot_id=snapshot.id, created_at=now(), status="training", size=config.size,
             parameters=None, val_bpb=None, train_seconds=None, steps=None, device=str(dev),
@@ -136,10 +145,12 @@ def train_model(
             model_store.insert_model(studio.conn, record)
     if on_model:
         on_model(model_id)
-    stage(f"Training model {model_id} ({config.size}) on {dev} — {budget_text(budget)}; Ctrl-C stops, `ouvroir train --resume {model_id}` continues")
+    doing = "Extending" if extend else "Resuming" if resume_flag else "Training"
+    stage(f"{doing} model {model_id} ({config.size}) on {dev} — {budget_text(budget)}; Ctrl-C stops, `ouvroir train --resume {model_id}` continues")
     # train() writes tokenizer.json into the model folder itself (data.tokenizer is set).
     try:
-        result = train(data, config, out_dir, budget, seed=seed, device=str(dev), resume=resume_flag, on_progress=on_progress)
+        result = train(data, config, out_dir, budget, seed=seed, device=str(dev), resume=resume_flag, extend=extend,
+                       on_progress=on_progress)  # fmt: skip
     except (OSError, sqlite3.OperationalError) as exc:
         if not is_disk_full(exc):
             raise
@@ -151,6 +162,38 @@ def train_model(
     with transaction(studio.conn):
         model_store.update_model(studio.conn, model_id, **fields)
     return model_store.resolve_model(studio.conn, model_id)
+
+
+def check_resumable(studio, record: model_store.ModelRecord, size: str | None = None) -> None:
+    """Refuse to resume a run at another size than its own."""
+    if size and size != record.size:
+        raise TrainingError(f"model {record.id} was trained at size {record.size!r}: a resumed run keeps its own "
+                            f"size and configuration (leave out --size {size})")  # fmt: skip
+
+
+def resumed_budget(record: model_store.ModelRecord, minutes: float | None, steps: int | None) -> tuple[Budget, bool]:
+    """(budget, whether it extends a finished run) for ``train --resume`` with these options.
+
+    Without options an interrupted run continues with its stored budget. ``--steps N`` and
+    ``--minutes M`` are the totals to reach, counted from the run's start: on a finished model
+    they extend the run (the learning rate warms back up, then decays to zero at the new end).
+    """
+    if not (minutes or steps):
+        if record.status == "ready":
+            raise TrainingError(f"model {record.id} already finished training ({record.steps or 0:,} steps): "
+                                f"`ouvroir train --resume {record.id} --steps N` extends it to N steps in total")  # fmt: skip
+        return Budget(**record.config["budget"]), bool(record.config.get("extended"))
+    budget = Budget(minutes=minutes, steps=steps)
+    if record.status != "ready":  # an interrupted extension stays one
+        return budget, bool(record.config.get("extended"))
+    done_steps, done_s = record.steps or 0, record.train_seconds or 0.0
+    if steps is not None and steps <= done_steps:
+        raise TrainingError(f"model {record.id} already trained {done_steps:,} steps: --steps is the total to reach, "
+                            f"so give more than {done_steps:,}")  # fmt: skip
+    if minutes is not None and minutes * 60 <= done_s:
+        raise TrainingError(f"model {record.id} already trained {done_s / 60:.1f} minutes: --minutes is the total to "
+                            f"reach, so give more than that")  # fmt: skip
+    return budget, True
 
 
 def default_medium(studio) -> str:

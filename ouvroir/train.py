@@ -115,8 +115,13 @@ def train(
     device: str = "auto",
     resume: bool = False,
     on_progress: Callable[[Progress], None] | None = None,
+    extend: bool = False,
 ) -> TrainResult:
-    """Train, evaluate, checkpoint; return where the best model is and how good it is."""
+    """Train, evaluate, checkpoint; return where the best model is and how good it is.
+
+    ``extend`` (with ``resume``): a finished run goes on to the end of ``budget``, counted from its
+    start; ``config`` may then differ from the saved one in its training settings, not its model.
+    """
     dev = resolve_device(device)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -125,9 +130,14 @@ def train(
         raise TrainingError("token ids exceed the model's vocabulary: plan the model with the tokenizer's vocab_size")
 
     state = ckpt.load_train_state(out / ckpt.STATE) if resume else None
+    if extend and state is None:
+        raise TrainingError(f"{out} has no training state ({ckpt.STATE}) to continue from: train a new model instead")
     if state is not None:
         saved = ckpt.read_json(out / ckpt.CONFIG)
-        if saved.get("train") != config.to_dict():
+        if extend and saved.get("model") == config.model.to_dict():
+            ckpt.atomic_write_json(out / ckpt.CONFIG, saved | {
+                "train": config.to_dict(), "budget": {"minutes": budget.minutes, "steps": budget.steps}})  # fmt: skip
+        elif saved.get("train") != config.to_dict():
             raise TrainingError(
                 f"{out} holds a run with another configuration: resume it with that one, or start fresh"
             )
@@ -179,6 +189,8 @@ def train(
         batches.restore(state["data"])
         ckpt.restore_rng_states(state["rng"], dev)
         run.update(state["run"])
+        if extend and run["done"]:  # its budget was spent (or it stopped early): the new one goes further
+            run.update(done=False, bad_evals=0, stopped="budget")
         with averaged():  # the best weights are the averaged ones
             ckpt.repair_best_weights(out, model, state)
         ckpt.rewrite_jsonl(

@@ -58,6 +58,36 @@ def withdraw_one(studio, run_cli):
     return work
 
 
+def test_resume_continues_with_the_stored_size_and_configuration(studio, run_cli):
+    # Without --size, the planner would choose "tiny" for this corpus: the resumed run must not re-plan.
+    model_id = interrupted(studio, size="small", steps=3, seed=5)
+    other = run_cli("train", "--resume", model_id, "--size", "tiny")
+    assert other.exit_code == 1 and "small" in other.output and "--size" in other.output
+
+    resumed = run_cli("train", "--resume", model_id)
+    assert resumed.exit_code == 0, resumed.output
+    record = record_of(studio, model_id)
+    assert (record.status, record.size, record.steps) == ("ready", "small", 3)
+    assert record.config["train"]["model"]["d_model"] == 192
+
+
+def test_resume_with_more_steps_extends_a_finished_run_to_that_total(studio, run_cli):
+    record = runs.train_model(studio, size="tiny", steps=3, seed=6)
+    plain = run_cli("train", "--resume", record.id)
+    assert plain.exit_code == 1 and "--steps N" in plain.output
+    fewer = run_cli("train", "--resume", record.id, "--steps", "3")
+    assert fewer.exit_code == 1 and "more than 3" in fewer.output
+
+    extended = run_cli("train", "--resume", record.id, "--steps", "5")
+    assert extended.exit_code == 0, extended.output
+    after = record_of(studio, record.id)
+    assert (after.status, after.steps, after.config["budget"]["steps"]) == ("ready", 5, 5)
+    metrics = ckpt.read_jsonl(studio.root / "models" / record.id / ckpt.METRICS)
+    assert max(m["step"] for m in metrics) == 5 and min(m["step"] for m in metrics if m["event"] == "eval") == 1
+    weights = studio.root / "models" / record.id / ckpt.WEIGHTS
+    assert after.weights_sha256 == hashlib.sha256(weights.read_bytes()).hexdigest()
+
+
 def test_a_resumed_run_has_the_weights_hash_of_an_uninterrupted_one(studio):
     whole = runs.train_model(studio, size="tiny", steps=4, seed=4)
     model_id = interrupted(studio, size="tiny", steps=4, seed=4)

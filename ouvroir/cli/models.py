@@ -21,7 +21,8 @@ from .corpus import err, open_studio, out
 @click.option("--steps", type=int, help="Step budget instead of (or as well as) minutes.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same machine: same model).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
-@click.option("--resume", metavar="MODEL", help="Continue an interrupted training run of MODEL.")
+@click.option("--resume", metavar="MODEL", help="Continue MODEL's run with its stored size, configuration and seed; "
+              "with --steps N (or --minutes M), a finished MODEL trains on to N steps (M minutes) in total.")
 @click.option("--medium", type=click.Choice(["text", "music"]), help="What to train on when the studio holds both (default: text if any).")
 @click.pass_context
 def train(ctx, size, minutes, steps, seed, device, resume, medium) -> None:
@@ -32,11 +33,14 @@ def train(ctx, size, minutes, steps, seed, device, resume, medium) -> None:
     within the budget. Validation loss is in bits per byte; the best
     checkpoint is kept and training stops early when validation keeps getting
     worse (on a small corpus, overfitting is memorization). Checkpoints are
-    written atomically: an interrupted run resumes with --resume.
+    written atomically: an interrupted run resumes with --resume, exactly
+    where it stopped. A run is never resumed on works whose consent was
+    withdrawn since: `ouvroir retrain MODEL` trains it again without them.
 
     Example:
 
         ouvroir train --minutes 3
+        ouvroir train --resume m1a2b3c4d5 --steps 2000
     """
     from .. import runs  # torch loads only for the commands that need it: `ouvroir --help` stays instant
 
