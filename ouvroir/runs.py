@@ -165,7 +165,10 @@ def train_model(
 
 
 def check_resumable(studio, record: model_store.ModelRecord, size: str | None = None) -> None:
-    """Refuse to resume a run at another size than its own."""
+    """Refuse to resume a run on works whose consent is withdrawn, or at another size than its own."""
+    from .samples import refuse_withdrawn
+
+    refuse_withdrawn(studio, record, None)
     if size and size != record.size:
         raise TrainingError(f"model {record.id} was trained at size {record.size!r}: a resumed run keeps its own "
                             f"size and configuration (leave out --size {size})")  # fmt: skip

@@ -55,11 +55,25 @@ def sample_suffix(studio, snapshot_id: str) -> str:
     return ".fountain" if forms and forms.most_common(1)[0][0] == "screenplay" else ".txt"
 
 
-def withdrawn_message(model_id: str, withdrawn: list[model_store.Withdrawal]) -> str:
+def withdrawn_message(model_id: str, withdrawn: list[model_store.Withdrawal],
+                      anyway: str | None = "pass --allow-withdrawn to generate anyway") -> str:  # fmt: skip
     works = "; ".join(f"{w.title!r} ({w.consent}{', ' + w.reason if w.reason else ''})" for w in withdrawn[:5])
     more = f" and {len(withdrawn) - 5} more" if len(withdrawn) > 5 else ""
     return (f"model {model_id} was trained on works whose consent is withdrawn: {works}{more}. "
-            f"Retrain without them with `ouvroir retrain {model_id}`, or pass --allow-withdrawn to generate anyway.")
+            f"Retrain without them with `ouvroir retrain {model_id}`{', or ' + anyway if anyway else ''}.")
+
+
+def refuse_withdrawn(studio, record: model_store.ModelRecord, anyway: str | None,
+                     allowed: bool = False) -> list[model_store.Withdrawal]:  # fmt: skip
+    """The model's works whose consent is withdrawn; a ConsentError naming them unless ``allowed``.
+
+    Every path where a model's weights are used or leave the studio calls this (generate,
+    resume, export, accepting a suggestion): consent follows the model.
+    """
+    withdrawn = model_store.withdrawals(studio.conn, record.id)
+    if withdrawn and not allowed:
+        raise ConsentError(withdrawn_message(record.id, withdrawn, anyway))
+    return withdrawn
 
 
 def generate_samples(
@@ -83,9 +97,7 @@ def generate_samples(
 
     params = params or GenerationParams()
     record = model_store.resolve_model(studio.conn, model_ref)
-    withdrawn = model_store.withdrawals(studio.conn, record.id)
-    if withdrawn and not allow_withdrawn:
-        raise ConsentError(withdrawn_message(record.id, withdrawn))
+    withdrawn = refuse_withdrawn(studio, record, "pass --allow-withdrawn to generate anyway", allow_withdrawn)
     seed = secrets.randbelow(2**31) if seed is None else seed
     prompt = unicodedata.normalize("NFC", prompt)
     loaded = _load(str(studio.root / "models" / record.id), device)
@@ -144,11 +156,18 @@ def render_music(path: Path, events: str, model_id: str, audio: bool,
     return list(outputs)
 
 
-def export_model(studio, model_ref: str | None, out_dir: Path) -> Path:
-    """Export a model to ``out_dir`` and sign the folder (``out_dir/provenance.json`` lists every file)."""
+def export_model(studio, model_ref: str | None, out_dir: Path, allow_withdrawn: bool = False) -> Path:
+    """Export a model to ``out_dir`` and sign the folder (``out_dir/provenance.json`` lists every file).
+
+    A model trained on works whose consent is withdrawn is refused unless ``allow_withdrawn``;
+    the signed manifest of such an export names those works.
+    """
     from .export_hf import export_hf
 
     record = model_store.resolve_model(studio.conn, model_ref)
+    anyway = "pass --allow-withdrawn to export anyway (the signed manifest then says so)"
+    withdrawn = refuse_withdrawn(studio, record, anyway, allow_withdrawn)
     path = export_hf(studio.root / "models" / record.id, out_dir)
-    label_export(studio, path, record, "hf", now())  # last: it hashes every file written before it
+    # last: it hashes every file written before it
+    label_export(studio, path, record, "hf", now(), withdrawn=[w.work_id for w in withdrawn])
     return path

@@ -58,6 +58,71 @@ def withdraw_one(studio, run_cli):
     return work
 
 
+def test_resume_refuses_a_run_whose_consent_was_withdrawn(studio, run_cli):
+    model_id = interrupted(studio, size="tiny", steps=6, seed=2)
+    state = studio.root / "models" / model_id / ckpt.STATE
+    before = state.read_bytes()
+    work = withdraw_one(studio, run_cli)
+
+    refused = run_cli("train", "--resume", model_id)
+    assert refused.exit_code == 1, refused.output
+    assert work.title in refused.output and f"ouvroir retrain {model_id}" in refused.output
+    assert "no-train" in refused.output and "the author asked" in refused.output
+    assert state.read_bytes() == before  # not one more step on the withdrawn work
+    assert record_of(studio, model_id).status == "training"
+
+
+def test_web_resume_of_a_withdrawn_run_is_refused_and_offers_a_retrain(studio, run_cli):
+    from ouvroir.web.app import create_app, wrap
+    from ouvroir.web.security import CSRF_COOKIE
+
+    model_id = interrupted(studio, size="tiny", steps=6, seed=2)
+    work = withdraw_one(studio, run_cli)
+    app = create_app(studio.root)
+    client = TestClient(wrap(app, None), base_url="http://127.0.0.1", headers={"Accept-Language": "en"})
+    try:
+        page = client.get("/train").text
+        assert f'id="withdrawn-{model_id}"' in page and work.title in page
+        assert f"/models/{model_id}/retrain" in page and f"/train/resume/{model_id}" not in page
+        client.headers["X-CSRF-Token"] = client.cookies[CSRF_COOKIE]
+        answer = client.post(f"/train/resume/{model_id}", headers={"Accept": "application/json"})
+        assert answer.status_code == 400 and work.title in answer.json()["error"]
+        assert app.state.jobs.list() == []  # refused before any job started
+    finally:
+        app.state.jobs.shutdown()
+
+
+def test_export_of_a_withdrawn_model_is_refused_unless_allowed_and_then_the_manifest_says_so(studio, run_cli, tmp_path):
+    record = runs.train_model(studio, size="tiny", steps=2, seed=1)
+    work = withdraw_one(studio, run_cli)
+
+    refused = run_cli("export", record.id, tmp_path / "refused")
+    assert refused.exit_code == 1 and work.title in refused.output and "--allow-withdrawn" in refused.output
+    assert not (tmp_path / "refused").exists()
+
+    allowed = run_cli("export", record.id, tmp_path / "hf", "--allow-withdrawn")
+    assert allowed.exit_code == 0, allowed.output
+    manifest = json.loads((tmp_path / "hf" / "provenance.json").read_text())
+    assert manifest["assertions"]["ouvroir.export"]["consent_withdrawn_works"] == [work.id]
+    verified = run_cli("verify", tmp_path / "hf")  # the mark is signed with the rest
+    assert verified.exit_code == 0, verified.output
+
+
+def test_accepting_a_suggestion_from_a_withdrawn_model_is_refused_unless_allowed(studio, run_cli):
+    record = runs.train_model(studio, size="tiny", steps=2, seed=1)
+    [sample] = generate_samples(studio, record.id, "la lune", 1, GenerationParams(max_tokens=6), seed=1)
+    doc = docs.create_document(studio, "Carnet")
+    work = withdraw_one(studio, run_cli)
+    accept = [{"type": "accept", "at": 0, "delete": 0, "sample_id": sample.id}]
+
+    with pytest.raises(ConsentError, match="retrain") as refused:
+        docs.apply(studio, doc.id, doc.version, accept)
+    assert work.title in str(refused.value)
+    assert docs.get_document(studio, doc.id).text == ""
+    doc = docs.apply(studio, doc.id, doc.version, accept, allow_withdrawn=True)
+    assert doc.text and doc.ledger.pieces[0].sample_id == sample.id
+
+
 def test_resume_continues_with_the_stored_size_and_configuration(studio, run_cli):
     # Without --size, the planner would choose "tiny" for this corpus: the resumed run must not re-plan.
     model_id = interrupted(studio, size="small", steps=3, seed=5)

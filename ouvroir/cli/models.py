@@ -210,13 +210,17 @@ def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, to
 @click.argument("model")
 @click.option("--format", "fmt", type=click.Choice(["hf"]), default="hf", show_default=True, help="Export format.")
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--allow-withdrawn", is_flag=True,
+              help="Export even though the model was trained on works whose consent is withdrawn (the signed manifest names them).")
 @click.pass_context
-def export(ctx, model, fmt, out_dir) -> None:
+def export(ctx, model, fmt, out_dir, allow_withdrawn) -> None:
     """Export a model to a folder that other tools load (Hugging Face transformers).
 
     transformers' AutoModelForCausalLM.from_pretrained(DIR) and
     AutoTokenizer.from_pretrained(DIR) load the folder offline, and greedy
-    continuations equal ouvroir's: your model is never locked in.
+    continuations equal ouvroir's: your model is never locked in. A model
+    trained on works whose consent was withdrawn since is refused unless
+    --allow-withdrawn.
 
     Example:
 
@@ -225,5 +229,5 @@ def export(ctx, model, fmt, out_dir) -> None:
     from ..samples import export_model
 
     studio = open_studio(ctx)
-    path = export_model(studio, model, out_dir)
+    path = export_model(studio, model, out_dir, allow_withdrawn=allow_withdrawn)
     out.print(f"Exported to {path} (transformers: AutoModelForCausalLM.from_pretrained({str(path)!r}))")

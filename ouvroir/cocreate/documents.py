@@ -190,9 +190,13 @@ def _change(studio: Studio, doc_id: str, version: int, change: Callable[[Doc, st
     return doc
 
 
-def apply(studio: Studio, doc_id: str, version: int, ops: list[dict]) -> Doc:
-    """Apply a transaction of ops (one undo step; see ``ledger.parse_ops``), all or nothing."""
-    resolved = _resolve_accepts(studio, parse_ops(ops))
+def apply(studio: Studio, doc_id: str, version: int, ops: list[dict], allow_withdrawn: bool = False) -> Doc:
+    """Apply a transaction of ops (one undo step; see ``ledger.parse_ops``), all or nothing.
+
+    A suggestion from a model trained on works whose consent is withdrawn is refused unless
+    ``allow_withdrawn``.
+    """
+    resolved = _resolve_accepts(studio, parse_ops(ops), allow_withdrawn)
 
     def change(doc: Doc, when: str) -> tuple[str, dict] | None:
         step = doc.ledger.apply(resolved, when)
@@ -270,12 +274,19 @@ def sample_suggestion(studio: Studio, sample_id: str) -> Suggestion:
     return suggestion
 
 
-def _resolve_accepts(studio: Studio, ops: list[Op]) -> list[Op]:
+def _resolve_accepts(studio: Studio, ops: list[Op], allow_withdrawn: bool = False) -> list[Op]:
+    from ..samples import refuse_withdrawn
+
     found: dict[str, Suggestion] = {}
     resolved: list[Op] = []
     for op in ops:
         if isinstance(op, Accept):
-            s = found.get(op.sample_id) or found.setdefault(op.sample_id, sample_suggestion(studio, op.sample_id))
+            if op.sample_id not in found:
+                found[op.sample_id] = sample_suggestion(studio, op.sample_id)
+                # Generated before the withdrawal (or with --allow-withdrawn): accepting it still uses the model.
+                record = model_store.resolve_model(studio.conn, found[op.sample_id].model_id)
+                refuse_withdrawn(studio, record, "allow it explicitly to accept the suggestion anyway", allow_withdrawn)
+            s = found[op.sample_id]
             op = replace(op, text=s.text, model_id=s.model_id)
         resolved.append(op)
     return resolved

@@ -181,12 +181,16 @@ def sample_labeller(studio, record) -> Callable[[Path, dict, str], Path]:
     return label
 
 
-def label_export(studio, folder: Path, record, fmt: str, created: str) -> Path:
-    """Write ``folder/provenance.json`` over every file of an exported model folder."""
+def label_export(studio, folder: Path, record, fmt: str, created: str, withdrawn: list[str] | None = None) -> Path:
+    """Write ``folder/provenance.json`` over every file of an exported model folder.
+
+    ``withdrawn``: the works whose consent was withdrawn when it was exported anyway.
+    """
     description = {"hf": "exported as a Hugging Face transformers folder (Qwen3)"}.get(fmt, f"exported as {fmt}")
+    export = {"format": fmt} | ({"consent_withdrawn_works": withdrawn} if withdrawn else {})
     manifest = build("model-export", folder_files(folder), folder, None,
                      {"action": "c2pa.converted", "description": description},
-                     model_chain(studio, record) | {"ouvroir.export": {"format": fmt}}, created)  # fmt: skip
+                     model_chain(studio, record) | {"ouvroir.export": export}, created)  # fmt: skip
     return write(manifest, folder / DIR_MANIFEST, load_or_create_key(studio.root))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from ...errors import TrainingError
+from ...errors import ConsentError, TrainingError
 from ...store import models as model_store
 from ...studio import Studio
 from ..app import StudioDep, form_data, job_started, render, translator
@@ -49,6 +49,10 @@ register({
     "bad_minutes": ("Le temps d’entraînement doit être entre 0 et {max} minutes.", "The training time must be between 0 and {max} minutes."),
     "started_at": ("Lancé", "Started"),
     "result": ("Résultat", "Result"),
+    "resume_withdrawn": ("Le consentement de {works} a été retiré depuis le début de cet entraînement : il ne peut pas "
+                         "reprendre sur ces œuvres. Réentraînez le modèle sans elles.",
+                         "Consent for {works} was withdrawn since this run started: it cannot resume on those works. "
+                         "Retrain the model without them."),
 })  # fmt: skip
 
 
@@ -62,9 +66,11 @@ def train_page(request: Request, studio: Studio = StudioDep):
     t = translator(request)
     trainable = studio.trainable_works()
     media = sorted({w.medium for w in trainable}, key=("text", "music").index)
+    # A run on works whose consent was withdrawn since is offered a retrain, never a resume.
+    withdrawn = {m.id: ", ".join(w.title for w in model_store.withdrawals(studio.conn, m.id)) for m in resumable}
     return render(request, "train.html", {
         "trainable": len(trainable), "sizes": SIZES, "media": media, "current": current, "recent": recent,
-        "resumable": resumable,
+        "resumable": resumable, "withdrawn": withdrawn,
         "strings": t.strings("step", "train_loss", "val_bpb", "best_val", "tokens_per_s", "time_left", "model_ready",
                              "go_write", "job_running", "job_finished", "job_failed", "job_stopped", "job_interrupted"),
     })  # fmt: skip
@@ -98,5 +104,8 @@ def resume(model_id: str, request: Request, studio: Studio = StudioDep) -> Respo
     record = model_store.resolve_model(studio.conn, model_id, ready_only=False)
     if record.status != "training":
         raise TrainingError(f"model {record.id} is {record.status}, not an interrupted run")
+    withdrawn = model_store.withdrawals(studio.conn, record.id)
+    if withdrawn:  # refused here, before a job starts: the worker would refuse it too
+        raise ConsentError(translator(request)("resume_withdrawn", works=", ".join(w.title for w in withdrawn)))
     job = request.app.state.jobs.start("train", {"resume": record.id})
     return job_started(request, job, "/train")

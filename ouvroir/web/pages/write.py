@@ -127,7 +127,10 @@ def state(doc_id: str, studio: Studio = StudioDep) -> JSONResponse:
 @router.post("/write/{doc_id}/ops")
 async def apply_ops(doc_id: str, request: Request, studio: Studio = StudioDep) -> JSONResponse:
     body = await _json(request)
-    return JSONResponse(documents.apply(studio, doc_id, body.get("version"), body.get("ops")).as_dict())
+    # A suggestion from a model whose works' consent was withdrawn is refused unless the page says so explicitly.
+    allow = body.get("allow_withdrawn") is True
+    doc = documents.apply(studio, doc_id, body.get("version"), body.get("ops"), allow_withdrawn=allow)
+    return JSONResponse(doc.as_dict())
 
 
 @router.post("/write/{doc_id}/undo")
