@@ -1,10 +1,11 @@
 """What the audit searches and measures, per medium.
 
-Text is searched with its typography folded, one character for one (so every
-offset still points into the text as written): curly and straight apostrophes
-and quotes, guillemets, the dashes, non-breaking spaces and line breaks count as
-the same. A chatbot that quotes a poem with straight apostrophes on one line is
-still quoting it. Music is audited on its **interval text** (each
+Text is searched with its typography folded: curly and straight apostrophes
+and quotes, guillemets and the dashes count as the same, and every run of
+whitespace (spaces, tabs, line breaks, blank lines, indentation) is one space.
+A chatbot that quotes an indented poem with straight apostrophes on one line, or
+with its stanza breaks moved, is still quoting it. ``fold`` keeps the offset of
+every folded character in the text as written, so spans still point there. Music is audited on its **interval text** (each
 voice's melody as intervals and durations: see
 ``ouvroir.media.music.encoding``), so a melody quoted in another key is found,
 and each span is located to its voice and bar; its diversity gets the music
@@ -16,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
+import numpy as np
+
 from .diversity import Measure, _ratio
 
 
@@ -24,22 +27,46 @@ TYPOGRAPHY = str.maketrans({
     **dict.fromkeys("\u2019\u2018\u02bc\u2032\u201b`", "'"),
     **dict.fromkeys("\u201c\u201d\u201e\u00ab\u00bb\u2033\u201f", '"'),
     **dict.fromkeys("\u2013\u2014\u2012\u2015\u2212", "-"),
-    **dict.fromkeys("\n\t\r\u00a0\u202f\u2009\u2007\u2002\u2003", " "),
+    **dict.fromkeys("\u00a0\u202f\u2009\u2007\u2002\u2003", " "),
 })  # fmt: skip
+
+
+def fold(text: str) -> tuple[str, np.ndarray]:
+    """(folded text, offset in ``text`` of each folded character, then ``len(text)``).
+
+    Typography folded one character for one, then each run of whitespace kept as
+    its first character, made a space: the map is where each kept character was.
+
+    >>> folded, origin = fold("Mon cœur\\n\\n  d’une   langueur")
+    >>> folded, origin[folded.index("d'")].item()
+    ("Mon cœur d'une langueur", 12)
+    """
+    translated = text.translate(TYPOGRAPHY)
+    codes = np.frombuffer(translated.encode("utf-32-le"), dtype=np.uint32)
+    if not codes.size:
+        return translated, np.zeros(1, dtype=np.int64)
+    alphabet = np.unique(codes)
+    spaces = alphabet[[chr(c).isspace() for c in alphabet.tolist()]]
+    blank = np.isin(codes, spaces)
+    keep = ~(blank & np.r_[False, blank[:-1]])
+    kept = codes[keep].copy()
+    kept[blank[keep]] = 0x20
+    origin = np.r_[np.flatnonzero(keep), len(text)].astype(np.int64)
+    return kept.tobytes().decode("utf-32-le"), origin
 
 
 class TextMedium:
     name = "text"
     word_pattern = r"\w+"
-    keeps_offsets = True  # the searchable text is as long as the text: spans point into the text itself
+    keeps_offsets = True  # spans found in the folded text are mapped back into the text itself (``fold``)
 
     def searchable(self, text: str) -> str:
         """The string the copy index holds and the spans are found in.
 
-        >>> TextMedium().searchable("L’heure : « oui » — non")
-        'L\\'heure : " oui " - non'
+        >>> TextMedium().searchable("L’heure : « oui » — non,\\n   dit-il")
+        'L\\'heure : " oui " - non, dit-il'
         """
-        return text.translate(TYPOGRAPHY)
+        return fold(text)[0]
 
     def locate(self, source_text: str, offset: int) -> dict:
         """Extra facts about a span's position in its source work (none for text)."""

@@ -28,7 +28,7 @@ from ..errors import AuditError
 from ..fileio import sha256_bytes
 from ..store.db import now, transaction
 from . import attribution, diversity, form, style
-from .copying import find_spans
+from .copying import Span, find_spans
 from .figures import (
     AuditText,
     copy_stats,
@@ -40,7 +40,7 @@ from .figures import (
     text_record,
 )
 from .index import CorpusIndex, Document, build_index, index_key
-from .medium import TextMedium, medium_for
+from .medium import TextMedium, fold, medium_for
 
 Progress = Callable[[str], None]
 MIN_BASELINE = 20  # baseline excerpts: fewer make the human figure too noisy to read
@@ -208,9 +208,19 @@ def _measure(corpus: Corpus, texts: list[AuditText], options: AuditOptions) -> l
     if not medium.keeps_offsets:  # search the derived text, keep what it was made from
         texts = [replace(t, text=medium.searchable(t.text), source=t.text) for t in texts]
         bodies = [t.text for t in texts]
-    else:  # search the folded text; spans point into the text as written
-        bodies = [medium.searchable(t.text) for t in texts]
-    spans = find_spans(corpus.index, bodies, options.min_copy, exclude)
+        spans = find_spans(corpus.index, bodies, options.min_copy, exclude)
+    else:  # search the folded text; spans are mapped back into the text as written, and into the work
+        folds = [fold(t.text) for t in texts]
+        bodies = [f for f, _ in folds]
+        found = find_spans(corpus.index, bodies, options.min_copy, exclude)
+        originals, origins = dict(corpus.works), {}
+
+        def work_origin(work: int):
+            if work not in origins:  # the fold map of a work as written, once per work
+                origins[work] = fold(originals.get(corpus.index.works[work].work_id, ""))[1]
+            return origins[work]
+
+        spans = [unfold_spans(found_t, folded, origin, work_origin) for found_t, (folded, origin) in zip(found, folds)]
     runs = attribution.word_runs(corpus.index, bodies, exclude, medium.word_pattern)
     originals = dict(corpus.works)
 
@@ -218,6 +228,25 @@ def _measure(corpus: Corpus, texts: list[AuditText], options: AuditOptions) -> l
         return medium.locate(originals.get(corpus.index.works[work].work_id, ""), offset)
 
     return [text_record(corpus.index, t, s, r, sizes, locate) for t, s, r in zip(texts, spans, runs)]
+
+
+def unfold_spans(spans: list[Span], folded: str, origin, work_origin: Callable[[int], object]) -> list[Span]:
+    """Spans of a folded text, with their positions in the text and in the work as written.
+
+    A span's edge on a whitespace run (a quotation starting at a line break) is
+    trimmed, so the span begins and ends on what was quoted.
+    """
+    out = []
+    for s in spans:
+        start, end, work_start = s.start, s.end, s.work_start
+        if folded[start] == " " and end - start > 1:
+            start, work_start = start + 1, work_start + 1
+        if folded[end - 1] == " " and end - start > 1:
+            end -= 1
+        in_work = work_origin(s.work)
+        out.append(replace(s, start=int(origin[start]), end=int(origin[end - 1]) + 1,
+                           work_start=int(in_work[min(work_start, len(in_work) - 1)])))  # fmt: skip
+    return out
 
 
 def _uniformization(corpus: Corpus, groups: dict[str, list[AuditText]], rare, seed: int) -> dict:
