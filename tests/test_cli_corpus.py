@@ -221,7 +221,7 @@ def test_owner_works_default_to_train_others_to_unknown(run_cli, studio_dir: Pat
         assert (work.consent, work.trainable) == ("train", True)
         [event] = studio.consent_history(work)
         assert event.origin == "owner-default" and "Ada Martin" in event.reason
-        assert by_name["carnet.txt"].author == "ADA  MARTIN" and by_name["carnet.txt"].consent == "unknown"
+        assert by_name["carnet.txt"].author == "ADA MARTIN" and by_name["carnet.txt"].consent == "unknown"
         assert (by_name["autre.txt"].consent, by_name["autre.txt"].trainable) == ("unknown", False)
         assert studio.consent_history(by_name["autre.txt"])[0].origin == "ingest"
 

@@ -103,9 +103,11 @@ def verify(ctx, paths, studio_opt, no_studio, key_files, allow_unknown_signer, a
     given says "signature valid, signer unknown" and fails. Exit status 0
     when every output verifies, 1 otherwise.
 
-    Examples:
+    Example:
 
         ouvroir verify studio/samples/g1a2b3c4d5.txt
+
+    and, for a file received from another studio:
 
         ouvroir verify --key studio.pub received/g1a2b3c4d5.txt
     """
