@@ -28,6 +28,7 @@ def _percent(value) -> str:
 def print_summary(data: dict, html: Path) -> None:
     """A few lines a person reads in the terminal; the report holds the rest."""
     from ..audit.run import summarize
+    from ..audit.uniform import headline_sentence, span
 
     s = summarize(data)
     kind = "samples" if data["subject"]["kind"] == "model" else "texts"
@@ -35,20 +36,19 @@ def print_summary(data: dict, html: Path) -> None:
               f"({data['corpus']['chars']:,} characters)")  # fmt: skip
     baseline = s["baseline_copied_share"]
     out.print(f"  Copied verbatim (spans ≥ {data['settings']['min_copy']} characters): {_percent(s['mean_copied_share'])} "
-              f"of the text on average; {s['texts_with_copy']} of {s['texts']} {kind} hold a copy, the longest "
+              f"of the text on average{span(s.get('copied_share_interval'), '{:.1%}')}; {s['texts_with_copy']} of {s['texts']} {kind} hold a copy, the longest "
               f"{s['longest_copy']} characters."
               + (f" Your own works share {_percent(baseline)} with one another." if baseline is not None else ""))  # fmt: skip
     if s["creativity_index"] is not None:
         human = s["baseline_creativity_index"]
         out.print(f"  Creativity index (share not rebuilt from corpus n-grams): {s['creativity_index']:.2f}"
-                  + (f" (human baseline {human:.2f})" if human is not None else ""))  # fmt: skip
+                  + span(s.get("creativity_interval")) + (f" (human baseline {human:.2f})" if human is not None else ""))  # fmt: skip
     if data["credit"]:
         top = ", ".join(f"{escape(row['author'] or '(unknown author)')} {_percent(row['share'])}" for row in data["credit"][:3])
         out.print(f"  Draws on: {top}")
-    ratio = s["diversity_ratio"]
-    if ratio is not None:
-        verdict = "less diverse than" if ratio < 0.95 else "more diverse than" if ratio > 1.05 else "about as diverse as"
-        out.print(f"  Diversity ratio {ratio:.2f}: the {kind} are {verdict} matched excerpts of the corpus.")
+    diversity = headline_sentence(s, kind)
+    if diversity:
+        out.print(f"  {diversity}")
     if s["nearest_author"]:
         out.print(f"  Nearest style (Burrows' Delta): {escape(s['nearest_author'])}")
     for warning in data.get("warnings", []):
@@ -114,14 +114,14 @@ def audit(ctx, model, texts, reuse, samples, temperatures, prompts_file, min_cop
     def progress(message: str) -> None:
         err.print(f"[dim]{escape(message)}[/dim]", soft_wrap=True)
 
-    from .. import audits
+    from ..workshop import auditing
 
     if paths:
-        outcome, skipped = audits.audit_texts(studio, paths, options, progress)
+        outcome, skipped = auditing.audit_texts(studio, paths, options, progress)
         for item in skipped:
             err.print(f"[red]{escape(str(item.path))}[/red]: {escape(item.reason)} — skipped", soft_wrap=True)
     else:
-        outcome = audits.audit_model(studio, model, options, progress, reuse=reuse)
+        outcome = auditing.audit_model(studio, model, options, progress, reuse=reuse)
         skipped = []
     print_summary(outcome.data, outcome.html)
     if skipped:
