@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from ouvroir import Studio
-from ouvroir.workshop import training
+from ouvroir import Studio, runs
 from ouvroir.audit.index import CorpusIndex
 from ouvroir.audit.run import AuditOptions
-from ouvroir.workshop.auditing import audit_model, audit_texts
+from ouvroir.audits import audit_model, audit_texts
 from ouvroir.corpus.ingest import AddOptions
 from ouvroir.errors import AuditError
 
@@ -57,7 +56,7 @@ def make_studio(root: Path, corpus_dir: Path) -> Studio:
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, corpus_dir):
     studio = make_studio(tmp_path_factory.mktemp("audit-studio") / "studio", corpus_dir)
-    record = training.train_model(studio, size="tiny", steps=30, seed=1)
+    record = runs.train_model(studio, size="tiny", steps=30, seed=1)
     outcome = audit_model(studio, record.id, AuditOptions(samples=3, temperatures=(0.8, 1.2), max_tokens=48))
     yield studio, record, outcome
     studio.close()
@@ -178,6 +177,30 @@ def test_reuse_audits_the_stored_samples_without_generating(trained, run_cli):
     assert {t["id"] for t in data["texts"]} == before  # every stored sample, and no new one
     assert {r[0] for r in studio.conn.execute("SELECT id FROM samples")} == before
     assert [row["temperature"] for row in data["sweep"]] == sorted({t["temperature"] for t in data["texts"]})
+
+
+def test_generated_samples_show_the_spread_of_voices_and_intervals_everywhere(trained, run_cli):
+    """The terminal, the JSON and the HTML of a model audit give the spread of voices and every interval."""
+    studio, record, _ = trained
+    result = run_cli("--studio", str(studio.root), "audit", record.id, "--reuse", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    assert "Spread of voices ratio" in result.output and "90% interval" in result.output
+    assert "cannot reliably tell one author from many" in result.output  # 6 samples: below the minimum, said
+    report = Path(result.output.split("Report:")[1].split()[0])
+    data = json.loads(report.with_name("audit.json").read_text("utf-8"))
+    group = next(iter(data["uniformization"]["groups"].values()))  # the headline's group
+    voices = group["measures"][0]
+    assert voices["name"] == "voice_spread" and group["summary_measure"] == "voice_spread"
+    assert group["summary_ratio"] == pytest.approx(voices["ratio"], abs=1e-4)
+    for m in group["measures"]:
+        if m.get("ratio_interval"):
+            assert m["samples_interval"] and m["corpus_interval"] and len(m["ratio_interval"]) == 2
+    assert voices["ratio_interval"] and data["uniformization"]["summary_interval"] == group["summary_interval"]
+    intervals = data["copying"]["intervals"]
+    assert intervals["resamples"] == 200 and intervals["creativity_index"] and intervals["mean_copied_share"]
+    assert all(p["creativity_index_interval"] and p["mean_copied_share_interval"] for p in data["sweep"])
+    html = report.read_text("utf-8")
+    assert "spread of voices (styles)" in html and "90% interval" in html and "200 resamples" in html
 
 
 def test_audit_of_a_model_whose_snapshot_is_gone(trained, tmp_path):

@@ -16,18 +16,17 @@ The copy index is built once per corpus and reused (see ``index``).
 from __future__ import annotations
 
 import json
-import math
 import random
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from ..version import __version__
+from .. import __version__
 from ..errors import AuditError
 from ..fileio import sha256_bytes
 from ..store.db import now, transaction
-from . import attribution, diversity, form, style
+from . import attribution, bootstrap, diversity, style, uniform
 from .copying import Span, find_spans
 from .figures import (
     AuditText,
@@ -57,6 +56,8 @@ NOTES = {
                                   "fr": "Les textes font moins de 1 000 mots : leur distance de style est approximative (le Delta de Burrows en veut quelques milliers)."}),
     "style_music": ("style", {"en": "Style distance (Burrows' Delta) measures word use: for scores, read the music measures under Uniformization.",
                               "fr": "La distance de style (Delta de Burrows) mesure l'usage des mots : pour les partitions, voir les mesures musicales sous Uniformisation."}),
+    "few_for_voices": ("uniformization", {"en": "Too few or too short texts (under 10 of 500 characters, 20 of 300 or 30 of 150): the spread of voices cannot reliably tell one author from many at this size.",
+                                          "fr": "Trop peu de textes, ou trop courts (moins de 10 de 500 caractères, 20 de 300 ou 30 de 150) : l'étendue des voix ne distingue pas sûrement un auteur de plusieurs à cette taille."}),
     "one_text": ("uniformization", {"en": "Diversity needs at least two texts to compare.",
                                     "fr": "La diversité se mesure sur au moins deux textes."}),
 }  # fmt: skip
@@ -249,7 +250,7 @@ def unfold_spans(spans: list[Span], folded: str, origin, work_origin: Callable[[
     return out
 
 
-def _uniformization(corpus: Corpus, groups: dict[str, list[AuditText]], rare, seed: int) -> dict:
+def _uniformization(corpus: Corpus, groups: dict[str, list[AuditText]], rare, seed: int, every_interval: bool = True) -> dict:
     out = {}
     for name, items in groups.items():
         if len(items) < 2:
@@ -259,17 +260,9 @@ def _uniformization(corpus: Corpus, groups: dict[str, list[AuditText]], rare, se
         excerpts = [t.text for t in _excerpts(corpus.works, len(bodies), length, seed, "corpus")]
         if len(excerpts) != len(bodies):
             continue
-        measures = diversity.uniformization(bodies, excerpts, rare) + corpus.medium.extra_measures(bodies, excerpts)
-        out[name] = {"n_texts": len(bodies), "excerpt_chars": length,
-                     "measures": [_finite(asdict(m)) for m in measures],
-                     "form": form.compare_form(bodies, excerpts),
-                     "summary_ratio": round(diversity.summary_ratio(measures), 4)}  # fmt: skip
+        reference = [t.text for t in _excerpts(corpus.works, uniform.REFERENCE_TEXTS, length, seed + 1, "reference")]
+        out[name] = uniform.compare(bodies, excerpts, reference, rare, corpus.medium, seed, every_interval)
     return out
-
-
-def _finite(row: dict) -> dict:
-    """JSON has no infinity: a ratio over a zero corpus value is reported as missing."""
-    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
 
 
 def _style(corpus: Corpus, texts: list[AuditText]) -> dict | None:
@@ -300,10 +293,14 @@ def assemble(corpus: Corpus, subject: dict, texts: list[AuditText], options: Aud
     sweep = []
     for temperature in options.temperatures if subject["kind"] == "model" else []:
         at = [r for r in records if r["temperature"] == temperature]
-        diverse = _uniformization(corpus, {"t": [t for t in texts if t.temperature == temperature]}, rare, options.seed)
+        diverse = _uniformization(corpus, {"t": [t for t in texts if t.temperature == temperature]}, rare, options.seed,
+                                  every_interval=False)
         sweep.append({"temperature": temperature, "mean_copied_share": copy_stats(at).get("mean_copied_share"),
+                      "mean_copied_share_interval": _interval(at, "copied_share"),
                       "diversity_ratio": diverse.get("t", {}).get("summary_ratio"),
-                      "creativity_index": mean_creativity(at)})  # fmt: skip
+                      "diversity_ratio_interval": diverse.get("t", {}).get("summary_interval"),
+                      "creativity_index": mean_creativity(at),
+                      "creativity_index_interval": _interval(at, "creativity_index")})  # fmt: skip
     headline = next(iter(uniformization.values()), {})
     warnings = list(corpus.warnings)
     if not corpus.medium.style:
@@ -314,6 +311,8 @@ def assemble(corpus: Corpus, subject: dict, texts: list[AuditText], options: Aud
         warnings.append("short_for_style")
     if not uniformization:
         warnings.append("one_text")
+    elif any(g.get("below_minimum") for g in uniformization.values()):
+        warnings.append("few_for_voices")
     data = {
         "format": "ouvroir-audit/1",
         "created": now(),
@@ -335,16 +334,29 @@ def assemble(corpus: Corpus, subject: dict, texts: list[AuditText], options: Aud
             "baseline": copy_stats(baseline) | {"source": corpus.baseline_source},
             "reconstructibility": {"samples": mean_curve(records), "baseline": mean_curve(baseline)},
             "creativity_index": {"samples": mean_creativity(records), "baseline": mean_creativity(baseline)},
+            "intervals": {"mean_copied_share": _interval(records, "copied_share"),
+                          "baseline_copied_share": _interval(baseline, "copied_share"),
+                          "creativity_index": _interval(records, "creativity_index"),
+                          "baseline_creativity_index": _interval(baseline, "creativity_index"),
+                          "resamples": bootstrap.RESAMPLES, "level": bootstrap.LEVEL},
         },
         "credit": credit,
         "credit_coverage": coverage,
         "uniformization": {"groups": uniformization, "summary_ratio": headline.get("summary_ratio"),
-                           "n_texts": headline.get("n_texts")},
+                           "summary_interval": headline.get("summary_interval"),
+                           "summary_measure": headline.get("summary_measure"),
+                           "indistinguishable": headline.get("indistinguishable"),
+                           "texts_needed": headline.get("texts_needed"), "n_texts": headline.get("n_texts")},
         "sweep": sweep,
         "style": _style(corpus, texts),
         "warnings": [note(code, options.lang) for code in warnings],
     }  # fmt: skip
     return data
+
+
+def _interval(records: Sequence[dict], key: str) -> list[float] | None:
+    """The bootstrap interval of the mean of a per-text figure."""
+    return bootstrap.mean_interval([r[key] for r in records])
 
 
 def store_audit(studio, data: dict, subject: dict, index_id: str) -> AuditOutcome:
@@ -383,5 +395,11 @@ def summarize(data: dict) -> dict:
         "top_author": top and top["author"],
         "top_author_share": top and top["share"],
         "diversity_ratio": data["uniformization"]["summary_ratio"],
+        "diversity_interval": data["uniformization"].get("summary_interval"),
+        "diversity_measure": data["uniformization"].get("summary_measure"),
+        "diversity_indistinguishable": data["uniformization"].get("indistinguishable"),
+        "diversity_texts_needed": data["uniformization"].get("texts_needed"),
+        "copied_share_interval": copying.get("intervals", {}).get("mean_copied_share"),
+        "creativity_interval": copying.get("intervals", {}).get("creativity_index"),
         "nearest_author": data["style"] and data["style"]["nearest_author"],
     }

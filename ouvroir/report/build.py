@@ -20,6 +20,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from ..audit.bootstrap import LEVEL, RESAMPLES
 from ..fileio import atomic_write
 from . import plots
 from .i18n import NBSP, NNBSP, Translator
@@ -173,21 +174,51 @@ def _cards(audit: Mapping, tr: Translator, texts_audit: bool, min_copy: str) -> 
         cards.append({"kind": "copy", "big": tr.percent(share),
                       "text": tr("card_copy_texts" if texts_audit else "card_copy", min=min_copy),
                       "sub": tr("card_copy_baseline", share=tr.percent(baseline)) if baseline is not None else ""})
-    ratio = _number((audit.get("uniformization") or {}).get("summary_ratio"))
+    intervals = copying.get("intervals") or {}
+    if cards:
+        cards[0]["sub"] = " ".join(x for x in (_interval(tr, intervals.get("mean_copied_share"), percent=True), cards[0]["sub"]) if x)
+    uniformization = audit.get("uniformization") or {}
+    ratio = _number(uniformization.get("summary_ratio"))
     if ratio is not None:
         gap = round(abs(1 - ratio) * 100)
-        key = "card_diversity_same" if gap < 2 else "card_diversity_less" if ratio < 1 else "card_diversity_more"
-        cards.append({"kind": "diversity", "big": tr.decimal(ratio),
-                      "text": tr(key, pct=tr.percent(gap / 100)), "sub": ""})
+        voices = uniformization.get("summary_measure") == "voice_spread"
+        if uniformization.get("indistinguishable"):
+            text = tr("card_indistinct", measure=tr.measure("voice_spread" if voices else "diversity_ratio"),
+                      n=tr.integer(int(uniformization.get("n_texts") or 0)),
+                      needed=tr.integer(int(uniformization.get("texts_needed") or 0)))  # fmt: skip
+        elif voices:
+            text = tr("card_voices_less" if ratio < 1 else "card_voices_more", pct=tr.percent(gap / 100))
+        else:
+            key = "card_diversity_same" if gap < 2 else "card_diversity_less" if ratio < 1 else "card_diversity_more"
+            text = tr(key, pct=tr.percent(gap / 100))
+        cards.append({"kind": "diversity", "big": tr.decimal(ratio), "text": text,
+                      "sub": _interval(tr, uniformization.get("summary_interval"))})
     creativity = copying.get("creativity_index") or {}
     if _number(creativity.get("samples")) is not None:
         baseline = _number(creativity.get("baseline"))
         text = tr("card_creativity", baseline=tr.decimal(baseline) if baseline is not None else "—")
-        cards.append({"kind": "creativity", "big": tr.decimal(creativity["samples"]), "text": text, "sub": ""})
+        cards.append({"kind": "creativity", "big": tr.decimal(creativity["samples"]), "text": text,
+                      "sub": _interval(tr, intervals.get("creativity_index"))})
     nearest = (audit.get("style") or {}).get("nearest_author")
     if nearest:
         cards.append({"kind": "style", "big": str(nearest), "text": tr("card_style"), "sub": ""})
     return cards
+
+
+def _interval(tr: Translator, bounds: object, percent: bool = False) -> str:
+    """``90 % interval: 0.93 – 0.99`` in the report's language, or '' without an interval."""
+    if not isinstance(bounds, Sequence) or len(bounds) != 2 or any(_number(b) is None for b in bounds):
+        return ""
+    show = tr.percent if percent else tr.decimal
+    return tr("interval", level=tr.percent(LEVEL), lo=show(bounds[0]), hi=show(bounds[1]))
+
+
+def _bracket(tr: Translator, value: str, bounds: object, percent: bool = False) -> str:
+    """``0,96 [0,93 – 0,99]``: a figure and its interval, in a table cell."""
+    if not isinstance(bounds, Sequence) or len(bounds) != 2 or any(_number(b) is None for b in bounds):
+        return value
+    show = tr.percent if percent else tr.decimal
+    return f"{value} [{show(bounds[0])} – {show(bounds[1])}]"
 
 
 def _overall_share(by_group: Mapping[str, Mapping]) -> float | None:
@@ -260,8 +291,10 @@ def _uniformization(uniformization: Mapping, tr: Translator) -> dict | None:
         return None
     main_name = "all samples" if "all samples" in groups else next(iter(groups))
     main = groups[main_name]
-    measures = [{"name": tr.measure(m.get("name") or "?"), "samples": _decimal(tr, m.get("samples")),
-                 "corpus": _decimal(tr, m.get("corpus")), "ratio": _decimal(tr, m.get("ratio")),
+    measures = [{"name": tr.measure(m.get("name") or "?"),
+                 "samples": _bracket(tr, _decimal(tr, m.get("samples")), m.get("samples_interval")),
+                 "corpus": _bracket(tr, _decimal(tr, m.get("corpus")), m.get("corpus_interval")),
+                 "ratio": _bracket(tr, _decimal(tr, m.get("ratio")), m.get("ratio_interval")),
                  "less": (_number(m.get("ratio")) or 1) < 1}
                 for m in main.get("measures") or []]
     form = [{"name": tr.measure(name),
@@ -270,8 +303,10 @@ def _uniformization(uniformization: Mapping, tr: Translator) -> dict | None:
             for name, pair in (main.get("form") or {}).items() if isinstance(pair, Sequence)]
     not_measured = [tr("group_not_measured", group=tr.group(name), texts=tr.count("texts", int(g.get("n_texts") or 0)))
                     for name, g in groups.items() if not g.get("measures")]
+    note = tr("intervals_note", level=tr.percent(LEVEL), resamples=tr.integer(int(main.get("resamples") or RESAMPLES)))
+    voices = tr("voices_glossary") if any(m.get("name") == "voice_spread" for m in main.get("measures") or []) else ""
     return {"plot": Markup(plots.uniformization_plot(groups, tr) or ""), "measures": measures, "form": form,
-            "not_measured": not_measured}
+            "not_measured": not_measured, "intervals_note": note, "voices": voices}
 
 
 def _form_value(tr: Translator, name: str, value: object) -> str:
@@ -282,8 +317,10 @@ def _sweep(sweep: Sequence[Mapping], baseline: Mapping, tr: Translator) -> dict 
     points = [p for p in sweep if p and _number(p.get("temperature")) is not None]
     if len(points) < 2:
         return None
-    rows = [{"temperature": tr.decimal(p["temperature"], 1), "copied": _percent(tr, p.get("mean_copied_share")),
-             "diversity": _decimal(tr, p.get("diversity_ratio")), "creativity": _decimal(tr, p.get("creativity_index"))}
+    rows = [{"temperature": tr.decimal(p["temperature"], 1),
+             "copied": _bracket(tr, _percent(tr, p.get("mean_copied_share")), p.get("mean_copied_share_interval"), True),
+             "diversity": _bracket(tr, _decimal(tr, p.get("diversity_ratio")), p.get("diversity_ratio_interval")),
+             "creativity": _bracket(tr, _decimal(tr, p.get("creativity_index")), p.get("creativity_index_interval"))}
             for p in sorted(points, key=lambda p: p["temperature"])]
     plot = plots.sweep_plot(points, _number(baseline.get("mean_copied_share")), tr)
     return {"plot": Markup(plot or ""), "rows": rows}

@@ -68,6 +68,35 @@ _TABLE: dict[str, tuple[str, str]] = {
         "ratio de diversité : les textes sont aussi divers que votre corpus.",
         "diversity ratio: the texts are as diverse as your corpus.",
     ),
+    "card_voices_less": (
+        "étendue des voix : les textes sonnent comme moins de voix que votre corpus ({pct} de moins).",
+        "spread of voices: the texts sound like fewer voices than your corpus ({pct} less).",
+    ),
+    "card_voices_more": (
+        "étendue des voix : les textes sonnent comme plus de voix que votre corpus ({pct} de plus).",
+        "spread of voices: the texts sound like more voices than your corpus ({pct} more).",
+    ),
+    "card_indistinct": (
+        ("{measure} : à {n} textes, impossible de distinguer les textes de votre corpus "
+         "(l'intervalle contient 1) ; il en faudrait environ {needed} pour voir un écart de 10 %."),
+        ("{measure}: at {n} texts, the texts cannot be told apart from your corpus "
+         "(the interval contains 1); about {needed} would show a 10% difference."),
+    ),
+    "interval": ("intervalle à {level} : {lo} – {hi}", "{level} interval: {lo} – {hi}"),
+    "intervals_note": (
+        ("Entre crochets, l’intervalle à {level} : {resamples} tirages des textes avec remise (graine fixe) ; "
+         "un ratio dont l’intervalle contient 1 ne distingue pas les textes du corpus à cette taille."),
+        ("In brackets, the {level} interval: {resamples} resamples of the texts with replacement (fixed seed); "
+         "a ratio whose interval contains 1 does not tell the texts from the corpus at this size."),
+    ),
+    "voices_glossary": (
+        ("Étendue des voix : à quel point les textes sonnent comme des auteurs différents, d’après les "
+         "fréquences de leurs mots outils et de leurs suites de trois caractères ; 0 pour un même texte répété. "
+         "C’est la mesure du titre : celle qui distingue un seul auteur de plusieurs."),
+        ("Spread of voices: how much the texts sound like different writers, from the frequencies of their "
+         "function words and three-character sequences; 0 for one text repeated. It is the headline measure: "
+         "the one that tells one author from many."),
+    ),
     "card_creativity": (
         "indice de créativité (1 : rien ne se recompose à partir du corpus). Vos œuvres : {baseline}.",
         "creativity index (1: nothing can be pieced together from the corpus). Your works: {baseline}.",
@@ -260,6 +289,7 @@ _TABLE: dict[str, tuple[str, str]] = {
 }
 
 _MEASURES: dict[str, tuple[str, str]] = {
+    "voice_spread": ("étendue des voix (styles)", "spread of voices (styles)"),
     "compression_ratio": ("compressibilité", "compressibility"),
     "rouge_l_homogenization": ("ressemblance deux à deux (ROUGE-L)", "likeness two by two (ROUGE-L)"),
     "vendi_char5": ("nombre effectif de textes (Vendi)", "effective number of texts (Vendi)"),

@@ -189,6 +189,8 @@ def uniformization_plot(groups: Mapping[str, Mapping], tr: Translator) -> str | 
     drawn = [(name, ratios) for name, ratios in drawn if ratios]
     if not drawn:
         return None
+    intervals = {name: {m["name"]: m.get("ratio_interval") for m in (g.get("measures") or [])}
+                 for name, g in groups.items() if g}
     names = list(dict.fromkeys(n for _, ratios in drawn for n in ratios))
     height = 0.8 / len(drawn)
     with matplotlib.rc_context(_STYLE):
@@ -200,6 +202,13 @@ def uniformization_plot(groups: Mapping[str, Mapping], tr: Translator) -> str | 
             values.extend(ratios.values())
             ax.barh(ys, widths, left=1, height=height * 0.9, color=GROUP_COLOURS.get(group, INK),
                     label=_label(tr.group(group)))
+            bars = intervals.get(group, {})
+            for y, (measure, ratio) in zip(ys, ratios.items()):  # the bootstrap interval of each ratio
+                lo, hi = bars.get(measure) or (None, None)
+                if _finite(lo) and _finite(hi):
+                    ax.errorbar(ratio, y, xerr=[[max(0.0, ratio - lo)], [max(0.0, hi - ratio)]], fmt="none",
+                                ecolor=INK, elinewidth=1.1, capsize=2.5)
+                    values.extend([lo, hi])
             for y, ratio in zip(ys, ratios.values()):
                 ax.annotate(tr.decimal(ratio), (ratio, y), xytext=(-3 if ratio < 1 else 3, 0),
                             textcoords="offset points", va="center", ha="right" if ratio < 1 else "left", fontsize=9.5)
@@ -218,6 +227,15 @@ def uniformization_plot(groups: Mapping[str, Mapping], tr: Translator) -> str | 
         return to_svg(fig, "uniformization")
 
 
+def _error_bars(ax, points: Sequence[Mapping], key: str) -> None:
+    """Vertical bars for the bootstrap interval ``key + '_interval'`` of each point that has one."""
+    for p in points:
+        value, bounds = p.get(key), p.get(key + "_interval") or ()
+        if _finite(value) and len(bounds) == 2 and all(_finite(b) for b in bounds):
+            ax.errorbar(p["temperature"], value, yerr=[[max(0.0, value - bounds[0])], [max(0.0, bounds[1] - value)]],
+                        fmt="none", ecolor=SAMPLES, elinewidth=1.1, capsize=3)
+
+
 def sweep_plot(sweep: Sequence[Mapping], baseline_share: float | None, tr: Translator) -> str | None:
     """Two small panels against temperature: the copy you risk (left), the diversity you gain (right)."""
     points = sorted((p for p in sweep if p.get("temperature") is not None), key=lambda p: p["temperature"])
@@ -229,6 +247,7 @@ def sweep_plot(sweep: Sequence[Mapping], baseline_share: float | None, tr: Trans
         copied = [(t, p["mean_copied_share"]) for t, p in zip(temps, points) if _finite(p.get("mean_copied_share"))]
         if copied:
             left.plot(*zip(*copied), marker="o", color=SAMPLES, linewidth=2, label=tr("legend_samples"))
+            _error_bars(left, points, "mean_copied_share")
         if baseline_share is not None:
             left.axhline(baseline_share, color=CORPUS, linestyle="--", linewidth=1.2, label=tr("your_works"))
         left.set_ylabel(tr("axis_copied_share"))
@@ -238,6 +257,9 @@ def sweep_plot(sweep: Sequence[Mapping], baseline_share: float | None, tr: Trans
         diverse = [(t, p["diversity_ratio"]) for t, p in zip(temps, points) if _finite(p.get("diversity_ratio"))]
         if diverse:
             right.plot(*zip(*diverse), marker="o", color=SAMPLES, linewidth=2)
+            _error_bars(right, points, "diversity_ratio")
+            diverse += [(p["temperature"], v) for p in points for v in (p.get("diversity_ratio_interval") or [])
+                        if _finite(v)]  # fmt: skip
         right.axhline(1, color=CORPUS, linestyle="--", linewidth=1.2)
         right.annotate(tr("line_corpus"), (0, 1), xycoords=("axes fraction", "data"), xytext=(3, 3),
                        textcoords="offset points", color=CORPUS, fontsize=10)

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from ouvroir.errors import TrainingError
-from ouvroir.learn.tokenizer import Tokenizer
+from ouvroir.tokenizer import Tokenizer
 
 
 @dataclass
