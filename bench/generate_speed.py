@@ -57,10 +57,10 @@ def main() -> None:
 
     import torch
 
-    from ouvroir.generate import generate
-    from ouvroir.model import GPT, ModelConfig
-    from ouvroir.sizing import Budget, plan, usable_cores
-    from ouvroir.tokenizer import train_tokenizer
+    from ouvroir.learn.generate import generate
+    from ouvroir.learn.model import GPT, ModelConfig
+    from ouvroir.learn.sizing import Budget, plan, usable_cores
+    from ouvroir.learn.tokenizer import train_tokenizer
 
     torch.set_num_threads(usable_cores())  # generate() itself decodes on one thread
     text = Path(args.corpus).read_text()

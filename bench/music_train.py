@@ -19,12 +19,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from ouvroir import Studio, runs
+from ouvroir import Studio
+from ouvroir.workshop import training
 from ouvroir.corpus.ingest import AddOptions
 from ouvroir.corpus.snapshot import load_snapshot, snapshot_texts
 from ouvroir.demo_music import chorale_files
 from ouvroir.media.music.encoding import decode
-from ouvroir.samples import GenerationParams, generate_samples
+from ouvroir.workshop.generation import GenerationParams, generate_samples
 
 MAJOR = (0, 2, 4, 5, 7, 9, 11)
 
@@ -64,7 +65,7 @@ def main() -> None:
             started = time.perf_counter()
             report = studio.add([inbox], AddOptions(author="J. S. Bach", license="public-domain", consent="train"))
             ingest_s = time.perf_counter() - started
-            record = runs.train_model(studio, minutes=minutes, seed=1, medium="music")
+            record = training.train_model(studio, minutes=minutes, seed=1, medium="music")
             snapshot = load_snapshot(studio, record.snapshot_id)
             train, val = snapshot_texts(studio, snapshot)
             ranges: dict[int, tuple[int, int]] = {}

@@ -45,14 +45,14 @@ def one_run(args) -> dict:
     import torch
     import torch.nn.functional as F
 
-    import ouvroir.model
+    import ouvroir.learn.model
 
     if args.float_dropout:  # the masks the model used before its byte masks, for comparison
-        ouvroir.model.dropout = lambda x, p, generator=None: F.dropout(x, p, training=True) if p else x
+        ouvroir.learn.model.dropout = lambda x, p, generator=None: F.dropout(x, p, training=True) if p else x
 
-    from ouvroir.sizing import Budget, plan
-    from ouvroir.tokenizer import train_tokenizer, vocab_size_for
-    from ouvroir.train import TrainData, train
+    from ouvroir.learn.sizing import Budget, plan
+    from ouvroir.learn.tokenizer import train_tokenizer, vocab_size_for
+    from ouvroir.learn.train import TrainData, train
 
     text = Path(args.corpus).read_text()
     cut = int(len(text) * 0.9)

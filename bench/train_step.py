@@ -35,7 +35,7 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=4, help="timed steps per way and round")
     args = ap.parse_args()
 
-    from ouvroir.sizing import usable_cores
+    from ouvroir.learn.sizing import usable_cores
 
     cores = usable_cores()
     for minutes in args.minutes:
@@ -46,12 +46,12 @@ def measure(minutes: float, cores: int, rounds: int, steps: int) -> dict:
     import torch
     import torch.nn.functional as F
 
-    import ouvroir.model as model_module
-    from ouvroir.averaging import WeightEMA
-    from ouvroir.cpu_parallel import ShardedStep
-    from ouvroir.model import GPT
-    from ouvroir.optim import optimizers_for
-    from ouvroir.sizing import Budget, plan
+    import ouvroir.learn.model as model_module
+    from ouvroir.learn.averaging import WeightEMA
+    from ouvroir.learn.cpu_parallel import ShardedStep
+    from ouvroir.learn.model import GPT
+    from ouvroir.learn.optim import optimizers_for
+    from ouvroir.learn.sizing import Budget, plan
 
     byte_masks = model_module.dropout
 

@@ -1,7 +1,18 @@
-"""ouvroir: a local workshop to train, co-create with and audit small generative models on your own corpus."""
+"""ouvroir: a local workshop to train, co-create with and audit small generative models on your own corpus.
 
-__version__ = "0.1.0"
+``from ouvroir import Studio`` is the library's one entry point. Nothing is
+imported eagerly: ``import ouvroir.learn.model`` loads the engine alone, not
+the studio, its store or its media.
+"""
 
-from .studio import Studio  # noqa: E402
+from .version import __version__
 
 __all__ = ["Studio", "__version__"]
+
+
+def __getattr__(name: str):
+    if name == "Studio":
+        from .workshop.studio import Studio
+
+        return Studio
+    raise AttributeError(f"module 'ouvroir' has no attribute {name!r}")

@@ -22,7 +22,7 @@ import torch
 from click.testing import CliRunner, Result
 
 from ouvroir.cli import cli as ouvroir_cli
-from ouvroir.studio import Studio
+from ouvroir.workshop.studio import Studio
 
 # The real corpora live next to the repository, read-only: ../shared/corpora.
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora"

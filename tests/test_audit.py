@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from ouvroir import Studio, runs
+from ouvroir import Studio
+from ouvroir.workshop import training
 from ouvroir.audit.index import CorpusIndex
 from ouvroir.audit.run import AuditOptions
-from ouvroir.audits import audit_model, audit_texts
+from ouvroir.workshop.auditing import audit_model, audit_texts
 from ouvroir.corpus.ingest import AddOptions
 from ouvroir.errors import AuditError
 
@@ -56,7 +57,7 @@ def make_studio(root: Path, corpus_dir: Path) -> Studio:
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, corpus_dir):
     studio = make_studio(tmp_path_factory.mktemp("audit-studio") / "studio", corpus_dir)
-    record = runs.train_model(studio, size="tiny", steps=30, seed=1)
+    record = training.train_model(studio, size="tiny", steps=30, seed=1)
     outcome = audit_model(studio, record.id, AuditOptions(samples=3, temperatures=(0.8, 1.2), max_tokens=48))
     yield studio, record, outcome
     studio.close()

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from ouvroir import Studio, runs
+from ouvroir import Studio
+from ouvroir.workshop import training
 from ouvroir.audit.run import AuditOptions
-from ouvroir.audits import audit_model
+from ouvroir.workshop.auditing import audit_model
 from ouvroir.corpus.ingest import AddOptions
 from ouvroir.provenance.card import build_card, render_datasheet, render_markdown, write_card
 from ouvroir.report.i18n import decimal, integer, percent
@@ -64,7 +65,7 @@ def workshop(tmp_path_factory):
         assert studio.add([corpus / author], AddOptions(author=author, license=license_, consent="train")).ok
     assert studio.add([corpus / "refused"], AddOptions(author="Ada Martin", license="CC-BY-4.0", consent="no-train")).ok
     assert studio.add([corpus / "unknown"], AddOptions(author="Basile Roy", license="CC-BY-4.0")).ok
-    record = runs.train_model(studio, size="tiny", steps=30, seed=1)
+    record = training.train_model(studio, size="tiny", steps=30, seed=1)
     audit_model(studio, record.id, AuditOptions(samples=2, temperatures=(1.0,), max_tokens=24))
     yield studio, record
     studio.close()
@@ -80,7 +81,7 @@ def withdrawn(workshop, tmp_path_factory):
     other = Studio.open(root)
     work = other.work("Basile brume")
     other.set_consent([work.id], "no-train", "the author asked")
-    new = runs.retrain_model(other, record.id)
+    new = training.retrain_model(other, record.id)
     yield other, record, new, work
     other.close()
 
@@ -345,7 +346,7 @@ def test_titles_and_names_show_as_typed_never_as_links_images_html_or_cells(tmp_
         for name, author in (("a.txt", "*Ada* `Martin` & <b>co</b>"), ("b.txt", "Basile Roy")):
             assert studio.add([tmp_path / "corpus" / name], AddOptions(
                 author=author, title=HOSTILE if name == "a.txt" else "Brume", license="CC0-1.0", consent="train")).ok  # fmt: skip
-        record = runs.train_model(studio, size="tiny", steps=2, seed=1)
+        record = training.train_model(studio, size="tiny", steps=2, seed=1)
         studio.set_consent([studio.work(HOSTILE).id], "no-train", "see [here](http://evil) <img src=x>")
         for lang in ("fr", "en"):
             files = write_card(studio, record.id, lang)

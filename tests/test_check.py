@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from ouvroir import Studio, runs
+from ouvroir import Studio
+from ouvroir.workshop import training
 from ouvroir.corpus.ingest import AddOptions
-from ouvroir.samples import GenerationParams, generate_samples
+from ouvroir.workshop.generation import GenerationParams, generate_samples
 from tests.conftest import CliRun
 
 WORDS = "le vent la mer une rose sombre chante sous les arbres du jardin où l'aube passe lente et douce".split()
@@ -37,7 +38,7 @@ def made(tmp_path_factory) -> Path:
         (corpus / f"poeme_{i}.txt").write_text(poem(i), "utf-8")
     studio = Studio.init(root / "studio")
     assert studio.add([corpus], AddOptions(author="Ada Martin", license="CC-BY-4.0", consent="train")).ok
-    record = runs.train_model(studio, size="tiny", steps=2, seed=1)
+    record = training.train_model(studio, size="tiny", steps=2, seed=1)
     generate_samples(studio, record.id, "Le vent", 1, GenerationParams(max_tokens=8), seed=2)
     studio.close()
     (root / "answer.txt").write_text("Le vent la mer une rose sombre chante sous les arbres du jardin.", "utf-8")

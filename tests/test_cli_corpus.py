@@ -12,7 +12,7 @@ import pytest
 
 from ouvroir.corpus.ingest import AddOptions
 from ouvroir.errors import StudioError
-from ouvroir.studio import Studio
+from ouvroir.workshop.studio import Studio
 from tests.conftest import SHARED, SHARED_REASON, CliRun, needs_shared, run_ouvroir
 
 REPO = Path(__file__).resolve().parents[1]

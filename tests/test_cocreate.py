@@ -15,7 +15,8 @@ import pytest
 import torch
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ouvroir import Studio, runs
+from ouvroir import Studio
+from ouvroir.workshop import training
 from ouvroir.cocreate import documents as docs
 from ouvroir.cocreate.export import export_document
 from ouvroir.cocreate.ledger import Accept, Edit, Ledger, parse_ops, summarize
@@ -26,7 +27,7 @@ from ouvroir.provenance import manifest as mf
 from ouvroir.provenance.keys import load_or_create_key
 from ouvroir.provenance.trust import load_keyring
 from ouvroir.provenance.verify import verify
-from ouvroir.samples import GenerationParams, generate_samples
+from ouvroir.workshop.generation import GenerationParams, generate_samples
 from ouvroir.store import models as model_store
 from ouvroir.store.db import connect
 from ouvroir.store.migrations import MIGRATIONS, migrate
@@ -326,7 +327,7 @@ def made(tmp_path_factory):
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # two shared cores
     try:
-        record = runs.train_model(studio, size="tiny", steps=10, seed=3)
+        record = training.train_model(studio, size="tiny", steps=10, seed=3)
     finally:
         torch.set_num_threads(threads)
     yield studio, record
@@ -513,9 +514,9 @@ def test_export_txt_md_html_with_a_signed_ledger_that_verifies(made, written, tm
     manifest = json.loads(mf.sidecar_path(paths["md"]).read_text("utf-8"))
     ledger, assertions = manifest["assertions"]["ouvroir.ledger"], manifest["assertions"]
     assert ledger["text"] == doc.text and ledger["spans"] == doc.spans and ledger["summary"] == doc.summary
-    assert assertions["ouvroir.samples"] == [p.sample_id for p in picks]
-    assert [c["ouvroir.model"]["id"] for c in assertions["ouvroir.models"]] == sorted([record.id, twin])
-    assert "ouvroir.model" not in assertions
+    assert assertions["ouvroir.workshop.generation"] == [p.sample_id for p in picks]
+    assert [c["ouvroir.learn.model"]["id"] for c in assertions["ouvroir.models"]] == sorted([record.id, twin])
+    assert "ouvroir.learn.model" not in assertions
     assert [s["category"] for s in doc.spans] == ["written", "generated", "edited", "edited", "edited", "written"]
     md = paths["md"].read_text("utf-8")
     assert md.startswith(doc.text + "\n\n---\n\n## Autorat\n") and picks[1].sample_id in md
@@ -549,7 +550,7 @@ def test_the_label_follows_what_the_document_holds(made, tmp_path):
     verdict = verify(path, studio)
     assert verdict.ok and verdict.digital_source_type == mf.TRAINED
     assertions = json.loads(mf.sidecar_path(path).read_text("utf-8"))["assertions"]
-    assert assertions["ouvroir.model"]["id"] == record.id and check(verdict, "model").ok and check(verdict, "snapshot").ok
+    assert assertions["ouvroir.learn.model"]["id"] == record.id and check(verdict, "model").ok and check(verdict, "snapshot").ok
 
 
 def test_tampering_fails_verification_and_names_what_differs(made, written, tmp_path):
@@ -616,7 +617,7 @@ def test_an_all_human_ledger_re_signed_with_a_fresh_key_is_not_verified(made, wr
     ledger["spans"] = [{"start": 0, "end": n, "category": "written", "origin": "person", "piece": None,
                         "sample_id": None, "model_id": None, "offset": None}]  # fmt: skip
     ledger["pieces"], ledger["summary"] = [], summarize(Counter({"written": n}), n)
-    for label in ("ouvroir.models", "ouvroir.samples", "ouvroir.model", "ouvroir.snapshot"):
+    for label in ("ouvroir.models", "ouvroir.workshop.generation", "ouvroir.learn.model", "ouvroir.snapshot"):
         manifest["assertions"].pop(label, None)
     manifest["digital_source_type"] = None
     manifest["assertions"]["c2pa.actions"]["actions"][0].pop("digitalSourceType", None)

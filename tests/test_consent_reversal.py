@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 import ouvroir.cli.corpus as cli_corpus
 from ouvroir.errors import ConsentReversal
-from ouvroir.studio import Studio
+from ouvroir.workshop.studio import Studio
 from ouvroir.web.app import create_app, wrap
 from ouvroir.web.security import CSRF_COOKIE
 from tests.test_cli_corpus import poems  # noqa: F401  (the fixture: three works, consent train)

@@ -15,7 +15,7 @@ import pytest
 
 from ouvroir.corpus import copies, dedup
 from ouvroir.corpus.ingest import AddOptions, FileOutcome
-from ouvroir.studio import Studio
+from ouvroir.workshop.studio import Studio
 from tests.conftest import SHARED, needs_shared
 from tests.test_dedup import BOOK, FRENCH_WORDS, as_text, paragraphs
 

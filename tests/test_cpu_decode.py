@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from ouvroir import cpu_decode
-from ouvroir.cpu_decode import CpuDecoder
-from ouvroir.model import GPT, KVCache, ModelConfig
+from ouvroir.learn import cpu_decode
+from ouvroir.learn.cpu_decode import CpuDecoder
+from ouvroir.learn.model import GPT, KVCache, ModelConfig
 
 
 def random_model(**overrides) -> GPT:

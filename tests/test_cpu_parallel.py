@@ -7,9 +7,9 @@ import threading
 import pytest
 import torch
 
-from ouvroir.cpu_parallel import ShardedStep
-from ouvroir.model import GPT, ModelConfig, dropout
-from ouvroir.optim import build_optimizers
+from ouvroir.learn.cpu_parallel import ShardedStep
+from ouvroir.learn.model import GPT, ModelConfig, dropout
+from ouvroir.learn.optim import build_optimizers
 
 
 def model_and_batch(p_drop: float) -> tuple[GPT, torch.Tensor, torch.Tensor]:

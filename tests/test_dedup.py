@@ -17,7 +17,7 @@ import pytest
 
 from ouvroir.corpus import dedup
 from ouvroir.corpus.ingest import AddOptions, FileOutcome
-from ouvroir.studio import Studio
+from ouvroir.workshop.studio import Studio
 
 FRENCH_WORDS = """
 matin soir rivière pont pierre lampe fenêtre jardin pluie neige vent nuage barque rive sable

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-import ouvroir.checkpoint as ckpt
+import ouvroir.learn.checkpoint as ckpt
 import ouvroir.store.blobs as blobs
-from ouvroir import runs
+from ouvroir.workshop import training
 from ouvroir.corpus.ingest import AddOptions
 from ouvroir.errors import DISK_FULL, DiskFull
 from ouvroir.store import models as model_store
-from ouvroir.studio import Studio
+from ouvroir.workshop.studio import Studio
 from ouvroir.web import worker
 from ouvroir.web.app import create_app, wrap
 from ouvroir.web.security import CSRF_COOKIE
@@ -74,16 +74,16 @@ def test_training_on_a_full_disk_says_so_in_one_line_and_the_run_resumes(studio,
     # The first checkpoint is written; the second meets a full disk.
     full_disk(monkeypatch, ckpt, after=1, only=ckpt.STATE)
     with pytest.raises(DiskFull) as caught:
-        runs.train_model(studio, size="tiny", steps=4, seed=3)
+        training.train_model(studio, size="tiny", steps=4, seed=3)
     message = str(caught.value)
     (model,) = model_store.list_models(studio.conn)
     assert message == (f"disk full while training model {model.id}: free space, then `ouvroir train --resume "
                        f"{model.id}` continues from its last checkpoint")
     assert model.status == "training"  # what `train --resume` and the web's "interrupted runs" take up
-    folder = runs.model_dir(studio, model.id)
+    folder = training.model_dir(studio, model.id)
     assert (folder / ckpt.STATE).exists() and not list(folder.glob("*.tmp"))
     monkeypatch.undo()  # space freed
-    record = runs.train_model(studio, resume=model.id)
+    record = training.train_model(studio, resume=model.id)
     assert record.status == "ready" and record.steps == 4
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 import torch
 
-from ouvroir import checkpoint as ckpt
+from ouvroir.learn import checkpoint as ckpt
 from ouvroir.errors import ModelNotFound
-from ouvroir.export_hf import export_hf
-from ouvroir.generate import generate, load
-from ouvroir.model import GPT, ModelConfig
-from ouvroir.tokenizer import train_tokenizer
+from ouvroir.learn.export_hf import export_hf
+from ouvroir.learn.generate import generate, load
+from ouvroir.learn.model import GPT, ModelConfig
+from ouvroir.learn.tokenizer import train_tokenizer
 
 transformers = pytest.importorskip("transformers")
 

@@ -12,11 +12,12 @@ import json
 import random
 from pathlib import Path
 
-from ouvroir import Studio, runs
+from ouvroir import Studio
+from ouvroir.workshop import training
 from ouvroir.corpus.ingest import AddOptions
 from ouvroir.corpus.snapshot import take_snapshot
 from ouvroir.provenance.verify import verify
-from ouvroir.samples import GenerationParams, generate_samples
+from ouvroir.workshop.generation import GenerationParams, generate_samples
 
 WORDS = "le vent la mer une rose sombre chante sous les arbres du jardin où l'aube passe lente et douce".split()
 
@@ -39,7 +40,7 @@ def _studio(tmp_path: Path) -> Studio:
 
 def test_reconfirmed_consent_leaves_the_first_snapshot_and_its_samples_intact(tmp_path: Path, monkeypatch):
     studio = _studio(tmp_path)
-    first = runs.train_model(studio, size="tiny", steps=4, seed=1)
+    first = training.train_model(studio, size="tiny", steps=4, seed=1)
     [sample] = generate_samples(studio, first.id, "Le vent", 1, GenerationParams(max_tokens=8), seed=2)
     manifest = studio.root / "snapshots" / first.snapshot_id / "manifest.json"
     before = manifest.read_bytes()
@@ -47,9 +48,9 @@ def test_reconfirmed_consent_leaves_the_first_snapshot_and_its_samples_intact(tm
 
     studio.set_consent([w.id for w in studio.works()], "train", "consent confirmed again by letter")
     tokenized: list[int] = []
-    original = runs.train_tokenizer
-    monkeypatch.setattr(runs, "train_tokenizer", lambda texts, size: tokenized.append(1) or original(texts, size))
-    second = runs.train_model(studio, size="tiny", steps=4, seed=1)
+    original = training.train_tokenizer
+    monkeypatch.setattr(training, "train_tokenizer", lambda texts, size: tokenized.append(1) or original(texts, size))
+    second = training.train_model(studio, size="tiny", steps=4, seed=1)
 
     assert second.snapshot_id != first.snapshot_id  # other consent events: another snapshot
     assert manifest.read_bytes() == before

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import torch
 
-from ouvroir import checkpoint as ckpt
+from ouvroir.learn import checkpoint as ckpt
 from ouvroir.errors import ModelNotFound
-from ouvroir.generate import PromptTooLong, _Utf8Stream, generate, load
-from ouvroir.model import GPT, ModelConfig
-from ouvroir.tokenizer import train_tokenizer
+from ouvroir.learn.generate import PromptTooLong, _Utf8Stream, generate, load
+from ouvroir.learn.model import GPT, ModelConfig
+from ouvroir.learn.tokenizer import train_tokenizer
 
 TEXT = "Le vent se lève, il faut tenter de vivre. Ô saisons, ô châteaux ! 🌊 " * 20
 

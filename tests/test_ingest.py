@@ -20,7 +20,7 @@ from ouvroir.errors import IngestError
 from ouvroir.media.formats import txt as txt_reader
 from ouvroir.store import works as store
 from ouvroir.store.blobs import sha256_bytes
-from ouvroir.studio import Studio
+from ouvroir.workshop.studio import Studio
 from tests.conftest import SHARED, needs_shared
 
 

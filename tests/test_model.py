@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from ouvroir.model import GPT, KVCache, ModelConfig, count_flops_per_token
-from ouvroir.optim import build_optimizers
+from ouvroir.learn.model import GPT, KVCache, ModelConfig, count_flops_per_token
+from ouvroir.learn.optim import build_optimizers
 
 
 def random_model(**overrides) -> GPT:

@@ -19,7 +19,7 @@ from ouvroir.media.encoding import decode_text
 from ouvroir.media.formats import reader_for
 from ouvroir.media.formats.music import read_many
 from ouvroir.media.music import bounds
-from ouvroir.studio import Studio
+from ouvroir.workshop.studio import Studio
 
 
 def _vlq(n: int) -> bytes:

@@ -10,14 +10,15 @@ from pathlib import Path
 import pytest
 from music21 import corpus
 
-from ouvroir import Studio, runs
+from ouvroir import Studio
+from ouvroir.workshop import training
 from ouvroir.audit.run import AuditOptions
-from ouvroir.audits import audit_texts
+from ouvroir.workshop.auditing import audit_texts
 from ouvroir.corpus.ingest import AddOptions
 from ouvroir.media.music.encoding import decode, encode
 from ouvroir.media.music.events import Event, Piece
 from ouvroir.media.music.render import to_midi
-from ouvroir.samples import GenerationParams, generate_samples
+from ouvroir.workshop.generation import GenerationParams, generate_samples
 
 CHORALES = ["bwv26.6", "bwv40.8", "bwv57.8", "bwv66.6", "bwv86.6", "bwv88.7", "bwv103.6", "bwv108.6",
             "bwv121.6", "bwv133.6", "bwv145.5", "bwv153.1", "bwv154.3", "bwv157.5", "bwv164.6"]  # fmt: skip
@@ -33,7 +34,7 @@ def music_studio(tmp_path_factory):
     studio = Studio.init(root / "studio")
     report = studio.add([folder], AddOptions(author="J. S. Bach", license="public-domain", consent="train"))
     assert report.ok, report.summary()
-    record = runs.train_model(studio, size="tiny", steps=12, seed=2)
+    record = training.train_model(studio, size="tiny", steps=12, seed=2)
     yield studio, record
     studio.close()
 

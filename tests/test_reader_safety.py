@@ -13,7 +13,7 @@ import pytest
 from ouvroir.corpus.ingest import AddOptions
 from ouvroir.errors import IngestError
 from ouvroir.media.formats import reader_for
-from ouvroir.studio import Studio
+from ouvroir.workshop.studio import Studio
 from tests.formatfixtures import write_docx, write_epub, write_odt
 
 LAUGHS = '<!ENTITY a "haha">' + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(9))

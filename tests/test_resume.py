@@ -13,12 +13,13 @@ import torch
 from safetensors.torch import load_file
 from starlette.testclient import TestClient
 
-from ouvroir import Studio, runs
-from ouvroir import checkpoint as ckpt
+from ouvroir import Studio
+from ouvroir.workshop import training
+from ouvroir.learn import checkpoint as ckpt
 from ouvroir.cocreate import documents as docs
 from ouvroir.corpus.ingest import AddOptions
 from ouvroir.errors import ConsentError
-from ouvroir.samples import GenerationParams, generate_samples
+from ouvroir.workshop.generation import GenerationParams, generate_samples
 from ouvroir.store import models as model_store
 from tests.test_withdrawal import poem
 
@@ -44,7 +45,7 @@ def interrupted(studio, **options) -> str:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        runs.train_model(studio, on_progress=stop, on_model=started.append, **options)
+        training.train_model(studio, on_progress=stop, on_model=started.append, **options)
     return started[0]
 
 
@@ -93,7 +94,7 @@ def test_web_resume_of_a_withdrawn_run_is_refused_and_offers_a_retrain(studio, r
 
 
 def test_export_of_a_withdrawn_model_is_refused_unless_allowed_and_then_the_manifest_says_so(studio, run_cli, tmp_path):
-    record = runs.train_model(studio, size="tiny", steps=2, seed=1)
+    record = training.train_model(studio, size="tiny", steps=2, seed=1)
     work = withdraw_one(studio, run_cli)
 
     refused = run_cli("export", record.id, tmp_path / "refused")
@@ -109,7 +110,7 @@ def test_export_of_a_withdrawn_model_is_refused_unless_allowed_and_then_the_mani
 
 
 def test_accepting_a_suggestion_from_a_withdrawn_model_is_refused_unless_allowed(studio, run_cli):
-    record = runs.train_model(studio, size="tiny", steps=2, seed=1)
+    record = training.train_model(studio, size="tiny", steps=2, seed=1)
     [sample] = generate_samples(studio, record.id, "la lune", 1, GenerationParams(max_tokens=6), seed=1)
     doc = docs.create_document(studio, "Carnet")
     work = withdraw_one(studio, run_cli)
@@ -137,7 +138,7 @@ def test_resume_continues_with_the_stored_size_and_configuration(studio, run_cli
 
 
 def test_resume_with_more_steps_extends_a_finished_run_to_that_total(studio, run_cli):
-    record = runs.train_model(studio, size="tiny", steps=3, seed=6)
+    record = training.train_model(studio, size="tiny", steps=3, seed=6)
     plain = run_cli("train", "--resume", record.id)
     assert plain.exit_code == 1 and "--steps N" in plain.output
     fewer = run_cli("train", "--resume", record.id, "--steps", "3")
@@ -154,9 +155,9 @@ def test_resume_with_more_steps_extends_a_finished_run_to_that_total(studio, run
 
 
 def test_a_resumed_run_has_the_weights_hash_of_an_uninterrupted_one(studio):
-    whole = runs.train_model(studio, size="tiny", steps=4, seed=4)
+    whole = training.train_model(studio, size="tiny", steps=4, seed=4)
     model_id = interrupted(studio, size="tiny", steps=4, seed=4)
-    resumed = runs.train_model(studio, resume=model_id)
+    resumed = training.train_model(studio, resume=model_id)
     assert resumed.steps == whole.steps == 4
     ours, theirs = (load_file(studio.root / "models" / m / ckpt.WEIGHTS) for m in (whole.id, model_id))
     assert all(torch.equal(ours[k], theirs[k]) for k in ours) and ours.keys() == theirs.keys()

@@ -15,12 +15,12 @@ import numpy as np
 import pytest
 
 from ouvroir import Studio
-from ouvroir import runs
+from ouvroir.workshop import training
 from ouvroir.corpus.ingest import AddOptions
 from ouvroir.errors import ModelNotFound, TrainingError
-from ouvroir.samples import GenerationParams, generate_samples
+from ouvroir.workshop.generation import GenerationParams, generate_samples
 from ouvroir.store import models as model_store
-from ouvroir.tokenizer import Tokenizer
+from ouvroir.learn.tokenizer import Tokenizer
 
 WORDS = ("le vent la mer une rose sombre chante sous les arbres du jardin où l'aube passe lente "
          "et douce comme un rêve d'été brûlant les yeux clos du poète qui marche seul vers la ville").split()
@@ -61,18 +61,18 @@ def trained(tmp_path_factory):
     assert studio.add([corpus / "refused"], AddOptions(author="Ada Martin", license="CC-BY-4.0", consent="no-train")).ok
     assert studio.add([corpus / "unknown"], opts).ok
     seen_by_tokenizer: list[str] = []
-    original = runs.train_tokenizer
+    original = training.train_tokenizer
 
     def spy(texts, vocab_size):
         texts = list(texts)
         seen_by_tokenizer.extend(texts)
         return original(texts, vocab_size)
 
-    runs.train_tokenizer = spy
+    training.train_tokenizer = spy
     try:
-        record = runs.train_model(studio, size="tiny", steps=160, seed=1)
+        record = training.train_model(studio, size="tiny", steps=160, seed=1)
     finally:
-        runs.train_tokenizer = original
+        training.train_tokenizer = original
     return studio, record, seen_by_tokenizer
 
 
@@ -137,7 +137,7 @@ def test_samples_are_stored_and_reproducible(trained):
         path = studio.root / sample.path
         assert path.read_text("utf-8") == sample.text and sample.text.startswith("Le vent")
         info = json.loads(path.with_name(path.name + ".provenance.json").read_text())["assertions"]
-        assert info["ouvroir.model"]["id"] == record.id
+        assert info["ouvroir.learn.model"]["id"] == record.id
         assert info["ouvroir.generation"]["seed"] == 5 and info["ouvroir.generation"]["prompt"] == "Le vent"
     stored = model_store.list_samples(studio.conn, record.id)
     assert {s.id for s in first} <= {s.id for s in stored}
@@ -146,14 +146,14 @@ def test_samples_are_stored_and_reproducible(trained):
 def test_training_needs_consenting_works(tmp_path):
     studio = Studio.init(tmp_path / "empty")
     with pytest.raises(TrainingError, match="no works"):
-        runs.train_model(studio, steps=1)
+        training.train_model(studio, steps=1)
     write(tmp_path / "c", "a.txt", poem(1))
     studio.add([tmp_path / "c"])
     with pytest.raises(TrainingError, match="consent"):
-        runs.train_model(studio, steps=1)
+        training.train_model(studio, steps=1)
     studio.set_consent(["A"], "train", "test")
     with pytest.raises(TrainingError, match="too small"):
-        runs.train_model(studio, steps=1)
+        training.train_model(studio, steps=1)
     assert studio.conn.execute("SELECT count(*) FROM models").fetchone()[0] == 0
 
 

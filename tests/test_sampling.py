@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ouvroir.sampling import kept, sample
+from ouvroir.learn.sampling import kept, sample
 
 
 def reference_kept(z: np.ndarray, top_k: int | None, top_p: float | None) -> np.ndarray:

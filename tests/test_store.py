@@ -10,11 +10,11 @@ import pytest
 
 from ouvroir.corpus.ingest import AddOptions
 from ouvroir.errors import StudioError
-from ouvroir.paths import DB_NAME
+from ouvroir.layout import DB_NAME
 from ouvroir.store import works as store
 from ouvroir.store.db import connect
 from ouvroir.store.migrations import MIGRATIONS, SCHEMA_VERSION, migrate, schema_version
-from ouvroir.studio import Studio
+from ouvroir.workshop.studio import Studio
 
 
 def schema_of(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:

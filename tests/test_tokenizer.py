@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ouvroir.errors import ModelNotFound
-from ouvroir.tokenizer import EOT, Tokenizer, train_tokenizer, vocab_size_for
+from ouvroir.learn.tokenizer import EOT, Tokenizer, train_tokenizer, vocab_size_for
 
 FRENCH = "Je suis le Ténébreux, — le Veuf, — l'Inconsolé,\nLe Prince d'Aquitaine à la Tour abolie :"
 ODD = [

@@ -15,14 +15,14 @@ import numpy as np
 import pytest
 import torch
 
-from ouvroir import checkpoint as ckpt
-from ouvroir.averaging import WeightEMA
+from ouvroir.learn import checkpoint as ckpt
+from ouvroir.learn.averaging import WeightEMA
 from ouvroir.errors import TrainingError
-from ouvroir.generate import generate, load
-from ouvroir.model import ModelConfig
-from ouvroir.sizing import Budget, TrainConfig, plan
-from ouvroir.tokenizer import train_tokenizer
-from ouvroir.train import TrainData, evaluate_bpb, train
+from ouvroir.learn.generate import generate, load
+from ouvroir.learn.model import ModelConfig
+from ouvroir.learn.sizing import Budget, TrainConfig, plan
+from ouvroir.learn.tokenizer import train_tokenizer
+from ouvroir.learn.train import TrainData, evaluate_bpb, train
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -85,7 +85,7 @@ def test_training_lowers_the_loss_and_writes_every_file(data, tmp_path):
 
 def test_bits_per_byte_counts_every_validation_token(data):
     """All-zero logits cost exactly ln(V) per token: the total shows which tokens were scored."""
-    from ouvroir.model import GPT
+    from ouvroir.learn.model import GPT
 
     model = GPT(tiny_config(data.tokenizer.vocab_size).model)
     torch.nn.init.zeros_(model.lm_head.weight)
@@ -186,9 +186,9 @@ def test_too_little_data_is_a_clear_training_error(data, tmp_path):
 CHILD = """
 import json, sys
 import numpy as np
-from ouvroir.sizing import Budget, TrainConfig
-from ouvroir.tokenizer import Tokenizer
-from ouvroir.train import TrainData, train
+from ouvroir.learn.sizing import Budget, TrainConfig
+from ouvroir.learn.tokenizer import Tokenizer
+from ouvroir.learn.train import TrainData, train
 d = sys.argv[1]
 tok = Tokenizer.load(d + "/tok.json")
 data = TrainData(np.load(d + "/train.npy"), np.load(d + "/val.npy"), int(sys.argv[3]), tok.eot_id, tok)

@@ -20,8 +20,8 @@ from pathlib import Path
 import httpx
 
 from ouvroir.corpus.ingest import AddOptions
-from ouvroir.paths import DB_NAME
-from ouvroir.studio import Studio
+from ouvroir.layout import DB_NAME
+from ouvroir.workshop.studio import Studio
 from tests.conftest import WebStudio, ouvroir_command
 
 CLI_BATCHES = 5  # `ouvroir add` runs, each of FILES_PER_BATCH new files

@@ -16,7 +16,7 @@ import pytest
 from ouvroir.cocreate.documents import create_document, get_document, list_documents
 from ouvroir.provenance.manifest import COMPOSITE, sidecar_path
 from ouvroir.provenance.verify import verify
-from ouvroir.studio import Studio
+from ouvroir.workshop.studio import Studio
 from tests.conftest import WebStudio
 
 playwright = pytest.importorskip("playwright.sync_api", reason="needs the playwright package (pip install -e '.[test]')")

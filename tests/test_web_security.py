@@ -26,7 +26,7 @@ import ouvroir.web.pages.corpus as corpus_page
 import ouvroir.web.security as security
 from ouvroir.web.security import is_loopback
 from ouvroir.corpus.ingest import AddOptions
-from ouvroir.studio import Studio
+from ouvroir.workshop.studio import Studio
 from ouvroir.web.app import create_app, wrap
 from ouvroir.web.security import CSRF_COOKIE, TOKEN_COOKIE, safe_upload_name
 from tests.conftest import WebStudio

@@ -8,10 +8,11 @@ import random
 
 import pytest
 
-from ouvroir import Studio, runs
+from ouvroir import Studio
+from ouvroir.workshop import training
 from ouvroir.corpus.ingest import AddOptions
 from ouvroir.errors import ConsentError
-from ouvroir.samples import GenerationParams, generate_samples
+from ouvroir.workshop.generation import GenerationParams, generate_samples
 from ouvroir.store import models as model_store
 
 WORDS = "la lune le vent une barque sur l'eau grise chante doucement vers le port où dort la ville".split()
@@ -30,7 +31,7 @@ def trained(studio_dir, tmp_path):
         (corpus / f"poeme-{i}.txt").write_text(poem(i), "utf-8")
     studio = Studio.init(studio_dir)
     assert studio.add([corpus], AddOptions(author="Ada Martin", license="CC-BY-4.0", consent="train")).ok
-    record = runs.train_model(studio, size="tiny", steps=20, seed=3)
+    record = training.train_model(studio, size="tiny", steps=20, seed=3)
     yield studio, record
     studio.close()
 

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from ouvroir.fileio import sha256_bytes
 from ouvroir.store import works as store
 from ouvroir.store.db import now, transaction
-from ouvroir.studio import Studio
+from ouvroir.workshop.studio import Studio
 from ouvroir.web.app import create_app, wrap
 from tests.test_cli_corpus import works_json
 

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from .. import __version__
+from ..version import __version__
 from ..errors import AuditError
 from ..fileio import sha256_bytes
 from ..store.db import now, transaction

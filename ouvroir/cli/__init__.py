@@ -10,9 +10,9 @@ import sys
 
 import click
 
-from .. import __version__
+from ..version import __version__
 from ..errors import OuvroirError, environment_failure
-from ..paths import STUDIO_ENV, studio_path
+from ..layout import STUDIO_ENV, studio_path
 
 
 class OuvroirGroup(click.Group):

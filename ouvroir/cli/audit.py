@@ -114,14 +114,14 @@ def audit(ctx, model, texts, reuse, samples, temperatures, prompts_file, min_cop
     def progress(message: str) -> None:
         err.print(f"[dim]{escape(message)}[/dim]", soft_wrap=True)
 
-    from .. import audits
+    from ..workshop import auditing
 
     if paths:
-        outcome, skipped = audits.audit_texts(studio, paths, options, progress)
+        outcome, skipped = auditing.audit_texts(studio, paths, options, progress)
         for item in skipped:
             err.print(f"[red]{escape(str(item.path))}[/red]: {escape(item.reason)} — skipped", soft_wrap=True)
     else:
-        outcome = audits.audit_model(studio, model, options, progress, reuse=reuse)
+        outcome = auditing.audit_model(studio, model, options, progress, reuse=reuse)
         skipped = []
     print_summary(outcome.data, outcome.html)
     if skipped:

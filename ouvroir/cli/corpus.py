@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..corpus.ingest import AddOptions, FileOutcome
-from ..studio import Studio
+from ..workshop.studio import Studio
 from . import cli
 
 def _console(stderr: bool = False) -> Console:

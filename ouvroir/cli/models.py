@@ -42,10 +42,10 @@ def train(ctx, size, minutes, steps, seed, device, resume, medium) -> None:
         ouvroir train --minutes 3
         ouvroir train --resume m1a2b3c4d5 --steps 2000
     """
-    from .. import runs  # torch loads only for the commands that need it: `ouvroir --help` stays instant
+    from ..workshop import training  # torch loads only for the commands that need it: `ouvroir --help` stays instant
 
     studio = open_studio(ctx)
-    record = _with_progress(lambda on_progress, on_stage: runs.train_model(
+    record = _with_progress(lambda on_progress, on_stage: training.train_model(
         studio, size=size, minutes=minutes, steps=steps, seed=seed, device=device, resume=resume,
         on_progress=on_progress, on_stage=on_stage, medium=medium))  # fmt: skip
     _report_trained(studio, record)
@@ -79,7 +79,7 @@ def _with_progress(run):
 
 
 def _report_trained(studio, record) -> None:
-    from ..runs import model_dir
+    from ..workshop.training import model_dir
 
     out.print(f"[green]Model {record.id} ready[/green]: {record.parameters:,} parameters, validation "
               f"{record.val_bpb:.3f} bits per byte after {record.steps:,} steps ({record.train_seconds:.0f} s of training).")  # fmt: skip
@@ -101,10 +101,10 @@ def retrain(ctx, model, device) -> None:
 
         ouvroir retrain m1a2b3c4d5
     """
-    from .. import runs
+    from ..workshop import training
 
     studio = open_studio(ctx)
-    record = _with_progress(lambda on_progress, on_stage: runs.retrain_model(
+    record = _with_progress(lambda on_progress, on_stage: training.retrain_model(
         studio, model, device=device, on_progress=on_progress, on_stage=on_stage))  # fmt: skip
     _report_trained(studio, record)
 
@@ -177,7 +177,7 @@ def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, to
     A model trained on scores writes each sample as event text, MIDI and MusicXML
     (and WAV with --render-audio).
     """
-    from ..samples import GenerationParams, generate_samples
+    from ..workshop.generation import GenerationParams, generate_samples
 
     studio = open_studio(ctx)
     if prompt_file:
@@ -226,7 +226,7 @@ def export(ctx, model, fmt, out_dir, allow_withdrawn) -> None:
 
         ouvroir export m1a2b3c4d5 --format hf mon-modele/
     """
-    from ..samples import export_model
+    from ..workshop.generation import export_model
 
     studio = open_studio(ctx)
     path = export_model(studio, model, out_dir, allow_withdrawn=allow_withdrawn)

@@ -10,8 +10,8 @@ import click
 from rich.markup import escape
 
 from ..errors import OuvroirError
-from ..paths import DB_NAME, studio_path
-from ..studio import Studio
+from ..layout import DB_NAME, studio_path
+from ..workshop.studio import Studio
 from . import cli
 from .corpus import err, open_studio, out
 

@@ -28,7 +28,7 @@ from ..store.db import now, transaction
 from .ledger import Accept, Ledger, Op, Step, parse_ops
 
 if TYPE_CHECKING:
-    from ..studio import Studio
+    from ..workshop.studio import Studio
 
 MAX_TITLE = 200
 MAX_SUGGESTIONS = 5
@@ -275,7 +275,7 @@ def sample_suggestion(studio: Studio, sample_id: str) -> Suggestion:
 
 
 def _resolve_accepts(studio: Studio, ops: list[Op], allow_withdrawn: bool = False) -> list[Op]:
-    from ..samples import refuse_withdrawn
+    from ..workshop.generation import refuse_withdrawn
 
     found: dict[str, Suggestion] = {}
     resolved: list[Op] = []
@@ -305,8 +305,8 @@ def suggest(studio: Studio, doc_id: str, cursor: int, n: int = 1, max_tokens: in
 
     The prompt is the end of the text before the cursor, shortened until it fits the model's context.
     """
-    from ..generate import PromptTooLong
-    from ..samples import GenerationParams, generate_samples
+    from ..learn.generate import PromptTooLong
+    from ..workshop.generation import GenerationParams, generate_samples
 
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_SUGGESTIONS:
         raise DocumentError(f"ask for 1 to {MAX_SUGGESTIONS} suggestions, not {n!r}")

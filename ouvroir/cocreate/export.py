@@ -25,7 +25,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import __version__
+from ..version import __version__
 from ..errors import DocumentError
 from ..fileio import atomic_write, sha256_bytes
 from ..provenance import manifest as mf
@@ -36,7 +36,7 @@ from .documents import Doc, get_document, stored_suggestion
 from .ledger import CATEGORIES, GENERATED, MODEL, PERSON, WRITTEN, summarize
 
 if TYPE_CHECKING:
-    from ..studio import Studio
+    from ..workshop.studio import Studio
 
 FORMATS = {"txt": ".txt", "md": ".md", "html": ".html"}
 MD_RULE = "\n\n---\n\n"  # between the text and the appendix: verify finds the text before it
@@ -169,7 +169,7 @@ def export_document(studio: Studio, doc_id: str, fmt: str, out_dir: Path, lang: 
     content = {"txt": lambda: record["text"], "md": lambda: render_md(record, lang, provenance.name),
                "html": lambda: render_html(record, lang, provenance.name)}[fmt]()  # fmt: skip
     used = list(dict.fromkeys(p["sample_id"] for p in record["pieces"]))  # a sample accepted twice is one sample
-    assertions: dict = {"ouvroir.ledger": record, "ouvroir.samples": used}
+    assertions: dict = {"ouvroir.ledger": record, "ouvroir.workshop.generation": used}
     chains = [mf.model_chain(studio, model_store.resolve_model(studio.conn, m, ready_only=False))
               for m in sorted({p["model_id"] for p in record["pieces"]})]  # fmt: skip
     if len(chains) == 1:  # the same assertions as a sample's, so verify's chain checks apply as they are

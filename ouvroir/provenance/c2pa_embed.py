@@ -6,7 +6,7 @@ file a C2PA manifest with the same assertions, written with c2pa-python:
 
 * ``c2pa.actions``: ``c2pa.created``, IPTC digital source type ``trainedAlgorithmicMedia``,
   software agent ``ouvroir <version>``;
-* ``ouvroir.model``, ``ouvroir.snapshot`` and ``ouvroir.generation``, as in the sidecar
+* ``ouvroir.learn.model``, ``ouvroir.snapshot`` and ``ouvroir.generation``, as in the sidecar
   (model id and weights hash, snapshot and its works, sample id, prompt, parameters, seed).
 
 The sidecar is written after the embedding and hashes the final WAV bytes.
@@ -43,7 +43,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from .. import __version__
+from ..version import __version__
 from ..errors import ProvenanceError
 from ..fileio import atomic_write
 from . import c2pa_signer

@@ -11,7 +11,7 @@ Only works the model's snapshot froze appear: a work that never had consent to
 training is never named, not even in the datasheet (the consent canary).
 
 >>> import tempfile, pathlib
->>> from ouvroir.studio import Studio
+>>> from ouvroir.workshop.studio import Studio
 >>> s = Studio.init(pathlib.Path(tempfile.mkdtemp()) / "atelier")
 >>> build_card(s, None, "en")
 Traceback (most recent call last):
@@ -26,7 +26,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .. import __version__
+from ..version import __version__
 from ..corpus.snapshot import SPLIT_BY_WORK, load_snapshot, tail_split
 from ..errors import StudioError
 from ..fileio import atomic_write

@@ -42,7 +42,7 @@ from .manifest import DIR_MANIFEST, FORMAT, SIDECAR_SUFFIX, SOURCE_TYPES, canoni
 from .trust import GivenKey
 
 if TYPE_CHECKING:
-    from ..studio import Studio
+    from ..workshop.studio import Studio
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 SIGNATURE_BYTES, PUBLIC_KEY_BYTES = 64, 32
@@ -333,7 +333,7 @@ def _weights_hash(path: str, size: int, mtime_ns: int) -> str:
 
 
 def _check_chain(verdict: Verdict, assertions: dict, studio) -> None:
-    model = assertions.get("ouvroir.model")
+    model = assertions.get("ouvroir.learn.model")
     snapshot = assertions.get("ouvroir.snapshot")
     if isinstance(model, dict):
         _check_model(verdict, model, studio)

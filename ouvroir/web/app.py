@@ -18,9 +18,9 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import __version__
+from ..version import __version__
 from ..errors import ModelNotFound, OuvroirError, WorkNotFound, environment_failure
-from ..studio import Studio
+from ..workshop.studio import Studio
 from .i18n import LANGUAGES, WebTranslator, negotiate
 from .jobs import JobRunner
 from .security import CSRF_FIELD, Guard, SecurityError, check_csrf, csrf_token, set_csrf_cookie

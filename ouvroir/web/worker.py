@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..errors import OuvroirError, environment_failure
 from ..store.db import now
-from ..studio import Studio
+from ..workshop.studio import Studio
 
 LOG_EVERY_S = 0.5
 
@@ -44,7 +44,7 @@ class Events:
 
 def run(studio: Studio, kind: str, params: dict, events: Events) -> dict:
     if kind == "train":
-        from ..runs import retrain_model, train_model
+        from ..workshop.training import retrain_model, train_model
 
         callbacks = {"on_progress": events.progress, "on_stage": lambda message: events.emit("stage", message=message),
                      "on_model": lambda model_id: events.emit("model", model_id=model_id)}  # fmt: skip
@@ -61,11 +61,11 @@ def run(studio: Studio, kind: str, params: dict, events: Events) -> dict:
                            max_tokens=params.get("max_tokens", 200))  # fmt: skip
     stage = lambda message: events.emit("stage", message=message)  # noqa: E731
     if kind == "audit-model":
-        from ..audits import audit_model
+        from ..workshop.auditing import audit_model
 
         outcome = audit_model(studio, params.get("model"), options, stage)
         return {"audit_id": outcome.id}
-    from ..audits import audit_texts
+    from ..workshop.auditing import audit_texts
 
     outcome, skipped = audit_texts(studio, [Path(p) for p in params["paths"]], options, stage)
     return {"audit_id": outcome.id, "skipped": [f"{s.path.name}: {s.reason}" for s in skipped]}

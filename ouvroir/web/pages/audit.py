@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, Response
 from ...errors import AuditError
 from ...fileio import atomic_write
 from ...store import models as model_store
-from ...studio import Studio
+from ...workshop.studio import Studio
 from ..app import StudioDep, form_data, job_started, render, translator
 from ..i18n import register
 from ..security import REPORT_POLICY

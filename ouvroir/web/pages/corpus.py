@@ -16,7 +16,7 @@ from ...corpus.ingest import AddOptions
 from ...errors import ConsentReversal
 from ...media.formats import TEXT_SUFFIXES
 from ...store.works import CONSENTS
-from ...studio import Studio
+from ...workshop.studio import Studio
 from ..app import StudioDep, error_response, render, translator, wants_json
 from ..i18n import register
 from ..security import safe_upload_name

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ...errors import ModelNotFound, OuvroirError
 from ...store import models as model_store
-from ...studio import Studio
+from ...workshop.studio import Studio
 from ..app import StudioDep, form_data, job_started, render, translator, wants_json
 from ..i18n import register
 
@@ -124,7 +124,7 @@ def sample_file(name: str, studio: Studio = StudioDep) -> Response:
 @router.post("/models/{ref}/generate")
 async def generate(ref: str, request: Request, studio: Studio = StudioDep) -> Response:
     """Generate samples (music models: MIDI, MusicXML and WAV too); each is stored with its provenance."""
-    from ...samples import GenerationParams, generate_samples
+    from ...workshop.generation import GenerationParams, generate_samples
 
     form = await form_data(request)
     record = model_store.resolve_model(studio.conn, ref)
@@ -170,7 +170,7 @@ def retrain(ref: str, request: Request, studio: Studio = StudioDep) -> Response:
 @router.post("/models/{ref}/export")
 def export(ref: str, studio: Studio = StudioDep) -> Response:
     """The model as a Hugging Face folder with its signed provenance.json, zipped for download."""
-    from ...samples import export_model
+    from ...workshop.generation import export_model
 
     record = model_store.resolve_model(studio.conn, ref)
     scratch = Path(tempfile.mkdtemp(prefix="ouvroir-export-"))

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from ...errors import ConsentError, TrainingError
 from ...store import models as model_store
-from ...studio import Studio
+from ...workshop.studio import Studio
 from ..app import StudioDep, form_data, job_started, render, translator
 from ..i18n import register
 

@@ -23,7 +23,7 @@ from ...cocreate import documents
 from ...cocreate.export import FORMATS, export_document
 from ...errors import DocumentError
 from ...store import models as model_store
-from ...studio import Studio
+from ...workshop.studio import Studio
 from ..app import StudioDep, render, translator
 from ..i18n import register
 

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from ouvroir.errors import TrainingError
-from ouvroir.model import GPT
+from ouvroir.learn.model import GPT
 
 
 def resolve_device(device: str) -> torch.device:

@@ -28,9 +28,9 @@ import json
 import os
 from pathlib import Path
 
-from ouvroir import checkpoint as ckpt
+from ouvroir.learn import checkpoint as ckpt
 from ouvroir.errors import ModelNotFound
-from ouvroir.tokenizer import EOT
+from ouvroir.learn.tokenizer import EOT
 
 
 def qwen3_config_dict(meta: dict, eot_id: int) -> dict:

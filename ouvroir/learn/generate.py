@@ -41,12 +41,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ouvroir import checkpoint as ckpt
+from ouvroir.learn import checkpoint as ckpt
 from ouvroir.errors import ModelNotFound, OuvroirError
-from ouvroir.model import GPT, KVCache, ModelConfig
-from ouvroir.sampling import sample
-from ouvroir.sizing import usable_cores
-from ouvroir.tokenizer import Tokenizer
+from ouvroir.learn.model import GPT, KVCache, ModelConfig
+from ouvroir.learn.sampling import sample
+from ouvroir.learn.sizing import usable_cores
+from ouvroir.learn.tokenizer import Tokenizer
 
 
 class PromptTooLong(OuvroirError, ValueError):
@@ -150,7 +150,7 @@ def generate(
     stream = _Utf8Stream(tokenizer, on_text) if on_text else None
     fast = None
     if device.type == "cpu":
-        from ouvroir.cpu_decode import CpuDecoder  # numba: imported only where it is used
+        from ouvroir.learn.cpu_decode import CpuDecoder  # numba: imported only where it is used
 
         fast = CpuDecoder(gpt) if CpuDecoder.supports(gpt.config) else None
     was_training, threads = gpt.training, torch.get_num_threads()
@@ -206,7 +206,7 @@ def _sample(gpt, fast, prompt_ids, n, max_tokens, temperature, top_k, top_p, see
             return cache, _prefill_rows(gpt, ids, cache).float().cpu().numpy()
         # A batch's re-prefill: two halves on two threads (PyTorch on one thread each; its own
         # intra-op threads would spin and slow the decode threads down).
-        from ouvroir.cpu_decode import decode_pool
+        from ouvroir.learn.cpu_decode import decode_pool
 
         half = len(rows) // 2
         other = decode_pool().submit(_prefill_rows, gpt, ids[half:], cache.rows(half, len(rows)))

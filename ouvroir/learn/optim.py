@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable
 
 import torch
 
-from ouvroir.model import GPT
-from ouvroir.sizing import TrainConfig
+from ouvroir.learn.model import GPT
+from ouvroir.learn.sizing import TrainConfig
 
 
 def _orthogonalize(g: torch.Tensor, steps: int = 5) -> torch.Tensor:

@@ -11,15 +11,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .audit.figures import AuditText
-from .audit.run import AuditOptions, AuditOutcome, add_baseline, assemble, model_corpus, store_audit, studio_corpus
-from .corpus.ingest import parse_bytes
-from .errors import AuditError, IngestError
-from .media.document import normalize_text
-from .media.encoding import decode_text
-from .media.formats import MUSIC_SUFFIXES, reader_for
-from .media.formats._shared import is_musicxml
-from .store import models as model_store
+from ..audit.figures import AuditText
+from ..audit.run import AuditOptions, AuditOutcome, add_baseline, assemble, model_corpus, store_audit, studio_corpus
+from ..corpus.ingest import parse_bytes
+from ..errors import AuditError, IngestError
+from ..media.document import normalize_text
+from ..media.encoding import decode_text
+from ..media.formats import MUSIC_SUFFIXES, reader_for
+from ..media.formats._shared import is_musicxml
+from ..store import models as model_store
 
 Progress = Callable[[str], None]
 MAX_TEXT_BYTES = 20 << 20
@@ -37,7 +37,7 @@ def default_prompts(held: Sequence[tuple[str, str]], count: int, seed: int) -> l
     >>> default_prompts([("w", "Le vent se lève.\\nIl faut tenter de vivre.")], 2, 0)
     ['Le vent se', 'Il faut tenter']
     """
-    from .audit.diversity import matched_excerpts
+    from ..audit.diversity import matched_excerpts
 
     lines = []
     for excerpt in matched_excerpts(list(held), count * 3, 200, seed):
@@ -93,7 +93,7 @@ def audit_model(studio, model_ref: str | None, options: AuditOptions, progress: 
 
 def _generate(studio, record, corpus, options: AuditOptions, progress: Progress | None):
     """Per temperature: a batch from one prompt, and one sample from each of several prompts."""
-    from .samples import GenerationParams, generate_samples
+    from .generation import GenerationParams, generate_samples
 
     prompts = options.prompts or default_prompts(corpus.held or [], options.samples, options.seed) or [""]
     texts: list[AuditText] = []

@@ -17,15 +17,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .corpus import copies
-from .corpus.snapshot import Snapshot, load_snapshot, reuse_tokens, snapshot_texts, take_snapshot, works_key
-from .errors import DiskFull, TrainingError, is_disk_full
-from .sizing import Budget, TrainConfig, plan
-from .store import models as model_store
-from .store.blobs import atomic_write, sha256_file
-from .store.db import now, transaction
-from .tokenizer import Tokenizer, train_tokenizer, vocab_size_for
-from .train import Progress, TrainData, resolve_device, train
+from ..corpus import copies
+from ..corpus.snapshot import Snapshot, load_snapshot, reuse_tokens, snapshot_texts, take_snapshot, works_key
+from ..errors import DiskFull, TrainingError, is_disk_full
+from ..learn.sizing import Budget, TrainConfig, plan
+from ..store import models as model_store
+from ..store.blobs import atomic_write, sha256_file
+from ..store.db import now, transaction
+from ..learn.tokenizer import Tokenizer, train_tokenizer, vocab_size_for
+from ..learn.train import Progress, TrainData, resolve_device, train
 
 # Below this many training tokens a model learns nothing worth generating from.
 MIN_TRAIN_TOKENS = 2_000
@@ -166,7 +166,7 @@ def train_model(
 
 def check_resumable(studio, record: model_store.ModelRecord, size: str | None = None) -> None:
     """Refuse to resume a run on works whose consent is withdrawn, or at another size than its own."""
-    from .samples import refuse_withdrawn
+    from .generation import refuse_withdrawn
 
     refuse_withdrawn(studio, record, None)
     if size and size != record.size:

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
 
-from .errors import ConsentError
-from .provenance.c2pa_embed import sample_embedder
-from .provenance.manifest import label_export, sample_labeller
-from .store import models as model_store
-from .store.blobs import atomic_write, sha256_bytes
-from .store.db import now, transaction
+from ..errors import ConsentError
+from ..provenance.c2pa_embed import sample_embedder
+from ..provenance.manifest import label_export, sample_labeller
+from ..store import models as model_store
+from ..store.blobs import atomic_write, sha256_bytes
+from ..store.db import now, transaction
 
 
 @dataclass
@@ -39,7 +39,7 @@ class GenerationParams:
 
 @lru_cache(maxsize=2)
 def _load(model_dir: str, device: str):
-    from .generate import load
+    from ..learn.generate import load
 
     return load(model_dir, device=device)
 
@@ -93,7 +93,7 @@ def generate_samples(
     A model trained on a work whose consent has since been withdrawn is refused unless
     ``allow_withdrawn``: consent follows the model.
     """
-    from .generate import generate
+    from ..learn.generate import generate
 
     params = params or GenerationParams()
     record = model_store.resolve_model(studio.conn, model_ref)
@@ -141,8 +141,8 @@ def render_music(path: Path, events: str, model_id: str, audio: bool,
     The MIDI file carries its AI label inside too, in a text meta-event; the WAV a C2PA
     manifest, when ``embed(data, mime, title)`` is given (see ``provenance.c2pa_embed``).
     """
-    from .media.music.render import to_midi, to_musicxml
-    from .media.music.synth import to_wav
+    from ..media.music.render import to_midi, to_musicxml
+    from ..media.music.synth import to_wav
 
     stem = path.with_suffix("")
     label = f"AI-generated music (IPTC trainedAlgorithmicMedia) by ouvroir model {model_id}; provenance: {path.name}"
@@ -162,7 +162,7 @@ def export_model(studio, model_ref: str | None, out_dir: Path, allow_withdrawn: 
     A model trained on works whose consent is withdrawn is refused unless ``allow_withdrawn``;
     the signed manifest of such an export names those works.
     """
-    from .export_hf import export_hf
+    from ..learn.export_hf import export_hf
 
     record = model_store.resolve_model(studio.conn, model_ref)
     anyway = "pass --allow-withdrawn to export anyway (the signed manifest then says so)"

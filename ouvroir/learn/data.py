@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from ouvroir.errors import TrainingError
-from ouvroir.tokenizer import Tokenizer
+from ouvroir.learn.tokenizer import Tokenizer
 
 
 @dataclass

@@ -26,7 +26,7 @@ import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from ouvroir.model import ModelConfig
+from ouvroir.learn.model import ModelConfig
 
 SIZES = ("tiny", "small", "base")
 

@@ -36,8 +36,8 @@ import numpy as np
 import torch
 from numba import njit
 
-from ouvroir.model import GPT, KVCache, ModelConfig
-from ouvroir.sizing import usable_cores
+from ouvroir.learn.model import GPT, KVCache, ModelConfig
+from ouvroir.learn.sizing import usable_cores
 
 ACTIVATIONS = {"relu2": 0, "silu": 1, "gelu": 2}
 # A thread gets at least this many rows of a batched step: fewer, and handing them over costs more than it saves.

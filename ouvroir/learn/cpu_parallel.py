@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import torch
 
-from ouvroir.model import GPT
+from ouvroir.learn.model import GPT
 
 
 class ShardedStep:

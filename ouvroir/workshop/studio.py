@@ -15,19 +15,19 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
-from .check import CheckReport, check_studio
-from .corpus.files import Candidate, read_manifest, walk
-from .corpus.ingest import AddOptions, FileOutcome, ingest
-from .corpus.rights import check_consent, check_license
-from .errors import ConsentReversal, StudioError
-from .media.document import Block, blocks_from_json
-from .paths import DB_NAME
-from .provenance.keys import load_or_create_key
-from .store import works as store
-from .store.blobs import BlobStore
-from .store.db import connect, now, transaction
-from .store.migrations import SCHEMA_VERSION, migrate, schema_version
+from ..version import __version__
+from .checking import CheckReport, check_studio
+from ..corpus.files import Candidate, read_manifest, walk
+from ..corpus.ingest import AddOptions, FileOutcome, ingest
+from ..corpus.rights import check_consent, check_license
+from ..errors import ConsentReversal, StudioError
+from ..media.document import Block, blocks_from_json
+from ..layout import DB_NAME
+from ..provenance.keys import load_or_create_key
+from ..store import works as store
+from ..store.blobs import BlobStore
+from ..store.db import connect, now, transaction
+from ..store.migrations import SCHEMA_VERSION, migrate, schema_version
 
 STUDIO_README = """This folder is an ouvroir studio.
 
@@ -230,7 +230,7 @@ class Studio:
     def check(self, repair: bool = False) -> CheckReport:
         """Verify the whole studio, every stored file against its hash or signature, and find leftovers.
 
-        With ``repair``, remove the leftovers (only them); see ``ouvroir.check``.
+        With ``repair``, remove the leftovers (only them); see ``ouvroir.workshop.checking``.
         """
         return check_studio(self, repair=repair)
 

@@ -127,7 +127,7 @@ class Tokenizer:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write HF ``tokenizer.json`` atomically (readable by any HF tokenizers client)."""
-        from ouvroir.checkpoint import atomic_write_bytes
+        from ouvroir.learn.checkpoint import atomic_write_bytes
 
         atomic_write_bytes(Path(path), self.hf.to_str(pretty=True).encode())
 

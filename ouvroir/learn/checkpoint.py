@@ -1,6 +1,6 @@
 """Crash-safe files of a model directory.
 
-A model directory (``out_dir`` of :func:`ouvroir.train.train`)::
+A model directory (``out_dir`` of :func:`ouvroir.learn.train.train`)::
 
     config.json        {"format": "ouvroir-model", "format_version": 1,
                         "model": ModelConfig, "train": TrainConfig}   written first

@@ -31,12 +31,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .corpus.snapshot import SnapshotWork, snapshot_identity, works_key
-from .fileio import sha256_file
-from .provenance.keys import trusted_keys
-from .provenance.manifest import SIDECAR_SUFFIX
-from .provenance.verify import verify
-from .store import works as store
+from ..corpus.snapshot import SnapshotWork, snapshot_identity, works_key
+from ..fileio import sha256_file
+from ..provenance.keys import trusted_keys
+from ..provenance.manifest import SIDECAR_SUFFIX
+from ..provenance.verify import verify
+from ..store import works as store
 
 GRACE_S = 300
 TEMPORARY = re.compile(r"\..+\.tmp")
@@ -258,7 +258,7 @@ class _Check:
     def _chain(self, sample_id: str, manifest: dict, model_id: str, model: tuple | None) -> None:
         """The sidecar's model and snapshot are the ones the studio holds (each compared, never re-hashed)."""
         assertions = manifest.get("assertions") if isinstance(manifest.get("assertions"), dict) else {}
-        claimed = assertions.get("ouvroir.model") if isinstance(assertions.get("ouvroir.model"), dict) else {}
+        claimed = assertions.get("ouvroir.learn.model") if isinstance(assertions.get("ouvroir.learn.model"), dict) else {}
         if model is None or (claimed.get("id"), claimed.get("weights_sha256"), claimed.get("snapshot_id")) != (model_id, *model):
             self.problems.append(f"sample {sample_id}: its manifest names another model, weights or snapshot than the "
                                  f"studio holds for model {model_id}")  # fmt: skip
@@ -289,8 +289,8 @@ class _Check:
                 self.leftover(folder, "a copy index that was never finished (no index.json)")
 
     def documents(self, samples: set[str]) -> None:
-        from .cocreate.documents import _doc
-        from .errors import DocumentError
+        from ..cocreate.documents import _doc
+        from ..errors import DocumentError
 
         for row in self.conn.execute("SELECT * FROM documents"):
             try:

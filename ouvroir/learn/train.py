@@ -36,7 +36,7 @@ uninterrupted one. On CPU each core runs a shard of every batch
 directory's previous run files. ``train`` writes ``tokenizer.json`` itself when
 ``data.tokenizer`` is given.
 
->>> from ouvroir.tokenizer import train_tokenizer
+>>> from ouvroir.learn.tokenizer import train_tokenizer
 >>> tok = train_tokenizer(["to be or not to be"] * 50, vocab_size=300)
 >>> data = TrainData.from_texts(tok, ["to be or not to be"] * 50, ["to be"])
 >>> result = train(data, plan("tiny", data.train_tokens, Budget(steps=2), vocab_size=300),
@@ -58,15 +58,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ouvroir import checkpoint as ckpt
-from ouvroir.averaging import WeightEMA
-from ouvroir.cpu_parallel import ShardedStep
-from ouvroir.data import Batches, TrainData
+from ouvroir.learn import checkpoint as ckpt
+from ouvroir.learn.averaging import WeightEMA
+from ouvroir.learn.cpu_parallel import ShardedStep
+from ouvroir.learn.data import Batches, TrainData
 from ouvroir.errors import TrainingError
-from ouvroir.loss_eval import autocast, evaluate_bpb, resolve_device
-from ouvroir.model import GPT
-from ouvroir.optim import optimizers_for
-from ouvroir.sizing import Budget, TrainConfig, plan, usable_cores
+from ouvroir.learn.loss_eval import autocast, evaluate_bpb, resolve_device
+from ouvroir.learn.model import GPT
+from ouvroir.learn.optim import optimizers_for
+from ouvroir.learn.sizing import Budget, TrainConfig, plan, usable_cores
 
 __all__ = ["Budget", "Progress", "TrainConfig", "TrainData", "TrainResult", "evaluate_bpb", "plan", "train"]
 
