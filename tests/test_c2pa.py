@@ -58,13 +58,13 @@ def _given(root: Path) -> list:
 
 
 def test_embedded_manifest_carries_the_ai_label_and_ouvroir_assertions(tmp_path):
-    data = _embedded(tmp_path, extra={"ouvroir.learn.model": MODEL})
+    data = _embedded(tmp_path, extra={"ouvroir.model": MODEL})
     found = ce.read(data, "audio/wav")
     assert found.state == "Valid" and found.failure_codes == [ce.ALLOWED_FAILURE]  # no trust list offline
     (action,) = (found.assertions.get("c2pa.actions.v2") or found.assertions["c2pa.actions"])["actions"]
     assert action["action"] == "c2pa.created" and action["digitalSourceType"] == TRAINED
     assert action["softwareAgent"] == generator()
-    assert found.assertions["ouvroir.generation"] == GENERATION and found.assertions["ouvroir.learn.model"] == MODEL
+    assert found.assertions["ouvroir.generation"] == GENERATION and found.assertions["ouvroir.model"] == MODEL
     studio_key = key_id(load_or_create_key(tmp_path).public_key())
     assert found.signature_info["alg"] == "Ed25519"
     assert found.signature_info["common_name"] == ce.SIGNER_PREFIX + studio_key
@@ -169,7 +169,7 @@ def _alone(root: Path, data: bytes) -> Path:
 
 
 def test_a_wav_without_its_sidecar_verifies_by_its_embedded_manifest(tmp_path):
-    path = _alone(tmp_path, _embedded(tmp_path, extra={"ouvroir.learn.model": MODEL}))
+    path = _alone(tmp_path, _embedded(tmp_path, extra={"ouvroir.model": MODEL}))
     verdict = verify(path, keys=_given(tmp_path))
     assert verdict.ok, verdict.checks
     assert verdict.kind == "sample" and verdict.digital_source_type == TRAINED
@@ -235,7 +235,7 @@ def test_a_generated_wav_carries_a_manifest_that_ouvroir_verify_accepts(tmp_path
         found = ce.read(wav.read_bytes(), "audio/wav")
         assert found.state == "Valid" and TRAINED in ce.source_types(found)
         assert found.assertions["ouvroir.generation"]["sample_id"] == sample.id
-        assert found.assertions["ouvroir.learn.model"]["weights_sha256"] == record.weights_sha256
+        assert found.assertions["ouvroir.model"]["weights_sha256"] == record.weights_sha256
         verdict = verify(wav, studio)
         assert verdict.ok, verdict.checks
         assert _check(verdict).ok is True and _check(verdict, "model").ok is True

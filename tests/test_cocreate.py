@@ -514,9 +514,9 @@ def test_export_txt_md_html_with_a_signed_ledger_that_verifies(made, written, tm
     manifest = json.loads(mf.sidecar_path(paths["md"]).read_text("utf-8"))
     ledger, assertions = manifest["assertions"]["ouvroir.ledger"], manifest["assertions"]
     assert ledger["text"] == doc.text and ledger["spans"] == doc.spans and ledger["summary"] == doc.summary
-    assert assertions["ouvroir.workshop.generation"] == [p.sample_id for p in picks]
-    assert [c["ouvroir.learn.model"]["id"] for c in assertions["ouvroir.models"]] == sorted([record.id, twin])
-    assert "ouvroir.learn.model" not in assertions
+    assert assertions["ouvroir.samples"] == [p.sample_id for p in picks]
+    assert [c["ouvroir.model"]["id"] for c in assertions["ouvroir.models"]] == sorted([record.id, twin])
+    assert "ouvroir.model" not in assertions
     assert [s["category"] for s in doc.spans] == ["written", "generated", "edited", "edited", "edited", "written"]
     md = paths["md"].read_text("utf-8")
     assert md.startswith(doc.text + "\n\n---\n\n## Autorat\n") and picks[1].sample_id in md
@@ -550,7 +550,7 @@ def test_the_label_follows_what_the_document_holds(made, tmp_path):
     verdict = verify(path, studio)
     assert verdict.ok and verdict.digital_source_type == mf.TRAINED
     assertions = json.loads(mf.sidecar_path(path).read_text("utf-8"))["assertions"]
-    assert assertions["ouvroir.learn.model"]["id"] == record.id and check(verdict, "model").ok and check(verdict, "snapshot").ok
+    assert assertions["ouvroir.model"]["id"] == record.id and check(verdict, "model").ok and check(verdict, "snapshot").ok
 
 
 def test_tampering_fails_verification_and_names_what_differs(made, written, tmp_path):
@@ -617,7 +617,7 @@ def test_an_all_human_ledger_re_signed_with_a_fresh_key_is_not_verified(made, wr
     ledger["spans"] = [{"start": 0, "end": n, "category": "written", "origin": "person", "piece": None,
                         "sample_id": None, "model_id": None, "offset": None}]  # fmt: skip
     ledger["pieces"], ledger["summary"] = [], summarize(Counter({"written": n}), n)
-    for label in ("ouvroir.models", "ouvroir.workshop.generation", "ouvroir.learn.model", "ouvroir.snapshot"):
+    for label in ("ouvroir.models", "ouvroir.samples", "ouvroir.model", "ouvroir.snapshot"):
         manifest["assertions"].pop(label, None)
     manifest["digital_source_type"] = None
     manifest["assertions"]["c2pa.actions"]["actions"][0].pop("digitalSourceType", None)

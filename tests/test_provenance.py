@@ -150,10 +150,10 @@ def test_sample_manifest_says_how_it_was_made(made):
     generation = data["assertions"]["ouvroir.generation"]
     assert generation["sample_id"] == sample.stem and generation["prompt"] == "Le vent" and generation["seed"] == 3
     assert generation["params"]["max_tokens"] == 24 and generation["n"] == 2
-    assert data["assertions"]["ouvroir.learn.model"]["id"] == made.model_id
+    assert data["assertions"]["ouvroir.model"]["id"] == made.model_id
     (entry,) = data["content"]["files"]
     assert entry["path"] == sample.name and entry["bytes"] == sample.stat().st_size
-    frozen = json.loads((made.studio / "snapshots" / data["assertions"]["ouvroir.learn.model"]["snapshot_id"] / "manifest.json").read_text())
+    frozen = json.loads((made.studio / "snapshots" / data["assertions"]["ouvroir.model"]["snapshot_id"] / "manifest.json").read_text())
     works = data["assertions"]["ouvroir.snapshot"]["works"]
     assert [(w["work_id"], w["text_sha256"], w["consent_event_id"]) for w in works] == [
         (w["work_id"], w["text_sha256"], w["consent_event_id"]) for w in frozen["works"]]  # fmt: skip
@@ -402,7 +402,7 @@ def test_imported_key_signs_and_the_former_key_still_verifies(made, run_cli, tmp
 
 @pytest.mark.parametrize("damage", [
     {"assertions": [1]},
-    {"assertions": {"ouvroir.learn.model": {"id": ["m"]}, "ouvroir.snapshot": {"id": "SNAPSHOT", "works": [{"work_id": ["x"]}, 7]}}},
+    {"assertions": {"ouvroir.model": {"id": ["m"]}, "ouvroir.snapshot": {"id": "SNAPSHOT", "works": [{"work_id": ["x"]}, 7]}}},
     {"content": {"files": [{"path": "../../etc/passwd", "sha256": "0" * 64}]}},
     {"content": {"files": [{"path": "g.txt", "sha256": "0" * 64, "bytes": True}]}},
     {"content": "everything"},
@@ -413,7 +413,7 @@ def test_forged_odd_manifests_get_a_verdict_never_a_traceback(made, run_cli, tmp
     sample = copy_pair(made.samples[0], tmp_path)
     manifest = mf.sidecar_path(sample)
     data = json.loads(manifest.read_text("utf-8"))
-    damage = json.loads(json.dumps(damage).replace("SNAPSHOT", data["assertions"]["ouvroir.learn.model"]["snapshot_id"]))
+    damage = json.loads(json.dumps(damage).replace("SNAPSHOT", data["assertions"]["ouvroir.model"]["snapshot_id"]))
     mf.write(data | damage, manifest, Ed25519PrivateKey.generate())
     out = failed(run_cli("verify", sample, "--studio", made.studio), "signed by a key this studio does not know")
     assert "✓ signature:" in out

@@ -137,7 +137,7 @@ def test_samples_are_stored_and_reproducible(trained):
         path = studio.root / sample.path
         assert path.read_text("utf-8") == sample.text and sample.text.startswith("Le vent")
         info = json.loads(path.with_name(path.name + ".provenance.json").read_text())["assertions"]
-        assert info["ouvroir.learn.model"]["id"] == record.id
+        assert info["ouvroir.model"]["id"] == record.id
         assert info["ouvroir.generation"]["seed"] == 5 and info["ouvroir.generation"]["prompt"] == "Le vent"
     stored = model_store.list_samples(studio.conn, record.id)
     assert {s.id for s in first} <= {s.id for s in stored}

@@ -169,7 +169,7 @@ def export_document(studio: Studio, doc_id: str, fmt: str, out_dir: Path, lang: 
     content = {"txt": lambda: record["text"], "md": lambda: render_md(record, lang, provenance.name),
                "html": lambda: render_html(record, lang, provenance.name)}[fmt]()  # fmt: skip
     used = list(dict.fromkeys(p["sample_id"] for p in record["pieces"]))  # a sample accepted twice is one sample
-    assertions: dict = {"ouvroir.ledger": record, "ouvroir.workshop.generation": used}
+    assertions: dict = {"ouvroir.ledger": record, "ouvroir.samples": used}
     chains = [mf.model_chain(studio, model_store.resolve_model(studio.conn, m, ready_only=False))
               for m in sorted({p["model_id"] for p in record["pieces"]})]  # fmt: skip
     if len(chains) == 1:  # the same assertions as a sample's, so verify's chain checks apply as they are

@@ -6,7 +6,7 @@ file a C2PA manifest with the same assertions, written with c2pa-python:
 
 * ``c2pa.actions``: ``c2pa.created``, IPTC digital source type ``trainedAlgorithmicMedia``,
   software agent ``ouvroir <version>``;
-* ``ouvroir.learn.model``, ``ouvroir.snapshot`` and ``ouvroir.generation``, as in the sidecar
+* ``ouvroir.model``, ``ouvroir.snapshot`` and ``ouvroir.generation``, as in the sidecar
   (model id and weights hash, snapshot and its works, sample id, prompt, parameters, seed).
 
 The sidecar is written after the embedding and hashes the final WAV bytes.

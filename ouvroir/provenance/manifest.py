@@ -20,7 +20,7 @@ Format ``ouvroir-provenance/1``::
      "assertions": {
        "c2pa.actions": {"actions": [{"action": "c2pa.created", "digitalSourceType": "…",
                                      "softwareAgent": "ouvroir 0.1.0", "when": "…"}]},
-       "ouvroir.learn.model": {"id": "m…", "weights_sha256": "…", "snapshot_id": "s…"},
+       "ouvroir.model": {"id": "m…", "weights_sha256": "…", "snapshot_id": "s…"},
        "ouvroir.snapshot": {"id": "s…", "works": [{"work_id": "…", "title": "…", "author": "…",
                                                   "text_sha256": "…", "consent_event_id": 3}]},
        "ouvroir.generation": {"sample_id": "g…", "prompt": "…", "params": {…}, "seed": 1, "n": 1, "index": 0}},
@@ -161,7 +161,7 @@ def snapshot_assertion(studio, snapshot_id: str) -> dict:
 
 
 def model_chain(studio, record) -> dict:
-    return {"ouvroir.learn.model": model_assertion(record), "ouvroir.snapshot": snapshot_assertion(studio, record.snapshot_id)}
+    return {"ouvroir.model": model_assertion(record), "ouvroir.snapshot": snapshot_assertion(studio, record.snapshot_id)}
 
 
 def sample_labeller(studio, record) -> Callable[[Path, dict, str], Path]:

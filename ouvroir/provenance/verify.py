@@ -333,7 +333,7 @@ def _weights_hash(path: str, size: int, mtime_ns: int) -> str:
 
 
 def _check_chain(verdict: Verdict, assertions: dict, studio) -> None:
-    model = assertions.get("ouvroir.learn.model")
+    model = assertions.get("ouvroir.model")
     snapshot = assertions.get("ouvroir.snapshot")
     if isinstance(model, dict):
         _check_model(verdict, model, studio)

@@ -258,7 +258,7 @@ class _Check:
     def _chain(self, sample_id: str, manifest: dict, model_id: str, model: tuple | None) -> None:
         """The sidecar's model and snapshot are the ones the studio holds (each compared, never re-hashed)."""
         assertions = manifest.get("assertions") if isinstance(manifest.get("assertions"), dict) else {}
-        claimed = assertions.get("ouvroir.learn.model") if isinstance(assertions.get("ouvroir.learn.model"), dict) else {}
+        claimed = assertions.get("ouvroir.model") if isinstance(assertions.get("ouvroir.model"), dict) else {}
         if model is None or (claimed.get("id"), claimed.get("weights_sha256"), claimed.get("snapshot_id")) != (model_id, *model):
             self.problems.append(f"sample {sample_id}: its manifest names another model, weights or snapshot than the "
                                  f"studio holds for model {model_id}")  # fmt: skip
