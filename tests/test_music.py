@@ -373,3 +373,37 @@ def test_any_stream_a_model_may_write_renders_to_every_format(seed):
         assert to_midi(piece)[:4] == b"MThd"
         assert b"score-partwise" in to_musicxml(piece)
         assert to_wav(piece)[:4] == b"RIFF"
+
+
+# --- What the format cannot mean: refused and counted ------------------------------------------------------------
+
+
+def test_signatures_and_voices_the_format_or_the_corpus_cannot_mean_are_skipped_and_counted():
+    """A 4/0 bar, and notes of a voice the corpus never had, are invalid words: no part, no sound, counted."""
+    assert decode("B4/0 K0 V0 P0 n60 d12").skipped == 1 and decode("B4/0 K0 V0 P0 n60 d12").bars[0].denominator == 4
+    text = "B4/4 K0 V0 P0 n60 d12 V44 P0 n62 d12 P12 n64 d12 V1 P0 n48 d24"
+    piece = decode(text, max_voices=4)
+    assert [(e.voice, e.pitch) for e in piece.events] == [(0, 60), (1, 48)]  # nothing of V44 lands in another voice
+    assert piece.skipped == 7  # V44 and each word of its two notes
+    assert {e.voice for e in decode(text).events} == {0, 1, 44}  # the format alone allows it
+    assert decode("B4/4 K0 V64 P0 n60 d12").events == []  # over the format's own limit
+    midi_file = midi.MidiFile()
+    midi_file.readstr(to_midi(piece))
+    assert len(midi_file.tracks) == 1 + 2  # conductor, V0, V1: no 45 tracks for one stray word
+
+
+def test_many_voices_render_to_musicxml_without_music21_printing(capfd):
+    """music21 prints 'out of midi channels' once per part past the 16th: the renderer keeps it quiet."""
+    text = "B4/4 K0 " + " ".join(f"V{v} P0 n{40 + v} d48" for v in range(24))
+    xml = to_musicxml(text)
+    assert xml.count(b"<score-part ") == 24
+    assert "midi channels" not in capfd.readouterr().err
+
+
+def test_a_wav_never_runs_past_its_limit_whatever_the_signatures():
+    """WAV is written for every sample: a model's 64/1 bars held for 16 bars must not make an hour of sound."""
+    from ouvroir.media.music.synth import MAX_SECONDS
+
+    text = "\n".join(["B64/1 K0 V0 P0 n60 d12"] + ["B64/1 K0"] * 20 + ["B64/1 K0 V0 P0 n60 d49152"])
+    with wave.open(io.BytesIO(to_wav(text))) as w:
+        assert w.getnframes() == MAX_SECONDS * w.getframerate()

@@ -23,7 +23,11 @@ Example, a bar of 3/4 in F major, melody over a bass::
 
 Decoding never fails: a word that does not parse, is out of range or leaves a
 note unfinished is skipped and counted (``Piece.skipped``), so whatever a model
-writes can be rendered.
+writes can be rendered. Out of range includes what the format cannot mean (a
+``B4/0`` bar, a voice from :data:`MAX_VOICES` on) and, for generated text, a
+voice the training corpus never had (``decode(text, max_voices=4)`` for
+chorales): its ``V`` word and the notes under it are skipped, rather than
+becoming dozens of empty parts in the score and in the MIDI file.
 
 **Interval text** (transposition-invariant, for the copy audit). One line per
 voice, one word per melody note: the interval in semitones from the previous
@@ -51,6 +55,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -59,6 +64,7 @@ from .events import DENOMINATORS, MAX_HELD_BARS, MAX_NUMERATOR, MAX_SHARPS, Bar,
 MAX_VOICES = 64
 _NUMBER = re.compile(r"-?\d{1,5}")
 _SIGNATURE = re.compile(r"B(\d{1,2})/(\d{1,2})")
+_VOICE = re.compile(r"(?<!\S)V(\d{1,5})(?!\S)")
 
 
 def encode(piece: Piece) -> str:
@@ -90,14 +96,26 @@ def as_piece(music: Piece | str) -> Piece:
     return decode(music) if isinstance(music, str) else music
 
 
-def decode(text: str) -> Piece:
+def voice_count(texts: Iterable[str]) -> int:
+    """How many voices event texts use (the highest ``V`` number plus one, at least 1): a corpus's maximum.
+
+    >>> voice_count(["B4/4 K0 V0 P0 n60 d12 V3 P0 n48 d12", "B3/4 K0 V1 P0 n60 d36"])
+    4
+    """
+    highest = max((int(m[1]) for text in texts for m in _VOICE.finditer(text)), default=0)
+    return max(1, min(highest + 1, MAX_VOICES))
+
+
+def decode(text: str, max_voices: int = MAX_VOICES) -> Piece:
     """The :class:`Piece` an event text describes; invalid words are skipped and counted, never raised.
+
+    Voices from ``max_voices`` on (the corpus's count, for generated text) are invalid too.
 
     >>> piece = decode("B4/4 K0 V0 P0 n60 d12 n64 zz P99 n62 d3\\nV1 P0 n200 d6 n48")
     >>> [(e.voice, e.bar, e.position, e.pitch, e.duration) for e in piece.events], piece.skipped
     ([(0, 0, 0, 60, 12)], 8)
     """
-    decoder = _Decoder()
+    decoder = _Decoder(min(max_voices, MAX_VOICES))
     for line in text.split("\n"):
         words = line.split()
         if words:
@@ -111,15 +129,16 @@ def decode(text: str) -> Piece:
 class _Decoder:
     """The state of :func:`decode`: the bar being read, the current voice and position, a pitch awaiting its duration."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_voices: int = MAX_VOICES) -> None:
+        self.max_voices = max_voices
         self.bars: list[Bar] = []
         self.events: list[Event] = []
         self.skipped = 0
         self.bar = Bar()
         self.open = False
         self.header = True  # still reading B / K / L words
-        self.voice = 0
-        self.position: int | None = 0  # None after an invalid P word, until a valid P or V
+        self.voice: int | None = 0  # None after an invalid V word, until a valid V or the next bar
+        self.position: int | None = 0  # None after an invalid P or V word, until a valid P or V
         self.pitch: int | None = None
 
     def new_bar(self) -> None:
@@ -138,16 +157,22 @@ class _Decoder:
 
     def word(self, word: str) -> None:
         head, rest = word[0], word[1:]
-        if head == "B" and self._signature(word) or head in "KL" and self._header_number(head, rest):
+        if head == "B":  # a signature the format cannot mean (B4/0) is skipped; the bar's K and L still read
+            self.skipped += not self._signature(word)
+            return
+        if head in "KL" and self._header_number(head, rest):
             return
         self.header = False
         value = int(rest) if _NUMBER.fullmatch(rest) else None
-        if value is not None and head == "V" and 0 <= value < MAX_VOICES:
+        if head == "V":
             self._drop_pending()
-            self.voice, self.position = value, 0
+            valid = value is not None and 0 <= value < self.max_voices
+            # The notes of a voice that cannot be are dropped with it, not moved into the voice before.
+            self.voice, self.position = (value, 0) if valid else (None, None)
+            self.skipped += not valid
         elif head == "P":
             self._drop_pending()
-            valid = value is not None and self._valid_position(value)
+            valid = value is not None and self.voice is not None and self._valid_position(value)
             self.position = value if valid else None  # notes at an unknown position are dropped, not moved
             self.skipped += not valid
         elif value is not None and head == "n" and 0 <= value <= 127 and self.position is not None:

@@ -18,6 +18,8 @@ b'<?xml version="1.0" encoding="utf-8"?>'
 
 from __future__ import annotations
 
+import contextlib
+import io
 from fractions import Fraction
 
 from music21 import metadata, midi, tempo
@@ -117,11 +119,18 @@ def _track(track: midi.MidiTrack, timeline: list[tuple[int, int, midi.MidiEvent]
 def to_musicxml(
     music: Piece | str, title: str | None = None, composer: str | None = None, qpm: float = DEFAULT_TEMPO
 ) -> bytes:
-    """MusicXML (uncompressed, partwise) of the piece or event text."""
+    """MusicXML (uncompressed, partwise) of the piece or event text.
+
+    music21 writes to stderr "we are out of midi channels! help!" for each part past the
+    fifteenth (the MusicXML playback channel it assigns; the MIDI file here has its own): that
+    line says nothing to a user, and an audit of many samples printed dozens of them, so it
+    is kept out of the terminal.
+    """
     piece = as_piece(music)
     score = to_score(piece)
     score.metadata = metadata.Metadata(title=title or "", composer=composer or "")
     first = score.parts[0].getElementsByClass("Measure").first() if score.parts else None
     if first is not None:
         first.insert(0, tempo.MetronomeMark(number=qpm, referent=Fraction(1)))
-    return GeneralObjectExporter(score).parse()
+    with contextlib.redirect_stderr(io.StringIO()):  # process-wide, like read.parse's; only for the export
+        return GeneralObjectExporter(score).parse()

@@ -4,7 +4,10 @@ Each note is a sum of four harmonics (amplitudes 1, 1/2, 1/4, 1/8, those above
 the Nyquist frequency dropped) under an envelope: 10 ms attack, an exponential
 decay towards a sustain of 40 %, and a 30 ms release that ends with the note,
 so notes never click and the file lasts exactly as long as the piece. The mix
-is scaled to a peak of 80 % of full scale. Mono, 16-bit, 22,050 Hz.
+is scaled to a peak of 80 % of full scale. Mono, 16-bit, 22,050 Hz. Every
+generated piece gets its WAV, and a model may write 64/1 bars and notes held
+16 of them: the sound stops at :data:`MAX_SECONDS` (a 300-token sample lasts
+well under a minute) rather than filling memory with an hour of it.
 
 >>> import io, wave
 >>> data = to_wav("B4/4 K0 V0 P0 n69 d48", qpm=120)  # one bar of 4/4 at 120 = 2 seconds
@@ -28,6 +31,7 @@ SAMPLE_RATE = 22_050
 HARMONICS = (1.0, 0.5, 0.25, 0.125)
 ATTACK_S, RELEASE_S, DECAY_PER_S, SUSTAIN = 0.010, 0.030, 3.0, 0.4
 PEAK = 0.8
+MAX_SECONDS = 300
 
 
 def seconds(piece: Piece, qpm: float = DEFAULT_TEMPO) -> float:
@@ -52,7 +56,8 @@ def to_wav(music: Piece | str, qpm: float = DEFAULT_TEMPO, sample_rate: int = SA
 def synthesize(piece: Piece, qpm: float = DEFAULT_TEMPO, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     """The mix as float samples in [-PEAK, PEAK]."""
     samples_per_tick = sample_rate * 60.0 / qpm / TICKS_PER_QUARTER
-    mix = np.zeros(math.ceil(piece.end * samples_per_tick - 1e-9), dtype=np.float64)
+    length = min(math.ceil(piece.end * samples_per_tick - 1e-9), MAX_SECONDS * sample_rate)
+    mix = np.zeros(length, dtype=np.float64)
     starts = piece.bar_starts()
     for e in piece.events:
         first = round(max(0, piece.origin(e.bar, starts) + e.position) * samples_per_tick)
