@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from .demo import fresh_studio, run
+from .layout import StudioLayout
 
 
 def chorale_files() -> list[Path]:
@@ -74,7 +75,7 @@ def main() -> None:
     print("\nA pastiche quoting a chorale's melody a fifth higher: the audit finds it, in its chorale and bar.")
     run("audit", "--texts", str(pastiche(studio, files[0])), "--lang", "en")
     shutil.rmtree(inbox, ignore_errors=True)
-    print(f"\nMusic demo finished in {time.monotonic() - started:.0f} s. Listen: {studio.resolve() / 'samples'}/*.wav")
+    print(f"\nMusic demo finished in {time.monotonic() - started:.0f} s. Listen: {StudioLayout(studio.resolve()).samples}/*.wav")
 
 
 if __name__ == "__main__":

@@ -7,16 +7,29 @@ format other tools can read (the README documents it).
 >>> layout = StudioLayout(Path("studio"))
 >>> layout.model("m1a2b3c4d5").as_posix()
 'studio/models/m1a2b3c4d5'
+>>> layout.job_events("j0a1b2c3d4").as_posix()
+'studio/jobs/j0a1b2c3d4.events.jsonl'
+>>> bool(TEMPORARY.fullmatch(".upload.x8f2.tmp")), bool(TEMPORARY.fullmatch("upload.tmp"))
+(True, False)
 """
 
 from __future__ import annotations
 
 import os
+import re
+import secrets
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 STUDIO_ENV = "OUVROIR_STUDIO"
 DB_NAME = "ouvroir.sqlite"
+README_NAME = "README.txt"
+MODEL_WEIGHTS = "model.safetensors"
+MODEL_PLOT = "loss.png"
+SNAPSHOT_MANIFEST = "manifest.json"
+# What an interrupted write leaves (``.NAME.RANDOM.tmp``): atomic writes, index builds, uploads being received.
+TEMPORARY = re.compile(r"\..+\.tmp")
 
 
 def studio_path(explicit: str | os.PathLike | None = None) -> Path:
@@ -28,6 +41,11 @@ def studio_path(explicit: str | os.PathLike | None = None) -> Path:
     return Path("studio")
 
 
+def holds_studio(folder: Path) -> bool:
+    """Whether ``folder`` is a studio (it has the database): a path's enclosing studio is found by it."""
+    return StudioLayout(Path(folder)).database.is_file()
+
+
 @dataclass(frozen=True)
 class StudioLayout:
     root: Path
@@ -35,6 +53,11 @@ class StudioLayout:
     @property
     def database(self) -> Path:
         return self.root / DB_NAME
+
+    @property
+    def readme(self) -> Path:
+        """What the folder is, for a person who opens it without ouvroir."""
+        return self.root / README_NAME
 
     @property
     def blobs(self) -> Path:
@@ -53,6 +76,9 @@ class StudioLayout:
         """A frozen corpus: manifest.json, tokenizer.json, train.bin, val.bin, tokens.json."""
         return self.snapshots / snapshot_id
 
+    def snapshot_manifest(self, snapshot_id: str) -> Path:
+        return self.snapshot(snapshot_id) / SNAPSHOT_MANIFEST
+
     @property
     def models(self) -> Path:
         return self.root / "models"
@@ -61,9 +87,20 @@ class StudioLayout:
         """model.safetensors, config.json, tokenizer.json, metrics.jsonl, loss.png, train_state.pt."""
         return self.models / model_id
 
+    def model_weights(self, model_id: str) -> Path:
+        return self.model(model_id) / MODEL_WEIGHTS
+
+    def model_plot(self, model_id: str) -> Path:
+        """The training's loss curves, drawn when the run ends."""
+        return self.model(model_id) / MODEL_PLOT
+
     @property
     def samples(self) -> Path:
         return self.root / "samples"
+
+    def sample(self, name: str) -> Path:
+        """A generated file (``g<id><suffix>``) or its signed sidecar."""
+        return self.samples / name
 
     @property
     def reports(self) -> Path:
@@ -85,7 +122,27 @@ class StudioLayout:
         """The web studio's background jobs: a spec and an event log each."""
         return self.root / "jobs"
 
+    def job_spec(self, job_id: str) -> Path:
+        return self.jobs / f"{job_id}.json"
+
+    def job_events(self, job_id: str) -> Path:
+        return self.jobs / f"{job_id}.events.jsonl"
+
+    def job_log(self, job_id: str) -> Path:
+        return self.jobs / f"{job_id}.log"
+
     @property
     def job_inputs(self) -> Path:
         """Texts pasted into the web studio for an audit."""
         return self.jobs / "inputs"
+
+    def job_input(self, name: str) -> Path:
+        """A new place for one pasted text, in a folder of its own so that its name is the person's."""
+        return self.job_inputs / secrets.token_hex(5) / f"{name}.txt"
+
+    def scratch(self, what: str) -> Path:
+        """A new hidden folder inside the studio (``.what.RANDOM.tmp``), on the same disk as the blobs.
+
+        Its name matches ``TEMPORARY``: ``ouvroir check --repair`` removes it if a killed process leaves it.
+        """
+        return Path(tempfile.mkdtemp(prefix=f".{what}.", suffix=".tmp", dir=self.root))

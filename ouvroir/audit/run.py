@@ -120,7 +120,7 @@ def _index(studio, works: list[Document], medium: TextMedium, min_copy: int, pro
         documents.append(Document(w.work_id, w.title, w.author, sha256_bytes(searchable.encode()), searchable))
     _check_size(documents, min_copy)
     key = index_key([d.text_sha256 for d in documents])
-    return build_index(studio.root / "indexes" / key, documents, progress=progress)
+    return build_index(studio.layout.index(key), documents, progress=progress)
 
 
 def _excerpts(works: list[tuple[str, str]], count: int, length: int, seed: int, group: str) -> list[AuditText]:
@@ -366,7 +366,7 @@ def store_audit(studio, data: dict, subject: dict, index_id: str) -> AuditOutcom
 
     audit_id = "a" + secrets.token_hex(5)
     data["id"] = audit_id
-    folder = studio.root / "reports" / audit_id
+    folder = studio.layout.report(audit_id)
     write_report(data, folder, data["lang"])
     summary = summarize(data)
     label_audit(studio, folder, data, index_id, summary)

@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..errors import TrainingError
+from ..layout import SNAPSHOT_MANIFEST
 from ..store.blobs import atomic_write
 from ..store.db import now, transaction
 
@@ -127,7 +128,7 @@ def take_snapshot(studio, medium: str = "text", seed: int = 0) -> Snapshot:
     legacy = works_key(medium, rule, frozen)
     if _holds_the_same_events(studio, legacy, frozen):  # a snapshot taken before consent events made the id
         snapshot_id = legacy
-    path = studio.root / "snapshots" / snapshot_id
+    path = studio.layout.snapshot(snapshot_id)
     existing = studio.conn.execute("SELECT created_at FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
     created_at = existing[0] if existing else now()
     snapshot = Snapshot(snapshot_id, medium, created_at, rule, frozen, path)
@@ -147,7 +148,7 @@ def take_snapshot(studio, medium: str = "text", seed: int = 0) -> Snapshot:
                 "INSERT INTO snapshot_works (snapshot_id, work_id, text_sha256, consent_event_id, split) VALUES (?, ?, ?, ?, ?)",
                 [(snapshot_id, w.work_id, w.text_sha256, w.consent_event_id, w.split) for w in frozen],
             )
-    if (path / "manifest.json").exists():  # frozen: its bytes are what earlier samples were signed against
+    if (path / SNAPSHOT_MANIFEST).exists():  # frozen: its bytes are what earlier samples were signed against
         return load_snapshot(studio, snapshot_id)
     path.mkdir(parents=True, exist_ok=True)
     manifest = {
@@ -158,7 +159,7 @@ def take_snapshot(studio, medium: str = "text", seed: int = 0) -> Snapshot:
         "split_rule": rule,
         "works": [asdict(w) for w in frozen],
     }
-    atomic_write(path / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode())
+    atomic_write(path / SNAPSHOT_MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode())
     return snapshot
 
 
@@ -192,7 +193,7 @@ def reuse_tokens(studio, snapshot: Snapshot) -> bool:
     Files are hard-linked where the file system allows (they are never modified), else copied.
     """
     key = works_key(snapshot.medium, snapshot.split_rule, snapshot.works)
-    root = studio.root / "snapshots"
+    root = studio.layout.snapshots
     candidates = [root / key] + sorted(p.parent for p in root.glob("s*/tokens.json"))
     for folder in candidates:
         if folder == snapshot.path or not all((folder / name).is_file() for name in TOKEN_FILES):
@@ -220,9 +221,9 @@ def _link_or_copy(source: Path, target: Path) -> None:
 
 
 def load_snapshot(studio, snapshot_id: str) -> Snapshot:
-    data = json.loads((studio.root / "snapshots" / snapshot_id / "manifest.json").read_text("utf-8"))
+    data = json.loads(studio.layout.snapshot_manifest(snapshot_id).read_text("utf-8"))
     works = [SnapshotWork(**w) for w in data["works"]]
-    return Snapshot(data["id"], data["medium"], data["created_at"], data["split_rule"], works, studio.root / "snapshots" / snapshot_id)
+    return Snapshot(data["id"], data["medium"], data["created_at"], data["split_rule"], works, studio.layout.snapshot(snapshot_id))
 
 
 def snapshot_texts(studio, snapshot: Snapshot) -> tuple[list[str], list[str]]:

@@ -93,7 +93,7 @@ def datasheet_json(card: dict) -> dict:
 def write_card(studio, model_ref: str | None, lang: str = "fr") -> CardFiles:
     """Write ``card.<lang>.md``, ``card.json``, ``datasheet.<lang>.md`` and ``datasheet.json`` in the model's folder."""
     card = build_card(studio, model_ref, lang)
-    folder = studio.root / "models" / card["model"]["id"]
+    folder = studio.layout.model(card["model"]["id"])
     files = CardFiles(folder / f"card.{lang}.md", folder / "card.json", folder / f"datasheet.{lang}.md",
                       folder / "datasheet.json")  # fmt: skip
     # Rendered before anything is written: an error leaves the previous card whole.
@@ -110,7 +110,7 @@ def _json(data: dict) -> str:
 
 def _model(studio, record: model_store.ModelRecord) -> dict:
     shape = record.config.get("train", {}).get("model", {})
-    folder = studio.root / "models" / record.id
+    plot = studio.layout.model_plot(record.id)
     left_out = record.config.get("left_out") or []
     return {
         "id": record.id,
@@ -125,8 +125,9 @@ def _model(studio, record: model_store.ModelRecord) -> dict:
         "steps": record.steps,
         "train_seconds": record.train_seconds,
         "val_bpb": record.val_bpb,
+        "fit": record.config.get("fit"),  # train vs validation bits per byte, passes planned, memorized or not
         "weights_sha256": record.weights_sha256,
-        "loss_curve": "loss.png" if (folder / "loss.png").exists() else None,
+        "loss_curve": plot.name if plot.exists() else None,
         "retrained_from": record.config.get("retrained_from"),
         "left_out": [{"work_id": w, "title": _title(studio, w)} for w in left_out],
     }  # fmt: skip

@@ -31,8 +31,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from ..errors import ProvenanceError
 from ..fileio import atomic_write, fsync_dir, sha256_bytes
+from ..layout import StudioLayout
 
-KEYS_DIR = "keys"
 PRIVATE_NAME = "studio.ed25519"
 PUBLIC_NAME = "studio.pub"
 RETIRED_DIR = "retired"
@@ -70,7 +70,7 @@ def _private_pem(key: Ed25519PrivateKey) -> bytes:
 
 
 def keys_dir(root: Path) -> Path:
-    return Path(root) / KEYS_DIR
+    return StudioLayout(Path(root)).keys
 
 
 def _make_keys_dir(root: Path) -> Path:

@@ -23,7 +23,8 @@ from pathlib import Path
 
 from ..errors import OuvroirError
 from ..fileio import atomic_write
-from ..store.db import now
+from ..layout import StudioLayout
+from ..workshop import now
 
 TERMINAL = frozenset({"finished", "failed", "stopped"})
 KINDS = frozenset({"train", "audit-model", "audit-texts"})
@@ -52,7 +53,8 @@ class Job:
 class JobRunner:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self.folder = self.root / "jobs"
+        self.layout = StudioLayout(self.root)
+        self.folder = self.layout.jobs
         self._processes: dict[str, subprocess.Popen] = {}
         self._starting = threading.Lock()  # two tabs pressing "Start" at once still start one job
 
@@ -68,8 +70,8 @@ class JobRunner:
             raise JobError(f"a job is already running ({running.kind}, {running.id}): wait for it or stop it first")
         job_id = "j" + secrets.token_hex(5)
         spec = {"id": job_id, "kind": kind, "params": params, "started_at": now()}
-        atomic_write(self.folder / f"{job_id}.json", json.dumps(spec, ensure_ascii=False, indent=1).encode())
-        log = open(self.folder / f"{job_id}.log", "ab")
+        atomic_write(self.layout.job_spec(job_id), json.dumps(spec, ensure_ascii=False, indent=1).encode())
+        log = open(self.layout.job_log(job_id), "ab")
         try:
             self._processes[job_id] = subprocess.Popen(
                 [sys.executable, "-m", "ouvroir.web.worker", str(self.root), job_id],
@@ -103,7 +105,7 @@ class JobRunner:
 
     def _events(self, job_id: str) -> list[dict]:
         """The job's events (a line still being written is left for next time)."""
-        path = self.folder / f"{_checked(job_id)}.events.jsonl"
+        path = self.layout.job_events(_checked(job_id))
         try:
             data = path.read_bytes()
         except FileNotFoundError:
@@ -116,7 +118,7 @@ class JobRunner:
 
     def follow(self, job_id: str, after: int = 0) -> tuple[Job, list[dict]]:
         """The job and its events from index ``after`` on, from one reading of its files."""
-        path = self.folder / f"{_checked(job_id)}.json"
+        path = self.layout.job_spec(_checked(job_id))
         try:
             spec = json.loads(path.read_text("utf-8"))
         except FileNotFoundError:

@@ -33,13 +33,13 @@ from pathlib import Path
 
 from ..corpus.snapshot import SnapshotWork, snapshot_identity, works_key
 from ..fileio import sha256_file
+from ..layout import SNAPSHOT_MANIFEST, TEMPORARY
 from ..provenance.keys import trusted_keys
 from ..provenance.manifest import SIDECAR_SUFFIX
 from ..provenance.verify import verify
 from ..store import works as store
 
 GRACE_S = 300
-TEMPORARY = re.compile(r"\..+\.tmp")
 SAMPLE_ID = re.compile(r"g[0-9a-f]{10}")
 
 
@@ -77,6 +77,7 @@ class CheckReport:
 class _Check:
     def __init__(self, studio):
         self.studio, self.root, self.conn = studio, studio.root, studio.conn
+        self.layout = studio.layout
         self.problems: list[str] = []
         self.leftovers: list[Leftover] = []
         self.files = 0
@@ -138,13 +139,13 @@ class _Check:
     # -- models and snapshots ----------------------------------------------------------------------
     def models(self) -> None:
         for model_id, sha in self.conn.execute("SELECT id, weights_sha256 FROM models WHERE status = 'ready'"):
-            self.hashed(self.root / "models" / model_id / "model.safetensors", sha, f"model {model_id}'s weights")
+            self.hashed(self.layout.model_weights(model_id), sha, f"model {model_id}'s weights")
 
     def snapshot_works(self, snapshot_id: str) -> dict | None:
         """{work_id: (text hash, consent event id)} as frozen in the snapshot's manifest; None if unreadable."""
         if snapshot_id not in self._snapshots:
             try:
-                data = json.loads((self.root / "snapshots" / snapshot_id / "manifest.json").read_text("utf-8"))
+                data = json.loads(self.layout.snapshot_manifest(snapshot_id).read_text("utf-8"))
                 works = {w["work_id"]: (w["text_sha256"], w["consent_event_id"]) for w in data["works"]}
             except (OSError, ValueError, KeyError, TypeError):
                 works = None
@@ -157,22 +158,22 @@ class _Check:
             rows[row[0]].add(tuple(row[1:]))
         held = {r[0]: r[1] for r in self.conn.execute("SELECT id, split_rule FROM snapshots")}
         for snapshot_id, rule in held.items():
-            folder = self.root / "snapshots" / snapshot_id
+            folder = self.layout.snapshot(snapshot_id)
             self._snapshot_manifest(snapshot_id, rule, folder, rows.get(snapshot_id, set()))
             self._token_files(snapshot_id, folder)
-        if (self.root / "snapshots").is_dir():
-            for folder in sorted((self.root / "snapshots").iterdir()):
+        if self.layout.snapshots.is_dir():
+            for folder in sorted(self.layout.snapshots.iterdir()):
                 if folder.is_dir() and folder.name not in held and not TEMPORARY.fullmatch(folder.name):
                     self.leftover(folder, "a snapshot folder with no record (an interrupted training)")
 
     def _snapshot_manifest(self, snapshot_id: str, rule: str, folder: Path, rows: set) -> None:
         what = f"snapshot {snapshot_id}"
-        if not (folder / "manifest.json").is_file():
-            self.problems.append(f"{what}: {folder.relative_to(self.root)}/manifest.json is missing")
+        if not (folder / SNAPSHOT_MANIFEST).is_file():
+            self.problems.append(f"{what}: {folder.relative_to(self.root)}/{SNAPSHOT_MANIFEST} is missing")
             return
         self.files += 1
         try:
-            data = json.loads((folder / "manifest.json").read_text("utf-8"))
+            data = json.loads((folder / SNAPSHOT_MANIFEST).read_text("utf-8"))
             works = [SnapshotWork(**w) for w in data["works"]]
             medium = data["medium"]
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -234,7 +235,7 @@ class _Check:
         for sample_id, model_id, sha, rel in rows.values():
             self.hashed(self.root / rel, sha, f"sample {sample_id}")
         files: dict[str, list[Path]] = defaultdict(list)
-        folder = self.root / "samples"
+        folder = self.layout.samples
         for path in sorted(folder.iterdir()) if folder.is_dir() else ():
             if path.is_file() and not TEMPORARY.fullmatch(path.name):
                 files[path.name.split(".", 1)[0]].append(path)
@@ -279,12 +280,12 @@ class _Check:
                 self.signed(folder, f"audit report {audit_id}")
             else:
                 self.problems.append(f"audit report {audit_id}: {rel} is missing")
-        for folder in _subfolders(self.root / "reports"):
+        for folder in _subfolders(self.layout.reports):
             if folder not in held:
                 self.leftover(folder, "a report folder with no record (an interrupted audit)")
 
     def indexes(self) -> None:
-        for folder in _subfolders(self.root / "indexes"):
+        for folder in _subfolders(self.layout.indexes):
             if not (folder / "index.json").is_file():
                 self.leftover(folder, "a copy index that was never finished (no index.json)")
 
@@ -314,9 +315,9 @@ class _Check:
                 kept.append(f"{left.path} (changed {left.age_s:.0f} s ago: a write may still be in progress)")
                 continue
             # Read again just before: an add or a generation may have recorded it since the check.
-            if left.path.startswith("blobs/") and path.parent.name + path.name in recorded:
+            if path.parent.parent == self.layout.blobs and path.parent.name + path.name in recorded:
                 continue
-            if left.path.startswith("samples/") and path.name.split(".", 1)[0] in samples:
+            if path.parent == self.layout.samples and path.name.split(".", 1)[0] in samples:
                 continue
             if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path)

@@ -13,16 +13,21 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from ..version import __version__
 from .checking import CheckReport, check_studio
+from .audits_api import Audits
+from .documents_api import Documents
+from .models_api import Models
+from .provenance_api import Provenance
 from ..corpus.files import Candidate, read_manifest, walk
 from ..corpus.ingest import AddOptions, FileOutcome, ingest
 from ..corpus.rights import check_consent, check_license
 from ..errors import ConsentReversal, StudioError
 from ..media.document import Block, blocks_from_json
-from ..layout import DB_NAME
+from ..layout import StudioLayout
 from ..provenance.keys import load_or_create_key
 from ..store import works as store
 from ..store.blobs import BlobStore
@@ -69,8 +74,9 @@ def _reversal_message(refusing: list[store.Work], total: int) -> str:
 class Studio:
     def __init__(self, root: Path):
         self.root = Path(root)
-        self.conn = connect(self.root / DB_NAME)
-        self.blobs = BlobStore(self.root / "blobs")
+        self.layout = StudioLayout(self.root)  # every path inside the studio
+        self.conn = connect(self.layout.database)
+        self.blobs = BlobStore(self.layout.blobs)
 
     # -- creating and opening -------------------------------------------------
     @classmethod
@@ -79,7 +85,7 @@ class Studio:
         root = Path(root)
         if root.exists() and not root.is_dir():
             raise StudioError(f"{root} exists and is not a folder")
-        if root.is_dir() and any(root.iterdir()) and not (root / DB_NAME).exists():
+        if root.is_dir() and any(root.iterdir()) and not StudioLayout(root).database.exists():
             raise StudioError(f"{root} is a folder with other files in it; choose an empty or new folder for the studio")
         root.mkdir(parents=True, exist_ok=True)
         studio = cls(root)
@@ -89,9 +95,9 @@ class Studio:
             studio.conn.execute("INSERT OR IGNORE INTO studio_meta VALUES ('created_by', ?)", (f"ouvroir {__version__}",))
             if owner:
                 studio.conn.execute("INSERT OR REPLACE INTO studio_meta VALUES ('owner', ?)", (owner.strip(),))
-        (root / "blobs").mkdir(exist_ok=True)
+        studio.layout.blobs.mkdir(exist_ok=True)
         load_or_create_key(root)  # every output is signed with it; kept if the studio already has one
-        readme = root / "README.txt"
+        readme = studio.layout.readme
         if not readme.exists():
             readme.write_text(STUDIO_README, encoding="utf-8")
         return studio
@@ -99,7 +105,7 @@ class Studio:
     @classmethod
     def open(cls, root: Path) -> Studio:
         root = Path(root)
-        if not (root / DB_NAME).exists():
+        if not StudioLayout(root).database.exists():
             raise StudioError(f"no studio at {root}: create one with `ouvroir init --studio {root}`")
         studio = cls(root)
         if schema_version(studio.conn) != SCHEMA_VERSION:
@@ -119,6 +125,27 @@ class Studio:
     def owner(self) -> str | None:
         row = self.conn.execute("SELECT value FROM studio_meta WHERE key = 'owner'").fetchone()
         return row[0] if row else None
+
+    # -- what it hands out: the command line and the web studio call these, never the store -----
+    @cached_property
+    def models(self) -> Models:
+        """Models: list, train, generate, export, cards (``workshop.models_api``)."""
+        return Models(self)
+
+    @cached_property
+    def audits(self) -> Audits:
+        """Audits: run one, read the reports (``workshop.audits_api``)."""
+        return Audits(self)
+
+    @cached_property
+    def documents(self) -> Documents:
+        """Co-written documents: edit, suggest, export (``workshop.documents_api``)."""
+        return Documents(self)
+
+    @cached_property
+    def provenance(self) -> Provenance:
+        """The signing key and verifying outputs (``workshop.provenance_api``)."""
+        return Provenance(self)
 
     # -- ingest -----------------------------------------------------------------
     def add(
