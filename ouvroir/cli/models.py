@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
+from ..store import models as model_store
 from . import cli
 from .corpus import err, open_studio, out
 
@@ -41,9 +42,11 @@ def train(ctx, size, minutes, steps, seed, device, resume, medium) -> None:
         ouvroir train --minutes 3
         ouvroir train --resume m1a2b3c4d5 --steps 2000
     """
+    from ..workshop import training  # torch loads only for the commands that need it: `ouvroir --help` stays instant
+
     studio = open_studio(ctx)
-    record = _with_progress(lambda on_progress, on_stage: studio.models.train(
-        size=size, minutes=minutes, steps=steps, seed=seed, device=device, resume=resume,
+    record = _with_progress(lambda on_progress, on_stage: training.train_model(
+        studio, size=size, minutes=minutes, steps=steps, seed=seed, device=device, resume=resume,
         on_progress=on_progress, on_stage=on_stage, medium=medium))  # fmt: skip
     _report_trained(studio, record)
 
@@ -64,11 +67,8 @@ def _with_progress(run):
         def on_progress(p) -> None:
             done = p.elapsed_s / max(p.elapsed_s + p.seconds_left, 1e-9)
             last_speed[0] = p.tokens_per_s or last_speed[0]
-            val = f"val {p.best_val_bpb:.3f}" if p.best_val_bpb is not None else "val —"
-            # the train loss in the validation's unit, so the two compare (nats per token only when bytes are unknown)
-            bpb = getattr(p, "train_bpb", None)
-            train = f"train {bpb:.3f} ·" if bpb is not None else f"train {p.train_loss:.3f} nats/token ·"
-            status = (f"step {p.step:,} · {train} {val} bits/byte · {last_speed[0]:,.0f} tok/s · "
+            val = f"val {p.best_val_bpb:.3f} bits/byte" if p.best_val_bpb is not None else "val —"
+            status = (f"step {p.step:,} · loss {p.train_loss:.3f} · {val} · {last_speed[0]:,.0f} tok/s · "
                       f"{p.seconds_left:,.0f} s left")  # fmt: skip
             progress.update(task, completed=done, status=status)
             if not err.is_terminal and (p.event != "log" or p.elapsed_s - last_printed[0] >= 30):
@@ -99,9 +99,11 @@ def retrain(ctx, model, device) -> None:
 
         ouvroir retrain m1a2b3c4d5
     """
+    from ..workshop import training
+
     studio = open_studio(ctx)
-    record = _with_progress(lambda on_progress, on_stage: studio.models.retrain(
-        model, device=device, on_progress=on_progress, on_stage=on_stage))  # fmt: skip
+    record = _with_progress(lambda on_progress, on_stage: training.retrain_model(
+        studio, model, device=device, on_progress=on_progress, on_stage=on_stage))  # fmt: skip
     _report_trained(studio, record)
 
 
@@ -116,9 +118,9 @@ def models(ctx, as_json) -> None:
         ouvroir models
     """
     studio = open_studio(ctx)
-    items = studio.models.all()
+    items = model_store.list_models(studio.conn)
     if as_json:
-        click.echo(json.dumps([m.as_dict() | {"withdrawn": [vars(w) for w in studio.models.withdrawals(m)]}
+        click.echo(json.dumps([m.as_dict() | {"withdrawn": [vars(w) for w in model_store.withdrawals(studio.conn, m.id)]}
                                for m in items], indent=2, ensure_ascii=False))  # fmt: skip
         return
     table = Table(show_edge=False, pad_edge=False)
@@ -126,8 +128,8 @@ def models(ctx, as_json) -> None:
         table.add_column(column)
     marked = []
     for m in items:
-        works = studio.models.work_count(m)
-        withdrawn = studio.models.withdrawals(m)
+        works = studio.conn.execute("SELECT count(*) FROM snapshot_works WHERE snapshot_id = ?", (m.snapshot_id,)).fetchone()[0]
+        withdrawn = model_store.withdrawals(studio.conn, m.id)
         if withdrawn:
             marked.append((m, withdrawn))
         table.add_row(m.id, m.status, m.snapshot_id, str(works), m.size, f"{m.parameters:,}" if m.parameters else "—",
@@ -155,8 +157,7 @@ def models(ctx, as_json) -> None:
 @click.option("--seed", type=int, help="Random seed (default: a new one, recorded with the sample).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--allow-withdrawn", is_flag=True, help="Generate even though the model was trained on works whose consent is withdrawn.")
-@click.option("--render-audio/--no-audio", default=True, show_default=True,
-              help="Music: write a WAV (built-in synthesizer) beside the MIDI and MusicXML; --no-audio leaves it out.")
+@click.option("--render-audio", is_flag=True, help="Music: also write a WAV (built-in synthesizer) beside the MIDI and MusicXML.")
 @click.pass_context
 def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, top_p, top_k, seed, device, allow_withdrawn,
              render_audio) -> None:  # fmt: skip
@@ -171,21 +172,23 @@ def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, to
 
         ouvroir generate --prompt "Le soir tombe" -n 3 --temperature 0.9 --seed 7
 
-    A model trained on scores writes each sample as event text, MIDI, MusicXML
-    and WAV (--no-audio leaves the WAV out).
+    A model trained on scores writes each sample as event text, MIDI and MusicXML
+    (and WAV with --render-audio).
     """
-    from ..workshop import GenerationParams, decode_text
+    from ..workshop.generation import GenerationParams, generate_samples
 
     studio = open_studio(ctx)
     if prompt_file:
+        from ..media.encoding import decode_text
+
         prompt, _ = decode_text(prompt_file.read_bytes())
     params = GenerationParams(max_tokens=max_tokens, temperature=temperature, top_p=top_p, top_k=top_k)
     stream = count == 1 and out.is_terminal
     if stream:
         click.secho(prompt, nl=False, dim=True)
-    samples = studio.models.generate(model, prompt, count, params, seed, device,
-                                     on_text=(lambda text: click.echo(text, nl=False)) if stream else None,
-                                     allow_withdrawn=allow_withdrawn, render_audio=render_audio)  # fmt: skip
+    samples = generate_samples(studio, model, prompt, count, params, seed, device,
+                               on_text=(lambda text: click.echo(text, nl=False)) if stream else None,
+                               allow_withdrawn=allow_withdrawn, render_audio=render_audio)  # fmt: skip
     if stream:
         click.echo()
     for i, sample in enumerate(samples, 1):
@@ -207,17 +210,13 @@ def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, to
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--allow-withdrawn", is_flag=True,
               help="Export even though the model was trained on works whose consent is withdrawn (the signed manifest names them).")
-@click.option("--lang", type=click.Choice(["fr", "en"]), default="en", show_default=True,
-              help="Language of the model card (README.md) and datasheet written into the folder.")
 @click.pass_context
-def export(ctx, model, fmt, out_dir, allow_withdrawn, lang) -> None:
+def export(ctx, model, fmt, out_dir, allow_withdrawn) -> None:
     """Export a model to a folder that other tools load (Hugging Face transformers).
 
     transformers' AutoModelForCausalLM.from_pretrained(DIR) and
     AutoTokenizer.from_pretrained(DIR) load the folder offline, and greedy
-    continuations equal ouvroir's: your model is never locked in. The folder
-    is ready to publish: the model card is its README.md (with the front
-    matter the Hugging Face hub reads), beside datasheet.md. A model
+    continuations equal ouvroir's: your model is never locked in. A model
     trained on works whose consent was withdrawn since is refused unless
     --allow-withdrawn.
 
@@ -225,6 +224,8 @@ def export(ctx, model, fmt, out_dir, allow_withdrawn, lang) -> None:
 
         ouvroir export m1a2b3c4d5 --format hf mon-modele/
     """
+    from ..workshop.generation import export_model
+
     studio = open_studio(ctx)
-    path = studio.models.export(model, out_dir, allow_withdrawn=allow_withdrawn, lang=lang)
+    path = export_model(studio, model, out_dir, allow_withdrawn=allow_withdrawn)
     out.print(f"Exported to {path} (transformers: AutoModelForCausalLM.from_pretrained({str(path)!r}))")

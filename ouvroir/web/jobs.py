@@ -24,7 +24,7 @@ from pathlib import Path
 from ..errors import OuvroirError
 from ..fileio import atomic_write
 from ..layout import StudioLayout
-from ..workshop import now
+from ..store.db import now
 
 TERMINAL = frozenset({"finished", "failed", "stopped"})
 KINDS = frozenset({"train", "audit-model", "audit-texts"})

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from ..errors import OuvroirError, environment_failure
 from ..layout import StudioLayout
-from ..workshop import Studio, now
+from ..store.db import now
+from ..workshop.studio import Studio
 
 LOG_EVERY_S = 0.5
 
@@ -38,31 +39,36 @@ class Events:
             return  # a step takes milliseconds; the page needs a few points a second
         self.last_log = moment
         self.emit("progress", kind=p.event, step=p.step, train_loss=p.train_loss, val_bpb=p.val_bpb,
-                  train_bpb=getattr(p, "train_bpb", None),  # the page shows train and validation in bits per byte
                   best_val_bpb=p.best_val_bpb, tokens_per_s=p.tokens_per_s, elapsed_s=p.elapsed_s,
                   seconds_left=p.seconds_left)  # fmt: skip
 
 
 def run(studio: Studio, kind: str, params: dict, events: Events) -> dict:
     if kind == "train":
+        from ..workshop.training import retrain_model, train_model
+
         callbacks = {"on_progress": events.progress, "on_stage": lambda message: events.emit("stage", message=message),
                      "on_model": lambda model_id: events.emit("model", model_id=model_id)}  # fmt: skip
         if params.get("retrain"):
-            record = studio.models.retrain(params["retrain"], **callbacks)
+            record = retrain_model(studio, params["retrain"], **callbacks)
         else:
-            record = studio.models.train(size=params.get("size"), minutes=params.get("minutes"),
-                                         steps=params.get("steps"), seed=params.get("seed", 0),
-                                         resume=params.get("resume"), medium=params.get("medium"), **callbacks)  # fmt: skip
+            record = train_model(studio, size=params.get("size"), minutes=params.get("minutes"),
+                                 steps=params.get("steps"), seed=params.get("seed", 0), resume=params.get("resume"),
+                                 medium=params.get("medium"), **callbacks)  # fmt: skip
         return {"model_id": record.id, "val_bpb": record.val_bpb, "steps": record.steps}
-    from ..workshop import AuditOptions  # the audit loads only for an audit job
+    from ..audit.run import AuditOptions
 
     options = AuditOptions(samples=params.get("samples", 4), lang=params.get("lang", "fr"),
                            max_tokens=params.get("max_tokens", 200))  # fmt: skip
     stage = lambda message: events.emit("stage", message=message)  # noqa: E731
     if kind == "audit-model":
-        outcome = studio.audits.model(params.get("model"), options, stage)
+        from ..workshop.auditing import audit_model
+
+        outcome = audit_model(studio, params.get("model"), options, stage)
         return {"audit_id": outcome.id}
-    outcome, skipped = studio.audits.texts([Path(p) for p in params["paths"]], options, stage)
+    from ..workshop.auditing import audit_texts
+
+    outcome, skipped = audit_texts(studio, [Path(p) for p in params["paths"]], options, stage)
     return {"audit_id": outcome.id, "skipped": [f"{s.path.name}: {s.reason}" for s in skipped]}
 
 

@@ -11,11 +11,14 @@ from starlette.datastructures import UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from ...corpus.ingest import AddOptions
 from ...errors import ConsentReversal
-from ...workshop import CONSENTS, TEXT_SUFFIXES, AddOptions, Studio
+from ...media.formats import TEXT_SUFFIXES
+from ...store.works import CONSENTS
+from ...workshop.studio import Studio
+from ..app import StudioDep, error_response, render, translator, wants_json
 from ..i18n import register
-from ..security import local_target, safe_upload_name
-from ..shared import StudioDep, error_response, render, translator, wants_json
+from ..security import safe_upload_name
 
 router = APIRouter()
 MAX_UPLOAD_BYTES = 50 << 20  # per file: a novel in EPUB or a score is far below; a video is not a work
@@ -221,7 +224,8 @@ async def set_consent(request: Request, studio: Studio = StudioDep) -> Response:
         return error_response(request, t("select_some"), 400)
     if not reason:
         return error_response(request, t("reason_needed"), 400)
-    target = local_target(form.get("next"), "/corpus")
+    target = form.get("next")
+    target = target if isinstance(target, str) and target.startswith("/") and not target.startswith("//") else "/corpus"
     confirmed = [v for v in form.getlist("reverse") if isinstance(v, str)]
     try:
         studio.set_consent(ids, consent or "", reason, reverse_refusals=confirmed)
@@ -257,9 +261,12 @@ async def remove(ref: str, request: Request, studio: Studio = StudioDep) -> Resp
 @router.get("/corpus/{ref}")
 def work_page(ref: str, request: Request, studio: Studio = StudioDep):
     work = studio.work(ref)
-    models = studio.models.trained_on(work.id)
+    models = studio.conn.execute(
+        """SELECT m.id, m.status, m.created_at, m.val_bpb FROM models m
+           JOIN snapshot_works sw ON sw.snapshot_id = m.snapshot_id
+           WHERE sw.work_id = ? ORDER BY m.created_at""", (work.id,)).fetchall()  # fmt: skip
     text = studio.text(work)
     return render(request, "work.html", {
-        "work": work, "history": studio.consent_history(work), "models": models,
+        "work": work, "history": studio.consent_history(work), "models": [dict(r) for r in models],
         "excerpt": text[:3000], "truncated": len(text) > 3000, "consents": CONSENTS,
     })  # fmt: skip
