@@ -408,3 +408,43 @@ def test_a_long_tail_of_works_is_folded_into_one_line():
     assert [f"Recueil {i}" for i in range(8)] == [t for t in titles if t.startswith("Recueil")]
     tail = next(row for row in rows if row[0] == "4 autres œuvres")
     assert tail[-1] == Translator("fr").percent(sum(w["share"] for w in works[8:])) == "0,2\u00a0%"
+
+
+def _visible_text(html: str) -> str:
+    """What a reader sees: the page without its style sheet and tags."""
+    html = re.sub(r"<style.*?</style>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_a_text_s_credit_line_names_each_work_and_its_author_once():
+    audit = example_audit()
+    audit["texts"][0]["credit"] = [
+        {"author": "Paul Verlaine", "work_id": "w1", "title": "Poèmes saturniens", "share": 0.5},
+        {"author": "Paul Verlaine", "work_id": "w2", "title": "Fêtes galantes", "share": 0.21},
+        {"author": "Arthur Rimbaud", "work_id": "w9", "title": "Poésies", "share": 0.29}]
+    (line,) = re.findall(r'<p class="credit-line">(.*?)</p>', render_html(audit, "en"))
+    assert line == ("Credit: Paul Verlaine — Poèmes saturniens (50%), Fêtes galantes (21%) · "
+                    "Arthur Rimbaud — Poésies (29%)")
+
+
+def test_a_model_audit_header_counts_the_texts_its_tables_count():
+    """Samples from one prompt and from several: 8 texts a temperature in the tables, so 8 in the header."""
+    audit = example_audit()
+    for group in audit["copying"]["by_group"].values():
+        group["texts"] = 8
+    html = render_html(audit, "en")
+    assert "8 texts generated per temperature" in html and "4 texts generated" not in html
+    audit["copying"]["by_group"]["T=1.3"]["texts"] = 5  # empty samples left out at one temperature
+    assert "21 texts generated (0.7, 1.0, 1.3)" in render_html(audit, "en")
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_an_audit_of_texts_never_speaks_of_the_model(lang):
+    audit = example_audit()
+    audit["subject"] = {"kind": "texts", "model_id": None, "snapshot_id": None, "paths": ["a.txt"]}
+    audit["settings"]["temperatures"] = []
+    audit["sweep"] = []
+    audit["texts"] = [{**t, "group": "texts", "temperature": None} for t in audit["texts"]]
+    text = _visible_text(render_html(audit, lang))
+    assert "Poèmes saturniens" in text and "Delta" in text  # the sections are there
+    assert re.findall(r"(?i)\b(?:the model|le modèle|du modèle)\b", text) == []  # "not a model" may be said

@@ -112,7 +112,7 @@ def _context(audit: Mapping, tr: Translator) -> dict:
         "uniformization": _uniformization(audit.get("uniformization") or {}, tr),
         "sweep": _sweep(audit.get("sweep") or [], copying.get("baseline") or {}, tr),
         "sweep_points": len(audit.get("sweep") or []),
-        "style": _style(audit.get("style") or {}, tr),
+        "style": _style(audit.get("style") or {}, tr, texts_audit),
         "groups": _texts(audit.get("texts") or [], tr),
         "footer": tr("footer", version=audit.get("ouvroir_version") or "?", format=audit.get("format") or "?"),
         "settings": ", ".join(f"{k}{NBSP}={NBSP}{v}" for k, v in (audit.get("settings") or {}).items()),
@@ -154,14 +154,27 @@ def _header(audit: Mapping, tr: Translator, texts_audit: bool) -> dict:
                         authors=tr.count("authors", int(corpus.get("authors") or 0)),
                         chars=tr.count("chars", int(corpus.get("chars") or 0))))
     temperatures = [t for t in settings.get("temperatures") or [] if _number(t) is not None]
-    if not texts_audit and temperatures and settings.get("samples_per_temperature"):
-        lines.append(tr("samples_line", texts=tr.count("texts", int(settings["samples_per_temperature"])),
-                        temperatures=(f"{NNBSP}; " if tr.lang == "fr" else ", ").join(tr.decimal(t, 1)
-                                                                                    for t in temperatures),
-                        tokens=tr.integer(int(settings.get("max_tokens") or 0))))
+    counts = _texts_per_group(audit)
+    if not texts_audit and temperatures and counts:
+        # What the tables count: one prompt's batch plus one sample per other prompt, empty ones left out.
+        listed = (f"{NNBSP}; " if tr.lang == "fr" else ", ").join(tr.decimal(t, 1) for t in temperatures)
+        tokens = tr.integer(int(settings.get("max_tokens") or 0))
+        if len(set(counts)) == 1 and len(counts) == len(temperatures):
+            lines.append(tr("samples_line", texts=tr.count("texts", counts[0]), temperatures=listed, tokens=tokens))
+        else:
+            lines.append(tr("samples_line_total", texts=tr.count("texts", sum(counts)), temperatures=listed,
+                            tokens=tokens))
     made = tr("made_on", id=audit.get("id") or "?", date=str(audit.get("created") or "")[:10])
     return {"title": title, "tagline": tr("tagline_texts" if texts_audit else "tagline"), "lines": lines,
             "made": made}
+
+
+def _texts_per_group(audit: Mapping) -> list[int]:
+    """Texts in each group of the copying table (one group per temperature), else as the settings planned."""
+    groups = ((audit.get("copying") or {}).get("by_group") or {}).values()
+    counts = [int(n) for g in groups if isinstance(g, Mapping) and (n := _number(g.get("texts"))) is not None]
+    planned = _number((audit.get("settings") or {}).get("samples_per_temperature"))
+    return counts or ([int(planned)] * len((audit.get("settings") or {}).get("temperatures") or []) if planned else [])
 
 
 def _cards(audit: Mapping, tr: Translator, texts_audit: bool, min_copy: str) -> list[dict]:
@@ -326,7 +339,7 @@ def _sweep(sweep: Sequence[Mapping], baseline: Mapping, tr: Translator) -> dict 
     return {"plot": Markup(plot or ""), "rows": rows}
 
 
-def _style(style: Mapping, tr: Translator) -> dict | None:
+def _style(style: Mapping, tr: Translator, texts_audit: bool = False) -> dict | None:
     if not style.get("samples_to_authors"):
         return None
     pairs = [{"pair": f"{p.get('a') or '?'} ↔ {p.get('b') or '?'}", "delta": _decimal(tr, p.get("delta"))}
@@ -336,7 +349,7 @@ def _style(style: Mapping, tr: Translator) -> dict | None:
     # A few pairs are bars in the figure already; many are a band there, and listed here.
     return {"plot": Markup(plots.style_plot(style, tr) or ""),
             "pairs_table": pairs if len(pairs) > plots.MAX_PAIR_BARS else [],
-            "caption": tr("style_caption", mfw=tr.integer(mfw) if _number(mfw) is not None else tr("most_frequent")),
+            "caption": tr("style_caption_texts" if texts_audit else "style_caption", mfw=tr.integer(mfw) if _number(mfw) is not None else tr("most_frequent")),
             "nearest": tr("nearest_line", author=nearest) if nearest else ""}
 
 
@@ -348,8 +361,7 @@ def _texts(texts: Sequence[Mapping], tr: Translator) -> list[dict]:
         marked, sources = highlight(body, text.get("spans") or [], tr, f"text{index}")
         stats = tr("text_stats", share=_percent(tr, text.get("copied_share")),
                    longest=_chars(tr, text.get("longest_copy")), creativity=_decimal(tr, text.get("creativity_index")))
-        credit = ", ".join(f"{c.get('author') or tr('no_source')} ({_percent(tr, c.get('share'))})"
-                           for c in text.get("credit") or [] if c)
+        credit = _credit_line(text.get("credit") or [], tr)
         prompt = text.get("prompt")
         groups.setdefault(str(text.get("group") or ""), []).append({
             "id": f"text{index}", "label": str(text.get("label") or text.get("id") or f"#{index + 1}"),
@@ -358,6 +370,16 @@ def _texts(texts: Sequence[Mapping], tr: Translator) -> list[dict]:
             "credit": tr("text_credit", credit=credit) if credit else ""})
     return [{"name": tr.group(name) if name else "", "texts": items, "open": len(items) <= _OPEN_GROUP_TEXTS}
             for name, items in groups.items()]
+
+
+def _credit_line(credit: Sequence[Mapping], tr: Translator) -> str:
+    """Each credited work with its share, under its author named once: ``Verlaine — A (50 %), B (21 %) · Rimbaud — C (29 %)``."""
+    by_author: dict[str, list[str]] = {}
+    for c in credit:
+        if c:
+            work = f"{c.get('title') or tr('untitled')} ({_percent(tr, c.get('share'))})"
+            by_author.setdefault(str(c.get("author") or tr("no_source")), []).append(work)
+    return " · ".join(f"{author} — {', '.join(works)}" for author, works in by_author.items())
 
 
 def highlight(text: str, spans: Sequence[Mapping], tr: Translator, prefix: str) -> tuple[Markup, list[tuple[int, str]]]:

@@ -41,6 +41,10 @@ _TABLE: dict[str, tuple[str, str]] = {
         "{texts} générés par température ({temperatures}), {tokens} jetons au plus chacun.",
         "{texts} generated per temperature ({temperatures}), at most {tokens} tokens each.",
     ),
+    "samples_line_total": (
+        "{texts} générés ({temperatures}), {tokens} jetons au plus chacun.",
+        "{texts} generated ({temperatures}), at most {tokens} tokens each.",
+    ),
     "contents": ("Sommaire", "Contents"),
     # -- headline
     "glance": ("En bref", "At a glance"),
@@ -123,6 +127,14 @@ _TABLE: dict[str, tuple[str, str]] = {
          "the triangle the text that copies most. A vermilion bar far above the blue one means "
          "the model copies more than your authors copy one another."),
     ),
+    "copying_caption_texts": (
+        ("Part recopiée de chaque texte. La barre donne la moyenne, chaque point un texte, "
+         "le triangle le texte qui copie le plus. Une barre vermillon bien plus haute que la bleue "
+         "veut dire que ces textes recopient plus que vos auteurs ne se recopient entre eux."),
+        ("Share of each text that is copied. The bar is the mean, each dot one text, "
+         "the triangle the text that copies most. A vermilion bar far above the blue one means "
+         "these texts copy more than your authors copy one another."),
+    ),
     "your_works": ("vos œuvres", "your works"),
     "baseline_label": ("vos œuvres (référence)", "your works (baseline)"),
     "group_texts": ("textes audités", "audited texts"),
@@ -189,6 +201,14 @@ _TABLE: dict[str, tuple[str, str]] = {
          "excerpts of your corpus of the same size. The ratio compares the two, turned so that 1 means "
          "“as diverse as your corpus”, and 0.80 “20% less diverse”."),
     ),
+    "uniformization_intro_texts": (
+        ("Ces textes sont-ils plus uniformes que votre corpus ? Chaque mesure de diversité est calculée sur les "
+         "textes et sur des extraits de votre corpus de même taille. Le ratio compare les deux, orienté pour que 1 "
+         "veuille dire « aussi divers que votre corpus », et 0,80 « 20 % moins divers »."),
+        ("Are these texts more uniform than your corpus? Each diversity measure is computed on the texts and on "
+         "excerpts of your corpus of the same size. The ratio compares the two, turned so that 1 means "
+         "“as diverse as your corpus”, and 0.80 “20% less diverse”."),
+    ),
     "uniformization_caption": (
         ("Ratio par mesure. À gauche de la ligne 1, les textes sont moins divers que votre corpus ; "
          "à droite, plus divers. Même invite : le modèle dit-il toujours la même chose quand on lui demande "
@@ -196,6 +216,12 @@ _TABLE: dict[str, tuple[str, str]] = {
         ("Ratio per measure. Left of the line at 1, the texts are less diverse than your corpus; "
          "right of it, more diverse. Same prompt: does the model always say the same thing when asked "
          "the same thing? Different prompts: does it converge even when asked something else?"),
+    ),
+    "uniformization_caption_texts": (
+        ("Ratio par mesure. À gauche de la ligne 1, les textes sont moins divers que votre corpus ; "
+         "à droite, plus divers."),
+        ("Ratio per measure. Left of the line at 1, the texts are less diverse than your corpus; "
+         "right of it, more diverse."),
     ),
     "axis_ratio": ("ratio (1 = aussi divers que votre corpus)", "ratio (1 = as diverse as your corpus)"),
     "line_corpus": ("votre corpus", "your corpus"),
@@ -250,6 +276,14 @@ _TABLE: dict[str, tuple[str, str]] = {
         ("Style distance (Burrows’s Delta over the {mfw} most frequent words): the smaller, the more alike "
          "the styles. In grey, the scale: the distances between your authors themselves. If the texts are "
          "closer to an author than your authors are to one another, the model writes like that author."),
+    ),
+    "style_caption_texts": (
+        ("Distance de style (Delta de Burrows sur les {mfw} mots les plus fréquents) : plus elle est petite, "
+         "plus les styles se ressemblent. En gris, l’échelle : les distances entre vos auteurs eux-mêmes. "
+         "Si les textes sont plus près d’un auteur que vos auteurs ne le sont entre eux, ils écrivent comme lui."),
+        ("Style distance (Burrows’s Delta over the {mfw} most frequent words): the smaller, the more alike "
+         "the styles. In grey, the scale: the distances between your authors themselves. If the texts are "
+         "closer to an author than your authors are to one another, they write like that author."),
     ),
     "most_frequent": ("les plus fréquents", "most frequent"),
     "axis_delta": ("distance de style (Delta) ; plus petite = plus proche", "style distance (Delta); smaller = closer"),
