@@ -21,20 +21,27 @@ class TrainData:
     val_bytes: int
     eot_id: int
     tokenizer: Tokenizer | None = None
+    train_bytes: int | None = None  # UTF-8 bytes of the training text: turns the train loss into bits per byte
 
     @property
     def train_tokens(self) -> int:
         return len(self.train_ids)
 
+    @property
+    def bytes_per_token(self) -> float | None:
+        """Training bytes per training token (eot separators counted, as the validation's bits per byte counts them)."""
+        return self.train_bytes / len(self.train_ids) if self.train_bytes and len(self.train_ids) else None
+
     @classmethod
     def from_texts(cls, tokenizer: Tokenizer, train_texts: Iterable[str], val_texts: Iterable[str]) -> TrainData:
-        val_texts = list(val_texts)
+        train_texts, val_texts = list(train_texts), list(val_texts)
         return cls(
             train_ids=tokenizer.encode_documents(train_texts),
             val_ids=tokenizer.encode_documents(val_texts),
             val_bytes=sum(len(t.encode()) for t in val_texts),
             eot_id=tokenizer.eot_id,
             tokenizer=tokenizer,
+            train_bytes=sum(len(t.encode()) for t in train_texts),
         )
 
 

@@ -99,6 +99,8 @@ def intended_uses(card: dict, lang: str) -> list[str]:
 def limits(card: dict, lang: str) -> list[str]:
     model, audit = card["model"], card["audit"]
     items = [_t("limit_small", lang, chars=_count("chars", card["snapshot"]["train_chars"], lang))]
+    if memorized := _memorized(model, lang):
+        items.insert(0, memorized)
     summary = audit["summary"] if audit else {}
     if summary.get("longest_copy"):
         items.append(_t("limit_copy", lang, copy=percent(summary["mean_copied_share"], lang),
@@ -114,6 +116,17 @@ def limits(card: dict, lang: str) -> list[str]:
     else:
         items.append(_t("limit_withdrawal_rule", lang))
     return items
+
+
+def _memorized(model: dict, lang: str) -> str | None:
+    """The warning a model that memorized its corpus carries, with the figures training measured (``fit``)."""
+    fit = model.get("fit") or {}
+    if not fit.get("memorized"):
+        return None
+    unit = "\u00a0Ko" if lang == "fr" else " KB"
+    size = decimal(fit["train_bytes"] / 1000, lang, 1) + unit if fit.get("train_bytes") else "—"
+    return _t("limit_memorized", lang, train=decimal(fit["train_bpb"], lang, 2), val=decimal(fit["val_bpb"], lang, 2),
+              size=size, passes=_int(round(fit["passes"]), lang))  # fmt: skip
 
 
 # -- the model card --------------------------------------------------------------------------------
@@ -141,6 +154,8 @@ def render_markdown(card: dict, lang: str = "fr") -> str:
                              baseline=percent(baseline, lang) if baseline is not None else "—"))  # fmt: skip
     else:
         out.append("- " + _t("no_audit", lang, id=model["id"]))
+    if memorized := _memorized(model, lang):
+        out.append("- " + memorized)
     if card["consent"]["withdrawn"]:
         out.append("- " + _t("glance_withdrawn", lang, works=_count("works", len(card["consent"]["withdrawn"]), lang)))
     out += ["", f"## {_t('what', lang)}", "", _what(model, lang), ""]

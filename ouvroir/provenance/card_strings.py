@@ -185,6 +185,14 @@ _TABLE: dict[str, tuple[str, str]] = {
         ("It is a small model trained on {chars}: it imitates surface patterns (spelling, rhythm, frequent "
          "phrases), not meaning; it makes mistakes and contradicts itself."),
     ),
+    "limit_memorized": (
+        ("**Il a appris son corpus par cœur** : {train} bits par octet sur son texte d'entraînement contre {val} sur "
+         "les œuvres mises de côté ; le corpus ({size}) était trop petit pour le temps d'entraînement, parcouru "
+         "environ {passes} fois. Il recopie plus qu'il n'invente : ajoutez des œuvres ou entraînez moins longtemps."),
+        ("**It memorized its corpus**: {train} bits per byte on its training text against {val} on the works held "
+         "out; the corpus ({size}) was too small for the training time, gone over about {passes} times. It copies "
+         "more than it invents: add works or train for less time."),
+    ),
     "limit_copy": (
         ("Il peut recopier des passages de son corpus : à l'audit, {copy} du texte généré était recopié mot pour "
          "mot, le plus long passage faisant {longest}. Vérifiez avant de publier."),

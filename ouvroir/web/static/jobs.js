@@ -39,13 +39,15 @@
 
   function apply(event) {
     if (event.event === "progress") {
-      if (event.train_loss !== null) loss.push([event.step, event.train_loss]);
+      // bits per byte, the validation's unit; a run without its training bytes shows nats per token, labelled so
+      const train = event.train_bpb ?? null, nats = train === null ? event.train_loss : null;
+      if (train !== null) loss.push([event.step, train]);
       if (event.kind === "eval" && event.val_bpb !== null) val.push([event.step, event.val_bpb]);
       if (event.tokens_per_s) speed = event.tokens_per_s;  // evaluation events carry none: keep the last measured
       const total = event.elapsed_s + event.seconds_left;
       document.getElementById("progress-bar").style.width = `${total > 0 ? (100 * event.elapsed_s) / total : 0}%`;
       document.getElementById("stats").replaceChildren(
-        stat(words.step, fmt(event.step, 0)), stat(words.train_loss, fmt(event.train_loss, 3)),
+        stat(words.step, fmt(event.step, 0)), stat(train !== null ? words.train_loss : words.train_loss_nats, fmt(train ?? nats, 3)),
         stat(words.best_val, fmt(event.best_val_bpb, 3)), stat(words.tokens_per_s, fmt(speed, 0)),
         stat(words.time_left, clock(event.seconds_left)));
     } else if (event.event === "stage") {
