@@ -11,7 +11,7 @@ A model directory (``out_dir`` of :func:`ouvroir.learn.train.train`)::
                        step, data position, RNG states, elapsed seconds, best so far,
                        and the weight EMA when the run keeps one (averaging.py)
     metrics.jsonl      one JSON object per log/eval line (a torn last line is ignored)
-    loss.png           train and validation curves, drawn at the end of a run
+    loss.png           train and validation curves in bits per byte, drawn at the end of a run
 
 Every file is replaced atomically (temp file in the same directory, fsync,
 ``os.replace``, fsync of the directory), so a SIGKILL at any instant leaves
@@ -223,29 +223,54 @@ def repair_best_weights(out: Path, model: torch.nn.Module, state: dict) -> None:
     )
 
 
-def plot_curves(out: Path) -> None:
-    """loss.png: smoothed train loss and validation bits/byte against training time."""
+def train_bpb(train_loss: float | None, bytes_per_token: float | None) -> float | None:
+    """The train loss (nats per token) in bits per byte, the validation's unit; None when either is unknown."""
+    if train_loss is None or not bytes_per_token or not math.isfinite(train_loss):
+        return None
+    return train_loss / math.log(2) / bytes_per_token
+
+
+def curve_points(records: list[dict], bytes_per_token: float | None) -> tuple[list, list, str]:
+    """(train points, validation points, the train curve's unit) of metrics records, against training seconds.
+
+    With the training text's bytes per token both curves are in bits per byte; without it
+    the train curve stays in bits per token and is drawn on an axis of its own.
+    """
+    scale = 1 / bytes_per_token if bytes_per_token else 1.0
+    train_pts = [(r["elapsed_s"], r["train_loss"] / math.log(2) * scale)
+                 for r in records if r.get("event") == "log" and r.get("train_loss") is not None]  # fmt: skip
+    val_pts = [(r["elapsed_s"], r["val_bpb"]) for r in records if r.get("event") == "eval"]
+    return train_pts, val_pts, "bits/byte" if bytes_per_token else "bits/token"
+
+
+def plot_curves(out: Path, bytes_per_token: float | None = None):
+    """loss.png: smoothed train loss and validation loss against training time, both in bits per byte.
+
+    Without ``bytes_per_token`` (the training text's bytes per token) the train loss
+    can only be drawn in bits per token: it then gets its own labelled axis, so the two
+    units are never read as one. Returns the matplotlib Figure drawn.
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    records = read_jsonl(out / METRICS)
+    train_pts, val_pts, unit = curve_points(read_jsonl(out / METRICS), bytes_per_token)
     fig = Figure(figsize=(7, 4), dpi=100)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
-    train_pts = [
-        (r["elapsed_s"], r["train_loss"] / math.log(2))
-        for r in records
-        if r.get("event") == "log" and r.get("train_loss") is not None
-    ]
-    val_pts = [(r["elapsed_s"], r["val_bpb"]) for r in records if r.get("event") == "eval"]
+    train_ax = ax if bytes_per_token else ax.twinx()
+    lines = []
     if train_pts:
-        ax.plot(*zip(*train_pts), label="train (bits/token)", alpha=0.7)
+        lines += train_ax.plot(*zip(*train_pts), color="tab:blue", label=f"train ({unit})", alpha=0.7)
     if val_pts:
-        ax.plot(*zip(*val_pts), "o-", label="validation (bits/byte)")
+        lines += ax.plot(*zip(*val_pts), "o-", color="tab:orange", label="validation (bits/byte)")
     ax.set_xlabel("training seconds")
-    ax.set_ylabel("loss")
+    ax.set_ylabel("loss (bits per byte)")
+    if train_ax is not ax:
+        train_ax.set_ylabel("train loss (bits per token)")
     ax.grid(alpha=0.3)
-    ax.legend()
+    if lines:
+        ax.legend(lines, [line.get_label() for line in lines])
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     atomic_write_bytes(out / PLOT, buf.getvalue())
+    return fig

@@ -125,6 +125,7 @@ def _model(studio, record: model_store.ModelRecord) -> dict:
         "steps": record.steps,
         "train_seconds": record.train_seconds,
         "val_bpb": record.val_bpb,
+        "fit": record.config.get("fit"),  # train vs validation bits per byte, passes planned, memorized or not
         "weights_sha256": record.weights_sha256,
         "loss_curve": plot.name if plot.exists() else None,
         "retrained_from": record.config.get("retrained_from"),

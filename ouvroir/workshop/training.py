@@ -9,6 +9,7 @@ the same snapshot; the model's folder is ``models/<id>/``.
 from __future__ import annotations
 
 import json
+import math
 import secrets
 import sqlite3
 from collections.abc import Callable
@@ -20,10 +21,11 @@ import numpy as np
 from ..corpus import copies
 from ..corpus.snapshot import Snapshot, load_snapshot, reuse_tokens, snapshot_texts, take_snapshot, works_key
 from ..errors import DiskFull, TrainingError, is_disk_full
-from ..learn.sizing import Budget, TrainConfig, plan
+from ..learn.sizing import TINY_CORPUS_PASSES, Budget, TrainConfig, corpus_passes, memorized, plan
 from ..store import models as model_store
 from ..store.blobs import atomic_write, sha256_file
 from ..store.db import now, transaction
+from ..learn import checkpoint as ckpt
 from ..learn.tokenizer import Tokenizer, train_tokenizer, vocab_size_for
 from ..learn.train import Progress, TrainData, resolve_device, train
 
@@ -54,7 +56,7 @@ def tokenize_snapshot(studio, snapshot: Snapshot) -> TokenizedSnapshot:
         dtype = np.dtype(meta["dtype"])
         train_ids = np.memmap(folder / "train.bin", dtype=dtype, mode="r")
         val_ids = np.memmap(folder / "val.bin", dtype=dtype, mode="r")
-        data = TrainData(train_ids, val_ids, meta["val_bytes"], tokenizer.eot_id, tokenizer)
+        data = TrainData(train_ids, val_ids, meta["val_bytes"], tokenizer.eot_id, tokenizer, meta.get("train_bytes"))
         return TokenizedSnapshot(snapshot, tokenizer, data)
     train_texts, val_texts = snapshot_texts(studio, snapshot)
     train_bytes = sum(len(t.encode("utf-8")) for t in train_texts)
@@ -145,6 +147,10 @@ def train_model(
             model_store.insert_model(studio.conn, record)
     if on_model:
         on_model(model_id)
+    passes = corpus_passes(config, data.train_tokens, budget, str(dev))
+    if passes > TINY_CORPUS_PASSES:
+        stage(tiny_corpus_warning(passes, data.train_bytes))
+    on_progress = _in_bits_per_byte(on_progress, data.bytes_per_token)
     doing = "Extending" if extend else "Resuming" if resume_flag else "Training"
     stage(f"{doing} model {model_id} ({config.size}) on {dev} — {budget_text(budget)}; Ctrl-C stops, `ouvroir train --resume {model_id}` continues")
     # train() writes tokenizer.json into the model folder itself (data.tokenizer is set).
@@ -157,11 +163,55 @@ def train_model(
         # Checkpoints are written whole or not at all: the last one stands, and the run resumes from it.
         raise DiskFull(f"disk full while training model {model_id}: free space, then `ouvroir train --resume "
                        f"{model_id}` continues from its last checkpoint") from exc  # fmt: skip
-    fields = dict(status="ready", parameters=result.params, val_bpb=result.best_val_bpb, train_seconds=result.elapsed_s,
+    if data.bytes_per_token:  # train() draws the train loss per token on its own axis: the studio's is in bits per byte
+        ckpt.plot_curves(out_dir, data.bytes_per_token)
+    fit = training_fit(out_dir, result, data, passes)
+    if fit["memorized"]:
+        stage(memorized_warning(fit))
+    config_now = model_store.resolve_model(studio.conn, model_id, ready_only=False).config
+    fields = dict(status="ready", config=config_now | {"fit": fit}, parameters=result.params, val_bpb=result.best_val_bpb, train_seconds=result.elapsed_s,
                   steps=result.steps, device=result.device, weights_sha256=sha256_file(studio.layout.model_weights(model_id)))  # fmt: skip
     with transaction(studio.conn):
         model_store.update_model(studio.conn, model_id, **fields)
     return model_store.resolve_model(studio.conn, model_id)
+
+
+@dataclass
+class TrainingProgress(Progress):
+    """A training step as the studio shows it: ``train_bpb`` is the train loss in bits per byte, like validation."""
+
+    train_bpb: float | None = None
+
+
+def _in_bits_per_byte(on_progress, bytes_per_token: float | None):
+    if on_progress is None:
+        return None
+    return lambda p: on_progress(TrainingProgress(**vars(p), train_bpb=ckpt.train_bpb(p.train_loss, bytes_per_token)))
+
+
+def tiny_corpus_warning(passes: float, train_bytes: int | None) -> str:
+    size = f"{train_bytes / 1000:,.1f} KB of training text" if train_bytes else "the training text"
+    return (f"warning: the corpus is tiny for this budget: {size}, which the budget goes over about {passes:,.0f} "
+            f"times (more than {TINY_CORPUS_PASSES:g} passes): the model will memorize it rather than learn from "
+            "it; add works or give a shorter budget")  # fmt: skip
+
+
+def memorized_warning(fit: dict) -> str:
+    return (f"warning: the model memorized its corpus: {fit['train_bpb']:.2f} bits per byte on the training text "
+            f"against {fit['val_bpb']:.2f} on the works it never saw; add works or train for less time")  # fmt: skip
+
+
+def training_fit(out_dir: Path, result, data: TrainData, passes: float) -> dict:
+    """Train and validation bits per byte at the kept checkpoint, the passes planned, and whether it memorized.
+
+    The train figure is the smoothed training loss logged at the kept evaluation (``metrics.jsonl``).
+    """
+    evals = [r for r in ckpt.read_jsonl(out_dir / ckpt.METRICS) if r.get("event") == "eval"]
+    kept = next((r for r in evals if r["step"] == result.best_step), evals[-1] if evals else {})
+    train_bpb = ckpt.train_bpb(kept.get("train_loss"), data.bytes_per_token)
+    val_bpb = result.best_val_bpb if math.isfinite(result.best_val_bpb) else None
+    return {"train_bpb": train_bpb, "val_bpb": val_bpb, "passes": round(passes, 1), "train_bytes": data.train_bytes,
+            "memorized": memorized(train_bpb, val_bpb)}  # fmt: skip
 
 
 def check_resumable(studio, record: model_store.ModelRecord, size: str | None = None) -> None:
