@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..version import __version__
 from ..errors import ModelNotFound, OuvroirError, WorkNotFound, environment_failure
 from ..workshop.studio import Studio
-from .i18n import LANGUAGES, WebTranslator, negotiate
+from ..i18n.web import LANGUAGES, WebTranslator, negotiate
 from .jobs import JobRunner
 from .security import CSRF_FIELD, Guard, SecurityError, check_csrf, csrf_token, set_csrf_cookie
 

@@ -13,44 +13,12 @@ from ...fileio import atomic_write
 from ...store import models as model_store
 from ...workshop.studio import Studio
 from ..app import StudioDep, form_data, job_started, render, translator
-from ..i18n import register
 from ..security import REPORT_POLICY
 
 router = APIRouter()
 MAX_PASTE_CHARS = 2_000_000
 REPORT_FILES = {"report.html": "text/html; charset=utf-8", "audit.json": "application/json",
                 "provenance.json": "application/json"}  # fmt: skip
-
-register({
-    "audit_title": ("Auditer", "Audit"),
-    "audit_lede": ("Ce qu’un modèle — ou n’importe quel texte — recopie de votre corpus, à qui il emprunte, "
-                   "et combien il uniformise.",
-                   "What a model — or any text — copies from your corpus, whose words it borrows, and how much it "
-                   "flattens."),
-    "audit_model": ("Auditer un modèle", "Audit a model"),
-    "audit_samples": ("Textes par température", "Texts per temperature"),
-    "audit_run": ("Lancer l’audit", "Run the audit"),
-    "audit_paste": ("Auditer un texte", "Audit a text"),
-    "audit_paste_help": ("Collez un texte (la réponse d’un agent conversationnel, un manuscrit…) : il est comparé à "
-                         "toutes les œuvres de l’atelier.",
-                         "Paste a text (a chatbot's answer, a manuscript…): it is compared with every work in the "
-                         "studio."),
-    "audit_paste_title": ("Nom du texte", "Name of the text"),
-    "audit_reports": ("Rapports", "Reports"),
-    "audit_none": ("Aucun audit pour l’instant.", "No audit yet."),
-    "audit_subject_model": ("modèle {model}", "model {model}"),
-    "audit_subject_texts": ("textes", "texts"),
-    "copied": ("Recopié", "Copied"),
-    "baseline": ("Référence humaine", "Human baseline"),
-    "diversity": ("Diversité", "Diversity"),
-    "open_report": ("Ouvrir le rapport", "Open the report"),
-    "download_json": ("Chiffres (JSON)", "Figures (JSON)"),
-    "download_provenance": ("Provenance signée", "Signed provenance"),
-    "no_ready_model": ("Aucun modèle prêt : entraînez-en un d’abord.", "No ready model: train one first."),
-    "empty_text": ("Le texte à auditer est vide.", "The text to audit is empty."),
-    "text_too_long": ("Texte trop long : {n} caractères au plus.", "Text too long: at most {n} characters."),
-    "report_of": ("Rapport {id}", "Report {id}"),
-})  # fmt: skip
 
 
 def _audits(studio: Studio) -> list[dict]:

@@ -17,7 +17,6 @@ from ...media.formats import TEXT_SUFFIXES
 from ...store.works import CONSENTS
 from ...workshop.studio import Studio
 from ..app import StudioDep, error_response, render, translator, wants_json
-from ..i18n import register
 from ..security import safe_upload_name
 
 router = APIRouter()
@@ -25,92 +24,6 @@ MAX_UPLOAD_BYTES = 50 << 20  # per file: a novel in EPUB or a score is far below
 MAX_FILES = 500
 CHUNK = 1 << 20
 
-register({
-    "corpus_title": ("Votre corpus", "Your corpus"),
-    "corpus_lede": ("Chaque œuvre garde ses droits et l’historique de son consentement. Seules les œuvres dont le "
-                    "dernier consentement dit « entraîner » servent à entraîner un modèle.",
-                    "Every work keeps its rights and its consent history. Only works whose latest consent says "
-                    "“train” are ever trained on."),
-    "upload_title": ("Ajouter des œuvres", "Add works"),
-    "upload_drop": ("Déposez ici vos fichiers (textes, pièces, scénarios, partitions, MIDI), ou",
-                    "Drop your files here (texts, plays, screenplays, scores, MIDI), or"),
-    "upload_choose": ("choisissez-les", "choose them"),
-    "upload_formats": ("Formats lus : {formats}. {size} au plus par fichier.",
-                       "Formats read: {formats}. At most {size} per file."),
-    "upload_button": ("Ajouter", "Add"),
-    "author": ("Auteur·ice", "Author"),
-    "license": ("Licence (SPDX)", "License (SPDX)"),
-    "consent": ("Consentement", "Consent"),
-    "reason": ("Raison", "Reason"),
-    "consent_default": ("(selon l’atelier)", "(studio default)"),
-    "consent_train": ("entraîner", "train"),
-    "consent_no-train": ("ne pas entraîner", "do not train"),
-    "consent_unknown": ("inconnu", "unknown"),
-    "filter": ("Filtrer", "Filter"),
-    "search_title": ("Titre ou auteur·ice", "Title or author"),
-    "all": ("tous", "all"),
-    "medium": ("Nature", "Medium"),
-    "medium_text": ("texte", "text"),
-    "medium_music": ("musique", "music"),
-    "title": ("Titre", "Title"),
-    "form": ("Forme", "Form"),
-    "chars": ("Caractères", "Characters"),
-    "added": ("Ajoutée", "Added"),
-    "no_works": ("Aucune œuvre pour l’instant : ajoutez-en ci-dessus.", "No work yet: add some above."),
-    "no_match": ("Aucune œuvre ne correspond au filtre.", "No work matches the filter."),
-    "set_consent": ("Changer le consentement des œuvres cochées", "Change the consent of the checked works"),
-    "apply": ("Appliquer", "Apply"),
-    "set_consent_one": ("Changer son consentement", "Change its consent"),
-    "reason_needed": ("Un changement de consentement demande une raison, gardée dans l’historique.",
-                      "A consent change needs a reason, kept in the history."),
-    "select_some": ("Cochez au moins une œuvre.", "Check at least one work."),
-    "outcome_added": ("ajoutée", "added"),
-    "outcome_duplicate": ("déjà présente", "already present"),
-    "outcome_failed": ("refusée", "refused"),
-    "upload_summary": ("{added} ajoutée(s), {duplicate} déjà présente(s), {failed} refusée(s).",
-                       "{added} added, {duplicate} already present, {failed} refused."),
-    "refused_name": ("nom de fichier refusé (chemin ou nom caché) : seul un nom simple est accepté",
-                     "file name refused (a path or a hidden name): only a plain name is accepted"),
-    "refused_size": ("trop gros : {size} au plus par fichier", "too large: at most {size} per file"),
-    "refused_format": ("format non pris en charge ({suffix}) : {formats}", "unsupported format ({suffix}): {formats}"),
-    "refused_count": ("trop de fichiers d’un coup : {n} au plus", "too many files at once: at most {n}"),
-    "work_history": ("Historique du consentement", "Consent history"),
-    "work_models": ("Modèles entraînés sur cette œuvre", "Models trained on this work"),
-    "work_no_models": ("Aucun modèle n’a encore été entraîné sur cette œuvre.", "No model has been trained on this work yet."),
-    "work_text": ("Début du texte", "Beginning of the text"),
-    "when": ("Date", "When"),
-    "origin": ("Origine", "Origin"),
-    "source": ("Source", "Source"),
-    "file": ("Fichier", "File"),
-    "encoding": ("Encodage", "Encoding"),
-    "notes": ("Remarques", "Notes"),
-    "model": ("Modèle", "Model"),
-    "status": ("État", "Status"),
-    "refresh_list": ("Voir la liste à jour", "See the updated list"),
-    "remove_title": ("Retirer de l’atelier", "Remove from the studio"),
-    "remove_help": ("L’œuvre et ses fichiers quittent l’atelier (les instantanés déjà pris gardent leur copie, et les "
-                    "modèles entraînés dessus sont signalés).",
-                    "The work and its files leave the studio (snapshots already taken keep their copy, and the models "
-                    "trained on it are flagged)."),
-    "remove_confirm": ("Je veux retirer cette œuvre", "I want to remove this work"),
-    "remove_button": ("Retirer", "Remove"),
-    "remove_unconfirmed": ("Cochez la case pour confirmer le retrait.", "Check the box to confirm the removal."),
-    "consent_changed": ("Consentement enregistré pour {n} œuvre(s).", "Consent recorded for {n} work(s)."),
-    "corpus_showing": ("Œuvres {first}–{last} sur {n}", "Works {first}–{last} of {n}"),
-    "corpus_page": ("page {page} sur {pages}", "page {page} of {pages}"),
-    "corpus_prev": ("← Précédentes", "← Previous"),
-    "corpus_next": ("Suivantes →", "Next →"),
-    "reversal_title": ("Revenir sur des refus ?", "Reverse refusals?"),
-    "reversal_lede": ("{n} des {total} œuvres cochées ont refusé l’entraînement (leur dernier consentement dit "
-                      "« ne pas entraîner »). « Entraîner » reviendrait sur ces refus :",
-                      "{n} of the {total} checked works refused training (their latest consent says “do not "
-                      "train”). “Train” would reverse these refusals:"),
-    "reversal_confirm": ("Oui, revenir sur ces {n} refus", "Yes, reverse these {n} refusals"),
-    "reversal_cancel": ("Annuler : ne rien changer", "Cancel: change nothing"),
-    "reversal_json": ("{n} des {total} œuvres ont refusé l’entraînement : {works}. Renvoyez-les dans « reverse » "
-                      "pour confirmer.",
-                      "{n} of the {total} works refused training: {works}. Send their ids as “reverse” to confirm."),
-})  # fmt: skip
 PAGE_SIZE = 100  # rows per corpus page: a few hundred kB of HTML at most, whatever the corpus
 
 

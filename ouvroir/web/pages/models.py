@@ -18,45 +18,9 @@ from ...errors import ModelNotFound, OuvroirError
 from ...store import models as model_store
 from ...workshop.studio import Studio
 from ..app import StudioDep, form_data, job_started, render, translator, wants_json
-from ..i18n import register
 
 router = APIRouter()
 
-register({
-    "models_title": ("Modèles", "Models"),
-    "models_lede": ("Chaque modèle garde son instantané du corpus : s’il a appris d’une œuvre dont le consentement "
-                    "a été retiré depuis, il est signalé, et on peut le réentraîner sans elle.",
-                    "Every model keeps its snapshot of the corpus: if it learned from a work whose consent was "
-                    "withdrawn since, it is flagged, and it can be retrained without it."),
-    "models_none": ("Aucun modèle : entraînez-en un.", "No model yet: train one."),
-    "size_col": ("Taille", "Size"),
-    "params": ("Paramètres", "Parameters"),
-    "val_col": ("Validation (bits/octet)", "Validation (bits/byte)"),
-    "train_time": ("Entraînement", "Training"),
-    "snapshot": ("Instantané", "Snapshot"),
-    "withdrawn": ("consentement retiré", "consent withdrawn"),
-    "withdrawn_warning": ("Ce modèle a appris d’œuvres dont le consentement a été retiré : {works}. Réentraînez-le "
-                          "sans elles ; la génération est refusée en attendant.",
-                          "This model learned from works whose consent was withdrawn: {works}. Retrain it without "
-                          "them; generation is refused meanwhile."),
-    "retrain": ("Réentraîner sans elles", "Retrain without them"),
-    "export_hf": ("Exporter (dossier Hugging Face, zip)", "Export (Hugging Face folder, zip)"),
-    "card": ("Fiche du modèle", "Model card"),
-    "datasheet": ("Fiche du corpus", "Corpus datasheet"),
-    "download_card": ("Télécharger la fiche (Markdown)", "Download the card (Markdown)"),
-    "loss_curve": ("Courbe d’apprentissage", "Learning curve"),
-    "minutes_short": ("{n} min", "{n} min"),
-    "generate": ("Générer", "Generate"),
-    "prompt": ("Début (facultatif)", "Opening (optional)"),
-    "count": ("Nombre", "How many"),
-    "samples_title": ("Derniers textes générés", "Latest generated samples"),
-    "samples_none": ("Rien de généré pour l’instant.", "Nothing generated yet."),
-    "provenance": ("provenance signée", "signed provenance"),
-    "generate_music_note": ("Chaque pièce est écrite en MIDI, MusicXML et WAV (synthétiseur intégré).",
-                            "Each piece is written as MIDI, MusicXML and WAV (built-in synthesizer)."),
-    "model_not_ready": ("Ce modèle n’est pas prêt ({status}) : sa fiche viendra à la fin de l’entraînement.",
-                        "This model is not ready ({status}): its card comes when training ends."),
-})  # fmt: skip
 
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")  # raw HTML in a title shows as text
 

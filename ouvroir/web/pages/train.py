@@ -9,51 +9,10 @@ from ...errors import ConsentError, TrainingError
 from ...store import models as model_store
 from ...workshop.studio import Studio
 from ..app import StudioDep, form_data, job_started, render, translator
-from ..i18n import register
 
 router = APIRouter()
 SIZES = ("tiny", "small", "base")
 MAX_MINUTES = 24 * 60
-
-register({
-    "train_title": ("Entraîner un modèle", "Train a model"),
-    "train_lede": ("Le modèle apprend seulement des œuvres dont le consentement dit « entraîner » ({works}). "
-                   "Il s’entraîne sur cet ordinateur ; vous pouvez l’arrêter et le reprendre.",
-                   "The model learns only from works whose consent says “train” ({works}). It trains on this "
-                   "computer; you can stop it and resume it."),
-    "size": ("Taille", "Size"),
-    "size_auto": ("automatique (selon le corpus et le temps)", "automatic (from the corpus and the time)"),
-    "minutes": ("Minutes", "Minutes"),
-    "seed": ("Graine", "Seed"),
-    "start": ("Lancer l’entraînement", "Start training"),
-    "stop": ("Arrêter", "Stop"),
-    "resume": ("Reprendre", "Resume"),
-    "step": ("Pas", "Step"),
-    "train_loss": ("Perte d’entraînement", "Training loss"),
-    "val_bpb": ("Validation (bits par octet)", "Validation (bits per byte)"),
-    "best_val": ("Meilleure validation", "Best validation"),
-    "tokens_per_s": ("Jetons par seconde", "Tokens per second"),
-    "time_left": ("Temps restant", "Time left"),
-    "job_running": ("en cours", "running"),
-    "job_finished": ("terminé", "finished"),
-    "job_failed": ("échec", "failed"),
-    "job_stopped": ("arrêté", "stopped"),
-    "job_interrupted": ("interrompu", "interrupted"),
-    "resumable": ("Entraînements à reprendre", "Training runs to resume"),
-    "resumable_none": ("Aucun entraînement interrompu.", "No interrupted training run."),
-    "recent_jobs": ("Derniers entraînements", "Recent training runs"),
-    "model_ready": ("Modèle {model} prêt : validation {bpb} bits par octet.", "Model {model} ready: validation {bpb} bits per byte."),
-    "go_write": ("Écrire avec ce modèle", "Write with this model"),
-    "no_trainable": ("Aucune œuvre n’a le consentement « entraîner » : donnez-le à vos œuvres dans le corpus.",
-                     "No work has consent “train”: give it to your works on the corpus page."),
-    "bad_minutes": ("Le temps d’entraînement doit être entre 0 et {max} minutes.", "The training time must be between 0 and {max} minutes."),
-    "started_at": ("Lancé", "Started"),
-    "result": ("Résultat", "Result"),
-    "resume_withdrawn": ("Le consentement de {works} a été retiré depuis le début de cet entraînement : il ne peut pas "
-                         "reprendre sur ces œuvres. Réentraînez le modèle sans elles.",
-                         "Consent for {works} was withdrawn since this run started: it cannot resume on those works. "
-                         "Retrain the model without them."),
-})  # fmt: skip
 
 
 @router.get("/train")

@@ -25,52 +25,8 @@ from ...errors import DocumentError
 from ...store import models as model_store
 from ...workshop.studio import Studio
 from ..app import StudioDep, render, translator
-from ..i18n import register
 
 router = APIRouter()
-
-register({
-    "write_title": ("Écrire avec le modèle", "Write with the model"),
-    "write_lede": ("Écrivez ; au curseur, demandez au modèle une suite ou plusieurs variantes, puis gardez-les, "
-                   "rejetez-les ou retouchez-les. L’atelier garde trace de qui a écrit chaque passage.",
-                   "Write; at the cursor, ask the model for a continuation or several variations, then keep, reject "
-                   "or edit them. The studio keeps track of who wrote every passage."),
-    "documents": ("Vos documents", "Your documents"),
-    "documents_none": ("Aucun document pour l’instant.", "No document yet."),
-    "new_document": ("Nouveau document", "New document"),
-    "doc_title": ("Titre", "Title"),
-    "create": ("Créer", "Create"),
-    "untitled": ("Sans titre", "Untitled"),
-    "suggest": ("Suggérer au curseur", "Suggest at the cursor"),
-    "variations": ("Variantes", "Variations"),
-    "length": ("Longueur (jetons)", "Length (tokens)"),
-    "temperature": ("Température", "Temperature"),
-    "accept": ("Garder", "Keep"),
-    "reject": ("Rejeter", "Reject"),
-    "undo": ("Annuler", "Undo"),
-    "redo": ("Rétablir", "Redo"),
-    "export": ("Exporter", "Export"),
-    "export_help": ("Chaque export contient le registre d’autorat et un manifeste de provenance signé "
-                    "(compositeWithTrainedAlgorithmicMedia).",
-                    "Each export carries the authorship ledger and a signed provenance manifest "
-                    "(compositeWithTrainedAlgorithmicMedia)."),
-    "cat_written": ("écrit par vous", "written by you"),
-    "cat_generated": ("généré et gardé", "generated and kept"),
-    "cat_edited": ("généré puis retouché", "generated, then edited"),
-    "ledger": ("Autorat", "Authorship"),
-    "thinking": ("Le modèle écrit…", "The model is writing…"),
-    "saved": ("Enregistré", "Saved"),
-    "saving": ("Enregistrement…", "Saving…"),
-    "conflict": ("Le document a changé ailleurs : il a été rechargé.", "The document changed elsewhere: it was reloaded."),
-    "at_cursor": ("Au curseur : {what}", "At the cursor: {what}"),
-    "by_model": ("modèle {model}, échantillon {sample}", "model {model}, sample {sample}"),
-    "no_model": ("Aucun modèle de texte prêt : entraînez-en un pour recevoir des suggestions.",
-                 "No ready text model: train one to get suggestions."),
-    "model_withdrawn": ("retrait de consentement", "consent withdrawn"),
-    "updated": ("Modifié", "Changed"),
-    "write_placeholder": ("Écrivez ici. Au curseur, Ctrl+Entrée demande une suite au modèle.",
-                          "Write here. At the cursor, Ctrl+Enter asks the model for a continuation."),
-})  # fmt: skip
 
 
 def _text_models(studio: Studio) -> list[model_store.ModelRecord]:

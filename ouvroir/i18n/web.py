@@ -1,0 +1,336 @@
+"""Every word the web studio shows, in French and in English: the common words, then each page's.
+
+The language comes from a ``lang`` cookie set by the switch, else from the
+browser's ``Accept-Language``, else French.
+"""
+
+from __future__ import annotations
+
+from . import LANGUAGES, Catalogue, Translator
+
+DEFAULT_LANG = "fr"
+WEB = Catalogue("web")
+
+
+def negotiate(cookie: str | None, accept_language: str | None) -> str:
+    """The cookie's language if valid, else the browser's first French or English preference.
+
+    >>> negotiate(None, "de-CH,de;q=0.9,en;q=0.8,fr;q=0.5")
+    'en'
+    >>> negotiate("en", "fr-FR")
+    'en'
+    """
+    if cookie in LANGUAGES:
+        return cookie
+    ranked = []
+    for position, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        ranked.append((-quality, position, tag.strip().lower()[:2]))
+    for _, _, lang in sorted(ranked):
+        if lang in LANGUAGES:
+            return lang
+    return DEFAULT_LANG
+
+
+class WebTranslator(Translator):
+    """``t("corpus_title")`` in templates; ``t.percent(0.31)``; ``t.count("works", 3)``.
+
+    The one lookup (plural forms and number writing) over the web studio's strings; a missing figure
+    is written "—".
+    """
+
+    def __init__(self, lang: str) -> None:
+        super().__init__(lang if lang in LANGUAGES else DEFAULT_LANG, WEB)
+
+    def percent(self, share: float | None) -> str:
+        return "—" if share is None else super().percent(share)
+
+    def decimal(self, value: float | None, digits: int = 2) -> str:
+        return "—" if value is None else super().decimal(value, digits)
+
+    def integer(self, value: int | None) -> str:
+        return "—" if value is None else super().integer(value)
+
+    def strings(self, *keys: str) -> dict[str, str]:
+        """The strings a page's JavaScript needs (sent as JSON in the page, never as code)."""
+        return {k: self._strings[k] for k in keys}
+
+
+WEB.add({
+    "app_name": ("ouvroir — atelier", "ouvroir — studio"),
+    "nav_corpus": ("Corpus", "Corpus"),
+    "nav_train": ("Entraîner", "Train"),
+    "nav_write": ("Écrire", "Write"),
+    "nav_audit": ("Auditer", "Audit"),
+    "nav_models": ("Modèles", "Models"),
+    "switch_lang": ("English", "Français"),
+    "studio_at": ("Atelier : {path}", "Studio: {path}"),
+    "error_title": ("Quelque chose ne va pas", "Something went wrong"),
+    "back": ("Retour", "Back"),
+    "not_found": ("Cette page n’existe pas.", "This page does not exist."),
+    "forbidden_csrf": ("Requête refusée : elle ne vient pas de cette page de l’atelier (jeton CSRF absent ou faux). "
+                       "Rechargez la page et recommencez.",
+                       "Request refused: it did not come from this studio's page (missing or wrong CSRF token). "
+                       "Reload the page and try again."),
+    "forbidden_origin": ("Requête refusée : elle vient d’un autre site ({origin}).",
+                         "Request refused: it comes from another site ({origin})."),
+    "forbidden_host": ("Requête refusée : l’adresse {host} n’est pas celle de l’atelier.",
+                       "Request refused: {host} is not this studio's address."),
+    "token_needed": ("Cet atelier demande un jeton d’accès : ouvrez l’adresse complète affichée au démarrage "
+                     "(…?token=…).",
+                     "This studio needs an access token: open the full address printed when it started (…?token=…)."),
+    "too_large": ("Requête refusée : plus de {size} d’un coup. Envoyez les fichiers en plusieurs fois.",
+                  "Request refused: more than {size} at once. Send the files in several batches."),
+    "works_one": ("{n} œuvre", "{n} work"),
+    "works_other": ("{n} œuvres", "{n} works"),
+    "none": ("aucun", "none"),
+    "save": ("Enregistrer", "Save"),
+})  # fmt: skip
+
+# -- the corpus page
+WEB.add({
+    "corpus_title": ("Votre corpus", "Your corpus"),
+    "corpus_lede": ("Chaque œuvre garde ses droits et l’historique de son consentement. Seules les œuvres dont le "
+                    "dernier consentement dit « entraîner » servent à entraîner un modèle.",
+                    "Every work keeps its rights and its consent history. Only works whose latest consent says "
+                    "“train” are ever trained on."),
+    "upload_title": ("Ajouter des œuvres", "Add works"),
+    "upload_drop": ("Déposez ici vos fichiers (textes, pièces, scénarios, partitions, MIDI), ou",
+                    "Drop your files here (texts, plays, screenplays, scores, MIDI), or"),
+    "upload_choose": ("choisissez-les", "choose them"),
+    "upload_formats": ("Formats lus : {formats}. {size} au plus par fichier.",
+                       "Formats read: {formats}. At most {size} per file."),
+    "upload_button": ("Ajouter", "Add"),
+    "author": ("Auteur·ice", "Author"),
+    "license": ("Licence (SPDX)", "License (SPDX)"),
+    "consent": ("Consentement", "Consent"),
+    "reason": ("Raison", "Reason"),
+    "consent_default": ("(selon l’atelier)", "(studio default)"),
+    "consent_train": ("entraîner", "train"),
+    "consent_no-train": ("ne pas entraîner", "do not train"),
+    "consent_unknown": ("inconnu", "unknown"),
+    "filter": ("Filtrer", "Filter"),
+    "search_title": ("Titre ou auteur·ice", "Title or author"),
+    "all": ("tous", "all"),
+    "medium": ("Nature", "Medium"),
+    "medium_text": ("texte", "text"),
+    "medium_music": ("musique", "music"),
+    "title": ("Titre", "Title"),
+    "form": ("Forme", "Form"),
+    "chars": ("Caractères", "Characters"),
+    "added": ("Ajoutée", "Added"),
+    "no_works": ("Aucune œuvre pour l’instant : ajoutez-en ci-dessus.", "No work yet: add some above."),
+    "no_match": ("Aucune œuvre ne correspond au filtre.", "No work matches the filter."),
+    "set_consent": ("Changer le consentement des œuvres cochées", "Change the consent of the checked works"),
+    "apply": ("Appliquer", "Apply"),
+    "set_consent_one": ("Changer son consentement", "Change its consent"),
+    "reason_needed": ("Un changement de consentement demande une raison, gardée dans l’historique.",
+                      "A consent change needs a reason, kept in the history."),
+    "select_some": ("Cochez au moins une œuvre.", "Check at least one work."),
+    "outcome_added": ("ajoutée", "added"),
+    "outcome_duplicate": ("déjà présente", "already present"),
+    "outcome_failed": ("refusée", "refused"),
+    "upload_summary": ("{added} ajoutée(s), {duplicate} déjà présente(s), {failed} refusée(s).",
+                       "{added} added, {duplicate} already present, {failed} refused."),
+    "refused_name": ("nom de fichier refusé (chemin ou nom caché) : seul un nom simple est accepté",
+                     "file name refused (a path or a hidden name): only a plain name is accepted"),
+    "refused_size": ("trop gros : {size} au plus par fichier", "too large: at most {size} per file"),
+    "refused_format": ("format non pris en charge ({suffix}) : {formats}", "unsupported format ({suffix}): {formats}"),
+    "refused_count": ("trop de fichiers d’un coup : {n} au plus", "too many files at once: at most {n}"),
+    "work_history": ("Historique du consentement", "Consent history"),
+    "work_models": ("Modèles entraînés sur cette œuvre", "Models trained on this work"),
+    "work_no_models": ("Aucun modèle n’a encore été entraîné sur cette œuvre.", "No model has been trained on this work yet."),
+    "work_text": ("Début du texte", "Beginning of the text"),
+    "when": ("Date", "When"),
+    "origin": ("Origine", "Origin"),
+    "source": ("Source", "Source"),
+    "file": ("Fichier", "File"),
+    "encoding": ("Encodage", "Encoding"),
+    "notes": ("Remarques", "Notes"),
+    "model": ("Modèle", "Model"),
+    "status": ("État", "Status"),
+    "refresh_list": ("Voir la liste à jour", "See the updated list"),
+    "remove_title": ("Retirer de l’atelier", "Remove from the studio"),
+    "remove_help": ("L’œuvre et ses fichiers quittent l’atelier (les instantanés déjà pris gardent leur copie, et les "
+                    "modèles entraînés dessus sont signalés).",
+                    "The work and its files leave the studio (snapshots already taken keep their copy, and the models "
+                    "trained on it are flagged)."),
+    "remove_confirm": ("Je veux retirer cette œuvre", "I want to remove this work"),
+    "remove_button": ("Retirer", "Remove"),
+    "remove_unconfirmed": ("Cochez la case pour confirmer le retrait.", "Check the box to confirm the removal."),
+    "consent_changed": ("Consentement enregistré pour {n} œuvre(s).", "Consent recorded for {n} work(s)."),
+    "corpus_showing": ("Œuvres {first}–{last} sur {n}", "Works {first}–{last} of {n}"),
+    "corpus_page": ("page {page} sur {pages}", "page {page} of {pages}"),
+    "corpus_prev": ("← Précédentes", "← Previous"),
+    "corpus_next": ("Suivantes →", "Next →"),
+    "reversal_title": ("Revenir sur des refus ?", "Reverse refusals?"),
+    "reversal_lede": ("{n} des {total} œuvres cochées ont refusé l’entraînement (leur dernier consentement dit "
+                      "« ne pas entraîner »). « Entraîner » reviendrait sur ces refus :",
+                      "{n} of the {total} checked works refused training (their latest consent says “do not "
+                      "train”). “Train” would reverse these refusals:"),
+    "reversal_confirm": ("Oui, revenir sur ces {n} refus", "Yes, reverse these {n} refusals"),
+    "reversal_cancel": ("Annuler : ne rien changer", "Cancel: change nothing"),
+    "reversal_json": ("{n} des {total} œuvres ont refusé l’entraînement : {works}. Renvoyez-les dans « reverse » "
+                      "pour confirmer.",
+                      "{n} of the {total} works refused training: {works}. Send their ids as “reverse” to confirm."),
+})  # fmt: skip
+
+# -- the training page
+WEB.add({
+    "train_title": ("Entraîner un modèle", "Train a model"),
+    "train_lede": ("Le modèle apprend seulement des œuvres dont le consentement dit « entraîner » ({works}). "
+                   "Il s’entraîne sur cet ordinateur ; vous pouvez l’arrêter et le reprendre.",
+                   "The model learns only from works whose consent says “train” ({works}). It trains on this "
+                   "computer; you can stop it and resume it."),
+    "size": ("Taille", "Size"),
+    "size_auto": ("automatique (selon le corpus et le temps)", "automatic (from the corpus and the time)"),
+    "minutes": ("Minutes", "Minutes"),
+    "seed": ("Graine", "Seed"),
+    "start": ("Lancer l’entraînement", "Start training"),
+    "stop": ("Arrêter", "Stop"),
+    "resume": ("Reprendre", "Resume"),
+    "step": ("Pas", "Step"),
+    "train_loss": ("Perte d’entraînement", "Training loss"),
+    "val_bpb": ("Validation (bits par octet)", "Validation (bits per byte)"),
+    "best_val": ("Meilleure validation", "Best validation"),
+    "tokens_per_s": ("Jetons par seconde", "Tokens per second"),
+    "time_left": ("Temps restant", "Time left"),
+    "job_running": ("en cours", "running"),
+    "job_finished": ("terminé", "finished"),
+    "job_failed": ("échec", "failed"),
+    "job_stopped": ("arrêté", "stopped"),
+    "job_interrupted": ("interrompu", "interrupted"),
+    "resumable": ("Entraînements à reprendre", "Training runs to resume"),
+    "resumable_none": ("Aucun entraînement interrompu.", "No interrupted training run."),
+    "recent_jobs": ("Derniers entraînements", "Recent training runs"),
+    "model_ready": ("Modèle {model} prêt : validation {bpb} bits par octet.", "Model {model} ready: validation {bpb} bits per byte."),
+    "go_write": ("Écrire avec ce modèle", "Write with this model"),
+    "no_trainable": ("Aucune œuvre n’a le consentement « entraîner » : donnez-le à vos œuvres dans le corpus.",
+                     "No work has consent “train”: give it to your works on the corpus page."),
+    "bad_minutes": ("Le temps d’entraînement doit être entre 0 et {max} minutes.", "The training time must be between 0 and {max} minutes."),
+    "started_at": ("Lancé", "Started"),
+    "result": ("Résultat", "Result"),
+    "resume_withdrawn": ("Le consentement de {works} a été retiré depuis le début de cet entraînement : il ne peut pas "
+                         "reprendre sur ces œuvres. Réentraînez le modèle sans elles.",
+                         "Consent for {works} was withdrawn since this run started: it cannot resume on those works. "
+                         "Retrain the model without them."),
+})  # fmt: skip
+
+# -- the writing page
+WEB.add({
+    "write_title": ("Écrire avec le modèle", "Write with the model"),
+    "write_lede": ("Écrivez ; au curseur, demandez au modèle une suite ou plusieurs variantes, puis gardez-les, "
+                   "rejetez-les ou retouchez-les. L’atelier garde trace de qui a écrit chaque passage.",
+                   "Write; at the cursor, ask the model for a continuation or several variations, then keep, reject "
+                   "or edit them. The studio keeps track of who wrote every passage."),
+    "documents": ("Vos documents", "Your documents"),
+    "documents_none": ("Aucun document pour l’instant.", "No document yet."),
+    "new_document": ("Nouveau document", "New document"),
+    "doc_title": ("Titre", "Title"),
+    "create": ("Créer", "Create"),
+    "untitled": ("Sans titre", "Untitled"),
+    "suggest": ("Suggérer au curseur", "Suggest at the cursor"),
+    "variations": ("Variantes", "Variations"),
+    "length": ("Longueur (jetons)", "Length (tokens)"),
+    "temperature": ("Température", "Temperature"),
+    "accept": ("Garder", "Keep"),
+    "reject": ("Rejeter", "Reject"),
+    "undo": ("Annuler", "Undo"),
+    "redo": ("Rétablir", "Redo"),
+    "export": ("Exporter", "Export"),
+    "export_help": ("Chaque export contient le registre d’autorat et un manifeste de provenance signé "
+                    "(compositeWithTrainedAlgorithmicMedia).",
+                    "Each export carries the authorship ledger and a signed provenance manifest "
+                    "(compositeWithTrainedAlgorithmicMedia)."),
+    "cat_written": ("écrit par vous", "written by you"),
+    "cat_generated": ("généré et gardé", "generated and kept"),
+    "cat_edited": ("généré puis retouché", "generated, then edited"),
+    "ledger": ("Autorat", "Authorship"),
+    "thinking": ("Le modèle écrit…", "The model is writing…"),
+    "saved": ("Enregistré", "Saved"),
+    "saving": ("Enregistrement…", "Saving…"),
+    "conflict": ("Le document a changé ailleurs : il a été rechargé.", "The document changed elsewhere: it was reloaded."),
+    "at_cursor": ("Au curseur : {what}", "At the cursor: {what}"),
+    "by_model": ("modèle {model}, échantillon {sample}", "model {model}, sample {sample}"),
+    "no_model": ("Aucun modèle de texte prêt : entraînez-en un pour recevoir des suggestions.",
+                 "No ready text model: train one to get suggestions."),
+    "model_withdrawn": ("retrait de consentement", "consent withdrawn"),
+    "updated": ("Modifié", "Changed"),
+    "write_placeholder": ("Écrivez ici. Au curseur, Ctrl+Entrée demande une suite au modèle.",
+                          "Write here. At the cursor, Ctrl+Enter asks the model for a continuation."),
+})  # fmt: skip
+
+# -- the audit page
+WEB.add({
+    "audit_title": ("Auditer", "Audit"),
+    "audit_lede": ("Ce qu’un modèle — ou n’importe quel texte — recopie de votre corpus, à qui il emprunte, "
+                   "et combien il uniformise.",
+                   "What a model — or any text — copies from your corpus, whose words it borrows, and how much it "
+                   "flattens."),
+    "audit_model": ("Auditer un modèle", "Audit a model"),
+    "audit_samples": ("Textes par température", "Texts per temperature"),
+    "audit_run": ("Lancer l’audit", "Run the audit"),
+    "audit_paste": ("Auditer un texte", "Audit a text"),
+    "audit_paste_help": ("Collez un texte (la réponse d’un agent conversationnel, un manuscrit…) : il est comparé à "
+                         "toutes les œuvres de l’atelier.",
+                         "Paste a text (a chatbot's answer, a manuscript…): it is compared with every work in the "
+                         "studio."),
+    "audit_paste_title": ("Nom du texte", "Name of the text"),
+    "audit_reports": ("Rapports", "Reports"),
+    "audit_none": ("Aucun audit pour l’instant.", "No audit yet."),
+    "audit_subject_model": ("modèle {model}", "model {model}"),
+    "audit_subject_texts": ("textes", "texts"),
+    "copied": ("Recopié", "Copied"),
+    "baseline": ("Référence humaine", "Human baseline"),
+    "diversity": ("Diversité", "Diversity"),
+    "open_report": ("Ouvrir le rapport", "Open the report"),
+    "download_json": ("Chiffres (JSON)", "Figures (JSON)"),
+    "download_provenance": ("Provenance signée", "Signed provenance"),
+    "no_ready_model": ("Aucun modèle prêt : entraînez-en un d’abord.", "No ready model: train one first."),
+    "empty_text": ("Le texte à auditer est vide.", "The text to audit is empty."),
+    "text_too_long": ("Texte trop long : {n} caractères au plus.", "Text too long: at most {n} characters."),
+    "report_of": ("Rapport {id}", "Report {id}"),
+})  # fmt: skip
+
+# -- the models page
+WEB.add({
+    "models_title": ("Modèles", "Models"),
+    "models_lede": ("Chaque modèle garde son instantané du corpus : s’il a appris d’une œuvre dont le consentement "
+                    "a été retiré depuis, il est signalé, et on peut le réentraîner sans elle.",
+                    "Every model keeps its snapshot of the corpus: if it learned from a work whose consent was "
+                    "withdrawn since, it is flagged, and it can be retrained without it."),
+    "models_none": ("Aucun modèle : entraînez-en un.", "No model yet: train one."),
+    "size_col": ("Taille", "Size"),
+    "params": ("Paramètres", "Parameters"),
+    "val_col": ("Validation (bits/octet)", "Validation (bits/byte)"),
+    "train_time": ("Entraînement", "Training"),
+    "snapshot": ("Instantané", "Snapshot"),
+    "withdrawn": ("consentement retiré", "consent withdrawn"),
+    "withdrawn_warning": ("Ce modèle a appris d’œuvres dont le consentement a été retiré : {works}. Réentraînez-le "
+                          "sans elles ; la génération est refusée en attendant.",
+                          "This model learned from works whose consent was withdrawn: {works}. Retrain it without "
+                          "them; generation is refused meanwhile."),
+    "retrain": ("Réentraîner sans elles", "Retrain without them"),
+    "export_hf": ("Exporter (dossier Hugging Face, zip)", "Export (Hugging Face folder, zip)"),
+    "card": ("Fiche du modèle", "Model card"),
+    "datasheet": ("Fiche du corpus", "Corpus datasheet"),
+    "download_card": ("Télécharger la fiche (Markdown)", "Download the card (Markdown)"),
+    "loss_curve": ("Courbe d’apprentissage", "Learning curve"),
+    "minutes_short": ("{n} min", "{n} min"),
+    "generate": ("Générer", "Generate"),
+    "prompt": ("Début (facultatif)", "Opening (optional)"),
+    "count": ("Nombre", "How many"),
+    "samples_title": ("Derniers textes générés", "Latest generated samples"),
+    "samples_none": ("Rien de généré pour l’instant.", "Nothing generated yet."),
+    "provenance": ("provenance signée", "signed provenance"),
+    "generate_music_note": ("Chaque pièce est écrite en MIDI, MusicXML et WAV (synthétiseur intégré).",
+                            "Each piece is written as MIDI, MusicXML and WAV (built-in synthesizer)."),
+    "model_not_ready": ("Ce modèle n’est pas prêt ({status}) : sa fiche viendra à la fin de l’entraînement.",
+                        "This model is not ready ({status}): its card comes when training ends."),
+})  # fmt: skip
