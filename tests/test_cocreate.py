@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ouvroir import Studio
 from ouvroir.workshop import training
 from ouvroir.cocreate import documents as docs
-from ouvroir.cocreate.export import export_document
+from ouvroir.workshop.documents_api import export_document, suggest
 from ouvroir.cocreate.ledger import Accept, Edit, Ledger, parse_ops, summarize
 from ouvroir.cocreate import ledger as ledger_module
 from ouvroir.corpus.ingest import AddOptions
@@ -343,7 +343,7 @@ def test_suggest_accept_undo_through_the_store(made):
     doc = docs.create_document(studio, " Le\u00a0port,\n  la nuit ", lang="fr")
     assert (doc.title, doc.version, doc.text, doc.can_undo) == ("Le\u00a0port, la nuit", 1, "", False)
     doc = docs.apply(studio, doc.id, 1, [{"type": "edit", "at": 0, "delete": 0, "insert": "la lune "}])
-    suggestions = docs.suggest(studio, doc.id, cursor=len(doc.text), n=3, max_tokens=8, seed=5)
+    suggestions = suggest(studio, doc.id, cursor=len(doc.text), n=3, max_tokens=8, seed=5)
     assert len(suggestions) == 3 and all(s.model_id == record.id for s in suggestions)
     stored = {s.id: s for s in model_store.list_samples(studio.conn)}
     assert all(stored[s.sample_id].prompt == "la lune " for s in suggestions)
@@ -405,9 +405,9 @@ def test_accepting_an_unknown_or_changed_sample_is_refused(made, tmp_path):
         path.write_bytes(original)
     assert docs.get_document(studio, doc.id).version == 1
     with pytest.raises(DocumentError, match="1 to 5 suggestions"):
-        docs.suggest(studio, doc.id, 0, n=6)
+        suggest(studio, doc.id, 0, n=6)
     with pytest.raises(DocumentError, match="cursor 4 is outside"):
-        docs.suggest(studio, doc.id, 4)
+        suggest(studio, doc.id, 4)
 
 
 def test_carriage_returns_a_model_emits_are_inserted_as_a_text_area_holds_them(made, tmp_path):
@@ -431,7 +431,7 @@ def test_a_prompt_too_long_for_the_model_is_shortened_from_its_start(made):
     doc = docs.create_document(studio, "Long")
     text = poem(11)[:3000]
     doc = docs.apply(studio, doc.id, 1, [{"type": "edit", "at": 0, "insert": text}])
-    (suggestion,) = docs.suggest(studio, doc.id, cursor=len(text), max_tokens=4, seed=1)
+    (suggestion,) = suggest(studio, doc.id, cursor=len(text), max_tokens=4, seed=1)
     prompt = next(s.prompt for s in model_store.list_samples(studio.conn) if s.id == suggestion.sample_id)
     assert 0 < len(prompt) < len(text) and text.endswith(prompt)
 
@@ -442,7 +442,7 @@ def test_a_music_model_is_refused_for_writing(studio):
     conn.execute("INSERT INTO models (id, snapshot_id, created_at, status, size) VALUES ('mmusic', 'smusic', '2020-01-01', 'ready', 'tiny')")
     doc = docs.create_document(studio, "Chanson")
     with pytest.raises(DocumentError, match="trained on music"):
-        docs.suggest(studio, doc.id, 0, model_ref="mmusic")
+        suggest(studio, doc.id, 0, model_ref="mmusic")
 
 
 def test_migration_v4_adds_the_document_tables_to_an_older_studio(tmp_path: Path):
@@ -471,7 +471,7 @@ def written(made):
     doc = docs.apply(studio, doc.id, 1, [{"type": "edit", "at": 0, "insert": "Au port <script>x</script> "}])
     picks = []
     for model, seed in ((record.id, 3), (twin, 4)):
-        found = docs.suggest(studio, doc.id, len(doc.text), n=3, max_tokens=10, model_ref=model, seed=seed)
+        found = suggest(studio, doc.id, len(doc.text), n=3, max_tokens=10, model_ref=model, seed=seed)
         pick = max(found, key=lambda s: len(s.text))
         assert len(pick.text) >= 2
         doc = docs.apply(studio, doc.id, doc.version, [accept_op(len(doc.text), pick.sample_id)])
@@ -544,7 +544,7 @@ def test_the_label_follows_what_the_document_holds(made, tmp_path):
     verdict = verify(path, studio)
     assert verdict.ok and verdict.digital_source_type is None and check(verdict, "label").message == "no AI media label"
     theirs = docs.create_document(studio, "Tout au modèle")
-    (pick,) = docs.suggest(studio, theirs.id, 0, max_tokens=8, model_ref=record.id, seed=9)
+    (pick,) = suggest(studio, theirs.id, 0, max_tokens=8, model_ref=record.id, seed=9)
     docs.apply(studio, theirs.id, 1, [accept_op(0, pick.sample_id)])
     path = export_document(studio, theirs.id, "txt", tmp_path)
     verdict = verify(path, studio)

@@ -27,10 +27,9 @@ def _percent(value) -> str:
 
 def print_summary(data: dict, html: Path) -> None:
     """A few lines a person reads in the terminal; the report holds the rest."""
-    from ..audit.run import summarize
-    from ..audit.uniform import headline_sentence, span
+    from ..workshop import audit_summary, headline_sentence, span
 
-    s = summarize(data)
+    s = audit_summary(data)
     kind = "samples" if data["subject"]["kind"] == "model" else "texts"
     out.print(f"[bold]Audit {data['id']}[/bold] — {s['texts']} {kind} against {data['corpus']['works']} works "
               f"({data['corpus']['chars']:,} characters)")  # fmt: skip
@@ -93,7 +92,7 @@ def audit(ctx, model, texts, reuse, samples, temperatures, prompts_file, min_cop
 
         ouvroir audit --texts chatbot-answer.txt
     """
-    from ..audit.run import AuditOptions
+    from ..workshop import AuditOptions, decode_text
 
     studio = open_studio(ctx)
     paths = list(texts)
@@ -103,8 +102,6 @@ def audit(ctx, model, texts, reuse, samples, temperatures, prompts_file, min_cop
         raise click.UsageError("give one MODEL, or text files after --texts")
     prompts = None
     if prompts_file:
-        from ..media.encoding import decode_text
-
         prompts = [line.strip() for line in decode_text(prompts_file.read_bytes())[0].splitlines() if line.strip()]
         if not prompts:
             raise click.BadParameter(f"{prompts_file}: no prompt in it", param_hint="--prompts")
@@ -114,14 +111,12 @@ def audit(ctx, model, texts, reuse, samples, temperatures, prompts_file, min_cop
     def progress(message: str) -> None:
         err.print(f"[dim]{escape(message)}[/dim]", soft_wrap=True)
 
-    from ..workshop import auditing
-
     if paths:
-        outcome, skipped = auditing.audit_texts(studio, paths, options, progress)
+        outcome, skipped = studio.audits.texts(paths, options, progress)
         for item in skipped:
             err.print(f"[red]{escape(str(item.path))}[/red]: {escape(item.reason)} — skipped", soft_wrap=True)
     else:
-        outcome = auditing.audit_model(studio, model, options, progress, reuse=reuse)
+        outcome = studio.audits.model(model, options, progress, reuse=reuse)
         skipped = []
     print_summary(outcome.data, outcome.html)
     if skipped:

@@ -33,10 +33,8 @@ def card(ctx, model, lang, as_json) -> None:
 
         ouvroir card --lang en
     """
-    from ..provenance.card import write_card
-
     studio = open_studio(ctx)
-    files = write_card(studio, model, lang)
+    files = studio.models.write_card(model, lang)
     data = json.loads(files.card_json.read_text("utf-8"))
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))

@@ -12,8 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.markup import escape
 from rich.table import Table
 
-from ..corpus.ingest import AddOptions, FileOutcome
-from ..workshop.studio import Studio
+from ..workshop import AddOptions, FileOutcome, Studio
 from . import cli
 
 def _console(stderr: bool = False) -> Console:

@@ -37,9 +37,7 @@ def docs_list(ctx, as_json) -> None:
 
         ouvroir docs list
     """
-    from ..cocreate.documents import list_documents
-
-    items = list_documents(open_studio(ctx))
+    items = open_studio(ctx).documents.all()
     if as_json:
         rows = [{"id": d.id, "title": d.title, "lang": d.lang, "version": d.version, "updated_at": d.updated_at,
                  "summary": d.summary} for d in items]  # fmt: skip
@@ -79,9 +77,7 @@ def docs_export(ctx, doc, fmt, out_dir, lang) -> None:
 
         ouvroir docs export d1a2b3c4d5 --format html --out exports/ --lang en
     """
-    from ..cocreate.export import export_document
-    from ..provenance.manifest import sidecar_path
-
     studio = open_studio(ctx)
-    path = export_document(studio, doc, fmt, out_dir, lang)
-    out.print(f"Wrote [bold]{escape(str(path))}[/bold] and its provenance {escape(sidecar_path(path).name)}", soft_wrap=True)
+    path = studio.documents.export(doc, fmt, out_dir, lang)
+    out.print(f"Wrote [bold]{escape(str(path))}[/bold] and its provenance {escape(studio.documents.sidecar(path).name)}",
+              soft_wrap=True)  # fmt: skip

@@ -10,7 +10,6 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
-from ..store import models as model_store
 from . import cli
 from .corpus import err, open_studio, out
 
@@ -42,11 +41,9 @@ def train(ctx, size, minutes, steps, seed, device, resume, medium) -> None:
         ouvroir train --minutes 3
         ouvroir train --resume m1a2b3c4d5 --steps 2000
     """
-    from ..workshop import training  # torch loads only for the commands that need it: `ouvroir --help` stays instant
-
     studio = open_studio(ctx)
-    record = _with_progress(lambda on_progress, on_stage: training.train_model(
-        studio, size=size, minutes=minutes, steps=steps, seed=seed, device=device, resume=resume,
+    record = _with_progress(lambda on_progress, on_stage: studio.models.train(
+        size=size, minutes=minutes, steps=steps, seed=seed, device=device, resume=resume,
         on_progress=on_progress, on_stage=on_stage, medium=medium))  # fmt: skip
     _report_trained(studio, record)
 
@@ -99,11 +96,9 @@ def retrain(ctx, model, device) -> None:
 
         ouvroir retrain m1a2b3c4d5
     """
-    from ..workshop import training
-
     studio = open_studio(ctx)
-    record = _with_progress(lambda on_progress, on_stage: training.retrain_model(
-        studio, model, device=device, on_progress=on_progress, on_stage=on_stage))  # fmt: skip
+    record = _with_progress(lambda on_progress, on_stage: studio.models.retrain(
+        model, device=device, on_progress=on_progress, on_stage=on_stage))  # fmt: skip
     _report_trained(studio, record)
 
 
@@ -118,9 +113,9 @@ def models(ctx, as_json) -> None:
         ouvroir models
     """
     studio = open_studio(ctx)
-    items = model_store.list_models(studio.conn)
+    items = studio.models.all()
     if as_json:
-        click.echo(json.dumps([m.as_dict() | {"withdrawn": [vars(w) for w in model_store.withdrawals(studio.conn, m.id)]}
+        click.echo(json.dumps([m.as_dict() | {"withdrawn": [vars(w) for w in studio.models.withdrawals(m)]}
                                for m in items], indent=2, ensure_ascii=False))  # fmt: skip
         return
     table = Table(show_edge=False, pad_edge=False)
@@ -128,8 +123,8 @@ def models(ctx, as_json) -> None:
         table.add_column(column)
     marked = []
     for m in items:
-        works = studio.conn.execute("SELECT count(*) FROM snapshot_works WHERE snapshot_id = ?", (m.snapshot_id,)).fetchone()[0]
-        withdrawn = model_store.withdrawals(studio.conn, m.id)
+        works = studio.models.work_count(m)
+        withdrawn = studio.models.withdrawals(m)
         if withdrawn:
             marked.append((m, withdrawn))
         table.add_row(m.id, m.status, m.snapshot_id, str(works), m.size, f"{m.parameters:,}" if m.parameters else "—",
@@ -175,20 +170,18 @@ def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, to
     A model trained on scores writes each sample as event text, MIDI and MusicXML
     (and WAV with --render-audio).
     """
-    from ..workshop.generation import GenerationParams, generate_samples
+    from ..workshop import GenerationParams, decode_text
 
     studio = open_studio(ctx)
     if prompt_file:
-        from ..media.encoding import decode_text
-
         prompt, _ = decode_text(prompt_file.read_bytes())
     params = GenerationParams(max_tokens=max_tokens, temperature=temperature, top_p=top_p, top_k=top_k)
     stream = count == 1 and out.is_terminal
     if stream:
         click.secho(prompt, nl=False, dim=True)
-    samples = generate_samples(studio, model, prompt, count, params, seed, device,
-                               on_text=(lambda text: click.echo(text, nl=False)) if stream else None,
-                               allow_withdrawn=allow_withdrawn, render_audio=render_audio)  # fmt: skip
+    samples = studio.models.generate(model, prompt, count, params, seed, device,
+                                     on_text=(lambda text: click.echo(text, nl=False)) if stream else None,
+                                     allow_withdrawn=allow_withdrawn, render_audio=render_audio)  # fmt: skip
     if stream:
         click.echo()
     for i, sample in enumerate(samples, 1):
@@ -224,8 +217,6 @@ def export(ctx, model, fmt, out_dir, allow_withdrawn) -> None:
 
         ouvroir export m1a2b3c4d5 --format hf mon-modele/
     """
-    from ..workshop.generation import export_model
-
     studio = open_studio(ctx)
-    path = export_model(studio, model, out_dir, allow_withdrawn=allow_withdrawn)
+    path = studio.models.export(model, out_dir, allow_withdrawn=allow_withdrawn)
     out.print(f"Exported to {path} (transformers: AutoModelForCausalLM.from_pretrained({str(path)!r}))")

@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from ..errors import OuvroirError
 from ..layout import holds_studio, studio_path
-from ..workshop.studio import Studio
+from ..workshop import Studio
 from . import cli
 from .corpus import err, open_studio, out
 
@@ -57,13 +57,9 @@ class Studios:
 
 def expand(paths: list[Path]) -> list[Path]:
     """A folder with no manifest of its own (``samples/``) stands for every output in it that has a sidecar."""
-    from ..provenance.manifest import DIR_MANIFEST, SIDECAR_SUFFIX
+    from ..workshop import outputs_in
 
-    expanded = []
-    for path in paths:
-        sidecars = sorted(path.glob("*" + SIDECAR_SUFFIX)) if path.is_dir() and not (path / DIR_MANIFEST).exists() else []
-        expanded += [s.with_name(s.name[: -len(SIDECAR_SUFFIX)]) for s in sidecars] or [path]
-    return expanded
+    return outputs_in(paths)
 
 
 def _studio_for(ctx: click.Context, path: Path, explicit: str | None, no_studio: bool) -> Path | None:
@@ -111,8 +107,8 @@ def verify(ctx, paths, studio_opt, no_studio, key_files, allow_unknown_signer, a
 
         ouvroir verify --key studio.pub received/g1a2b3c4d5.txt
     """
-    from ..provenance.trust import load_keyring
-    from ..provenance.verify import verify as verify_one
+    from ..workshop import load_keyring
+    from ..workshop import verify as verify_one
 
     keys = load_keyring(list(key_files))
     studios = Studios()
@@ -168,10 +164,8 @@ def key_export(ctx) -> None:
 
         ouvroir key export > studio.pub
     """
-    from ..provenance.keys import export_public_key
-
     studio = open_studio(ctx)
-    pem, kid = export_public_key(studio.root)
+    pem, kid = studio.provenance.public_key()
     click.echo(pem, nl=False)
     err.print(f"key id {kid}")
 
@@ -190,10 +184,8 @@ def key_import(ctx, file) -> None:
 
         ouvroir key import mine.pem
     """
-    from ..provenance.keys import import_key
-
     studio = open_studio(ctx)
-    new_id, retired = import_key(studio.root, file)
+    new_id, retired = studio.provenance.import_key(file)
     if retired is None:
         out.print(f"Key {new_id} is already the studio's key.")
     else:

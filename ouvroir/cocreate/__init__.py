@@ -1,7 +1,8 @@
 """Co-creation: writing a document with a model's suggestions, keeping who wrote every character.
 
-``ledger`` is the pure authorship logic, ``documents`` the store and the API the web studio calls,
-``export`` the txt/md/html export with its signed ledger.
+``ledger`` is the pure authorship logic, ``documents`` the documents in the store, ``export`` the
+txt/md/html renderings and the ledger record, ``checks`` what verify checks in an exported ledger.
+Suggestions (generation) and the signed export are the workshop's: co-creation imports neither.
 """
 
 from .documents import (
@@ -13,10 +14,8 @@ from .documents import (
     list_documents,
     redo,
     rename,
-    suggest,
     undo,
 )
-from .export import export_document
 
-__all__ = ["Doc", "Suggestion", "apply", "create_document", "export_document", "get_document", "list_documents",
-           "redo", "rename", "suggest", "undo"]  # fmt: skip
+__all__ = ["Doc", "Suggestion", "apply", "create_document", "get_document", "list_documents", "redo", "rename",
+           "undo"]  # fmt: skip

@@ -1,4 +1,4 @@
-"""Co-written documents in the studio: the API the web studio's "Write" page calls.
+"""Co-written documents in the store: each change checked against the version its caller last saw.
 
 A document is one row of ``documents`` (its ledger as a JSON state) and an append-only trail in
 ``document_events``. Every change runs in one SQLite transaction and names the ``version`` the
@@ -19,7 +19,8 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Protocol
 
 from ..errors import DocumentConflict, DocumentError, DocumentNotFound
 from ..fileio import sha256_bytes
@@ -27,8 +28,12 @@ from ..store import models as model_store
 from ..store.db import now, transaction
 from .ledger import Accept, Ledger, Op, Step, parse_ops
 
-if TYPE_CHECKING:
-    from ..workshop.studio import Studio
+
+class Studio(Protocol):
+    """What co-creation needs of the studio it is handed (the workshop's ``Studio``, never imported here)."""
+
+    root: Path
+    conn: sqlite3.Connection
 
 MAX_TITLE = 200
 MAX_SUGGESTIONS = 5
@@ -239,7 +244,7 @@ def _op_json(op: Op) -> dict:
 # -- suggestions ------------------------------------------------------------------------------------
 
 
-def _refuse_music(studio: Studio, model_id: str, snapshot_id: str) -> None:
+def refuse_music(studio: Studio, model_id: str, snapshot_id: str) -> None:
     if model_store.snapshot_medium(studio.conn, snapshot_id) == "music":
         raise DocumentError(f"model {model_id} was trained on music: it writes note events, not prose. "
                             "Choose a model trained on texts to write with.")  # fmt: skip
@@ -270,13 +275,11 @@ def sample_suggestion(studio: Studio, sample_id: str) -> Suggestion:
     if row is None or row["status"] != "ready":
         state = row["status"] if row else "missing"
         raise DocumentError(f"suggestion {sample_id} comes from model {suggestion.model_id}, which is not ready ({state})")
-    _refuse_music(studio, suggestion.model_id, row["snapshot_id"])
+    refuse_music(studio, suggestion.model_id, row["snapshot_id"])
     return suggestion
 
 
 def _resolve_accepts(studio: Studio, ops: list[Op], allow_withdrawn: bool = False) -> list[Op]:
-    from ..workshop.generation import refuse_withdrawn
-
     found: dict[str, Suggestion] = {}
     resolved: list[Op] = []
     for op in ops:
@@ -285,48 +288,9 @@ def _resolve_accepts(studio: Studio, ops: list[Op], allow_withdrawn: bool = Fals
                 found[op.sample_id] = sample_suggestion(studio, op.sample_id)
                 # Generated before the withdrawal (or with --allow-withdrawn): accepting it still uses the model.
                 record = model_store.resolve_model(studio.conn, found[op.sample_id].model_id)
-                refuse_withdrawn(studio, record, "allow it explicitly to accept the suggestion anyway", allow_withdrawn)
+                model_store.refuse_withdrawn(studio.conn, record, "allow it explicitly to accept the suggestion anyway",
+                                             allow_withdrawn)  # fmt: skip
             s = found[op.sample_id]
             op = replace(op, text=s.text, model_id=s.model_id)
         resolved.append(op)
     return resolved
-
-
-def _shorter(prompt: str) -> str:
-    """The last half of ``prompt``, starting at a word when one starts soon after the cut."""
-    cut = max(1, len(prompt) // 2)
-    space = next((i for i in range(cut, min(len(prompt), cut + 80)) if prompt[i].isspace()), None)
-    return prompt[space + 1 if space is not None else cut:]
-
-
-def suggest(studio: Studio, doc_id: str, cursor: int, n: int = 1, max_tokens: int = 60, temperature: float = 0.8,
-            model_ref: str | None = None, seed: int | None = None) -> list[Suggestion]:  # fmt: skip
-    """``n`` continuations of the text before ``cursor``, stored as samples; none is inserted yet.
-
-    The prompt is the end of the text before the cursor, shortened until it fits the model's context.
-    """
-    from ..learn.generate import PromptTooLong
-    from ..workshop.generation import GenerationParams, generate_samples
-
-    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_SUGGESTIONS:
-        raise DocumentError(f"ask for 1 to {MAX_SUGGESTIONS} suggestions, not {n!r}")
-    if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or not 1 <= max_tokens <= 2_000:
-        raise DocumentError(f"a suggestion is 1 to 2000 tokens long, not {max_tokens!r}")
-    if isinstance(temperature, bool) or not isinstance(temperature, int | float) or not 0 <= temperature <= 5:
-        raise DocumentError(f"temperature goes from 0 (greedy) to 5, not {temperature!r}")
-    doc = get_document(studio, doc_id)
-    if isinstance(cursor, bool) or not isinstance(cursor, int) or not 0 <= cursor <= len(doc.text):
-        raise DocumentError(f"the cursor {cursor!r} is outside the document (0 to {len(doc.text)})")
-    record = model_store.resolve_model(studio.conn, model_ref)
-    _refuse_music(studio, record.id, record.snapshot_id)
-    prompt = doc.text[max(0, cursor - PROMPT_CHARS):cursor]
-    params = GenerationParams(max_tokens=max_tokens, temperature=float(temperature))
-    while True:
-        try:
-            records = generate_samples(studio, record.id, prompt, n, params, seed=seed)
-            break
-        except PromptTooLong:
-            if not prompt:
-                raise
-            prompt = _shorter(prompt)
-    return [Suggestion(r.id, r.model_id, as_typed(r.text[len(r.prompt):])) for r in records]

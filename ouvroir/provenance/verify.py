@@ -30,19 +30,15 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
-
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from ..cocreate.checks import content_problems, record_problems, studio_problems
 from ..fileio import sha256_file
 from . import c2pa_embed, trust
 from .keys import key_id
 from .manifest import DIR_MANIFEST, FORMAT, SIDECAR_SUFFIX, SOURCE_TYPES, canonical, folder_files, serialize
 from .trust import GivenKey
-
-if TYPE_CHECKING:
-    from ..workshop.studio import Studio
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 SIGNATURE_BYTES, PUBLIC_KEY_BYTES = 64, 32
@@ -106,7 +102,7 @@ def locate(path: Path) -> tuple[Path | None, str | None, str]:
     return None, None, f"no provenance manifest for {path} (looked for {sidecar.name} beside it)"
 
 
-def verify(path: Path, studio: Studio | None = None, *, keys: Sequence[GivenKey] = (),
+def verify(path: Path, studio=None, *, keys: Sequence[GivenKey] = (),
            allow_unknown_signer: bool = False) -> Verdict:  # fmt: skip
     """Check an output (a file, a folder, or a manifest itself) and return the verdict; never raises on bad input.
 
@@ -305,8 +301,6 @@ def _check_label(verdict: Verdict, source_type: object) -> None:
 
 def _check_ledger(verdict: Verdict, base: Path, manifest: dict, assertions: dict, studio) -> None:
     """A co-written document: its ledger against itself, the exported file, and (with a studio) the samples."""
-    from ..cocreate.export import content_problems, record_problems, studio_problems
-
     record, files = assertions.get("ouvroir.ledger"), _entries(manifest) or []
     if not isinstance(record, dict):
         verdict.add("ledger", False, "manifest malformed: a co-created document without its ouvroir.ledger")

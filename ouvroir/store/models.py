@@ -6,7 +6,7 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 
-from ..errors import ModelNotFound
+from ..errors import ConsentError, ModelNotFound
 
 
 @dataclass
@@ -135,3 +135,42 @@ def withdrawals(conn: sqlite3.Connection, model_id: str) -> list[Withdrawal]:
     ).fetchall()
     return [Withdrawal(r["work_id"], r["title"] or r["removed_title"] or r["work_id"], r["consent"] or "removed",
                        r["reason"], r["at"] or r["removed_at"]) for r in rows]  # fmt: skip
+
+
+def withdrawn_message(model_id: str, withdrawn: list[Withdrawal],
+                      anyway: str | None = "pass --allow-withdrawn to generate anyway") -> str:  # fmt: skip
+    works = "; ".join(f"{w.title!r} ({w.consent}{', ' + w.reason if w.reason else ''})" for w in withdrawn[:5])
+    more = f" and {len(withdrawn) - 5} more" if len(withdrawn) > 5 else ""
+    return (f"model {model_id} was trained on works whose consent is withdrawn: {works}{more}. "
+            f"Retrain without them with `ouvroir retrain {model_id}`{', or ' + anyway if anyway else ''}.")
+
+
+def refuse_withdrawn(conn: sqlite3.Connection, record: ModelRecord, anyway: str | None,
+                     allowed: bool = False) -> list[Withdrawal]:  # fmt: skip
+    """The model's works whose consent is withdrawn; a ConsentError naming them unless ``allowed``.
+
+    Every path where a model's weights are used or leave the studio calls this (generate,
+    resume, export, accepting a suggestion): consent follows the model.
+    """
+    withdrawn = withdrawals(conn, record.id)
+    if withdrawn and not allowed:
+        raise ConsentError(withdrawn_message(record.id, withdrawn, anyway))
+    return withdrawn
+
+
+def snapshot_work_count(conn: sqlite3.Connection, snapshot_id: str) -> int:
+    return conn.execute("SELECT count(*) FROM snapshot_works WHERE snapshot_id = ?", (snapshot_id,)).fetchone()[0]
+
+
+def snapshot_media(conn: sqlite3.Connection) -> dict[str, str]:
+    """Every snapshot's medium, by snapshot id."""
+    return dict(conn.execute("SELECT id, medium FROM snapshots").fetchall())
+
+
+def models_of_work(conn: sqlite3.Connection, work_id: str) -> list[dict]:
+    """The models whose snapshot holds the work (id, status, created_at, val_bpb), oldest first."""
+    rows = conn.execute(
+        """SELECT m.id, m.status, m.created_at, m.val_bpb FROM models m
+           JOIN snapshot_works sw ON sw.snapshot_id = m.snapshot_id
+           WHERE sw.work_id = ? ORDER BY m.created_at""", (work_id,)).fetchall()  # fmt: skip
+    return [dict(r) for r in rows]

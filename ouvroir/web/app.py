@@ -1,5 +1,7 @@
 """The web studio's application: one FastAPI app over one studio folder.
 
+The pages share their helpers through ``shared``; they never import this module.
+
 Each request opens its own connection to the studio (SQLite in WAL mode, writers
 serialized by ``BEGIN IMMEDIATE``), so the web studio, the command line and
 background jobs can work on the same studio at once.
@@ -8,37 +10,22 @@ background jobs can work on the same studio at once.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..version import __version__
 from ..errors import ModelNotFound, OuvroirError, WorkNotFound, environment_failure
-from ..workshop.studio import Studio
-from ..i18n.web import LANGUAGES, WebTranslator, negotiate
+from ..workshop import Studio
+from ..i18n.web import LANGUAGES, WebTranslator
 from .jobs import JobRunner
-from .security import CSRF_FIELD, Guard, SecurityError, check_csrf, csrf_token, set_csrf_cookie
-
-LANG_COOKIE = "lang"
-NAV = (("corpus", "/corpus"), ("train", "/train"), ("write", "/write"), ("audit", "/audit"), ("models", "/models"))
-
-
-class Messages:
-    """What the security layer needs to speak the visitor's language before any page runs."""
-
-    @staticmethod
-    def lang_of(request: Request) -> str:
-        return negotiate(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
-
-    @staticmethod
-    def text(lang: str, key: str, **values: str) -> str:
-        return WebTranslator(lang)(key, **values)
+from .security import Guard, SecurityError, check_csrf
+from .shared import LANG_COOKIE, Messages, error_response
 
 
 def templates() -> Environment:
@@ -103,60 +90,7 @@ def create_app(root: Path, token: str | None = None) -> FastAPI:
     return app
 
 
-async def form_data(request: Request) -> dict:
-    """The fields of a form post, or of a JSON object (the pages' scripts and tests send JSON)."""
-    if request.headers.get("content-type", "").startswith("application/json"):
-        return await request.json()
-    return dict(await request.form())
-
-
-def job_started(request: Request, job, page: str) -> Response:
-    """A started job: its state as JSON for a script, else back to the page that follows it."""
-    if wants_json(request):
-        return JSONResponse({"job": job.as_dict()})
-    return RedirectResponse(page, status_code=303)
-
-
-def wants_json(request: Request) -> bool:
-    return "application/json" in request.headers.get("accept", "") or request.url.path.startswith("/api/")
-
-
-def error_response(request: Request, message: str, status: int) -> Response:
-    if wants_json(request):
-        return JSONResponse({"error": message}, status_code=status)
-    return render(request, "error.html", {"message": message}, status=status)
-
-
-def open_studio(request: Request) -> Iterator[Studio]:
-    """A dependency: the studio, on a connection of this request's own."""
-    studio = Studio.open(request.app.state.root)
-    try:
-        yield studio
-    finally:
-        studio.close()
-
-
-def translator(request: Request) -> WebTranslator:
-    return WebTranslator(Messages.lang_of(request))
-
-
-def render(request: Request, template: str, context: dict, status: int = 200) -> HTMLResponse:
-    """A page: the template with the translator, the language switch, the navigation and the CSRF token."""
-    t = translator(request)
-    csrf = csrf_token(request)
-    section = request.url.path.strip("/").split("/", 1)[0]
-    page = request.app.state.templates.get_template(template).render(
-        {"request": request, "t": t, "lang": t.lang, "other_lang": "en" if t.lang == "fr" else "fr",
-         "csrf": csrf, "csrf_field": CSRF_FIELD, "nav": NAV, "section": section, "here": request.url.path,
-         "studio_path": str(request.app.state.root), "version": __version__} | context)  # fmt: skip
-    response = HTMLResponse(page, status_code=status)
-    set_csrf_cookie(response, csrf)
-    return response
-
-
 def wrap(app: FastAPI, token: str | None) -> Guard:
     """The ASGI application to serve: the app behind the host/token guard."""
     return Guard(app, token, Messages())
 
-
-StudioDep = Depends(open_studio)

@@ -24,7 +24,7 @@ from pathlib import Path
 from ..errors import OuvroirError
 from ..fileio import atomic_write
 from ..layout import StudioLayout
-from ..store.db import now
+from ..workshop import now
 
 TERMINAL = frozenset({"finished", "failed", "stopped"})
 KINDS = frozenset({"train", "audit-model", "audit-texts"})

@@ -18,8 +18,7 @@ from pathlib import Path
 
 from ..errors import OuvroirError, environment_failure
 from ..layout import StudioLayout
-from ..store.db import now
-from ..workshop.studio import Studio
+from ..workshop import Studio, now
 
 LOG_EVERY_S = 0.5
 
@@ -45,30 +44,24 @@ class Events:
 
 def run(studio: Studio, kind: str, params: dict, events: Events) -> dict:
     if kind == "train":
-        from ..workshop.training import retrain_model, train_model
-
         callbacks = {"on_progress": events.progress, "on_stage": lambda message: events.emit("stage", message=message),
                      "on_model": lambda model_id: events.emit("model", model_id=model_id)}  # fmt: skip
         if params.get("retrain"):
-            record = retrain_model(studio, params["retrain"], **callbacks)
+            record = studio.models.retrain(params["retrain"], **callbacks)
         else:
-            record = train_model(studio, size=params.get("size"), minutes=params.get("minutes"),
-                                 steps=params.get("steps"), seed=params.get("seed", 0), resume=params.get("resume"),
-                                 medium=params.get("medium"), **callbacks)  # fmt: skip
+            record = studio.models.train(size=params.get("size"), minutes=params.get("minutes"),
+                                         steps=params.get("steps"), seed=params.get("seed", 0),
+                                         resume=params.get("resume"), medium=params.get("medium"), **callbacks)  # fmt: skip
         return {"model_id": record.id, "val_bpb": record.val_bpb, "steps": record.steps}
-    from ..audit.run import AuditOptions
+    from ..workshop import AuditOptions  # the audit loads only for an audit job
 
     options = AuditOptions(samples=params.get("samples", 4), lang=params.get("lang", "fr"),
                            max_tokens=params.get("max_tokens", 200))  # fmt: skip
     stage = lambda message: events.emit("stage", message=message)  # noqa: E731
     if kind == "audit-model":
-        from ..workshop.auditing import audit_model
-
-        outcome = audit_model(studio, params.get("model"), options, stage)
+        outcome = studio.audits.model(params.get("model"), options, stage)
         return {"audit_id": outcome.id}
-    from ..workshop.auditing import audit_texts
-
-    outcome, skipped = audit_texts(studio, [Path(p) for p in params["paths"]], options, stage)
+    outcome, skipped = studio.audits.texts([Path(p) for p in params["paths"]], options, stage)
     return {"audit_id": outcome.id, "skipped": [f"{s.path.name}: {s.reason}" for s in skipped]}
 
 

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
 
-from ..errors import ConsentError
 from ..provenance.c2pa_embed import sample_embedder
 from ..provenance.manifest import label_export, sample_labeller
 from ..store import models as model_store
@@ -55,25 +54,10 @@ def sample_suffix(studio, snapshot_id: str) -> str:
     return ".fountain" if forms and forms.most_common(1)[0][0] == "screenplay" else ".txt"
 
 
-def withdrawn_message(model_id: str, withdrawn: list[model_store.Withdrawal],
-                      anyway: str | None = "pass --allow-withdrawn to generate anyway") -> str:  # fmt: skip
-    works = "; ".join(f"{w.title!r} ({w.consent}{', ' + w.reason if w.reason else ''})" for w in withdrawn[:5])
-    more = f" and {len(withdrawn) - 5} more" if len(withdrawn) > 5 else ""
-    return (f"model {model_id} was trained on works whose consent is withdrawn: {works}{more}. "
-            f"Retrain without them with `ouvroir retrain {model_id}`{', or ' + anyway if anyway else ''}.")
-
-
 def refuse_withdrawn(studio, record: model_store.ModelRecord, anyway: str | None,
                      allowed: bool = False) -> list[model_store.Withdrawal]:  # fmt: skip
-    """The model's works whose consent is withdrawn; a ConsentError naming them unless ``allowed``.
-
-    Every path where a model's weights are used or leave the studio calls this (generate,
-    resume, export, accepting a suggestion): consent follows the model.
-    """
-    withdrawn = model_store.withdrawals(studio.conn, record.id)
-    if withdrawn and not allowed:
-        raise ConsentError(withdrawn_message(record.id, withdrawn, anyway))
-    return withdrawn
+    """See ``store.models.refuse_withdrawn``: consent follows the model wherever its weights are used."""
+    return model_store.refuse_withdrawn(studio.conn, record, anyway, allowed)
 
 
 def generate_samples(

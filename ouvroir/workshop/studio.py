@@ -13,10 +13,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from ..version import __version__
 from .checking import CheckReport, check_studio
+from .audits_api import Audits
+from .documents_api import Documents
+from .models_api import Models
+from .provenance_api import Provenance
 from ..corpus.files import Candidate, read_manifest, walk
 from ..corpus.ingest import AddOptions, FileOutcome, ingest
 from ..corpus.rights import check_consent, check_license
@@ -120,6 +125,27 @@ class Studio:
     def owner(self) -> str | None:
         row = self.conn.execute("SELECT value FROM studio_meta WHERE key = 'owner'").fetchone()
         return row[0] if row else None
+
+    # -- what it hands out: the command line and the web studio call these, never the store -----
+    @cached_property
+    def models(self) -> Models:
+        """Models: list, train, generate, export, cards (``workshop.models_api``)."""
+        return Models(self)
+
+    @cached_property
+    def audits(self) -> Audits:
+        """Audits: run one, read the reports (``workshop.audits_api``)."""
+        return Audits(self)
+
+    @cached_property
+    def documents(self) -> Documents:
+        """Co-written documents: edit, suggest, export (``workshop.documents_api``)."""
+        return Documents(self)
+
+    @cached_property
+    def provenance(self) -> Provenance:
+        """The signing key and verifying outputs (``workshop.provenance_api``)."""
+        return Provenance(self)
 
     # -- ingest -----------------------------------------------------------------
     def add(

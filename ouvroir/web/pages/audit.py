@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 from fastapi import APIRouter, Request
@@ -10,20 +9,14 @@ from fastapi.responses import FileResponse, Response
 
 from ...errors import AuditError
 from ...fileio import atomic_write
-from ...store import models as model_store
-from ...workshop.studio import Studio
-from ..app import StudioDep, form_data, job_started, render, translator
+from ...workshop import Studio
+from ..shared import StudioDep, form_data, job_started, render, translator
 from ..security import REPORT_POLICY
 
 router = APIRouter()
 MAX_PASTE_CHARS = 2_000_000
-REPORT_FILES = {"report.html": "text/html; charset=utf-8", "audit.json": "application/json",
+REPORT_TYPES = {"report.html": "text/html; charset=utf-8", "audit.json": "application/json",
                 "provenance.json": "application/json"}  # fmt: skip
-
-
-def _audits(studio: Studio) -> list[dict]:
-    rows = studio.conn.execute("SELECT * FROM audits ORDER BY created_at DESC").fetchall()
-    return [dict(r) | {"summary": json.loads(r["summary"] or "{}")} for r in rows]
 
 
 @router.get("/audit")
@@ -31,9 +24,9 @@ def audit_page(request: Request, studio: Studio = StudioDep):
     t = translator(request)
     jobs = request.app.state.jobs
     recent = [j for j in jobs.list() if j.kind.startswith("audit")][:1]
-    models = [m for m in model_store.list_models(studio.conn) if m.status == "ready"]
+    models = studio.models.ready()
     return render(request, "audit.html", {
-        "models": models, "audits": _audits(studio), "current": recent[0] if recent else None,
+        "models": models, "audits": studio.audits.all(), "current": recent[0] if recent else None,
         "strings": t.strings("job_running", "job_finished", "job_failed", "job_stopped", "job_interrupted",
                              "open_report", "step", "train_loss", "best_val", "tokens_per_s", "time_left"),
     })  # fmt: skip
@@ -42,7 +35,7 @@ def audit_page(request: Request, studio: Studio = StudioDep):
 @router.post("/audit/model")
 async def audit_model(request: Request, studio: Studio = StudioDep) -> Response:
     form = await form_data(request)
-    record = model_store.resolve_model(studio.conn, form.get("model") or None)
+    record = studio.models.get(form.get("model") or None)
     try:
         samples = max(1, min(50, int(form.get("samples") or 4)))
     except ValueError:
@@ -71,24 +64,11 @@ async def audit_text(request: Request, studio: Studio = StudioDep) -> Response:
 
 @router.get("/audit/{audit_id}")
 def report_page(audit_id: str, request: Request, studio: Studio = StudioDep):
-    row = _audit_row(studio, audit_id)
-    return render(request, "report.html", {"audit": dict(row) | {"summary": json.loads(row["summary"] or "{}")}})
+    return render(request, "report.html", {"audit": studio.audits.get(audit_id)})
 
 
 @router.get("/audit/{audit_id}/{name}")
 def report_file(audit_id: str, name: str, studio: Studio = StudioDep) -> Response:
-    row = _audit_row(studio, audit_id)
-    if name not in REPORT_FILES:
-        raise AuditError(f"an audit has no file {name!r}")
-    path = studio.root / row["path"] / name
-    if not path.is_file():
-        raise AuditError(f"{path} is missing: the report of audit {audit_id} was moved or deleted")
+    path = studio.audits.file(audit_id, name)
     headers = {"content-security-policy": REPORT_POLICY} if name == "report.html" else {}
-    return FileResponse(path, media_type=REPORT_FILES[name], headers=headers)
-
-
-def _audit_row(studio: Studio, audit_id: str):
-    row = studio.conn.execute("SELECT * FROM audits WHERE id = ?", (audit_id,)).fetchone()
-    if row is None:
-        raise AuditError(f"no audit {audit_id}")
-    return row
+    return FileResponse(path, media_type=REPORT_TYPES[name], headers=headers)

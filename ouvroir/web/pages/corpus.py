@@ -11,13 +11,10 @@ from starlette.datastructures import UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from ...corpus.ingest import AddOptions
 from ...errors import ConsentReversal
-from ...media.formats import TEXT_SUFFIXES
-from ...store.works import CONSENTS
-from ...workshop.studio import Studio
-from ..app import StudioDep, error_response, render, translator, wants_json
+from ...workshop import CONSENTS, TEXT_SUFFIXES, AddOptions, Studio
 from ..security import safe_upload_name
+from ..shared import StudioDep, error_response, render, translator, wants_json
 
 router = APIRouter()
 MAX_UPLOAD_BYTES = 50 << 20  # per file: a novel in EPUB or a score is far below; a video is not a work
@@ -174,12 +171,9 @@ async def remove(ref: str, request: Request, studio: Studio = StudioDep) -> Resp
 @router.get("/corpus/{ref}")
 def work_page(ref: str, request: Request, studio: Studio = StudioDep):
     work = studio.work(ref)
-    models = studio.conn.execute(
-        """SELECT m.id, m.status, m.created_at, m.val_bpb FROM models m
-           JOIN snapshot_works sw ON sw.snapshot_id = m.snapshot_id
-           WHERE sw.work_id = ? ORDER BY m.created_at""", (work.id,)).fetchall()  # fmt: skip
+    models = studio.models.trained_on(work.id)
     text = studio.text(work)
     return render(request, "work.html", {
-        "work": work, "history": studio.consent_history(work), "models": [dict(r) for r in models],
+        "work": work, "history": studio.consent_history(work), "models": models,
         "excerpt": text[:3000], "truncated": len(text) > 3000, "consents": CONSENTS,
     })  # fmt: skip

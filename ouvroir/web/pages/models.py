@@ -15,9 +15,8 @@ from markdown_it import MarkdownIt
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import ModelNotFound, OuvroirError
-from ...store import models as model_store
-from ...workshop.studio import Studio
-from ..app import StudioDep, form_data, job_started, render, translator, wants_json
+from ...workshop import SampleRecord, Studio
+from ..shared import StudioDep, form_data, job_started, render, translator, wants_json
 
 router = APIRouter()
 
@@ -27,36 +26,35 @@ _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")  # raw HTM
 
 @router.get("/models")
 def models_page(request: Request, studio: Studio = StudioDep):
-    models = list(reversed(model_store.list_models(studio.conn)))
-    withdrawn = {m.id: model_store.withdrawals(studio.conn, m.id) for m in models}
+    models = list(reversed(studio.models.all()))
+    withdrawn = {m.id: studio.models.withdrawals(m) for m in models}
     return render(request, "models.html", {"models": models, "withdrawn": withdrawn})
 
 
 @router.get("/models/{ref}")
 def model_page(ref: str, request: Request, studio: Studio = StudioDep):
-    from ...provenance.card import build_card, render_datasheet, render_markdown
-
     t = translator(request)
-    record = model_store.resolve_model(studio.conn, ref, ready_only=False)
-    withdrawn = model_store.withdrawals(studio.conn, record.id)
+    record = studio.models.get(ref, ready_only=False)
+    withdrawn = studio.models.withdrawals(record)
     card_html = datasheet_html = None
     if record.status == "ready":
-        card = build_card(studio, record.id, t.lang)
+        card = studio.models.card(record.id, t.lang)
+        markdown, datasheet = studio.models.card_markdown(card, t.lang)
         # The Markdown names its neighbours in the model's folder; on the page they live at other addresses.
-        markdown = render_markdown(card, t.lang).replace(f"](datasheet.{t.lang}.md)", "](#datasheet)")
+        markdown = markdown.replace(f"](datasheet.{t.lang}.md)", "](#datasheet)")
         if card["model"].get("loss_curve"):
             markdown = markdown.replace(f"]({card['model']['loss_curve']})", f"](/models/{record.id}/loss.png)")
         card_html = _markdown.render(markdown)
-        datasheet_html = _markdown.render(render_datasheet(card, t.lang))
+        datasheet_html = _markdown.render(datasheet)
     has_plot = studio.layout.model_plot(record.id).is_file()
-    medium = model_store.snapshot_medium(studio.conn, record.snapshot_id)
-    samples = [_sample_view(studio, s, medium) for s in reversed(model_store.list_samples(studio.conn, record.id)[-12:])]
+    medium = studio.models.medium(record)
+    samples = [_sample_view(studio, s, medium) for s in reversed(studio.models.samples(record)[-12:])]
     return render(request, "model.html", {"model": record, "withdrawn": withdrawn, "card_html": card_html,
                                           "datasheet_html": datasheet_html, "has_plot": has_plot, "medium": medium,
                                           "samples": samples})  # fmt: skip
 
 
-def _sample_view(studio: Studio, sample: model_store.SampleRecord, medium: str) -> dict:
+def _sample_view(studio: Studio, sample: SampleRecord, medium: str) -> dict:
     """A sample as the page lists it: its text (a score's event text is not for reading) and its files."""
     path = studio.root / sample.path
     names = {p.name for p in path.parent.glob(path.stem + ".*") if SAMPLE_FILE.fullmatch(p.name)}
@@ -88,11 +86,11 @@ def sample_file(name: str, studio: Studio = StudioDep) -> Response:
 @router.post("/models/{ref}/generate")
 async def generate(ref: str, request: Request, studio: Studio = StudioDep) -> Response:
     """Generate samples (music models: MIDI, MusicXML and WAV too); each is stored with its provenance."""
-    from ...workshop.generation import GenerationParams, generate_samples
+    from ...workshop import GenerationParams
 
     form = await form_data(request)
-    record = model_store.resolve_model(studio.conn, ref)
-    medium = model_store.snapshot_medium(studio.conn, record.snapshot_id)
+    record = studio.models.get(ref)
+    medium = studio.models.medium(record)
     try:
         count = max(1, min(8, int(form.get("n") or 1)))
         params = GenerationParams(max_tokens=max(1, min(2000, int(form.get("max_tokens") or 200))),
@@ -101,8 +99,8 @@ async def generate(ref: str, request: Request, studio: Studio = StudioDep) -> Re
         raise OuvroirError(f"a generation setting is not a number ({exc})") from None
     # Generation takes seconds: in a worker thread, so the studio keeps answering meanwhile.
     prompt = str(form.get("prompt") or "")
-    samples = await run_in_threadpool(lambda: generate_samples(studio, record.id, prompt, count, params,
-                                                               render_audio=medium == "music"))  # fmt: skip
+    samples = await run_in_threadpool(lambda: studio.models.generate(record.id, prompt, count, params,
+                                                                     render_audio=medium == "music"))  # fmt: skip
     if wants_json(request):
         return JSONResponse({"samples": [_sample_view(studio, s, medium) for s in samples]})
     return RedirectResponse(f"/models/{record.id}#samples", status_code=303)
@@ -110,7 +108,7 @@ async def generate(ref: str, request: Request, studio: Studio = StudioDep) -> Re
 
 @router.get("/models/{ref}/loss.png")
 def loss_plot(ref: str, studio: Studio = StudioDep) -> Response:
-    record = model_store.resolve_model(studio.conn, ref, ready_only=False)
+    record = studio.models.get(ref, ready_only=False)
     path = studio.layout.model_plot(record.id)
     if not path.is_file():
         raise ModelNotFound(f"model {record.id} has no learning curve yet")
@@ -119,27 +117,23 @@ def loss_plot(ref: str, studio: Studio = StudioDep) -> Response:
 
 @router.get("/models/{ref}/card.md")
 def card_markdown(ref: str, request: Request, studio: Studio = StudioDep) -> Response:
-    from ...provenance.card import write_card
-
-    files = write_card(studio, ref, translator(request).lang)
+    files = studio.models.write_card(ref, translator(request).lang)
     return FileResponse(files.card_md, media_type="text/markdown; charset=utf-8", filename=files.card_md.name)
 
 
 @router.post("/models/{ref}/retrain")
 def retrain(ref: str, request: Request, studio: Studio = StudioDep) -> Response:
-    record = model_store.resolve_model(studio.conn, ref, ready_only=False)
+    record = studio.models.get(ref, ready_only=False)
     return job_started(request, request.app.state.jobs.start("train", {"retrain": record.id}), "/train")
 
 
 @router.post("/models/{ref}/export")
 def export(ref: str, studio: Studio = StudioDep) -> Response:
     """The model as a Hugging Face folder with its signed provenance.json, zipped for download."""
-    from ...workshop.generation import export_model
-
-    record = model_store.resolve_model(studio.conn, ref)
+    record = studio.models.get(ref)
     scratch = Path(tempfile.mkdtemp(prefix="ouvroir-export-"))
     try:
-        folder = export_model(studio, record.id, scratch / f"ouvroir-{record.id}")
+        folder = studio.models.export(record.id, scratch / f"ouvroir-{record.id}")
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in sorted(folder.rglob("*")):

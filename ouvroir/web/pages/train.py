@@ -6,9 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ...errors import ConsentError, TrainingError
-from ...store import models as model_store
-from ...workshop.studio import Studio
-from ..app import StudioDep, form_data, job_started, render, translator
+from ...workshop import Studio
+from ..shared import StudioDep, form_data, job_started, render, translator
 
 router = APIRouter()
 SIZES = ("tiny", "small", "base")
@@ -20,13 +19,13 @@ def train_page(request: Request, studio: Studio = StudioDep):
     jobs = request.app.state.jobs
     recent = jobs.list("train")[:8]
     current = next((j for j in recent if j.state == "running"), recent[0] if recent else None)
-    resumable = [m for m in model_store.list_models(studio.conn) if m.status == "training"
+    resumable = [m for m in studio.models.all() if m.status == "training"
                  and not (current and current.state == "running" and current.result.get("model_id") == m.id)]  # fmt: skip
     t = translator(request)
     trainable = studio.trainable_works()
     media = sorted({w.medium for w in trainable}, key=("text", "music").index)
     # A run on works whose consent was withdrawn since is offered a retrain, never a resume.
-    withdrawn = {m.id: ", ".join(w.title for w in model_store.withdrawals(studio.conn, m.id)) for m in resumable}
+    withdrawn = {m.id: ", ".join(w.title for w in studio.models.withdrawals(m)) for m in resumable}
     return render(request, "train.html", {
         "trainable": len(trainable), "sizes": SIZES, "media": media, "current": current, "recent": recent,
         "resumable": resumable, "withdrawn": withdrawn,
@@ -60,10 +59,10 @@ async def start(request: Request, studio: Studio = StudioDep) -> Response:
 
 @router.post("/train/resume/{model_id}")
 def resume(model_id: str, request: Request, studio: Studio = StudioDep) -> Response:
-    record = model_store.resolve_model(studio.conn, model_id, ready_only=False)
+    record = studio.models.get(model_id, ready_only=False)
     if record.status != "training":
         raise TrainingError(f"model {record.id} is {record.status}, not an interrupted run")
-    withdrawn = model_store.withdrawals(studio.conn, record.id)
+    withdrawn = studio.models.withdrawals(record)
     if withdrawn:  # refused here, before a job starts: the worker would refuse it too
         raise ConsentError(translator(request)("resume_withdrawn", works=", ".join(w.title for w in withdrawn)))
     job = request.app.state.jobs.start("train", {"resume": record.id})

@@ -19,25 +19,20 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from ...cocreate import documents
-from ...cocreate.export import FORMATS, export_document
 from ...errors import DocumentError
-from ...store import models as model_store
-from ...workshop.studio import Studio
-from ..app import StudioDep, render, translator
+from ...workshop import ModelRecord, Studio
+from ..shared import StudioDep, render, translator
 
 router = APIRouter()
 
 
-def _text_models(studio: Studio) -> list[model_store.ModelRecord]:
-    media = dict(studio.conn.execute("SELECT id, medium FROM snapshots").fetchall())
-    ready = [m for m in model_store.list_models(studio.conn) if m.status == "ready" and media.get(m.snapshot_id) == "text"]
-    return list(reversed(ready))
+def _text_models(studio: Studio) -> list[ModelRecord]:
+    return list(reversed(studio.models.ready("text")))
 
 
 @router.get("/write")
 def documents_page(request: Request, model: str = "", studio: Studio = StudioDep):
-    return render(request, "write_list.html", {"documents": documents.list_documents(studio), "model": model})
+    return render(request, "write_list.html", {"documents": studio.documents.all(), "model": model})
 
 
 @router.post("/write/new")
@@ -45,7 +40,7 @@ async def new_document(request: Request, studio: Studio = StudioDep) -> Response
     t = translator(request)
     form = await request.form()
     title = str(form.get("title") or "").strip() or t("untitled")
-    doc = documents.create_document(studio, title, lang=t.lang)
+    doc = studio.documents.create(title, lang=t.lang)
     model = str(form.get("model") or "")
     return RedirectResponse(f"/write/{doc.id}" + (f"?model={model}" if model.isalnum() else ""), status_code=303)
 
@@ -53,15 +48,15 @@ async def new_document(request: Request, studio: Studio = StudioDep) -> Response
 @router.get("/write/{doc_id}")
 def editor(doc_id: str, request: Request, model: str = "", studio: Studio = StudioDep):
     t = translator(request)
-    doc = documents.get_document(studio, doc_id)
+    doc = studio.documents.get(doc_id)
     models = _text_models(studio)
-    withdrawn = {m.id for m in models if model_store.withdrawals(studio.conn, m.id)}
+    withdrawn = {m.id for m in models if studio.models.withdrawals(m)}
     strings = t.strings("cat_written", "cat_generated", "cat_edited", "accept", "reject", "thinking", "saved",
                         "saving", "conflict", "at_cursor", "by_model", "undo", "redo")  # fmt: skip
     return render(request, "write.html", {
         "doc": doc, "state": doc.as_dict(), "models": models, "withdrawn": withdrawn,
         "model": model if any(m.id == model for m in models) else (models[0].id if models else ""),
-        "formats": list(FORMATS), "strings": strings,
+        "formats": list(studio.documents.FORMATS), "strings": strings,
     })  # fmt: skip
 
 
@@ -77,7 +72,7 @@ async def _json(request: Request) -> dict:
 
 @router.get("/write/{doc_id}/state")
 def state(doc_id: str, studio: Studio = StudioDep) -> JSONResponse:
-    return JSONResponse(documents.get_document(studio, doc_id).as_dict())
+    return JSONResponse(studio.documents.get(doc_id).as_dict())
 
 
 @router.post("/write/{doc_id}/ops")
@@ -85,26 +80,26 @@ async def apply_ops(doc_id: str, request: Request, studio: Studio = StudioDep) -
     body = await _json(request)
     # A suggestion from a model whose works' consent was withdrawn is refused unless the page says so explicitly.
     allow = body.get("allow_withdrawn") is True
-    doc = documents.apply(studio, doc_id, body.get("version"), body.get("ops"), allow_withdrawn=allow)
+    doc = studio.documents.apply(doc_id, body.get("version"), body.get("ops"), allow_withdrawn=allow)
     return JSONResponse(doc.as_dict())
 
 
 @router.post("/write/{doc_id}/undo")
 async def undo(doc_id: str, request: Request, studio: Studio = StudioDep) -> JSONResponse:
     body = await _json(request)
-    return JSONResponse(documents.undo(studio, doc_id, body.get("version")).as_dict())
+    return JSONResponse(studio.documents.undo(doc_id, body.get("version")).as_dict())
 
 
 @router.post("/write/{doc_id}/redo")
 async def redo(doc_id: str, request: Request, studio: Studio = StudioDep) -> JSONResponse:
     body = await _json(request)
-    return JSONResponse(documents.redo(studio, doc_id, body.get("version")).as_dict())
+    return JSONResponse(studio.documents.redo(doc_id, body.get("version")).as_dict())
 
 
 @router.post("/write/{doc_id}/rename")
 async def rename(doc_id: str, request: Request, studio: Studio = StudioDep) -> JSONResponse:
     body = await _json(request)
-    return JSONResponse(documents.rename(studio, doc_id, body.get("version"), body.get("title")).as_dict())
+    return JSONResponse(studio.documents.rename(doc_id, body.get("version"), body.get("title")).as_dict())
 
 
 @router.post("/write/{doc_id}/suggest")
@@ -112,7 +107,7 @@ async def suggest(doc_id: str, request: Request, studio: Studio = StudioDep) -> 
     body = await _json(request)
     # Generation takes seconds: in a worker thread, so the studio keeps answering other requests meanwhile.
     suggestions = await run_in_threadpool(
-        documents.suggest, studio, doc_id, body.get("cursor"), n=body.get("n", 1), max_tokens=body.get("max_tokens", 60),
+        studio.documents.suggest, doc_id, body.get("cursor"), n=body.get("n", 1), max_tokens=body.get("max_tokens", 60),
         temperature=body.get("temperature", 0.8), model_ref=body.get("model") or None,
     )  # fmt: skip
     return JSONResponse({"suggestions": [s.as_dict() for s in suggestions]})
@@ -125,7 +120,7 @@ async def export(doc_id: str, request: Request, studio: Studio = StudioDep) -> R
     fmt = str(form.get("format") or "md")
     scratch = Path(tempfile.mkdtemp(prefix="ouvroir-doc-"))
     try:
-        path = export_document(studio, doc_id, fmt, scratch, translator(request).lang)
+        path = studio.documents.export(doc_id, fmt, scratch, translator(request).lang)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for file in sorted(scratch.iterdir()):

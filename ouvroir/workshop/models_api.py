@@ -1,0 +1,106 @@
+"""``studio.models``: the studio's models, what they were trained on, their samples, cards and exports.
+
+Training, generation and export load the learning engine (torch) only when called, so opening
+a studio or listing its models stays instant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from ..store import models as model_store
+from ..store.models import ModelRecord, SampleRecord, Withdrawal
+
+
+class Models:
+    def __init__(self, studio) -> None:
+        self._studio = studio
+
+    def _record(self, model: str | ModelRecord) -> ModelRecord:
+        return model if isinstance(model, ModelRecord) else self.get(model, ready_only=False)
+
+    # -- reading ------------------------------------------------------------------------------
+    def all(self) -> list[ModelRecord]:
+        """Every model, oldest first, whatever its status."""
+        return model_store.list_models(self._studio.conn)
+
+    def get(self, ref: str | None = None, ready_only: bool = True) -> ModelRecord:
+        """A model by id or unique id prefix; with no reference, the latest ready model."""
+        return model_store.resolve_model(self._studio.conn, ref, ready_only=ready_only)
+
+    def ready(self, medium: str | None = None) -> list[ModelRecord]:
+        """The ready models (of one medium, "text" or "music", if given), oldest first."""
+        media = model_store.snapshot_media(self._studio.conn) if medium else {}
+        return [m for m in self.all() if m.status == "ready" and (medium is None or media.get(m.snapshot_id) == medium)]
+
+    def withdrawals(self, model: str | ModelRecord) -> list[Withdrawal]:
+        """Works the model learned from whose consent is no longer ``train`` (or that were removed)."""
+        return model_store.withdrawals(self._studio.conn, self._record(model).id)
+
+    def medium(self, model: str | ModelRecord) -> str | None:
+        """What the model learned: "text" or "music" (None if its snapshot is gone)."""
+        return model_store.snapshot_medium(self._studio.conn, self._record(model).snapshot_id)
+
+    def work_count(self, model: str | ModelRecord) -> int:
+        """How many works the model's snapshot holds."""
+        return model_store.snapshot_work_count(self._studio.conn, self._record(model).snapshot_id)
+
+    def trained_on(self, work_id: str) -> list[dict]:
+        """The models that learned from a work (id, status, created_at, val_bpb), oldest first."""
+        return model_store.models_of_work(self._studio.conn, work_id)
+
+    def samples(self, model: str | ModelRecord | None = None) -> list[SampleRecord]:
+        """The samples of one model (or of all), oldest first."""
+        return model_store.list_samples(self._studio.conn, self._record(model).id if model else None)
+
+    def folder(self, model: str | ModelRecord) -> Path:
+        return self._studio.layout.model(self._record(model).id)
+
+    # -- making -------------------------------------------------------------------------------
+    def train(self, **settings) -> ModelRecord:
+        """Train a model on the consenting works (see ``workshop.training.train_model`` for the settings)."""
+        from .training import train_model
+
+        return train_model(self._studio, **settings)
+
+    def retrain(self, ref: str, **settings) -> ModelRecord:
+        """Train ``ref``'s configuration again on the works whose consent is ``train`` now."""
+        from .training import retrain_model
+
+        return retrain_model(self._studio, ref, **settings)
+
+    def generate(self, ref: str | None = None, prompt: str = "", n: int = 1, params=None, seed: int | None = None,
+                 device: str = "auto", on_text: Callable[[str], None] | None = None, allow_withdrawn: bool = False,
+                 render_audio: bool = False) -> list[SampleRecord]:  # fmt: skip
+        """Generate ``n`` samples (a ``GenerationParams`` as ``params``) and store each with its provenance."""
+        from .generation import generate_samples
+
+        return generate_samples(self._studio, ref, prompt, n, params, seed, device, on_text=on_text,
+                                allow_withdrawn=allow_withdrawn, render_audio=render_audio)  # fmt: skip
+
+    def export(self, ref: str | None, out_dir: Path, allow_withdrawn: bool = False, **options) -> Path:
+        """The model as a Hugging Face folder in ``out_dir``, signed (``provenance.json``)."""
+        from .generation import export_model
+
+        return export_model(self._studio, ref, out_dir, allow_withdrawn=allow_withdrawn, **options)
+
+    # -- cards --------------------------------------------------------------------------------
+    def card(self, ref: str | None, lang: str = "fr") -> dict:
+        """The model card's data (the datasheet's too), read from the studio."""
+        from ..provenance.card import build_card
+
+        return build_card(self._studio, ref, lang)
+
+    @staticmethod
+    def card_markdown(card: dict, lang: str = "fr") -> tuple[str, str]:
+        """The card and the datasheet in Markdown."""
+        from ..provenance.card import render_datasheet, render_markdown
+
+        return render_markdown(card, lang), render_datasheet(card, lang)
+
+    def write_card(self, ref: str | None, lang: str = "fr"):
+        """Write the card and the datasheet (Markdown and JSON) beside the model; their paths."""
+        from ..provenance.card import write_card
+
+        return write_card(self._studio, ref, lang)
