@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
@@ -24,7 +23,7 @@ from ..errors import ModelNotFound, OuvroirError, WorkNotFound, environment_fail
 from ..workshop import Studio
 from ..i18n.web import LANGUAGES, WebTranslator
 from .jobs import JobRunner
-from .security import Guard, SecurityError, check_csrf
+from .security import Guard, SecurityError, check_csrf, local_target
 from .shared import LANG_COOKIE, Messages, error_response
 
 
@@ -56,8 +55,7 @@ def create_app(root: Path, token: str | None = None) -> FastAPI:
 
     @app.get("/lang/{lang}")
     def switch_language(lang: str, request: Request, next: str = "/") -> RedirectResponse:
-        target = next if next.startswith("/") and not next.startswith("//") and not urlsplit(next).netloc else "/"
-        response = RedirectResponse(target, status_code=303)
+        response = RedirectResponse(local_target(next, "/"), status_code=303)
         if lang in LANGUAGES:
             response.set_cookie(LANG_COOKIE, lang, samesite="strict", max_age=365 * 86400)
         return response

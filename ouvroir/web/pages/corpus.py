@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ...errors import ConsentReversal
 from ...workshop import CONSENTS, TEXT_SUFFIXES, AddOptions, Studio
-from ..security import safe_upload_name
+from ..security import local_target, safe_upload_name
 from ..shared import StudioDep, error_response, render, translator, wants_json
 
 router = APIRouter()
@@ -134,8 +134,7 @@ async def set_consent(request: Request, studio: Studio = StudioDep) -> Response:
         return error_response(request, t("select_some"), 400)
     if not reason:
         return error_response(request, t("reason_needed"), 400)
-    target = form.get("next")
-    target = target if isinstance(target, str) and target.startswith("/") and not target.startswith("//") else "/corpus"
+    target = local_target(form.get("next"), "/corpus")
     confirmed = [v for v in form.getlist("reverse") if isinstance(v, str)]
     try:
         studio.set_consent(ids, consent or "", reason, reverse_refusals=confirmed)
