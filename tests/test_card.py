@@ -22,7 +22,7 @@ from ouvroir.audit.run import AuditOptions
 from ouvroir.workshop.auditing import audit_model
 from ouvroir.corpus.ingest import AddOptions
 from ouvroir.provenance.card import build_card, render_datasheet, render_markdown, write_card
-from ouvroir.report.i18n import decimal, integer, percent
+from ouvroir.i18n import decimal, integer, percent
 
 AUTHORS = {  # author -> (license, vocabulary)
     "Ada Martin": ("CC-BY-4.0", ["lanterne", "verger", "écluse", "faïence", "houblon", "tilleul", "grève", "ardoise"]),

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ouvroir.report.build import highlight, render_html, write_report
-from ouvroir.report.i18n import Translator
+from ouvroir.i18n.report import ReportTranslator as Translator
 
 POEM = ("Le soir tombe sur la ville. Mon cœur est une rivière lente qui porte les feuilles mortes "
         "vers la mer grise et froide, sans un mot.")

@@ -30,7 +30,7 @@ from ..version import __version__
 from ..corpus.snapshot import SPLIT_BY_WORK, load_snapshot, tail_split
 from ..errors import StudioError
 from ..fileio import atomic_write
-from ..report.i18n import check_lang
+from ..i18n import check_lang
 from ..store import models as model_store
 from ..store.db import now
 from .card_markdown import consent_sentence, intended_uses, limits, render_datasheet, render_markdown

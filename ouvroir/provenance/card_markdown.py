@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 
-from ..report.i18n import NNBSP, Translator, decimal, integer, percent
+from ..i18n import NNBSP, decimal, integer, percent
+from ..i18n.report import ReportTranslator
 from .card_strings import STRINGS
 
 
@@ -29,7 +30,7 @@ def _int(n: int, lang: str) -> str:
 
 def _count(key: str, n: int, lang: str) -> str:
     """``_count("works", 3, "fr")`` -> ``3 œuvres`` (the report's plural forms)."""
-    return Translator(lang).count(key, n)
+    return ReportTranslator(lang).count(key, n)
 
 
 def _seconds(value: float, lang: str) -> str:

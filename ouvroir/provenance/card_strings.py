@@ -7,7 +7,7 @@ non-breaking spaces French typography wants, once, at import.
 
 from __future__ import annotations
 
-from ..report.i18n import _french_spacing as french_spacing
+from ..i18n import french_spacing
 
 # key -> (French, English); French gets its non-breaking spaces once, below.
 _TABLE: dict[str, tuple[str, str]] = {

@@ -23,7 +23,8 @@ from markupsafe import Markup, escape
 from ..audit.bootstrap import LEVEL, RESAMPLES
 from ..fileio import atomic_write
 from . import plots
-from .i18n import NBSP, NNBSP, Translator
+from ..i18n import NBSP, NNBSP
+from ..i18n.report import ReportTranslator as Translator
 
 SECTIONS = ("copying", "credit", "uniformization", "sweep", "style", "texts")
 

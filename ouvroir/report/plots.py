@@ -24,7 +24,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
-from .i18n import NBSP, NNBSP, Translator
+from ..i18n import NBSP, NNBSP
+from ..i18n.report import ReportTranslator as Translator
 
 SAMPLES = "#D55E00"  # vermilion: what the model wrote
 CORPUS = "#0072B2"  # blue: what people wrote

@@ -1,18 +1,14 @@
-"""Every word the report shows a person, in French and in English, and numbers written each language's way.
+"""Every word the audit report shows a person, in French and in English.
 
-French strings are written with plain spaces before ``: ; ? !`` and inside « »;
-:func:`_french_spacing` turns them into the non-breaking spaces French
-typography wants, so the table stays readable and the output stays correct.
+Read through :class:`ReportTranslator`, the shared lookup with the report's own two
+helpers: a group of texts (``T=0.7``) and a measure's plain name.
 """
 
 from __future__ import annotations
 
 import re
 
-LANGUAGES = ("fr", "en")
-
-NBSP = "\u00a0"  # before a colon, and between a number and its unit
-NNBSP = "\u202f"  # narrow: before ; ? ! and inside guillemets, and between thousands
+from . import NBSP, Catalogue, Translator
 
 # key -> (French, English). Placeholders are str.format fields filled by the caller.
 _TABLE: dict[str, tuple[str, str]] = {
@@ -334,80 +330,14 @@ _MEASURES: dict[str, tuple[str, str]] = {
     "dialogue_share": ("part de dialogue", "share of dialogue"),
 }
 
-
-def _french_spacing(text: str) -> str:
-    """Non-breaking spaces where French typography puts them.
-
-    >>> _french_spacing("Corpus : « vers » ; fini ?") == "Corpus\\u00a0: «\\u202fvers\\u202f»\\u202f; fini\\u202f?"
-    True
-    """
-    text = re.sub(r" ([;?!»])", NNBSP + r"\1", text)
-    text = re.sub(r"« ", "«" + NNBSP, text)
-    return re.sub(r" :(?=\s|$)", NBSP + ":", text)
+REPORT = Catalogue("report", _TABLE)
 
 
-_STRINGS: dict[str, dict[str, str]] = {
-    "fr": {key: _french_spacing(fr) for key, (fr, _) in _TABLE.items()},
-    "en": {key: en for key, (_, en) in _TABLE.items()},
-}
-
-
-def check_lang(lang: str) -> str:
-    if lang not in LANGUAGES:
-        raise ValueError(f"the report speaks {' and '.join(LANGUAGES)}, not {lang!r}")
-    return lang
-
-
-def decimal(value: float, lang: str, digits: int = 2) -> str:
-    """``0.8`` -> ``0,80`` in French, ``0.80`` in English."""
-    text = f"{value:.{digits}f}"
-    return text.replace(".", ",") if lang == "fr" else text
-
-
-def integer(value: int, lang: str) -> str:
-    """``182340`` -> ``182 340`` (narrow spaces) in French, ``182,340`` in English."""
-    text = f"{int(value):,}"
-    return text.replace(",", NNBSP) if lang == "fr" else text
-
-
-def percent(share: float, lang: str) -> str:
-    """A share of 1 as a percentage: whole points, a decimal below 1 %, never a rounded-away copy.
-
-    >>> percent(0.38, "en"), percent(0.004, "en"), percent(0.0, "en"), percent(0.38, "fr") == "38\\u00a0%"
-    ('38%', '0.4%', '0%', True)
-    """
-    points = share * 100
-    digits = 1 if 0 < abs(points) < 1 else 0
-    if 0 < abs(points) < 0.05:
-        return ("<\u00a00,1\u00a0%" if lang == "fr" else "<0.1%")
-    number = decimal(points, lang, digits)
-    return f"{number}{NBSP}%" if lang == "fr" else f"{number}%"
-
-
-class Translator:
-    """``tr("works", n=3)``: the string for ``key`` in one language, with its fields filled in."""
+class ReportTranslator(Translator):
+    """``tr("works", n=3)`` over the report's strings; ``tr.group("T=0.7")``, ``tr.measure("distinct_2")``."""
 
     def __init__(self, lang: str) -> None:
-        self.lang = check_lang(lang)
-        self._strings = _STRINGS[lang]
-
-    def __call__(self, key: str, **values: object) -> str:
-        text = self._strings[key]
-        return text.format(**values) if values else text
-
-    def count(self, key: str, n: int) -> str:
-        """``count("works", 3)`` -> ``3 œuvres``; French keeps 0 and 1 singular."""
-        one = n <= 1 if self.lang == "fr" else n == 1
-        return self(f"{key}_{'one' if one else 'other'}", n=integer(n, self.lang))
-
-    def decimal(self, value: float, digits: int = 2) -> str:
-        return decimal(value, self.lang, digits)
-
-    def percent(self, share: float) -> str:
-        return percent(share, self.lang)
-
-    def integer(self, value: int) -> str:
-        return integer(value, self.lang)
+        super().__init__(lang, REPORT)
 
     def group(self, name: str) -> str:
         """A group of texts as a person reads it: ``T=0.7`` -> ``T = 0,7``, ``texts`` -> ``textes audités``."""
@@ -429,4 +359,3 @@ class Translator:
 
 def _digits(number: str) -> int:
     return max(1, len(number.partition(".")[2]))
-
