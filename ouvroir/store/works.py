@@ -263,3 +263,8 @@ def referenced_blobs(conn: sqlite3.Connection) -> set[str]:
     for table, column in BLOB_REFERENCES:
         hashes.update(r[0] for r in conn.execute(f"SELECT {column} FROM {table}"))
     return hashes
+
+
+def forget_blobs(conn: sqlite3.Connection, hashes: list[str]) -> None:
+    """Drop the rows of blobs nothing references any more (their files go after the commit)."""
+    conn.executemany("DELETE FROM blobs WHERE sha256 = ?", [(h,) for h in hashes])

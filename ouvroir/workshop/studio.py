@@ -29,6 +29,7 @@ from ..errors import ConsentReversal, StudioError
 from ..media.document import Block, blocks_from_json
 from ..layout import StudioLayout
 from ..provenance.keys import load_or_create_key
+from ..store import meta as meta_store
 from ..store import works as store
 from ..store.blobs import BlobStore
 from ..store.db import connect, now, transaction
@@ -91,10 +92,7 @@ class Studio:
         studio = cls(root)
         migrate(studio.conn)
         with transaction(studio.conn):
-            studio.conn.execute("INSERT OR IGNORE INTO studio_meta VALUES ('created_at', ?)", (now(),))
-            studio.conn.execute("INSERT OR IGNORE INTO studio_meta VALUES ('created_by', ?)", (f"ouvroir {__version__}",))
-            if owner:
-                studio.conn.execute("INSERT OR REPLACE INTO studio_meta VALUES ('owner', ?)", (owner.strip(),))
+            meta_store.record_creation(studio.conn, now(), f"ouvroir {__version__}", owner.strip() if owner else None)
         studio.layout.blobs.mkdir(exist_ok=True)
         load_or_create_key(root)  # every output is signed with it; kept if the studio already has one
         readme = studio.layout.readme
@@ -123,8 +121,7 @@ class Studio:
 
     @property
     def owner(self) -> str | None:
-        row = self.conn.execute("SELECT value FROM studio_meta WHERE key = 'owner'").fetchone()
-        return row[0] if row else None
+        return meta_store.owner(self.conn)
 
     # -- what it hands out: the command line and the web studio call these, never the store -----
     @cached_property
@@ -248,7 +245,7 @@ class Studio:
         with transaction(self.conn):
             store.delete_work(self.conn, work)
             orphans = [h for h in hashes if not store.blob_is_referenced(self.conn, h)]
-            self.conn.executemany("DELETE FROM blobs WHERE sha256 = ?", [(h,) for h in orphans])
+            store.forget_blobs(self.conn, orphans)
         for sha in orphans:  # after the commit: a crash before this leaves only an unreferenced file
             self.blobs.delete(sha)
         return work
@@ -262,8 +259,7 @@ class Studio:
         return check_studio(self, repair=repair)
 
     def info(self) -> dict:
-        rows = dict(self.conn.execute("SELECT key, value FROM studio_meta").fetchall())
-        return rows | {"path": str(self.root), "schema_version": schema_version(self.conn)}
+        return meta_store.meta(self.conn) | {"path": str(self.root), "schema_version": schema_version(self.conn)}
 
     def as_json(self, works: list[store.Work]) -> str:
         return json.dumps([w.as_dict() for w in works], ensure_ascii=False, indent=2)
