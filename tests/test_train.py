@@ -287,3 +287,23 @@ def test_weight_average_is_the_plain_mean_until_its_window_then_forgets():
         ema.update()
     with ema.swapped_in():
         assert layer.weight.item() == pytest.approx(5.0, abs=1e-4)
+
+
+def test_training_reads_as_named_steps_none_much_over_60_lines():
+    """``train`` is the recipe, its module docstring names each step, and every step is a short function."""
+    import ast
+
+    from ouvroir.learn import train as train_module
+
+    lengths = {
+        f"{path.name}:{node.name}": node.end_lineno - node.lineno + 1
+        for path in sorted((ROOT / "ouvroir" / "learn").glob("train*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+    assert {"train.py:train", "train_state.py:open_run", "train_state.py:build", "train_state.py:restore",
+            "train_loop.py:step", "train_loop.py:evaluate", "train_state.py:save_checkpoint",
+            "train_loop.py:judge"} <= lengths.keys()  # fmt: skip
+    assert {name: n for name, n in lengths.items() if n > 60} == {}
+    for step in ("open_run", "build", "restore", "Schedule", "step", "evaluate", "save_checkpoint", "judge"):
+        assert step in train_module.__doc__

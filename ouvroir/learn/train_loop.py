@@ -1,0 +1,240 @@
+"""The training loop: the budget's schedule, one step, logging, evaluation and early stopping.
+
+``Schedule`` says how much of the budget a run has used, the learning rate that
+goes with it and when the next evaluation is due. ``Loop.run`` steps until the
+budget is spent or the run stops early: each ``step`` is one optimizer update on
+one batch; each ``evaluate`` scores the (averaged) weights on the validation
+set, decides whether to stop, and writes a checkpoint (``train_state.py``).
+Training time, the budget's clock, counts steps only; evaluations and
+checkpoint writes are timed apart.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from ouvroir.errors import TrainingError
+from ouvroir.learn import checkpoint as ckpt
+from ouvroir.learn.cpu_parallel import ShardedStep
+from ouvroir.learn.data import TrainData
+from ouvroir.learn.loss_eval import autocast, evaluate_bpb
+from ouvroir.learn.sizing import Budget, TrainConfig, usable_cores
+from ouvroir.learn.train_state import Counters, Parts, save_checkpoint
+
+
+@dataclass
+class Progress:
+    step: int
+    train_loss: float  # nats per token, smoothed
+    val_bpb: float | None  # set on "eval" events
+    best_val_bpb: float | None
+    tokens_per_s: float
+    elapsed_s: float  # training time, evaluation excluded
+    seconds_left: float
+    event: str  # "log" | "eval" | "done"
+
+
+def lr_multiplier(step: int, fraction: float, config: TrainConfig) -> float:
+    """A short warmup, a plateau, then a linear decay that reaches zero when the budget is spent."""
+    if step < config.warmup_steps:
+        return (step + 1) / config.warmup_steps
+    if fraction < 1 - config.cooldown_frac:
+        return 1.0
+    return max(0.0, (1 - fraction) / config.cooldown_frac)
+
+
+class Schedule:
+    """The budget as the run sees it: the planner's step cap ends it first when that comes sooner."""
+
+    def __init__(self, config: TrainConfig, budget: Budget):
+        if config.max_steps and not (budget.steps and budget.steps <= config.max_steps):
+            budget = Budget(minutes=budget.minutes, steps=config.max_steps)
+        self.config, self.budget = config, budget
+        self.budget_s = budget.minutes * 60 if budget.minutes else None
+        self.eval_marks = [(k + 1) / config.evals for k in range(config.evals)]
+
+    def fraction(self, c: Counters) -> float:
+        """How much of the budget is used: the larger of the time and the step fractions."""
+        f = 0.0
+        if self.budget_s:
+            f = max(f, c.elapsed / self.budget_s)
+        if self.budget.steps:
+            f = max(f, c.step / self.budget.steps)
+        return f
+
+    def lr_multiplier(self, c: Counters) -> float:
+        return lr_multiplier(c.step, self.fraction(c), self.config)
+
+    def evals_passed(self, c: Counters) -> int:
+        return sum(m <= self.fraction(c) + 1e-9 for m in self.eval_marks)
+
+    def eval_due(self, c: Counters, evals_done: int) -> bool:
+        if self.config.eval_every_steps:
+            return c.step % self.config.eval_every_steps == 0
+        return evals_done < len(self.eval_marks) and self.fraction(c) >= self.eval_marks[evals_done] - 1e-9
+
+    def seconds_left(self, c: Counters) -> float:
+        left = []
+        if self.budget_s:
+            left.append(max(0.0, self.budget_s - c.elapsed))
+        if self.budget.steps and c.step:
+            left.append(max(0, self.budget.steps - c.step) * c.elapsed / c.step)
+        return min(left) if left else 0.0
+
+
+class Loop:
+    def __init__(
+        self,
+        data: TrainData,
+        parts: Parts,
+        counters: Counters,
+        schedule: Schedule,
+        out: Path,
+        device: torch.device,
+        on_progress: Callable[[Progress], None] | None,
+    ):
+        self.data, self.parts, self.counters, self.schedule = data, parts, counters, schedule
+        self.config, self.out, self.device, self.on_progress = schedule.config, out, device, on_progress
+        self.tokens_per_step = self.config.batch_size * self.config.model.context
+        self.next_eval = schedule.evals_passed(counters)  # a resumed run skips the marks it has passed
+        self.smooth_loss: float | None = None
+        self.last_log, self.log_tokens, self.log_time = time.perf_counter(), 0, 0.0
+        self.sharded: ShardedStep | None = None
+
+    def run(self) -> None:
+        """Step, log and evaluate until the budget is spent or the run stops early."""
+        model, c = self.parts.model, self.counters
+        forward = torch.compile(model) if (self.config.compile and self.device.type == "cuda") else model
+        if self.device.type == "cpu":
+            self.sharded = ShardedStep(model, self.config.batch_size, usable_cores())
+            self.parts.optimizers[1].map = self.sharded.map  # Muon: each core orthogonalizes its share of the matrices
+        model.train()
+        try:
+            while not c.done:
+                if self.schedule.fraction(c) >= 1:
+                    self.evaluate()  # final evaluation at the end of the budget
+                    break
+                self.step(forward)
+                self.log_when_due()
+                if self.schedule.eval_due(c, self.next_eval):
+                    self.next_eval = self.schedule.evals_passed(c)
+                    self.evaluate()
+        finally:
+            if self.sharded:
+                self.sharded.close()
+
+    def step(self, forward: Callable) -> None:
+        """One optimizer update on the next batch; on CPU each core takes a shard of it (``cpu_parallel.py``)."""
+        c, parts = self.counters, self.parts
+        t0 = time.perf_counter()
+        mult = self.schedule.lr_multiplier(c)
+        for opt in parts.optimizers:
+            for group in opt.param_groups:
+                group["lr"] = group["base_lr"] * mult
+        x, y = parts.batches.next()
+        x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
+        if self.sharded:
+            loss = self.sharded(x, y)
+        else:
+            with autocast(self.device):
+                loss = forward(x, y)
+            loss.backward()
+        for opt in parts.optimizers:
+            opt.step()
+        parts.model.zero_grad(set_to_none=True)
+        if parts.ema:
+            parts.ema.update()
+        loss_value = loss.item()  # syncs the GPU, so the clock below is honest
+        if not math.isfinite(loss_value):
+            raise TrainingError(
+                f"the loss diverged at step {c.step}: lower the learning rates or resume from the last checkpoint"
+            )
+        self.smooth_loss = loss_value if self.smooth_loss is None else 0.9 * self.smooth_loss + 0.1 * loss_value
+        dt = time.perf_counter() - t0
+        c.step += 1
+        c.elapsed += dt
+        c.tokens += self.tokens_per_step
+        self.log_tokens, self.log_time = self.log_tokens + self.tokens_per_step, self.log_time + dt
+
+    def log_when_due(self) -> None:
+        """Every ``config.log_every_s``: a metrics line and a progress event with the recent speed."""
+        if time.perf_counter() - self.last_log < self.config.log_every_s:
+            return
+        c = self.counters
+        tps = self.log_tokens / max(self.log_time, 1e-9)
+        ckpt.append_jsonl(
+            self.out / ckpt.METRICS,
+            {
+                "event": "log",
+                "step": c.step,
+                "elapsed_s": round(c.elapsed, 3),
+                "train_loss": self.smooth_loss,
+                "tokens_per_s": tps,
+            },
+        )
+        self.notify(None, tps, "log")
+        self.last_log, self.log_tokens, self.log_time = time.perf_counter(), 0, 0.0
+
+    def evaluate(self) -> None:
+        """Score the weights on the validation set, decide whether to stop, write a checkpoint."""
+        c, parts, data = self.counters, self.parts, self.data
+        t0 = time.perf_counter()
+        with parts.averaged():
+            val = evaluate_bpb(parts.model, data.val_ids, data.val_bytes, data.eot_id, self.device)
+            improved = val < c.best - 1e-4
+            best_weights = ckpt.weights_to_save(parts.model) if improved else None
+        self.judge(val, improved)
+        ckpt.append_jsonl(
+            self.out / ckpt.METRICS,
+            {
+                "event": "eval",
+                "step": c.step,
+                "elapsed_s": round(c.elapsed, 3),
+                "val_bpb": val,
+                "train_loss": self.smooth_loss,
+                "tokens": c.tokens,
+                "lr_mult": self.schedule.lr_multiplier(c),
+            },
+        )
+        save_checkpoint(self.out, parts, c, self.device, best_weights, val)
+        c.eval_s += time.perf_counter() - t0
+        self.notify(val, 0.0, "eval")
+
+    def judge(self, val: float, improved: bool) -> None:
+        """Keep the best score; stop early after ``config.patience`` evaluations without improvement."""
+        c = self.counters
+        if improved:
+            c.best, c.best_step, c.bad_evals = val, c.step, 0
+        else:
+            c.bad_evals += 1
+        if c.bad_evals >= self.config.patience:
+            c.done, c.stopped = True, "early_stop"
+        elif self.schedule.fraction(c) >= 1:
+            c.done = True
+        c.last_val = val
+
+    def notify(self, val: float | None, tokens_per_s: float, event: str) -> None:
+        if self.on_progress is None:
+            return
+        c = self.counters
+        self.on_progress(
+            Progress(
+                step=c.step,
+                train_loss=self.smooth_loss or math.nan,
+                val_bpb=val,
+                best_val_bpb=None if math.isinf(c.best) else c.best,
+                tokens_per_s=tokens_per_s,
+                elapsed_s=c.elapsed,
+                seconds_left=self.schedule.seconds_left(c),
+                event=event,
+            )
+        )
+
+
+__all__ = ["Loop", "Progress", "Schedule", "lr_multiplier"]
