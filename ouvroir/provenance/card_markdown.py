@@ -15,12 +15,12 @@ from __future__ import annotations
 import re
 
 from ..i18n import NNBSP, decimal, integer, percent
+from ..i18n.card import CARD
 from ..i18n.report import ReportTranslator
-from .card_strings import STRINGS
 
 
 def _t(key: str, lang: str, **values: object) -> str:
-    text = STRINGS[lang].get(key, key.partition("_")[2])  # an unknown size or form keeps its own name
+    text = CARD[lang].get(key, key.partition("_")[2])  # an unknown size or form keeps its own name
     return text.format(**values) if values else text
 
 

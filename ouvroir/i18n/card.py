@@ -1,15 +1,14 @@
 """Every word of the model card and the corpus datasheet, in French and in English.
 
-French strings are written with plain spaces before ``: ; ? !`` and inside « »; the
-report's :func:`~ouvroir.report.i18n._french_spacing` turns them into the
-non-breaking spaces French typography wants, once, at import.
+Read through the shared lookup (``CARD[lang]``); French gets its non-breaking spaces once, when the
+catalogue is made.
 """
 
 from __future__ import annotations
 
-from ..i18n import french_spacing
+from . import Catalogue
 
-# key -> (French, English); French gets its non-breaking spaces once, below.
+# key -> (French, English)
 _TABLE: dict[str, tuple[str, str]] = {
     "card_title": ("Fiche du modèle {id}", "Model card: {id}"),
     "card_lead": (
@@ -264,7 +263,4 @@ _TABLE: dict[str, tuple[str, str]] = {
     "license_item": ("{license} ({works})", "{license} ({works})"),
     "and": (" et ", " and "),
 }
-STRINGS = {
-    "fr": {key: french_spacing(fr) for key, (fr, _) in _TABLE.items()},
-    "en": {key: en for key, (_, en) in _TABLE.items()},
-}
+CARD = Catalogue("card", _TABLE)
