@@ -1,7 +1,8 @@
-"""The studio's folder layout is spelled in one module, ouvroir/layout.py, and read through ``Studio.layout``.
+"""One home each: the studio's folder layout (ouvroir/layout.py, read through ``Studio.layout``) and the
+French/English words (the catalogues of ouvroir/i18n/, read through its one lookup).
 
-A folder name joined by hand elsewhere (``studio.root / "models"``) is a second copy of the format that the
-next change forgets; these tests read the source and name each such place.
+A folder name joined by hand elsewhere (``studio.root / "models"``) or a French/English table kept beside
+the code that shows it is a second copy the next change forgets; these tests read the source and name each.
 """
 
 from __future__ import annotations
@@ -49,6 +50,46 @@ def test_the_studio_reads_its_folders_through_its_layout(tmp_path):
         assert studio.layout == StudioLayout(tmp_path / "atelier")
         assert studio.layout.database.is_file() and studio.layout.blobs.is_dir() and studio.layout.readme.is_file()
         assert studio.layout.keys.is_dir()  # the signing key, made at init
+
+
+def _fr_en_tables(tree: ast.AST):
+    """Dict literals that are French/English tables: ``key -> (French, English)`` pairs, or ``{"fr": …, "en": …}``."""
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Dict) or not node.keys:
+            continue
+        keys = {k.value for k in node.keys if isinstance(k, ast.Constant)}
+        pairs = [v.elts for v in node.values if isinstance(v, ast.Tuple) and len(v.elts) == 2
+                 and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in v.elts)]  # fmt: skip
+        worded = len(pairs) == len(node.values) >= 3 and any(" " in e.value for pair in pairs for e in pair)
+        if keys >= {"fr", "en"} or worded:
+            yield node.lineno
+
+
+def test_every_french_english_table_lives_in_the_i18n_catalogues():
+    found = [f"{path.relative_to(PACKAGE.parent)}:{line}" for path, tree in _modules()
+             if "i18n" not in path.relative_to(PACKAGE).parts for line in _fr_en_tables(tree)]  # fmt: skip
+    assert not found, "move these tables into a catalogue of ouvroir/i18n/:\n" + "\n".join(found)
+
+
+def test_the_catalogues_import_nothing_of_ouvroir():
+    """A utility: any layer may read the words, so they may lean on none."""
+    for path in sorted((PACKAGE / "i18n").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                assert node.level <= 1 and not (node.module or "").startswith("ouvroir"), (path.name, node.module)
+            elif isinstance(node, ast.Import):
+                assert not any(a.name.startswith("ouvroir") for a in node.names), path.name
+
+
+def test_one_lookup_reads_every_catalogue_with_the_same_words():
+    from ouvroir.i18n import Translator
+    from ouvroir.i18n.card import CARD
+    from ouvroir.i18n.report import ReportTranslator
+    from ouvroir.i18n.web import WEB, WebTranslator
+
+    assert ReportTranslator("fr").count("works", 2) == WebTranslator("fr").count("works", 2) == "2 œuvres"
+    assert Translator("fr", CARD)("glance") == ReportTranslator("fr")("glance") == "En bref"
+    assert WebTranslator("de").lang == "fr" and Translator("en", WEB)("nav_models") == "Models"
 
 
 def test_a_scratch_folder_is_one_that_check_names_a_leftover(tmp_path):

@@ -25,6 +25,7 @@ from pathlib import Path
 from ..version import __version__
 from ..errors import AuditError
 from ..fileio import sha256_bytes
+from ..i18n.report import AUDIT_NOTES
 from ..store.db import now, transaction
 from . import attribution, bootstrap, diversity, style, uniform
 from .copying import Span, find_spans
@@ -44,29 +45,22 @@ from .medium import TextMedium, fold, medium_for
 Progress = Callable[[str], None]
 MIN_BASELINE = 20  # baseline excerpts: fewer make the human figure too noisy to read
 
-# Notes shown in the report's section they concern, in the report's language.
+# Notes shown in the report's section they concern, in the report's language (ouvroir.i18n.report).
 NOTES = {
-    "no_held_out": ("copying", {"en": "No held-out text: the human baseline could not be measured.",
-                                "fr": "Aucun texte mis de côté : la référence humaine n'a pas pu être mesurée."}),
-    "one_work": ("copying", {"en": "The corpus has one work: there is no human baseline to compare with.",
-                             "fr": "Le corpus ne compte qu'une œuvre : pas de référence humaine à laquelle comparer."}),
-    "few_authors": ("style", {"en": "Fewer than two named authors in the corpus: the style scale cannot be drawn.",
-                              "fr": "Moins de deux auteurs nommés dans le corpus : l'échelle de style ne peut être tracée."}),
-    "short_for_style": ("style", {"en": "The texts hold fewer than 1,000 words: their style distance is rough (Burrows' Delta wants a few thousand).",
-                                  "fr": "Les textes font moins de 1 000 mots : leur distance de style est approximative (le Delta de Burrows en veut quelques milliers)."}),
-    "style_music": ("style", {"en": "Style distance (Burrows' Delta) measures word use: for scores, read the music measures under Uniformization.",
-                              "fr": "La distance de style (Delta de Burrows) mesure l'usage des mots : pour les partitions, voir les mesures musicales sous Uniformisation."}),
-    "few_for_voices": ("uniformization", {"en": "Too few or too short texts (under 10 of 500 characters, 20 of 300 or 30 of 150): the spread of voices cannot reliably tell one author from many at this size.",
-                                          "fr": "Trop peu de textes, ou trop courts (moins de 10 de 500 caractères, 20 de 300 ou 30 de 150) : l'étendue des voix ne distingue pas sûrement un auteur de plusieurs à cette taille."}),
-    "one_text": ("uniformization", {"en": "Diversity needs at least two texts to compare.",
-                                    "fr": "La diversité se mesure sur au moins deux textes."}),
-}  # fmt: skip
+    "no_held_out": "copying",
+    "one_work": "copying",
+    "few_authors": "style",
+    "short_for_style": "style",
+    "style_music": "style",
+    "few_for_voices": "uniformization",
+    "one_text": "uniformization",
+}
 STYLE_WORDS = 1000
 
 
 def note(code: str, lang: str) -> dict:
-    section, messages = NOTES[code]
-    return {"code": code, "section": section, "message": messages.get(lang, messages["en"])}
+    messages = AUDIT_NOTES.strings.get(lang, AUDIT_NOTES["en"])
+    return {"code": code, "section": NOTES[code], "message": messages[code]}
 
 
 @dataclass

@@ -25,24 +25,12 @@ import unicodedata
 
 from ..version import __version__
 from ..fileio import sha256_bytes
+from ..i18n.export import EXPORT
 from .documents import Doc
 from .ledger import CATEGORIES, PERSON, WRITTEN
 
 FORMATS = {"txt": ".txt", "md": ".md", "html": ".html"}
 MD_RULE = "\n\n---\n\n"  # between the text and the appendix: verify finds the text before it
-
-STRINGS = {
-    "fr": {"authorship": "Autorat", "chars": "Caractères (espaces compris)", "written": "écrit",
-           "generated": "généré et gardé", "edited": "généré puis retouché", "samples": "Suggestions utilisées",
-           "model": "modèle", "sample": "échantillon", "none": "aucune", "by_person": "tapé par la personne",
-           "typed_in": "tapé dans une suggestion",
-           "legend": "Légende", "provenance": "Provenance signée", "pct": "{:.0f} %", "colon": " : "},
-    "en": {"authorship": "Authorship", "chars": "Characters (spaces included)", "written": "written",
-           "generated": "generated and kept", "edited": "generated, then edited", "samples": "Suggestions used",
-           "model": "model", "sample": "sample", "none": "none", "by_person": "typed by the person",
-           "typed_in": "typed inside a suggestion",
-           "legend": "Legend", "provenance": "Signed provenance", "pct": "{:.0f}%", "colon": ": "},
-}  # fmt: skip
 
 
 def text_sha256(text: str) -> str:
@@ -66,7 +54,7 @@ def ledger_record(doc: Doc, fmt: str) -> dict:
 
 
 def _strings(lang: str) -> dict:
-    return STRINGS["fr" if lang.lower().startswith("fr") else "en"]
+    return EXPORT["fr" if lang.lower().startswith("fr") else "en"]
 
 
 def _summary_lines(summary: dict, t: dict) -> list[tuple[str, str]]:
@@ -125,7 +113,7 @@ def render_html(record: dict, lang: str, provenance_name: str) -> str:
 <main>
 <h1>{e(record['title'])}</h1>
 <div class="text">{''.join(parts)}</div>
-<section class="authorship" lang="{'fr' if t is STRINGS['fr'] else 'en'}">
+<section class="authorship" lang="{'fr' if t is EXPORT['fr'] else 'en'}">
 <h2>{e(t['authorship'])}</h2>
 <p>{e(t['legend'])}{e(t['colon'])}{legend}</p>
 <table>{rows}</table>

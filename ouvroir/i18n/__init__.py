@@ -1,9 +1,9 @@
 """Every word ouvroir shows a person, in French and in English, and numbers written each language's way.
 
 One lookup for all: a :class:`Catalogue` holds ``key -> (French, English)`` strings, a
-:class:`Translator` reads one language of it. The catalogues live beside this module, one per
-face: :mod:`.report` (the audit report), :mod:`.card` (the model card and datasheet), :mod:`.web`
-(the web studio). The CLI speaks English only.
+:class:`Translator` reads one language of it. The catalogues live beside this module: :mod:`.report`
+(the audit report and the audit's notes), :mod:`.card` (the model card and datasheet), :mod:`.web`
+(the web studio), :mod:`.export` (a co-written document's exported appendix). The CLI speaks English only.
 
 French strings are written with plain spaces before ``: ; ? !`` and inside « »;
 :func:`french_spacing` turns them into the non-breaking spaces French typography wants, once,
@@ -72,10 +72,14 @@ def percent(share: float, lang: str) -> str:
 
 
 class Catalogue:
-    """``key -> (French, English)`` strings, added table by table; a key added twice is a programming error."""
+    """``key -> (French, English)`` strings, added table by table; a key added twice is a programming error.
 
-    def __init__(self, name: str, table: dict[str, tuple[str, str]] | None = None) -> None:
-        self.name = name
+    ``typography=False`` keeps the French exactly as written (texts already stored or exported with
+    plain spaces, which must read the same as before).
+    """
+
+    def __init__(self, name: str, table: dict[str, tuple[str, str]] | None = None, typography: bool = True) -> None:
+        self.name, self.typography = name, typography
         self.strings: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
         if table:
             self.add(table)
@@ -84,7 +88,7 @@ class Catalogue:
         for key, (fr, en) in table.items():
             if key in self.strings["fr"]:
                 raise KeyError(f"{self.name} string {key!r} registered twice")
-            self.strings["fr"][key] = french_spacing(fr)
+            self.strings["fr"][key] = french_spacing(fr) if self.typography else fr
             self.strings["en"][key] = en
 
     def __getitem__(self, lang: str) -> dict[str, str]:

@@ -332,6 +332,24 @@ _MEASURES: dict[str, tuple[str, str]] = {
 
 REPORT = Catalogue("report", _TABLE)
 
+# The audit's notes, stored in audit.json in the report's language: kept exactly as written (plain spaces).
+AUDIT_NOTES = Catalogue("audit notes", {
+    "no_held_out": ("Aucun texte mis de côté : la référence humaine n'a pas pu être mesurée.",
+                    "No held-out text: the human baseline could not be measured."),
+    "one_work": ("Le corpus ne compte qu'une œuvre : pas de référence humaine à laquelle comparer.",
+                 "The corpus has one work: there is no human baseline to compare with."),
+    "few_authors": ("Moins de deux auteurs nommés dans le corpus : l'échelle de style ne peut être tracée.",
+                    "Fewer than two named authors in the corpus: the style scale cannot be drawn."),
+    "short_for_style": ("Les textes font moins de 1 000 mots : leur distance de style est approximative (le Delta de Burrows en veut quelques milliers).",
+                        "The texts hold fewer than 1,000 words: their style distance is rough (Burrows' Delta wants a few thousand)."),
+    "style_music": ("La distance de style (Delta de Burrows) mesure l'usage des mots : pour les partitions, voir les mesures musicales sous Uniformisation.",
+                    "Style distance (Burrows' Delta) measures word use: for scores, read the music measures under Uniformization."),
+    "few_for_voices": ("Trop peu de textes, ou trop courts (moins de 10 de 500 caractères, 20 de 300 ou 30 de 150) : l'étendue des voix ne distingue pas sûrement un auteur de plusieurs à cette taille.",
+                       "Too few or too short texts (under 10 of 500 characters, 20 of 300 or 30 of 150): the spread of voices cannot reliably tell one author from many at this size."),
+    "one_text": ("La diversité se mesure sur au moins deux textes.",
+                 "Diversity needs at least two texts to compare."),
+}, typography=False)  # fmt: skip
+
 
 class ReportTranslator(Translator):
     """``tr("works", n=3)`` over the report's strings; ``tr.group("T=0.7")``, ``tr.measure("distinct_2")``."""
