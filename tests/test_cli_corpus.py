@@ -369,7 +369,7 @@ def test_check_exits_1_and_names_the_problem(run_cli, studio: Studio, poems: dic
 def test_commands_on_a_folder_without_a_studio_say_how_to_create_one(run_cli, studio_dir: Path):
     result = run_cli("works")
     assert result.exit_code == 1
-    assert f"no studio at {studio_dir}" in result.stderr and "ouvroir init" in result.stderr
+    assert f"no studio at {studio_dir}" in result.stderr and f"ouvroir --studio {studio_dir} init" in result.stderr
     assert not studio_dir.exists()
 
 

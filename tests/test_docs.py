@@ -86,7 +86,12 @@ def test_ambiguous_title_lists_the_candidates(run_cli, studio, tmp_path: Path):
 
 
 def test_missing_studio_is_a_clear_error(run_cli, studio_dir: Path):
-    assert_clean_error(run_cli("show", "anything"), f"no studio at {studio_dir}", "ouvroir init --studio")
+    result = run_cli("show", "anything")
+    assert_clean_error(result, f"no studio at {studio_dir}", f"`ouvroir --studio {studio_dir} init`")
+    hint = result.stderr.split("`")[1].split()  # the command it gives works as given
+    assert hint[:3] == ["ouvroir", "--studio", str(studio_dir)]
+    assert run_cli(*hint[1:]).exit_code == 0 and run_cli("show", "anything").exit_code != 0
+    assert "no studio" not in run_cli("show", "anything").stderr
 
 
 def test_add_without_paths_is_a_usage_error(run_cli, studio):

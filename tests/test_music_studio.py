@@ -53,6 +53,7 @@ def test_generated_music_renders_to_midi_and_musicxml(music_studio):
     stem = studio.root / Path(sample.path).with_suffix("")
     midi, xml = stem.with_suffix(".mid"), stem.with_suffix(".musicxml")
     assert midi.read_bytes()[:4] == b"MThd" and b"score-partwise" in xml.read_bytes()
+    assert stem.with_suffix(".wav").read_bytes()[8:12] == b"WAVE"  # sound too, without asking for it
     notes = decode(sample.text).notes()
     assert notes, sample.text[:200]
 
@@ -89,8 +90,7 @@ def test_a_melody_quoted_a_fifth_higher_is_found_at_its_chorale_and_bar(music_st
 
 def test_cli_renders_audio_and_every_rendered_file_is_labelled_and_verifies(music_studio, run_cli):
     studio, record = music_studio
-    result = run_cli("--studio", str(studio.root), "generate", record.id, "--max-tokens", "60", "--seed", "3",
-                     "--render-audio")  # fmt: skip
+    result = run_cli("--studio", str(studio.root), "generate", record.id, "--max-tokens", "60", "--seed", "3")
     assert result.exit_code == 0, result.output
     assert ".wav" in result.output and ".mid" in result.output
     sample = studio.conn.execute("SELECT path FROM samples ORDER BY created_at DESC LIMIT 1").fetchone()[0]
@@ -101,3 +101,51 @@ def test_cli_renders_audio_and_every_rendered_file_is_labelled_and_verifies(musi
     for suffix in (".txt", ".mid", ".musicxml", ".wav"):
         checked = run_cli("--studio", str(studio.root), "verify", str(stem.with_suffix(suffix)))
         assert checked.exit_code == 0, checked.output
+
+
+def _voices_of(midi_path: Path) -> int:
+    from music21 import midi as m21midi
+
+    midi_file = m21midi.MidiFile()
+    midi_file.readstr(midi_path.read_bytes())
+    return len(midi_file.tracks) - 1  # after the conductor track
+
+
+def test_the_web_writes_sound_and_no_voice_the_chorales_never_had(music_studio, capfd):
+    """A stray V44 (a model's, here a prompt's) becomes no part at all: no 45 tracks, no music21 warnings."""
+    from starlette.testclient import TestClient
+
+    from ouvroir.media.music.encoding import voice_count
+    from ouvroir.web.app import create_app, wrap
+    from ouvroir.web.security import CSRF_COOKIE
+
+    studio, record = music_studio
+    most = voice_count(studio.text(w) for w in studio.works())
+    app = create_app(studio.root)
+    try:
+        client = TestClient(wrap(app, None), base_url="http://127.0.0.1", headers={"Accept-Language": "en"})
+        client.get("/corpus")
+        client.headers |= {"X-CSRF-Token": client.cookies[CSRF_COOKIE], "Accept": "application/json"}
+        prompt = "B4/4 K0 V0 P0 n60 d12 V44 P0 n62 d48\nB4/0 K0 V0 P0 n64 d48\n"
+        made = client.post(f"/models/{record.id}/generate", data={"prompt": prompt, "n": "1", "max_tokens": "40"})
+        assert made.status_code == 200, made.text
+    finally:
+        app.state.jobs.shutdown()
+    path = studio.conn.execute("SELECT path FROM samples ORDER BY created_at DESC LIMIT 1").fetchone()[0]
+    stem = (studio.root / path).with_suffix("")
+    assert stem.with_suffix(".wav").read_bytes()[8:12] == b"WAVE"
+    assert _voices_of(stem.with_suffix(".mid")) <= most < 44
+    assert stem.with_suffix(".musicxml").read_bytes().count(b"<score-part ") <= most
+    assert "midi channels" not in capfd.readouterr().err
+
+
+def test_samples_of_a_model_audit_have_their_sound(music_studio):
+    from ouvroir.workshop.auditing import audit_model
+
+    studio, record = music_studio
+    outcome = audit_model(studio, record.id, AuditOptions(samples=1, temperatures=(1.0,), max_tokens=24, min_copy=40))
+    ids = [t["id"] for t in outcome.data["texts"]]
+    assert ids
+    for sample_id in ids:
+        path = studio.conn.execute("SELECT path FROM samples WHERE id = ?", (sample_id,)).fetchone()[0]
+        assert (studio.root / path).with_suffix(".wav").is_file(), sample_id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -82,7 +83,10 @@ def test_opening_a_folder_without_a_studio_says_how_to_create_one(tmp_path: Path
         Studio.open(folder)
     message = str(info.value)
     assert "no studio at" in message and str(folder) in message
-    assert f"ouvroir init --studio {folder}" in message
+    assert f"`ouvroir --studio {folder} init`" in message  # the group's option comes before the command
+    spaced = tmp_path / "mon atelier"
+    with pytest.raises(StudioError, match=re.escape(f"`ouvroir --studio '{spaced}' init`")):
+        Studio.open(spaced)
     assert not (folder / DB_NAME).exists()  # opening never creates one by accident
 
 

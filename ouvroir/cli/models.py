@@ -64,8 +64,11 @@ def _with_progress(run):
         def on_progress(p) -> None:
             done = p.elapsed_s / max(p.elapsed_s + p.seconds_left, 1e-9)
             last_speed[0] = p.tokens_per_s or last_speed[0]
-            val = f"val {p.best_val_bpb:.3f} bits/byte" if p.best_val_bpb is not None else "val —"
-            status = (f"step {p.step:,} · loss {p.train_loss:.3f} · {val} · {last_speed[0]:,.0f} tok/s · "
+            val = f"val {p.best_val_bpb:.3f}" if p.best_val_bpb is not None else "val —"
+            # the train loss in the validation's unit, so the two compare (nats per token only when bytes are unknown)
+            bpb = getattr(p, "train_bpb", None)
+            train = f"train {bpb:.3f} ·" if bpb is not None else f"train {p.train_loss:.3f} nats/token ·"
+            status = (f"step {p.step:,} · {train} {val} bits/byte · {last_speed[0]:,.0f} tok/s · "
                       f"{p.seconds_left:,.0f} s left")  # fmt: skip
             progress.update(task, completed=done, status=status)
             if not err.is_terminal and (p.event != "log" or p.elapsed_s - last_printed[0] >= 30):
@@ -152,7 +155,8 @@ def models(ctx, as_json) -> None:
 @click.option("--seed", type=int, help="Random seed (default: a new one, recorded with the sample).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--allow-withdrawn", is_flag=True, help="Generate even though the model was trained on works whose consent is withdrawn.")
-@click.option("--render-audio", is_flag=True, help="Music: also write a WAV (built-in synthesizer) beside the MIDI and MusicXML.")
+@click.option("--render-audio/--no-audio", default=True, show_default=True,
+              help="Music: write a WAV (built-in synthesizer) beside the MIDI and MusicXML; --no-audio leaves it out.")
 @click.pass_context
 def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, top_p, top_k, seed, device, allow_withdrawn,
              render_audio) -> None:  # fmt: skip
@@ -167,8 +171,8 @@ def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, to
 
         ouvroir generate --prompt "Le soir tombe" -n 3 --temperature 0.9 --seed 7
 
-    A model trained on scores writes each sample as event text, MIDI and MusicXML
-    (and WAV with --render-audio).
+    A model trained on scores writes each sample as event text, MIDI, MusicXML
+    and WAV (--no-audio leaves the WAV out).
     """
     from ..workshop import GenerationParams, decode_text
 
@@ -203,13 +207,17 @@ def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, to
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--allow-withdrawn", is_flag=True,
               help="Export even though the model was trained on works whose consent is withdrawn (the signed manifest names them).")
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="en", show_default=True,
+              help="Language of the model card (README.md) and datasheet written into the folder.")
 @click.pass_context
-def export(ctx, model, fmt, out_dir, allow_withdrawn) -> None:
+def export(ctx, model, fmt, out_dir, allow_withdrawn, lang) -> None:
     """Export a model to a folder that other tools load (Hugging Face transformers).
 
     transformers' AutoModelForCausalLM.from_pretrained(DIR) and
     AutoTokenizer.from_pretrained(DIR) load the folder offline, and greedy
-    continuations equal ouvroir's: your model is never locked in. A model
+    continuations equal ouvroir's: your model is never locked in. The folder
+    is ready to publish: the model card is its README.md (with the front
+    matter the Hugging Face hub reads), beside datasheet.md. A model
     trained on works whose consent was withdrawn since is refused unless
     --allow-withdrawn.
 
@@ -218,5 +226,5 @@ def export(ctx, model, fmt, out_dir, allow_withdrawn) -> None:
         ouvroir export m1a2b3c4d5 --format hf mon-modele/
     """
     studio = open_studio(ctx)
-    path = studio.models.export(model, out_dir, allow_withdrawn=allow_withdrawn)
+    path = studio.models.export(model, out_dir, allow_withdrawn=allow_withdrawn, lang=lang)
     out.print(f"Exported to {path} (transformers: AutoModelForCausalLM.from_pretrained({str(path)!r}))")

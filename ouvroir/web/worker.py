@@ -38,6 +38,7 @@ class Events:
             return  # a step takes milliseconds; the page needs a few points a second
         self.last_log = moment
         self.emit("progress", kind=p.event, step=p.step, train_loss=p.train_loss, val_bpb=p.val_bpb,
+                  train_bpb=getattr(p, "train_bpb", None),  # the page shows train and validation in bits per byte
                   best_val_bpb=p.best_val_bpb, tokens_per_s=p.tokens_per_s, elapsed_s=p.elapsed_s,
                   seconds_left=p.seconds_left)  # fmt: skip
 

@@ -70,12 +70,13 @@ def generate_samples(
     device: str = "auto",
     on_text: Callable[[str], None] | None = None,
     allow_withdrawn: bool = False,
-    render_audio: bool = False,
+    render_audio: bool = True,
 ) -> list[model_store.SampleRecord]:
     """Generate ``n`` samples from a model (default: the latest) and store them; return their records.
 
     A model trained on a work whose consent has since been withdrawn is refused unless
-    ``allow_withdrawn``: consent follows the model.
+    ``allow_withdrawn``: consent follows the model. A music sample gets its MIDI, MusicXML
+    and WAV beside it (``render_audio=False`` leaves the WAV out).
     """
     from ..learn.generate import generate
 
@@ -91,6 +92,7 @@ def generate_samples(
     medium = model_store.snapshot_medium(studio.conn, record.snapshot_id)
     label = sample_labeller(studio, record)
     embedder = sample_embedder(studio, record) if medium == "music" and render_audio else None
+    voices = corpus_voices(studio, record.snapshot_id) if medium == "music" else None
     folder = studio.layout.samples
     samples = []
     created = now()
@@ -107,7 +109,7 @@ def generate_samples(
         label(path, generation, created)
         if medium == "music":
             embed = embedder and partial(embedder, generation=generation, created=created)
-            for rendered in render_music(path, full, record.id, render_audio, embed):
+            for rendered in render_music(path, full, record.id, render_audio, embed, voices):
                 label(rendered, generation, created)  # after embedding: the sidecar hashes the final bytes
         samples.append(model_store.SampleRecord(sample_id, record.id, created, prompt,
                                                 params.as_dict() | {"n": n, "index": index}, seed,
@@ -118,30 +120,71 @@ def generate_samples(
     return samples
 
 
-def render_music(path: Path, events: str, model_id: str, audio: bool,
-                 embed: Callable[..., bytes] | None = None) -> list[Path]:  # fmt: skip
-    """A generated event text as MIDI and MusicXML beside it (and WAV with ``audio``); return the files.
+_VOICES: dict[tuple[str, str], int] = {}
 
-    The MIDI file carries its AI label inside too, in a text meta-event; the WAV a C2PA
-    manifest, when ``embed(data, mime, title)`` is given (see ``provenance.c2pa_embed``).
+
+def corpus_voices(studio, snapshot_id: str) -> int | None:
+    """How many voices the snapshot's scores have (None when its texts cannot be read).
+
+    A generated voice beyond them is an invalid word, not a part. Snapshots never change:
+    the count is kept for the process, so a batch reads the corpus once.
     """
+    key = (str(studio.root), snapshot_id)
+    if key not in _VOICES:
+        from ..corpus.snapshot import load_snapshot
+        from ..media.music.encoding import voice_count
+
+        try:
+            snapshot = load_snapshot(studio, snapshot_id)
+            _VOICES[key] = voice_count(studio.blobs.get(w.text_sha256).decode("utf-8") for w in snapshot.works)
+        except (OSError, ValueError, KeyError):  # a damaged studio still renders, within the format's limits
+            return None
+    return _VOICES[key]
+
+
+def render_music(path: Path, events: str, model_id: str, audio: bool = True,
+                 embed: Callable[..., bytes] | None = None, voices: int | None = None) -> list[Path]:  # fmt: skip
+    """A generated event text as MIDI, MusicXML and WAV beside it (no WAV when not ``audio``); return the files.
+
+    Voices from ``voices`` on (the corpus's count) are skipped as invalid words. The MIDI
+    file carries its AI label inside too, in a text meta-event; the WAV a C2PA manifest,
+    when ``embed(data, mime, title)`` is given (see ``provenance.c2pa_embed``).
+    """
+    from ..media.music.encoding import MAX_VOICES, decode
     from ..media.music.render import to_midi, to_musicxml
     from ..media.music.synth import to_wav
 
+    piece = decode(events, max_voices=voices or MAX_VOICES)
     stem = path.with_suffix("")
     label = f"AI-generated music (IPTC trainedAlgorithmicMedia) by ouvroir model {model_id}; provenance: {path.name}"
-    outputs = {stem.with_suffix(".mid"): lambda: to_midi(events, label=label),
-               stem.with_suffix(".musicxml"): lambda: to_musicxml(events, title=f"{path.stem} (ouvroir {model_id})")}
+    outputs = {stem.with_suffix(".mid"): lambda: to_midi(piece, label=label),
+               stem.with_suffix(".musicxml"): lambda: to_musicxml(piece, title=f"{path.stem} (ouvroir {model_id})")}
     if audio:
         wav = stem.with_suffix(".wav")
-        outputs[wav] = lambda: embed(to_wav(events), "audio/wav", wav.name) if embed else to_wav(events)
+        outputs[wav] = lambda: embed(to_wav(piece), "audio/wav", wav.name) if embed else to_wav(piece)
     for target, render in outputs.items():
         atomic_write(target, render())
     return list(outputs)
 
 
-def export_model(studio, model_ref: str | None, out_dir: Path, allow_withdrawn: bool = False) -> Path:
+def publish_card(studio, record: model_store.ModelRecord, folder: Path, lang: str) -> None:
+    """Write the card as ``README.md``, the datasheet and the loss curve the card shows into an exported folder."""
+    from ..provenance.card import build_card
+    from ..provenance.hub_card import publish_files
+
+    card = build_card(studio, record.id, lang)
+    for name, text in publish_files(card, lang).items():
+        atomic_write(folder / name, text.encode("utf-8"))
+    plot = studio.layout.model_plot(record.id)
+    if card["model"]["loss_curve"] and plot.exists():
+        atomic_write(folder / plot.name, plot.read_bytes())
+
+
+def export_model(studio, model_ref: str | None, out_dir: Path, allow_withdrawn: bool = False, lang: str = "en") -> Path:
     """Export a model to ``out_dir`` and sign the folder (``out_dir/provenance.json`` lists every file).
+
+    The folder is ready to publish: its model card is ``README.md`` (in ``lang``, with the front matter the
+    Hugging Face hub reads), beside the corpus datasheet ``datasheet.md`` and the loss curve.
 
     A model trained on works whose consent is withdrawn is refused unless ``allow_withdrawn``;
     the signed manifest of such an export names those works.
@@ -152,6 +195,7 @@ def export_model(studio, model_ref: str | None, out_dir: Path, allow_withdrawn: 
     anyway = "pass --allow-withdrawn to export anyway (the signed manifest then says so)"
     withdrawn = refuse_withdrawn(studio, record, anyway, allow_withdrawn)
     path = export_hf(studio.layout.model(record.id), out_dir)
+    publish_card(studio, record, path, lang)
     # last: it hashes every file written before it
     label_export(studio, path, record, "hf", now(), withdrawn=[w.work_id for w in withdrawn])
     return path

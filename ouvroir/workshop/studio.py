@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -104,7 +105,8 @@ class Studio:
     def open(cls, root: Path) -> Studio:
         root = Path(root)
         if not StudioLayout(root).database.exists():
-            raise StudioError(f"no studio at {root}: create one with `ouvroir init --studio {root}`")
+            # --studio is the group's option: it comes before the command (a path with spaces, quoted)
+            raise StudioError(f"no studio at {root}: create one with `ouvroir --studio {shlex.quote(str(root))} init`")
         studio = cls(root)
         if schema_version(studio.conn) != SCHEMA_VERSION:
             migrate(studio.conn)  # upgrades an older schema; a newer one raises a clear "upgrade ouvroir" error
