@@ -114,3 +114,20 @@ def test_distances_are_symmetric_with_a_zero_diagonal():
     texts = ["le chat dort", "la mer monte", "un ciel gris", "le chat dort"]
     d = distances(texts, voice_space(texts, mfw=5, mfc=10))
     assert np.allclose(d, d.T) and np.all(np.diag(d) == 0) and d[0, 3] == 0
+
+
+def test_an_interval_already_narrower_than_ten_percent_says_the_difference_is_smaller_not_that_more_texts_are_needed():
+    """At 6 texts an interval of 0.95–1.08 already excludes a 10% difference: asking for 'about 6 texts' was nonsense."""
+    from ouvroir.audit.uniform import headline_sentence, verdict
+
+    narrow = verdict(6, [0.95, 1.08])
+    assert narrow == {"indistinguishable": True, "texts_needed": None, "precise": True}
+    wide = verdict(6, [0.8, 1.25])
+    assert wide["indistinguishable"] and not wide["precise"] and wide["texts_needed"] > 6
+    assert verdict(6, [1.12, 1.3])["indistinguishable"] is False
+    summary = {"diversity_ratio": 1.0, "diversity_measure": "voice_spread", "diversity_interval": [0.95, 1.08],
+               "diversity_indistinguishable": True, "diversity_texts_needed": None, "diversity_precise": True}
+    line = headline_sentence(summary, "samples")
+    assert "any difference is smaller" in line and "would tell" not in line
+    summary |= {"diversity_interval": [0.8, 1.25], "diversity_texts_needed": 30, "diversity_precise": False}
+    assert "about 30 samples would tell a 10% difference" in headline_sentence(summary, "samples")

@@ -85,7 +85,10 @@ def verdict(n: int, ratio_interval) -> dict:
     if ratio_interval is None:
         return {}
     same = bootstrap.indistinguishable(ratio_interval)
-    return {"indistinguishable": same, "texts_needed": bootstrap.texts_needed(n, ratio_interval) if same else None}
+    needed = bootstrap.texts_needed(n, ratio_interval) if same else None
+    # An interval already narrower than a 10% difference: more texts would not help, the difference is smaller.
+    precise = bool(same and needed is not None and needed <= n)
+    return {"indistinguishable": same, "texts_needed": None if precise else needed, "precise": precise}
 
 
 def below_minimum(bodies: Sequence[str]) -> bool:
@@ -126,6 +129,9 @@ def headline_sentence(summary: dict, kind: str) -> str | None:
     head = f"{measure} ratio {ratio:.2f}{span(summary.get('diversity_interval'))}: "
     if summary.get("diversity_indistinguishable"):
         needed = summary.get("diversity_texts_needed")
+        if summary.get("diversity_precise"):
+            return head + (f"the {kind} cannot be told apart from matched excerpts of the corpus; a 10% difference "
+                           "would have shown at this size, so any difference is smaller.")  # fmt: skip
         return head + (f"the {kind} cannot be told apart from matched excerpts of the corpus at this size"
                        + (f"; about {needed} {kind} would tell a 10% difference." if needed else "."))  # fmt: skip
     if summary.get("diversity_interval") is None:

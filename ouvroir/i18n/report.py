@@ -82,6 +82,12 @@ _TABLE: dict[str, tuple[str, str]] = {
         ("{measure}: at {n} texts, the texts cannot be told apart from your corpus "
          "(the interval contains 1); about {needed} would show a 10% difference."),
     ),
+    "card_indistinct_precise": (
+        ("{measure} : à {n} textes, impossible de distinguer les textes de votre corpus (l'intervalle contient 1) ; "
+         "un écart de 10 % se serait vu à cette taille : s'il y a un écart, il est plus petit."),
+        ("{measure}: at {n} texts, the texts cannot be told apart from your corpus (the interval contains 1); "
+         "a 10% difference would have shown at this size, so any difference is smaller."),
+    ),
     "interval": ("intervalle à {level} : {lo} – {hi}", "{level} interval: {lo} – {hi}"),
     "intervals_note": (
         ("Entre crochets, l’intervalle à {level} : {resamples} tirages des textes avec remise (graine fixe) ; "

@@ -197,7 +197,7 @@ def _cards(audit: Mapping, tr: Translator, texts_audit: bool, min_copy: str) -> 
         gap = round(abs(1 - ratio) * 100)
         voices = uniformization.get("summary_measure") == "voice_spread"
         if uniformization.get("indistinguishable"):
-            text = tr("card_indistinct", measure=tr.measure("voice_spread" if voices else "diversity_ratio"),
+            text = tr("card_indistinct_precise" if uniformization.get("precise") else "card_indistinct", measure=tr.measure("voice_spread" if voices else "diversity_ratio"),
                       n=tr.integer(int(uniformization.get("n_texts") or 0)),
                       needed=tr.integer(int(uniformization.get("texts_needed") or 0)))  # fmt: skip
         elif voices:
