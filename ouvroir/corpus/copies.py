@@ -16,6 +16,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
+from ..store import passages as passage_store
+from ..store import works as work_store
 from .dedup import NearDuplicate
 
 HOLD_ORIGIN = "copy-hold"
@@ -35,9 +37,9 @@ def hold_reason(conn: sqlite3.Connection, near: list[NearDuplicate]) -> str | No
     for d in near:  # closest first
         if not d.other_id or d.measure == "repeated-passages":
             continue
-        row = conn.execute("SELECT consent FROM work_consent WHERE work_id = ?", (d.other_id,)).fetchone()
-        if row and row[0] != "train":
-            other = f"work {d.other_id} {d.title!r}, whose consent is {row[0]}"
+        consent = work_store.consent_of(conn, d.other_id)
+        if consent and consent != "train":
+            other = f"work {d.other_id} {d.title!r}, whose consent is {consent}"
             relation = _relation(d.measure, d.similarity, "it", other)
             return f"held: {relation}; a person decides with `ouvroir consent`"
     return None
@@ -48,16 +50,8 @@ def snapshot_copies(conn: sqlite3.Connection, work_ids: Iterable[str]) -> list[s
     inside = set(work_ids)
     if not inside:
         return []
-    rows = conn.execute(
-        """SELECT n.work_id, a.title, ca.consent, n.other_id, b.title, cb.consent, n.measure, max(n.similarity)
-           FROM near_duplicates n
-           JOIN works a ON a.id = n.work_id JOIN work_consent ca ON ca.work_id = n.work_id
-           JOIN works b ON b.id = n.other_id JOIN work_consent cb ON cb.work_id = n.other_id
-           WHERE n.work_id != n.other_id AND (ca.consent != 'train' OR cb.consent != 'train')
-           GROUP BY n.work_id, n.other_id, n.measure ORDER BY max(n.similarity) DESC, n.work_id, n.other_id"""
-    )
     lines = []
-    for work_id, title, consent, other_id, other_title, other_consent, measure, similarity in rows:
+    for work_id, title, consent, other_id, other_title, other_consent, measure, similarity in passage_store.copy_relations(conn):
         if (work_id in inside) == (other_id in inside):
             continue  # both trained on, or neither: nothing reaches training through this pair
         a = f"work {work_id} {title!r}" + (" (in this snapshot)" if work_id in inside else f", whose consent is {consent}")

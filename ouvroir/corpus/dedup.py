@@ -41,6 +41,8 @@ from functools import lru_cache
 import numpy as np
 
 from ..media.document import Block
+from ..store import passages as passage_store
+from ..store import works as work_store
 
 NUM_PERM = 128
 SHINGLE_WORDS = 5
@@ -219,11 +221,7 @@ def refused_signatures(conn: sqlite3.Connection) -> tuple[list[str], np.ndarray]
     """Ids and signatures of the stored works whose consent is not ``train`` (and long enough to be contained):
     the works a new one is checked against for containment, as copying them would bypass a refusal."""
     ids, sigs = [], []
-    for work_id, minhash in conn.execute(
-        "SELECT w.id, w.minhash FROM works w JOIN work_consent c ON c.work_id = w.id "
-        "WHERE c.consent != 'train' AND w.minhash IS NOT NULL AND w.chars >= ?",
-        (CONTAINED_MIN_CHARS,),
-    ):
+    for work_id, minhash in passage_store.refused_minhashes(conn, CONTAINED_MIN_CHARS):
         ids.append(work_id)
         sigs.append(np.frombuffer(minhash, dtype=np.uint64))
     return ids, np.vstack(sigs) if sigs else np.zeros((0, NUM_PERM), dtype=np.uint64)
@@ -240,9 +238,9 @@ def find_near_duplicates(
     contained = dict(contained or {})
     found: list[NearDuplicate] = []
     ids, sigs = [], []
-    for row in conn.execute("SELECT id, minhash FROM works WHERE minhash IS NOT NULL"):
-        ids.append(row[0])
-        sigs.append(np.frombuffer(row[1], dtype=np.uint64))
+    for work_id, minhash in passage_store.minhashes(conn):
+        ids.append(work_id)
+        sigs.append(np.frombuffer(minhash, dtype=np.uint64))
     if sigs:
         jaccard = (np.vstack(sigs) == signature).mean(axis=1)
         for idx in np.flatnonzero(jaccard >= JACCARD_THRESHOLD):
@@ -263,31 +261,22 @@ def find_near_duplicates(
             found.append(NearDuplicate("", "repeated-passages", round(repeated / chars, 3)))
         shared_by_work: dict[str, set[int]] = defaultdict(set)
         theirs: dict[str, int] = defaultdict(int)  # characters of the stored work's passages found in the new one
-        hashes = list(own)
-        for start in range(0, len(hashes), 900):
-            chunk = hashes[start : start + 900]
-            marks = ",".join("?" * len(chunk))
-            for work_id, h, n in conn.execute(f"SELECT work_id, hash, chars FROM passages WHERE hash IN ({marks})", chunk):
-                shared_by_work[work_id].add(h)
-                theirs[work_id] += n
+        for work_id, h, n in passage_store.passages_with(conn, list(own)):
+            shared_by_work[work_id].add(h)
+            theirs[work_id] += n
         already = {d.other_id for d in found}
         for work_id, shared in shared_by_work.items():
             share = sum(own[h] for h in shared) / chars
             if share >= SHARED_THRESHOLD and work_id not in already:
                 found.append(NearDuplicate(work_id, "shared-passages", round(share, 3)))
-        marks = ",".join("?" * len(theirs))
-        for work_id, size in conn.execute(f"SELECT id, chars FROM works WHERE id IN ({marks})", list(theirs)):
+        for work_id, size in passage_store.work_sizes(conn, list(theirs)):
             if size >= CONTAINED_MIN_CHARS:
                 contained[work_id] = max(contained.get(work_id, 0.0), min(1.0, theirs[work_id] / size))
     already = {d.other_id for d in found if d.measure == "minhash-jaccard"}
     for work_id, share in contained.items():
         if share >= CONTAINED_THRESHOLD and work_id not in already:
             found.append(NearDuplicate(work_id, "contains", round(float(share), 3)))
-    titles = {}
-    for d in found:
-        if d.other_id:
-            row = conn.execute("SELECT title, author FROM works WHERE id = ?", (d.other_id,)).fetchone()
-            titles[d.other_id] = (row[0], row[1]) if row else (None, None)
+    titles = {d.other_id: work_store.title_and_author(conn, d.other_id) for d in found if d.other_id}
     return [
         NearDuplicate(d.other_id, d.measure, d.similarity, *titles.get(d.other_id, (None, None)))
         for d in sorted(found, key=lambda d: -d.similarity)

@@ -16,6 +16,7 @@ from typing import Literal
 from ..errors import DiskFull, IngestError, is_disk_full
 from ..media.document import ParsedWork, blocks_to_json, clean_label
 from ..media.formats import TEXT_SUFFIXES, many_reader_for
+from ..store import passages as passage_store
 from ..store import works as store
 from ..store.blobs import BlobStore, sha256_bytes
 from ..store.db import now, transaction
@@ -129,16 +130,13 @@ def _ingest(conn, blobs: BlobStore, candidate: Candidate, options: AddOptions, o
         with transaction(conn):
             near = dedup.find_near_duplicates(conn, signature, passages, len(text), dict(zip(refused_ids, contained)))
             for sha in (work.original_sha256, work.text_sha256, work.structure_sha256):
-                conn.execute("INSERT OR IGNORE INTO blobs (sha256, size, created_at) VALUES (?, ?, ?)",
-                             (sha, blobs.path(sha).stat().st_size, work.added_at))  # fmt: skip
+                store.record_blob(conn, sha, blobs.path(sha).stat().st_size, work.added_at)
             store.insert_work(conn, work, signature.tobytes())
             for consent, reason, origin in _consent_events(meta, parsed, owner, copies.hold_reason(conn, near)):
                 store.append_consent(conn, work.id, consent, reason, origin)
-            conn.executemany("INSERT INTO passages (work_id, hash, chars) VALUES (?, ?, ?)",
-                             [(work.id, h, n) for h, n in passages])  # fmt: skip
-            conn.executemany(
-                "INSERT INTO near_duplicates (work_id, other_id, measure, similarity, detected_at) VALUES (?, ?, ?, ?, ?)",
-                [(work.id, d.other_id or work.id, d.measure, d.similarity, work.added_at) for d in near],
+            passage_store.record_passages(conn, work.id, passages)
+            passage_store.record_near_duplicates(
+                conn, [(work.id, d.other_id or work.id, d.measure, d.similarity, work.added_at) for d in near]
             )
     except BaseException:
         for sha in written:

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from ..errors import TrainingError
 from ..layout import SNAPSHOT_MANIFEST
+from ..store import snapshots as snapshot_store
 from ..store.blobs import atomic_write
 from ..store.db import now, transaction
 
@@ -129,8 +130,8 @@ def take_snapshot(studio, medium: str = "text", seed: int = 0) -> Snapshot:
     if _holds_the_same_events(studio, legacy, frozen):  # a snapshot taken before consent events made the id
         snapshot_id = legacy
     path = studio.layout.snapshot(snapshot_id)
-    existing = studio.conn.execute("SELECT created_at FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
-    created_at = existing[0] if existing else now()
+    existing = snapshot_store.created_at(studio.conn, snapshot_id)
+    created_at = existing or now()
     snapshot = Snapshot(snapshot_id, medium, created_at, rule, frozen, path)
     if not existing:
         train_chars = sum(w.chars for w in frozen if w.split == "train")
@@ -140,14 +141,8 @@ def take_snapshot(studio, medium: str = "text", seed: int = 0) -> Snapshot:
                 head, tail = tail_split(studio.blobs.get(w.text_sha256).decode("utf-8"))
                 train_chars, val_chars = train_chars + len(head), val_chars + len(tail)
         with transaction(studio.conn):
-            studio.conn.execute(
-                "INSERT INTO snapshots (id, medium, created_at, split_rule, train_chars, val_chars) VALUES (?, ?, ?, ?, ?, ?)",
-                (snapshot_id, medium, created_at, rule, train_chars, val_chars),
-            )
-            studio.conn.executemany(
-                "INSERT INTO snapshot_works (snapshot_id, work_id, text_sha256, consent_event_id, split) VALUES (?, ?, ?, ?, ?)",
-                [(snapshot_id, w.work_id, w.text_sha256, w.consent_event_id, w.split) for w in frozen],
-            )
+            snapshot_store.insert_snapshot(studio.conn, snapshot_id, medium, created_at, rule, train_chars, val_chars,
+                                           [(w.work_id, w.text_sha256, w.consent_event_id, w.split) for w in frozen])
     if (path / SNAPSHOT_MANIFEST).exists():  # frozen: its bytes are what earlier samples were signed against
         return load_snapshot(studio, snapshot_id)
     path.mkdir(parents=True, exist_ok=True)
@@ -164,9 +159,8 @@ def take_snapshot(studio, medium: str = "text", seed: int = 0) -> Snapshot:
 
 
 def _holds_the_same_events(studio, snapshot_id: str, works: list[SnapshotWork]) -> bool:
-    rows = studio.conn.execute("SELECT work_id, text_sha256, consent_event_id, split FROM snapshot_works "
-                               "WHERE snapshot_id = ?", (snapshot_id,)).fetchall()  # fmt: skip
-    return bool(rows) and {tuple(r) for r in rows} == {(w.work_id, w.text_sha256, w.consent_event_id, w.split) for w in works}
+    rows = snapshot_store.frozen_works(studio.conn, snapshot_id)
+    return bool(rows) and set(rows) == {(w.work_id, w.text_sha256, w.consent_event_id, w.split) for w in works}
 
 
 def works_key(medium: str, rule: str, works: list[SnapshotWork]) -> str:

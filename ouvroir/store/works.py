@@ -268,3 +268,43 @@ def referenced_blobs(conn: sqlite3.Connection) -> set[str]:
 def forget_blobs(conn: sqlite3.Connection, hashes: list[str]) -> None:
     """Drop the rows of blobs nothing references any more (their files go after the commit)."""
     conn.executemany("DELETE FROM blobs WHERE sha256 = ?", [(h,) for h in hashes])
+
+
+def record_blob(conn: sqlite3.Connection, sha256: str, size: int, created_at: str) -> None:
+    """A blob file's row (kept as it was when the same bytes were stored before)."""
+    conn.execute("INSERT OR IGNORE INTO blobs (sha256, size, created_at) VALUES (?, ?, ?)", (sha256, size, created_at))
+
+
+def consent_of(conn: sqlite3.Connection, work_id: str) -> str | None:
+    """A work's current consent, or None when there is no such work."""
+    row = conn.execute("SELECT consent FROM work_consent WHERE work_id = ?", (work_id,)).fetchone()
+    return row[0] if row else None
+
+
+def title_and_author(conn: sqlite3.Connection, work_id: str) -> tuple[str | None, str | None]:
+    row = conn.execute("SELECT title, author FROM works WHERE id = ?", (work_id,)).fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def title_even_removed(conn: sqlite3.Connection, work_id: str) -> str | None:
+    """A work's title, or after its removal the one its latest removal record kept."""
+    row = conn.execute(
+        """SELECT COALESCE((SELECT title FROM works WHERE id = ?),
+                           (SELECT title FROM removals WHERE work_id = ? ORDER BY removed_at DESC LIMIT 1))""",
+        (work_id, work_id),
+    ).fetchone()
+    return row[0]
+
+
+def is_held(conn: sqlite3.Connection, work_id: str) -> bool:
+    return conn.execute("SELECT 1 FROM works WHERE id = ?", (work_id,)).fetchone() is not None
+
+
+def last_removed_at(conn: sqlite3.Connection, work_id: str) -> str | None:
+    """When the work was last removed (a work may be added and removed again), or None if it never was."""
+    row = conn.execute("SELECT max(removed_at) FROM removals WHERE work_id = ?", (work_id,)).fetchone()
+    return row[0] if row else None
+
+
+def work_count(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT count(*) FROM works").fetchone()[0]
