@@ -15,7 +15,6 @@ The copy index is built once per corpus and reused (see ``index``).
 
 from __future__ import annotations
 
-import json
 import random
 import secrets
 from collections.abc import Callable, Sequence
@@ -26,6 +25,7 @@ from ..version import __version__
 from ..errors import AuditError
 from ..fileio import sha256_bytes
 from ..i18n.report import AUDIT_NOTES
+from ..store.audits import insert_audit
 from ..store.db import now, transaction
 from . import attribution, bootstrap, diversity, style, uniform
 from .copying import Span, find_spans
@@ -366,12 +366,8 @@ def store_audit(studio, data: dict, subject: dict, index_id: str) -> AuditOutcom
     summary = summarize(data)
     label_audit(studio, folder, data, index_id, summary)
     with transaction(studio.conn):
-        studio.conn.execute(
-            "INSERT INTO audits (id, created_at, subject, model_id, snapshot_id, index_id, lang, summary, path) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (audit_id, data["created"], subject["kind"], subject.get("model_id"), subject.get("snapshot_id"),
-             index_id, data["lang"], json.dumps(summary), str(folder.relative_to(studio.root))),
-        )  # fmt: skip
+        insert_audit(studio.conn, audit_id, data["created"], subject["kind"], subject.get("model_id"),
+                     subject.get("snapshot_id"), index_id, data["lang"], summary, str(folder.relative_to(studio.root)))
     return AuditOutcome(audit_id, folder, data)
 
 

@@ -24,6 +24,7 @@ from typing import Protocol
 
 from ..errors import DocumentConflict, DocumentError, DocumentNotFound
 from ..fileio import sha256_bytes
+from ..store import documents as document_store
 from ..store import models as model_store
 from ..store.db import now, transaction
 from .ledger import Accept, Ledger, Op, Step, parse_ops
@@ -118,11 +119,6 @@ def _title(title: object) -> str:
     return cleaned
 
 
-def _event(conn: sqlite3.Connection, doc_id: str, seq: int, at: str, kind: str, payload: dict) -> None:
-    conn.execute("INSERT INTO document_events (document_id, seq, at, kind, payload) VALUES (?, ?, ?, ?, ?)",
-                 (doc_id, seq, at, kind, json.dumps(payload, ensure_ascii=False)))  # fmt: skip
-
-
 # -- reading ----------------------------------------------------------------------------------------
 
 
@@ -133,26 +129,24 @@ def create_document(studio: Studio, title: str, lang: str = "fr") -> Doc:
     created = now()
     doc = Doc("d" + secrets.token_hex(5), title, lang, created, created, 1, Ledger())
     with transaction(studio.conn) as conn:
-        conn.execute("INSERT INTO documents (id, title, lang, created_at, updated_at, version, state) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     (doc.id, title, lang, doc.created_at, doc.updated_at, doc.version, _state(doc.ledger)))  # fmt: skip
-        _event(conn, doc.id, 1, doc.created_at, "create", {"title": title, "lang": lang})
+        document_store.insert_document(conn, doc.id, title, lang, doc.created_at, doc.updated_at, doc.version,
+                                       _state(doc.ledger))  # fmt: skip
+        document_store.append_event(conn, doc.id, 1, doc.created_at, "create", {"title": title, "lang": lang})
     return doc
 
 
 def list_documents(studio: Studio) -> list[Doc]:
     """Every document, the most recently changed first."""
-    return [_doc(r) for r in studio.conn.execute("SELECT * FROM documents ORDER BY updated_at DESC, id")]
+    return [_doc(r) for r in document_store.document_rows(studio.conn)]
 
 
 def get_document(studio: Studio, ref: str) -> Doc:
     """A document by id, unique id prefix, or title (not minding case)."""
     conn = studio.conn
-    row = conn.execute("SELECT * FROM documents WHERE id = ?", (ref,)).fetchone()
+    row = document_store.document_row(conn, ref)
     if row is not None:
         return _doc(row)
-    rows = conn.execute("SELECT * FROM documents WHERE (length(?) >= 3 AND substr(id, 1, length(?)) = ?) "
-                        "OR lower(title) = lower(?)", (ref, ref, ref, ref)).fetchall()  # fmt: skip
+    rows = document_store.rows_matching(conn, ref)
     if not rows:
         raise DocumentNotFound(f"no document matches {ref!r}: `ouvroir docs list` lists them")
     if len(rows) > 1:
@@ -161,9 +155,7 @@ def get_document(studio: Studio, ref: str) -> Doc:
 
 
 def document_events(studio: Studio, doc_id: str) -> list[dict]:
-    rows = studio.conn.execute("SELECT seq, at, kind, payload FROM document_events WHERE document_id = ? ORDER BY seq",
-                               (doc_id,))  # fmt: skip
-    return [{"seq": r["seq"], "at": r["at"], "kind": r["kind"], "payload": json.loads(r["payload"])} for r in rows]
+    return document_store.events(studio.conn, doc_id)
 
 
 # -- changing ---------------------------------------------------------------------------------------
@@ -177,7 +169,7 @@ def _change(studio: Studio, doc_id: str, version: int, change: Callable[[Doc, st
     if isinstance(version, bool) or not isinstance(version, int):
         raise DocumentError(f"a change names the document version it was made on (a whole number), not {version!r}")
     with transaction(studio.conn) as conn:  # BEGIN IMMEDIATE: the version read here cannot change under us
-        row = conn.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        row = document_store.document_row(conn, doc_id)
         if row is None:
             raise DocumentNotFound(f"no document {doc_id!r} in this studio")
         doc = _doc(row)
@@ -189,9 +181,8 @@ def _change(studio: Studio, doc_id: str, version: int, change: Callable[[Doc, st
         if done is None:
             return doc
         doc = Doc(doc.id, doc.title, doc.lang, doc.created_at, when, version + 1, doc.ledger)
-        conn.execute("UPDATE documents SET title = ?, updated_at = ?, version = ?, state = ? WHERE id = ?",
-                     (doc.title, when, doc.version, _state(doc.ledger), doc.id))  # fmt: skip
-        _event(conn, doc.id, doc.version, when, *done)
+        document_store.update_document(conn, doc.id, doc.title, when, doc.version, _state(doc.ledger))
+        document_store.append_event(conn, doc.id, doc.version, when, *done)
     return doc
 
 
@@ -252,7 +243,7 @@ def refuse_music(studio: Studio, model_id: str, snapshot_id: str) -> None:
 
 def stored_suggestion(studio: Studio, sample_id: str) -> Suggestion:
     """A sample's continuation as the studio stored it, checked against the hash taken when it was generated."""
-    row = studio.conn.execute("SELECT * FROM samples WHERE id = ?", (sample_id,)).fetchone()
+    row = model_store.sample_row(studio.conn, sample_id)
     if row is None:
         raise DocumentError(f"no suggestion {sample_id!r} in this studio: ask the model for one first")
     path = studio.root / row["path"]
@@ -271,11 +262,11 @@ def stored_suggestion(studio: Studio, sample_id: str) -> Suggestion:
 def sample_suggestion(studio: Studio, sample_id: str) -> Suggestion:
     """A suggestion that may be accepted: stored, unchanged, from a ready text model."""
     suggestion = stored_suggestion(studio, sample_id)
-    row = studio.conn.execute("SELECT status, snapshot_id FROM models WHERE id = ?", (suggestion.model_id,)).fetchone()
-    if row is None or row["status"] != "ready":
-        state = row["status"] if row else "missing"
-        raise DocumentError(f"suggestion {sample_id} comes from model {suggestion.model_id}, which is not ready ({state})")
-    refuse_music(studio, suggestion.model_id, row["snapshot_id"])
+    state = model_store.model_state(studio.conn, suggestion.model_id)
+    if state is None or state[0] != "ready":
+        status = state[0] if state else "missing"
+        raise DocumentError(f"suggestion {sample_id} comes from model {suggestion.model_id}, which is not ready ({status})")
+    refuse_music(studio, suggestion.model_id, state[1])
     return suggestion
 
 

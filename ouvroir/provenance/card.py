@@ -31,7 +31,10 @@ from ..corpus.snapshot import SPLIT_BY_WORK, load_snapshot, tail_split
 from ..errors import StudioError
 from ..fileio import atomic_write
 from ..i18n import check_lang
+from ..store import audits as audit_store
 from ..store import models as model_store
+from ..store import snapshots as snapshot_store
+from ..store import works as work_store
 from ..store.db import now
 from .card_markdown import consent_sentence, intended_uses, limits, render_datasheet, render_markdown
 
@@ -135,12 +138,7 @@ def _model(studio, record: model_store.ModelRecord) -> dict:
 
 def _title(studio, work_id: str) -> str:
     """A work's title even after its removal (the removal record keeps it)."""
-    row = studio.conn.execute(
-        """SELECT COALESCE((SELECT title FROM works WHERE id = ?),
-                           (SELECT title FROM removals WHERE work_id = ? ORDER BY removed_at DESC LIMIT 1))""",
-        (work_id, work_id),
-    ).fetchone()
-    return row[0] or work_id
+    return work_store.title_even_removed(studio.conn, work_id) or work_id
 
 
 def _works(studio, snapshot, withdrawn: set[str]) -> list[dict]:
@@ -150,12 +148,7 @@ def _works(studio, snapshot, withdrawn: set[str]) -> list[dict]:
     """
     out = []
     for w in snapshot.works:
-        row = studio.conn.execute(
-            """SELECT w.license, w.form, w.metadata, e.consent, e.reason, e.at FROM snapshot_works sw
-               LEFT JOIN works w ON w.id = sw.work_id LEFT JOIN consent_events e ON e.id = sw.consent_event_id
-               WHERE sw.snapshot_id = ? AND sw.work_id = ?""",
-            (snapshot.id, w.work_id),
-        ).fetchone()
+        row = snapshot_store.frozen_rights(studio.conn, snapshot.id, w.work_id)
         metadata = json.loads(row["metadata"]) if row and row["metadata"] else {}
         out.append({
             "work_id": w.work_id, "title": w.title, "author": w.author,
@@ -205,10 +198,7 @@ def _datasheet(works: list[dict]) -> dict:
 
 
 def _audit(studio, model_id: str) -> dict | None:
-    row = studio.conn.execute(
-        "SELECT id, created_at, lang, summary, path FROM audits WHERE model_id = ? ORDER BY created_at DESC LIMIT 1",
-        (model_id,),
-    ).fetchone()
+    row = audit_store.latest_audit_of(studio.conn, model_id)
     if row is None:
         return None
     settings: dict = {}

@@ -10,7 +10,7 @@ output from a damaged manifest:
 3. key — a key the person verifying trusts: the studio's current or a former key, or one given
    with ``keys`` (``--key studio.pub``); otherwise "signature valid, signer unknown", a failure;
 4. content — each listed file against its hash, trusted only once the signature holds;
-5. with a studio: model (still held, same weights), snapshot (same works and hashes)
+5. with a studio (:mod:`ouvroir.provenance.chain`): model (still held, same weights), snapshot (same works and hashes)
    and works (each text still in the studio, or removed since).
 
 A check is passed (``ok=True``), failed (``False``), or not made (``None``: no studio
@@ -28,7 +28,6 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -36,6 +35,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from ..cocreate.checks import content_problems, record_problems, studio_problems
 from ..fileio import sha256_file
 from . import c2pa_embed, trust
+from .chain import check_chain
 from .keys import key_id
 from .manifest import DIR_MANIFEST, FORMAT, SIDECAR_SUFFIX, SOURCE_TYPES, canonical, folder_files, serialize
 from .trust import GivenKey
@@ -133,7 +133,7 @@ def verify(path: Path, studio=None, *, keys: Sequence[GivenKey] = (),
     if target is not None:  # a file of a format C2PA embeds in (a WAV): its embedded manifest too
         c2pa_embed.check(verdict, manifest_path.parent / target, studio, assertions, sidecar_key=public)
     if studio is not None:
-        _check_chain(verdict, assertions, studio)
+        check_chain(verdict, assertions, studio)
     if verdict.kind == "co-creation":
         _check_ledger(verdict, manifest_path.parent, manifest, assertions, studio)
     return verdict
@@ -152,7 +152,7 @@ def _embedded(verdict: Verdict, studio, keys: Sequence[GivenKey], allow_unknown:
         trust.check_signer(verdict, public, studio, list(keys), allow_unknown)
         _check_label(verdict, verdict.digital_source_type)
         if studio is not None:
-            _check_chain(verdict, embedded.assertions, studio)
+            check_chain(verdict, embedded.assertions, studio)
     return True
 
 
@@ -310,106 +310,8 @@ def _check_ledger(verdict: Verdict, base: Path, manifest: dict, assertions: dict
     if studio is not None:
         problems = problems or studio_problems(studio, record)
         for chain in (c for c in chains if isinstance(c, dict)):  # several models: each chain as for one
-            _check_chain(verdict, chain, studio)
+            check_chain(verdict, chain, studio)
     summary = record["summary"] if isinstance(record.get("summary"), dict) else {}
     counts = ", ".join(f"{summary.get(k)} {k}" for k in ("written", "generated", "edited"))
     verdict.add("ledger", not problems, "authorship ledger: " + "; ".join(problems) if problems
                 else f"authorship ledger consistent: {summary.get('chars')} characters ({counts})")  # fmt: skip
-
-
-# -- the chain: output → model → snapshot → works -----------------------------------------------
-
-
-@lru_cache(maxsize=8)
-def _weights_hash(path: str, size: int, mtime_ns: int) -> str:
-    # Keyed by size and time too: verifying many samples of one model hashes its weights once.
-    return sha256_file(Path(path))
-
-
-def _check_chain(verdict: Verdict, assertions: dict, studio) -> None:
-    model = assertions.get("ouvroir.model")
-    snapshot = assertions.get("ouvroir.snapshot")
-    if isinstance(model, dict):
-        _check_model(verdict, model, studio)
-    if isinstance(snapshot, dict) and _check_snapshot(verdict, snapshot, studio):
-        _check_works(verdict, snapshot, studio)
-
-
-def _check_model(verdict: Verdict, model: dict, studio) -> None:
-    model_id = str(model.get("id"))
-    row = studio.conn.execute("SELECT weights_sha256, snapshot_id FROM models WHERE id = ?", (model_id,)).fetchone()
-    weights = studio.layout.model_weights(model_id)
-    if row is None:
-        verdict.add("model", False, f"the studio no longer holds model {model_id}")
-        return
-    if not weights.is_file():
-        verdict.add("model", False, f"the studio no longer holds model {model_id}'s weights ({weights} is missing)")
-        return
-    expected = model.get("weights_sha256")
-    if row[0] and row[0] != expected:
-        verdict.add("model", False, f"model {model_id} in the studio is not the one that made this (its weights hash differs)")
-        return
-    stat = weights.stat()
-    if _weights_hash(str(weights), stat.st_size, stat.st_mtime_ns) != expected:
-        verdict.add("model", False, f"model {model_id}'s weights changed since: {weights.name} does not match its hash")
-        return
-    if row[1] != model.get("snapshot_id"):
-        verdict.add("model", False, f"model {model_id} was trained on snapshot {row[1]}, not {model.get('snapshot_id')}")
-        return
-    verdict.add("model", True, f"model {model_id} is in the studio, its weights match")
-
-
-def _check_snapshot(verdict: Verdict, snapshot: dict, studio) -> bool:
-    snapshot_id = str(snapshot.get("id"))
-    path = studio.layout.snapshot_manifest(snapshot_id)
-    try:
-        frozen = json.loads(path.read_text("utf-8"))["works"]
-        held = {w["work_id"]: (w["text_sha256"], w["consent_event_id"]) for w in frozen}
-    except (OSError, ValueError, KeyError, TypeError):
-        verdict.add("snapshot", False, f"the studio no longer holds snapshot {snapshot_id} (or its manifest is damaged)")
-        return False
-    works = snapshot.get("works") if isinstance(snapshot.get("works"), list) else []
-    claimed = {w["work_id"]: (w.get("text_sha256"), w.get("consent_event_id"))
-               for w in works if isinstance(w, dict) and isinstance(w.get("work_id"), str)}  # fmt: skip
-    differ = sorted(str(w) for w in claimed.keys() | held.keys() if claimed.get(w) != held.get(w))
-    if differ:
-        more = f" and {len(differ) - 3} more" if len(differ) > 3 else ""
-        works = ", ".join(differ[:3]) + more
-        verdict.add("snapshot", False, f"snapshot {snapshot_id} in the studio differs from the manifest: work {works}")
-        return False
-    verdict.add("snapshot", True, f"snapshot {snapshot_id}: the same {len(held)} works, with the same text hashes")
-    return True
-
-
-def _removed_on(studio, work_id: str) -> str | None:
-    """The date a work was removed from the studio, or None while it is still there."""
-    if studio.conn.execute("SELECT 1 FROM works WHERE id = ?", (work_id,)).fetchone():
-        return None
-    row = studio.conn.execute("SELECT max(removed_at) FROM removals WHERE work_id = ?", (work_id,)).fetchone()
-    return row[0][:10] if row and row[0] else None
-
-
-def _check_works(verdict: Verdict, snapshot: dict, studio) -> None:
-    """Each work's text still in the studio (a snapshot keeps the texts it froze, even of removed works)."""
-    damaged, gone, removed = [], [], []
-    works = [w for w in snapshot["works"] if isinstance(w, dict)]
-    for work in works:
-        label = f"{work['work_id']} ({work.get('title')!r})"
-        problem = studio.blobs.verify(str(work.get("text_sha256")))
-        removed_on = _removed_on(studio, str(work["work_id"]))
-        if problem is None:
-            if removed_on:
-                removed.append(f"{label} on {removed_on}")
-        elif problem == "missing" and removed_on:
-            gone.append(f"{label} was removed from the studio on {removed_on} with its text")
-        else:
-            damaged.append(f"the text of work {label} is {'missing from' if problem == 'missing' else 'changed in'} the studio")
-    since = ""
-    if removed:
-        since = f"; removed from the studio since (their texts kept with the snapshot): {', '.join(removed)}"
-    if damaged:
-        verdict.add("works", False, "; ".join(damaged))
-    elif gone:
-        verdict.add("works", None, "; ".join(gone) + ": it can no longer be compared" + since)
-    else:
-        verdict.add("works", True, f"all {len(works)} works' texts are in the studio, unchanged{since}")

@@ -174,3 +174,38 @@ def models_of_work(conn: sqlite3.Connection, work_id: str) -> list[dict]:
            JOIN snapshot_works sw ON sw.snapshot_id = m.snapshot_id
            WHERE sw.work_id = ? ORDER BY m.created_at""", (work_id,)).fetchall()  # fmt: skip
     return [dict(r) for r in rows]
+
+
+def model_chain(conn: sqlite3.Connection, model_id: str) -> tuple[str | None, str] | None:
+    """(weights sha256, snapshot id) of a model, or None when the studio does not hold it."""
+    row = conn.execute("SELECT weights_sha256, snapshot_id FROM models WHERE id = ?", (model_id,)).fetchone()
+    return None if row is None else (row[0], row[1])
+
+
+def model_chains(conn: sqlite3.Connection) -> dict[str, tuple[str | None, str]]:
+    """{model id: (weights sha256, snapshot id)} of every model, whatever its status."""
+    return {r[0]: (r[1], r[2]) for r in conn.execute("SELECT id, weights_sha256, snapshot_id FROM models")}
+
+
+def model_state(conn: sqlite3.Connection, model_id: str) -> tuple[str, str] | None:
+    """(status, snapshot id) of a model, or None when the studio does not hold it."""
+    row = conn.execute("SELECT status, snapshot_id FROM models WHERE id = ?", (model_id,)).fetchone()
+    return None if row is None else (row["status"], row["snapshot_id"])
+
+
+def ready_weights(conn: sqlite3.Connection) -> list[tuple[str, str | None]]:
+    """(model id, weights sha256) of every ready model."""
+    return [tuple(r) for r in conn.execute("SELECT id, weights_sha256 FROM models WHERE status = 'ready'")]
+
+
+def sample_row(conn: sqlite3.Connection, sample_id: str) -> sqlite3.Row | None:
+    return conn.execute("SELECT * FROM samples WHERE id = ?", (sample_id,)).fetchone()
+
+
+def sample_files(conn: sqlite3.Connection) -> dict[str, tuple[str, str, str, str]]:
+    """{sample id: (id, model id, text sha256, path)} of every sample."""
+    return {r[0]: tuple(r) for r in conn.execute("SELECT id, model_id, text_sha256, path FROM samples")}
+
+
+def sample_ids(conn: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT id FROM samples")}

@@ -37,6 +37,11 @@ from ..layout import SNAPSHOT_MANIFEST, TEMPORARY
 from ..provenance.keys import trusted_keys
 from ..provenance.manifest import SIDECAR_SUFFIX
 from ..provenance.verify import verify
+from ..store import audits as audit_store
+from ..store import documents as document_store
+from ..store import integrity
+from ..store import models as model_store
+from ..store import snapshots as snapshot_store
 from ..store import works as store
 
 GRACE_S = 300
@@ -101,12 +106,12 @@ class _Check:
 
     # -- the database and the blobs ----------------------------------------------------------------
     def database(self) -> set[str]:
-        for (line,) in self.conn.execute("PRAGMA integrity_check"):
+        for line in integrity.integrity_lines(self.conn):
             if line != "ok":
                 self.problems.append(f"SQLite integrity: {line}")
-        for row in self.conn.execute("PRAGMA foreign_key_check"):
+        for row in integrity.foreign_key_problems(self.conn):
             self.problems.append(f"row {row[1]} of table {row[0]} points at a missing row of {row[2]}")
-        recorded = {r[0] for r in self.conn.execute("SELECT sha256 FROM blobs")}
+        recorded = integrity.recorded_blobs(self.conn)
         for sha in sorted(store.referenced_blobs(self.conn) - recorded):
             self.problems.append(f"blob {sha[:12]}… is referenced but not recorded in the blobs table")
         for sha in sorted(recorded):
@@ -117,13 +122,9 @@ class _Check:
                 self.files += 1
         for sha in sorted(self.studio.blobs.all_hashes() - recorded):
             self.leftover(self.studio.blobs.path(sha), "a blob no row records (an interrupted add or remove)")
-        for (work_id,) in self.conn.execute(
-            "SELECT id FROM works w WHERE NOT EXISTS (SELECT 1 FROM consent_events e WHERE e.work_id = w.id)"
-        ):
+        for work_id in integrity.works_without_consent(self.conn):
             self.problems.append(f"work {work_id} has no consent history")
-        for (work_id,) in self.conn.execute(
-            "SELECT DISTINCT work_id FROM consent_events e WHERE NOT EXISTS (SELECT 1 FROM works w WHERE w.id = e.work_id)"
-        ):
+        for work_id in integrity.consent_without_work(self.conn):
             self.problems.append(f"consent events point at a missing work {work_id}")
         return recorded
 
@@ -138,7 +139,7 @@ class _Check:
 
     # -- models and snapshots ----------------------------------------------------------------------
     def models(self) -> None:
-        for model_id, sha in self.conn.execute("SELECT id, weights_sha256 FROM models WHERE status = 'ready'"):
+        for model_id, sha in model_store.ready_weights(self.conn):
             self.hashed(self.layout.model_weights(model_id), sha, f"model {model_id}'s weights")
 
     def snapshot_works(self, snapshot_id: str) -> dict | None:
@@ -154,9 +155,9 @@ class _Check:
 
     def snapshots(self) -> None:
         rows: dict[str, set] = defaultdict(set)
-        for row in self.conn.execute("SELECT snapshot_id, work_id, text_sha256, consent_event_id, split FROM snapshot_works"):
+        for row in snapshot_store.every_frozen_work(self.conn):
             rows[row[0]].add(tuple(row[1:]))
-        held = {r[0]: r[1] for r in self.conn.execute("SELECT id, split_rule FROM snapshots")}
+        held = snapshot_store.split_rules(self.conn)
         for snapshot_id, rule in held.items():
             folder = self.layout.snapshot(snapshot_id)
             self._snapshot_manifest(snapshot_id, rule, folder, rows.get(snapshot_id, set()))
@@ -230,8 +231,8 @@ class _Check:
         return manifest
 
     def samples(self) -> set[str]:
-        rows = {r[0]: r for r in self.conn.execute("SELECT id, model_id, text_sha256, path FROM samples")}
-        models = {r[0]: (r[1], r[2]) for r in self.conn.execute("SELECT id, weights_sha256, snapshot_id FROM models")}
+        rows = model_store.sample_files(self.conn)
+        models = model_store.model_chains(self.conn)
         for sample_id, model_id, sha, rel in rows.values():
             self.hashed(self.root / rel, sha, f"sample {sample_id}")
         files: dict[str, list[Path]] = defaultdict(list)
@@ -273,7 +274,7 @@ class _Check:
 
     def reports(self) -> None:
         held = set()
-        for audit_id, rel in self.conn.execute("SELECT id, path FROM audits"):
+        for audit_id, rel in audit_store.report_paths(self.conn):
             folder = self.root / rel
             held.add(folder)
             if folder.is_dir():
@@ -293,7 +294,7 @@ class _Check:
         from ..cocreate.documents import _doc
         from ..errors import DocumentError
 
-        for row in self.conn.execute("SELECT * FROM documents"):
+        for row in document_store.every_document_row(self.conn):
             try:
                 doc = _doc(row)
             except DocumentError as exc:
@@ -307,8 +308,8 @@ class _Check:
     # -- repairing ---------------------------------------------------------------------------------
     def repair(self) -> tuple[list[str], list[str]]:
         removed, kept = [], []
-        recorded = {r[0] for r in self.conn.execute("SELECT sha256 FROM blobs")}
-        samples = {r[0] for r in self.conn.execute("SELECT id FROM samples")}
+        recorded = integrity.recorded_blobs(self.conn)
+        samples = model_store.sample_ids(self.conn)
         for left in self.leftovers:
             path = self.root / left.path
             if left.age_s < GRACE_S:
@@ -355,7 +356,7 @@ def check_studio(studio, repair: bool = False) -> CheckReport:
     check.documents(check.samples())
     check.reports()
     check.indexes()
-    works = studio.conn.execute("SELECT count(*) FROM works").fetchone()[0]
+    works = store.work_count(studio.conn)
     leftovers = sorted(check.leftovers, key=lambda left: left.path)
     report = CheckReport(check.problems, works, len(recorded), check.files, leftovers)
     if repair:

@@ -21,6 +21,7 @@ from pathlib import Path
 from ..provenance.c2pa_embed import sample_embedder
 from ..provenance.manifest import label_export, sample_labeller
 from ..store import models as model_store
+from ..store import snapshots as snapshot_store
 from ..store.blobs import atomic_write, sha256_bytes
 from ..store.db import now, transaction
 
@@ -46,10 +47,7 @@ def _load(model_dir: str, device: str):
 def sample_suffix(studio, snapshot_id: str) -> str:
     """``.fountain`` when most of the training text is screenplays, else ``.txt``."""
     forms: Counter[str] = Counter()
-    for form, chars in studio.conn.execute(
-        "SELECT w.form, w.chars FROM snapshot_works s JOIN works w ON w.id = s.work_id WHERE s.snapshot_id = ?",
-        (snapshot_id,),
-    ):
+    for form, chars in snapshot_store.work_forms(studio.conn, snapshot_id):
         forms[form] += chars
     return ".fountain" if forms and forms.most_common(1)[0][0] == "screenplay" else ".txt"
 
