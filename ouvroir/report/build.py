@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,9 +19,10 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from ..audit.bootstrap import LEVEL, RESAMPLES
 from ..fileio import atomic_write
 from . import plots
+from .cards import cards
+from .numbers import chars as _chars, decimal as _decimal, number as _number, percent as _percent
 from ..i18n import NBSP, NNBSP
 from ..i18n.report import ReportTranslator as Translator
 
@@ -68,30 +68,6 @@ def _environment() -> Environment:
                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def _number(value: object) -> float | None:
-    """A finite number, or None for what is missing, not a number, or infinite."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return None
-    return float(value)
-
-
-def _percent(tr: Translator, value: object) -> str:
-    number = _number(value)
-    return "—" if number is None else tr.percent(number)
-
-
-def _decimal(tr: Translator, value: object, digits: int = 2) -> str:
-    number = _number(value)
-    if number is None:
-        return "—"
-    return tr.integer(round(number)) if abs(number) >= 100 else tr.decimal(number, digits)
-
-
-def _chars(tr: Translator, value: object) -> str:
-    number = _number(value)
-    return "—" if number is None else tr.count("chars", int(number))
-
-
 def _context(audit: Mapping, tr: Translator) -> dict:
     texts_audit = (audit.get("subject") or {}).get("kind") == "texts"
     copying = audit.get("copying") or {}
@@ -100,7 +76,7 @@ def _context(audit: Mapping, tr: Translator) -> dict:
     context = {
         "texts_audit": texts_audit,
         "header": _header(audit, tr, texts_audit),
-        "cards": _cards(audit, tr, texts_audit, min_copy),
+        "cards": cards(audit, tr, texts_audit, min_copy),
         "notes": notes,
         "section_notes": {name: section_notes.get(name, []) for name in SECTIONS},
         "min_copy": min_copy,
@@ -178,71 +154,12 @@ def _texts_per_group(audit: Mapping) -> list[int]:
     return counts or ([int(planned)] * len((audit.get("settings") or {}).get("temperatures") or []) if planned else [])
 
 
-def _cards(audit: Mapping, tr: Translator, texts_audit: bool, min_copy: str) -> list[dict]:
-    """The headline: a few numbers in big type, each with one sentence that says what it means."""
-    cards = []
-    copying = audit.get("copying") or {}
-    share = _overall_share(copying.get("by_group") or {})
-    if share is not None:
-        baseline = _number((copying.get("baseline") or {}).get("mean_copied_share"))
-        cards.append({"kind": "copy", "big": tr.percent(share),
-                      "text": tr("card_copy_texts" if texts_audit else "card_copy", min=min_copy),
-                      "sub": tr("card_copy_baseline", share=tr.percent(baseline)) if baseline is not None else ""})
-    intervals = copying.get("intervals") or {}
-    if cards:
-        cards[0]["sub"] = " ".join(x for x in (_interval(tr, intervals.get("mean_copied_share"), percent=True), cards[0]["sub"]) if x)
-    uniformization = audit.get("uniformization") or {}
-    ratio = _number(uniformization.get("summary_ratio"))
-    if ratio is not None:
-        gap = round(abs(1 - ratio) * 100)
-        voices = uniformization.get("summary_measure") == "voice_spread"
-        if uniformization.get("indistinguishable"):
-            text = tr("card_indistinct_precise" if uniformization.get("precise") else "card_indistinct", measure=tr.measure("voice_spread" if voices else "diversity_ratio"),
-                      n=tr.integer(int(uniformization.get("n_texts") or 0)),
-                      needed=tr.integer(int(uniformization.get("texts_needed") or 0)))  # fmt: skip
-        elif voices:
-            text = tr("card_voices_less" if ratio < 1 else "card_voices_more", pct=tr.percent(gap / 100))
-        else:
-            key = "card_diversity_same" if gap < 2 else "card_diversity_less" if ratio < 1 else "card_diversity_more"
-            text = tr(key, pct=tr.percent(gap / 100))
-        cards.append({"kind": "diversity", "big": tr.decimal(ratio), "text": text,
-                      "sub": _interval(tr, uniformization.get("summary_interval"))})
-    creativity = copying.get("creativity_index") or {}
-    if _number(creativity.get("samples")) is not None:
-        baseline = _number(creativity.get("baseline"))
-        text = tr("card_creativity", baseline=tr.decimal(baseline) if baseline is not None else "—")
-        cards.append({"kind": "creativity", "big": tr.decimal(creativity["samples"]), "text": text,
-                      "sub": _interval(tr, intervals.get("creativity_index"))})
-    nearest = (audit.get("style") or {}).get("nearest_author")
-    if nearest:
-        cards.append({"kind": "style", "big": str(nearest), "text": tr("card_style"), "sub": ""})
-    return cards
-
-
-def _interval(tr: Translator, bounds: object, percent: bool = False) -> str:
-    """``90 % interval: 0.93 – 0.99`` in the report's language, or '' without an interval."""
-    if not isinstance(bounds, Sequence) or len(bounds) != 2 or any(_number(b) is None for b in bounds):
-        return ""
-    show = tr.percent if percent else tr.decimal
-    return tr("interval", level=tr.percent(LEVEL), lo=show(bounds[0]), hi=show(bounds[1]))
-
-
 def _bracket(tr: Translator, value: str, bounds: object, percent: bool = False) -> str:
     """``0,96 [0,93 – 0,99]``: a figure and its interval, in a table cell."""
     if not isinstance(bounds, Sequence) or len(bounds) != 2 or any(_number(b) is None for b in bounds):
         return value
     show = tr.percent if percent else tr.decimal
     return f"{value} [{show(bounds[0])} – {show(bounds[1])}]"
-
-
-def _overall_share(by_group: Mapping[str, Mapping]) -> float | None:
-    """Mean copied share over every text of every group (groups weighted by their number of texts)."""
-    pairs = [(_number(g.get("mean_copied_share")), _number(g.get("texts")) or 0) for g in by_group.values() if g]
-    pairs = [(share, n) for share, n in pairs if share is not None]
-    if not pairs:
-        return None
-    total = sum(n for _, n in pairs)
-    return sum(s * n for s, n in pairs) / total if total else sum(s for s, _ in pairs) / len(pairs)
 
 
 def _copying(copying: Mapping, texts: Sequence[Mapping], tr: Translator, texts_audit: bool) -> dict | None:
@@ -317,7 +234,9 @@ def _uniformization(uniformization: Mapping, tr: Translator) -> dict | None:
             for name, pair in (main.get("form") or {}).items() if isinstance(pair, Sequence)]
     not_measured = [tr("group_not_measured", group=tr.group(name), texts=tr.count("texts", int(g.get("n_texts") or 0)))
                     for name, g in groups.items() if not g.get("measures")]
-    note = tr("intervals_note", level=tr.percent(LEVEL), resamples=tr.integer(int(main.get("resamples") or RESAMPLES)))
+    # The level and the number of resamples as the audit recorded them (an audit without them drew no intervals).
+    note = (tr("intervals_note", level=_percent(tr, main.get("level")), resamples=_decimal(tr, main.get("resamples"), 0))
+            if _number(main.get("level")) is not None else "")
     voices = tr("voices_glossary") if any(m.get("name") == "voice_spread" for m in main.get("measures") or []) else ""
     return {"plot": Markup(plots.uniformization_plot(groups, tr) or ""), "measures": measures, "form": form,
             "not_measured": not_measured, "intervals_note": note, "voices": voices}
