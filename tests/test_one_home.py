@@ -8,6 +8,7 @@ the code that shows it is a second copy the next change forgets; these tests rea
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from ouvroir.layout import DB_NAME, StudioLayout
@@ -97,3 +98,65 @@ def test_a_scratch_folder_is_one_that_check_names_a_leftover(tmp_path):
 
     folder = StudioLayout(tmp_path).scratch("upload")
     assert folder.is_dir() and folder.parent == tmp_path and TEMPORARY.fullmatch(folder.name)
+
+
+# -- the store owns every query ------------------------------------------------------------------------
+
+STORE = PACKAGE / "store"
+_SQL = re.compile(r"\b(SELECT\s.*\bFROM|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|REPLACE\s+INTO|"
+                  r"\A\s*PRAGMA\s+\w+|(CREATE|DROP|ALTER)\s+(TABLE|INDEX|TRIGGER|VIEW)|BEGIN\s+IMMEDIATE)\b", re.S)
+_RUNS_SQL = {"execute", "executemany", "executescript"}
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    """The ids of the docstring nodes: words about SQL in prose are not queries."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                found.add(id(first.value))
+    return found
+
+
+def sql_in(source: str) -> list[tuple[int, str]]:
+    """(line, what) for each query, statement run on a connection, or connection opened in ``source``."""
+    tree = ast.parse(source)
+    prose = _docstrings(tree)  # and an f-string's parts, read whole below
+    prose |= {id(v) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr) for v in node.values}
+    found = []
+    for node in ast.walk(tree):
+        text = None
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in prose:
+            text = node.value
+        elif isinstance(node, ast.JoinedStr):  # an f-string: its fixed parts, with {} where values go
+            text = "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+        if text is not None and _SQL.search(text):
+            found.append((node.lineno, f"SQL {text.strip()[:60]!r}"))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in _RUNS_SQL:
+                found.append((node.lineno, f".{node.func.attr}()"))
+            elif node.func.attr == "connect" and isinstance(node.func.value, ast.Name) and node.func.value.id == "sqlite3":
+                found.append((node.lineno, "sqlite3.connect()"))
+    return sorted(found)
+
+
+def test_the_store_owns_every_query():
+    """No SQL text, no ``.execute(`` and no ``sqlite3.connect`` outside ouvroir/store/: the rest calls its functions."""
+    found = [f"{path.relative_to(PACKAGE.parent)}:{line}: {what}"
+             for path in sorted(PACKAGE.rglob("*.py")) if STORE not in path.parents
+             for line, what in sql_in(path.read_text("utf-8"))]  # fmt: skip
+    assert not found, "queries outside ouvroir/store/ (give each a function there):\n" + "\n".join(found)
+
+
+def test_the_query_check_sees_queries_and_not_prose():
+    source = '''"""Reads the works (SELECT id FROM works, in prose)."""
+def titles(conn, table):
+    """INSERT INTO works is the store's."""
+    rows = conn.execute(f"SELECT title FROM {table} WHERE id = ?")
+    conn.executemany("INSERT OR IGNORE INTO blobs VALUES (?)", []), "PRAGMA user_version"
+    return "Select a work from the list", sqlite3.connect(":memory:")
+'''
+    assert [(line, what.split(" ")[0]) for line, what in sql_in(source)] == [
+        (4, ".execute()"), (4, "SQL"), (5, ".executemany()"), (5, "SQL"), (5, "SQL"), (6, "sqlite3.connect()")]
+    assert sql_in("x = 'nothing here'") == []
