@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,27 @@ def test_the_contract_fails_on_a_forbidden_import(tmp_path):
     assert re.search(r"The engine \(ouvroir.learn\) imports nothing of the studio.* BROKEN", output), output
     assert "ouvroir.learn is not allowed to import ouvroir.workshop" in output
     assert "ouvroir.learn.model -> ouvroir.workshop" in output
+
+
+def test_no_cycle_is_waived():
+    """The acyclic contract holds with no ignored import: every known loop was taken apart, not excused."""
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]["contracts"]
+    acyclic = next(c for c in contracts if c["id"] == "acyclic")
+    assert not acyclic.get("ignore_imports"), acyclic["ignore_imports"]
+
+
+def test_the_contract_fails_on_a_deferred_cycle(tmp_path):
+    """A loop made of an import inside a function (the report reaching back into the audit) is a cycle too."""
+    shutil.copytree(ROOT / "ouvroir", tmp_path / "ouvroir", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    build = tmp_path / "ouvroir" / "report" / "build.py"
+    build.write_text(build.read_text(encoding="utf-8") + "\n\ndef _level():\n    from ..audit import bootstrap\n\n"
+                     "    return bootstrap.LEVEL\n", encoding="utf-8")
+    result = lint_imports(tmp_path)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert re.search(r"No package cycles, at any depth BROKEN", output), output
+    assert "- .report -> .audit (1 import)" in output, output
 
 
 def loaded_ouvroir_modules(statement: str) -> list[str]:

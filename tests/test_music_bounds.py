@@ -102,7 +102,7 @@ def test_real_scores_stay_far_under_the_limits():
     chorales = [p for p in corpus.getComposer("bach") if str(p).endswith((".mxl", ".krn"))][::8]
     essen = [p for p in corpus.getComposer("essenFolksong") if str(p).endswith(".abc")][:5]
     assert len(chorales) > 40 and len(essen) == 5
-    from ouvroir.media.formats._shared import local_name, parse_xml
+    from ouvroir.media.safexml import local_name, parse_xml
     from ouvroir.media.music.read import _mxl_root, _partwise
 
     sizes = []

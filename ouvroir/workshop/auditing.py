@@ -18,7 +18,7 @@ from ..errors import AuditError, IngestError
 from ..media.document import normalize_text
 from ..media.encoding import decode_text
 from ..media.formats import MUSIC_SUFFIXES, reader_for
-from ..media.formats._shared import is_musicxml
+from ..media.safexml import is_musicxml
 from ..store import models as model_store
 
 Progress = Callable[[str], None]

@@ -68,6 +68,6 @@ def many_reader_for(suffix: str) -> Callable[[bytes, str], list[ParsedWork]] | N
 
 def _read_xml(data: bytes, name: str) -> ParsedWork:
     """``.xml`` is a MusicXML score when its root element says so, else TEI (which refuses anything else)."""
-    from ._shared import is_musicxml
+    from ..safexml import is_musicxml
 
     return importlib.import_module(f"{__name__}.{'music' if is_musicxml(data) else 'tei'}").read(data, name)

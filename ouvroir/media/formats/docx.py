@@ -17,8 +17,9 @@ from lxml import etree
 from ...errors import IngestError
 from ..document import ParsedWork
 from ..plain import guess_form
+from ..safexml import local_name, parse_xml
 from ..safezip import SafeZip, resolve_member
-from ._shared import Paragraph, blocks_from_paragraphs, collapse_spaces, local_name, parse_xml
+from ._shared import Paragraph, blocks_from_paragraphs, collapse_spaces
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"

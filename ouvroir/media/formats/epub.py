@@ -13,8 +13,9 @@ import posixpath
 from ...errors import IngestError
 from ..document import Block, ParsedWork
 from ..plain import guess_form
+from ..safexml import local_name, parse_xml
 from ..safezip import SafeZip, resolve_member
-from ._shared import collapse_spaces, local_name, parse_xml
+from ._shared import collapse_spaces
 from .html import blocks_from_html, decode_html
 
 _HTML_TYPES = {"application/xhtml+xml", "text/html", "application/x-dtbook+xml"}

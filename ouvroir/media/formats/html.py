@@ -23,7 +23,8 @@ from lxml import etree
 from ..document import Block, ParsedWork, normalize_text
 from ..encoding import decode_text
 from ..plain import blocks_from_plain_text, guess_form
-from ._shared import collapse_spaces, declares_entities, local_name, refuse_entities, safe_xml_parser, too_deep
+from ..safexml import declares_entities, local_name, refuse_entities, safe_xml_parser, too_deep
+from ._shared import collapse_spaces
 
 _DROPPED = {
     "script", "style", "nav", "header", "footer", "noscript", "template", "iframe", "object", "embed", "svg",

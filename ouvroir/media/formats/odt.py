@@ -16,8 +16,9 @@ from lxml import etree
 from ...errors import IngestError
 from ..document import ParsedWork
 from ..plain import guess_form
+from ..safexml import parse_xml
 from ..safezip import SafeZip
-from ._shared import Paragraph, blocks_from_paragraphs, collapse_spaces, parse_xml
+from ._shared import Paragraph, blocks_from_paragraphs, collapse_spaces
 
 TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"

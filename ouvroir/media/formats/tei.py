@@ -21,7 +21,8 @@ from lxml import etree
 from ...errors import IngestError
 from ..document import Block, Form, ParsedWork, normalize_text
 from ..plain import blocks_from_plain_text
-from ._shared import collapse_spaces, local_name, parse_xml
+from ..safexml import local_name, parse_xml
+from ._shared import collapse_spaces
 
 TEI_NS = "http://www.tei-c.org/ns/1.0"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

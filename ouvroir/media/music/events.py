@@ -11,9 +11,9 @@ signature) is right-aligned, so a 4/4 upbeat on beat 4 is at position 36; any
 other short bar is left-aligned. A note may last past its bar line; it belongs
 to the bar where it starts.
 
-Converting from and to music21 scores lives in :mod:`.score` (also reachable
-here as ``events.from_score`` and ``events.to_score``), so that decoding,
-features and the synthesizer never pay music21's import.
+Converting from and to music21 scores lives in :mod:`.score`, which builds on
+this module and never the other way round, so that decoding, features and the
+synthesizer never pay music21's import.
 
 >>> piece = Piece([Bar(4, 4, 0, length=12), Bar(4, 4)], [Event(0, 0, 36, 67, 12), Event(0, 1, 0, 72, 48)])
 >>> piece.pickup, piece.bar_starts(), piece.notes()
@@ -127,12 +127,3 @@ def sort_events(events: list[Event]) -> list[Event]:
         if k not in longest or e.duration > longest[k].duration:
             longest[k] = e
     return [longest[k] for k in sorted(longest)]
-
-
-def __getattr__(name: str):
-    """``events.from_score`` and ``events.to_score``, imported (with music21) only when asked for."""
-    if name in ("from_score", "to_score"):
-        from . import score
-
-        return getattr(score, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

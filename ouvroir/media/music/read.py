@@ -35,7 +35,7 @@ from music21.musicxml import xmlToM21
 
 from ...errors import IngestError
 from ..encoding import decode_text
-from ..formats._shared import MUSICXML_ROOTS, local_name, parse_xml
+from ..safexml import MUSICXML_ROOTS, local_name, parse_xml
 from ..safezip import SafeZip
 from . import bounds
 
