@@ -7,7 +7,7 @@ Pure logic, no I/O (``documents`` stores it, ``export`` renders and signs it).
 * Every character carries an attribution ``(origin, piece, offset)``: origin ``"person"`` or
   ``"model"``; ``piece`` the index of an accepted suggestion or None; ``offset`` the character's
   position in that suggestion's text (model characters only). They are kept as runs of
-  characters with the same attribution, model offsets running on by one.
+  characters with the same attribution, model offsets running on by one (:mod:`.attribution`).
 * A *piece* is one accepted suggestion: sample id, model id, the suggestion text, when accepted.
   Pieces are never removed from the list, so that characters restored by undo stay valid; a
   piece with no character left in the document is simply gone.
@@ -33,8 +33,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import DocumentError
+from .attribution import MODEL, PERSON, Run, cut, decode_runs, encode_runs, merge, positioned
 
-PERSON, MODEL = "person", "model"
 WRITTEN, GENERATED, EDITED = "written", "generated", "edited"
 CATEGORIES = (WRITTEN, GENERATED, EDITED)
 MAX_CHARS = 2_000_000  # a novel is ~500,000: beyond this, a paste is far more likely a mistake
@@ -44,13 +44,6 @@ MAX_UNDO = 1_000  # the oldest steps go first; pieces stay, so nothing else is l
 # steps going first: without it, 20 rounds of pasting and deleting 1.5 M characters kept 60 MB in the
 # document's state. The last change always stays undoable, whatever its size.
 MAX_UNDO_BYTES = 8 << 20
-
-# A run of characters with one attribution: (origin, piece, offset of its first character in the
-# piece's text, length). Model offsets run on by one; stored as runs, a document costs what its
-# authorship changes cost, not what its length does.
-Run = tuple[str, int | None, int | None, int]
-_CODES = {PERSON: "p", MODEL: "m"}
-_ORIGINS = {v: k for k, v in _CODES.items()}
 
 
 @dataclass(frozen=True)
@@ -246,7 +239,7 @@ class Ledger:
     def intact_pieces(self) -> set[int]:
         """Pieces whose characters are exactly their text, in order, contiguous, all from the model."""
         found: dict[int, list[tuple[int, Run]]] = {}
-        for position, run in _positioned(self._runs):
+        for position, run in positioned(self._runs):
             if run[1] is not None:
                 found.setdefault(run[1], []).append((position, run))
         intact = set()
@@ -263,7 +256,7 @@ class Ledger:
         in the suggestion jumps, so each model span is one contiguous slice of its suggestion."""
         intact = self.intact_pieces()
         spans = []
-        for position, (origin, piece, offset, length) in _positioned(self._runs):
+        for position, (origin, piece, offset, length) in positioned(self._runs):
             source = self.pieces[piece] if piece is not None else None
             category = WRITTEN if piece is None else GENERATED if piece in intact else EDITED
             spans.append({"start": position, "end": position + length, "category": category, "origin": origin,
@@ -296,9 +289,10 @@ class Ledger:
             pieces = [Piece(str(p["sample_id"]), str(p["model_id"]), str(p["text"]), str(p["accepted_at"]))
                       for p in data["pieces"]]  # fmt: skip
             text = data["text"]
-            runs = decode_runs(data["runs"], text, pieces)
-            undo = [_step(s, pieces) for s in data.get("undo", [])]
-            redo = [_step(s, pieces) for s in data.get("redo", [])]
+            suggestions = [p.text for p in pieces]
+            runs = decode_runs(data["runs"], text, suggestions)
+            undo = [_step(s, suggestions) for s in data.get("undo", [])]
+            redo = [_step(s, suggestions) for s in data.get("redo", [])]
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise DocumentError(f"the document's stored state is damaged ({exc})") from exc
         return cls(text, runs, pieces, undo, redo)
@@ -323,14 +317,6 @@ def _within_bytes(steps: list[Step]) -> list[Step]:
     return steps
 
 
-def _positioned(runs: Sequence[Run]) -> list[tuple[int, Run]]:
-    position, out = 0, []
-    for run in runs:
-        out.append((position, run))
-        position += run[3]
-    return out
-
-
 def _inherited(before: list[Run], deleted: list[Run], after: list[Run]) -> int | None:
     """The piece a person's typing joins (see the module docstring), or None."""
     pieces = {run[1] for run in deleted}
@@ -340,62 +326,10 @@ def _inherited(before: list[Run], deleted: list[Run], after: list[Run]) -> int |
     return left if left is not None and left == right else None
 
 
-def cut(runs: Sequence[Run], start: int, end: int) -> tuple[list[Run], list[Run], list[Run]]:
-    """The runs before ``start``, between ``start`` and ``end``, and after ``end``, split where needed."""
-    parts: tuple[list[Run], list[Run], list[Run]] = ([], [], [])
-    for low, (origin, piece, offset, length) in _positioned(runs):
-        high = low + length
-        for part, a, b in ((0, low, min(high, start)), (1, max(low, start), min(high, end)), (2, max(low, end), high)):
-            if a < b:
-                parts[part].append((origin, piece, None if offset is None else offset + a - low, b - a))
-    return parts
-
-
-def _continues(first: Run, then: Run) -> bool:
-    return (first[0] == then[0] and first[1] == then[1]
-            and (first[0] == PERSON or first[2] + first[3] == then[2]))  # fmt: skip
-
-
-def merge(runs: Sequence[Run]) -> list[Run]:
-    """Adjacent runs with the same attribution joined, so that runs (and spans) are maximal."""
-    out: list[Run] = []
-    for run in runs:
-        if out and _continues(out[-1], run):
-            out[-1] = (*out[-1][:3], out[-1][3] + run[3])
-        elif run[3]:
-            out.append(run)
-    return out
-
-
 def summarize(counts: Counter | dict, chars: int) -> dict:
     """Counts per category and their shares of all characters (fractions, 4 places)."""
     shares = {c: round(counts.get(c, 0) / chars, 4) if chars else 0.0 for c in CATEGORIES}
     return {"chars": chars} | {c: counts.get(c, 0) for c in CATEGORIES} | {"shares": shares}
-
-
-def encode_runs(runs: Sequence[Run]) -> list[list]:
-    """``[["p", length, piece], ["m", length, piece, first offset], ...]``."""
-    return [["p", n, piece] if origin == PERSON else ["m", n, piece, offset] for origin, piece, offset, n in runs]
-
-
-def decode_runs(data: list, text: str, pieces: list[Piece]) -> list[Run]:
-    """JSON runs back, checked against the text and the pieces (a model run must be its suggestion's text)."""
-    runs: list[Run] = []
-    position = 0
-    for item in data:
-        origin, length, piece = _ORIGINS[item[0]], int(item[1]), item[2]
-        if length < 1 or (piece is not None and (type(piece) is not int or not 0 <= piece < len(pieces))):
-            raise ValueError(f"bad run {item!r}")
-        offset = None
-        if origin == MODEL:
-            offset, source = int(item[3]), pieces[piece].text
-            if offset < 0 or offset + length > len(source) or source[offset:offset + length] != text[position:position + length]:
-                raise ValueError(f"run {item!r} is not the text of its suggestion")
-        runs.append((origin, piece, offset, length))
-        position += length
-    if position != len(text):
-        raise ValueError(f"runs of {position} characters for a text of {len(text)}")
-    return merge(runs)
 
 
 def _step_json(step: Step) -> dict:
@@ -403,8 +337,8 @@ def _step_json(step: Step) -> dict:
             "splices": [[s.at, s.old, encode_runs(s.old_runs), s.new, encode_runs(s.new_runs)] for s in step.splices]}
 
 
-def _step(data: dict, pieces: list[Piece]) -> Step:
-    splices = tuple(Splice(int(at), old, tuple(decode_runs(old_runs, old, pieces)), new,
-                           tuple(decode_runs(new_runs, new, pieces)))
+def _step(data: dict, suggestions: Sequence[str]) -> Step:
+    splices = tuple(Splice(int(at), old, tuple(decode_runs(old_runs, old, suggestions)), new,
+                           tuple(decode_runs(new_runs, new, suggestions)))
                     for at, old, old_runs, new, new_runs in data["splices"])  # fmt: skip
     return Step(str(data["kind"]), str(data["at"]), splices)
