@@ -43,8 +43,9 @@ def default_prompts(held: Sequence[tuple[str, str]], count: int, seed: int) -> l
     for excerpt in matched_excerpts(list(held), count * 3, 200, seed):
         for line in excerpt.splitlines():
             words = line.split()
-            if len(words) >= 3 and line not in lines:
-                lines.append(" ".join(words[: min(len(words) - 1, 3)]))
+            prompt = " ".join(words[: min(len(words) - 1, 3)])
+            if len(words) >= 3 and prompt not in lines:  # the prompt, not its line: two excerpts may share a line
+                lines.append(prompt)
                 break
         if len(lines) == count:
             break
