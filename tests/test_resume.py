@@ -17,21 +17,15 @@ from ouvroir import Studio
 from ouvroir.workshop import training
 from ouvroir.learn import checkpoint as ckpt
 from ouvroir.cocreate import documents as docs
-from ouvroir.corpus.ingest import AddOptions
 from ouvroir.errors import ConsentError
 from ouvroir.workshop.generation import GenerationParams, generate_samples
 from ouvroir.store import models as model_store
-from tests.test_withdrawal import poem
+from tests.test_withdrawal import poem_studio
 
 
 @pytest.fixture
 def studio(studio_dir, tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for i in range(6):
-        (corpus / f"poeme-{i}.txt").write_text(poem(i), "utf-8")
-    studio = Studio.init(studio_dir)
-    assert studio.add([corpus], AddOptions(author="Ada Martin", license="CC-BY-4.0", consent="train")).ok
+    studio = poem_studio(studio_dir, tmp_path)
     yield studio
     studio.close()
 

@@ -23,14 +23,20 @@ def poem(seed: int) -> str:
     return "\n\n".join("\n".join(" ".join(rng.choice(WORDS) for _ in range(6)) for _ in range(4)) for _ in range(20))
 
 
-@pytest.fixture
-def trained(studio_dir, tmp_path):
+def poem_studio(studio_dir: Path, tmp_path: Path) -> Studio:
+    """A studio of six generated poems by its owner, all with consent "train"."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for i in range(6):
         (corpus / f"poeme-{i}.txt").write_text(poem(i), "utf-8")
     studio = Studio.init(studio_dir)
     assert studio.add([corpus], AddOptions(author="Ada Martin", license="CC-BY-4.0", consent="train")).ok
+    return studio
+
+
+@pytest.fixture
+def trained(studio_dir, tmp_path):
+    studio = poem_studio(studio_dir, tmp_path)
     record = training.train_model(studio, size="tiny", steps=20, seed=3)
     yield studio, record
     studio.close()
