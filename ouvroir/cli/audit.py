@@ -68,12 +68,16 @@ def print_summary(data: dict, html: Path) -> None:
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True, help="Language of the report.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--medium", type=click.Choice(["text", "music"]), help="Without MODEL: audit the latest model of this medium.")
 @click.argument("more_texts", nargs=-1, type=click.Path(path_type=Path), required=False)
 @click.pass_context
-def audit(ctx, model, texts, reuse, samples, temperatures, prompts_file, min_copy, max_tokens, lang, seed, device, more_texts) -> None:
+def audit(ctx, model, texts, reuse, samples, temperatures, prompts_file, min_copy, max_tokens, lang, seed, device, medium,
+          more_texts) -> None:  # fmt: skip
     """Measure what a model copies from the corpus and from whom, how much it flattens it, and whose style it has.
 
-    With a MODEL (default: the latest), generates samples at each temperature
+    With a MODEL (default: the latest of --medium; without --medium, the
+    latest model if the studio has models of one medium only, else the
+    command stops and lists the latest of each), generates samples at each temperature
     (or, with --reuse, takes the samples already stored for it)
     and checks them against the model's training text: verbatim spans of at
     least --min-copy characters with their source, the share of each sample
@@ -116,7 +120,8 @@ def audit(ctx, model, texts, reuse, samples, temperatures, prompts_file, min_cop
         for item in skipped:
             err.print(f"[red]{escape(str(item.path))}[/red]: {escape(item.reason)} — skipped", soft_wrap=True)
     else:
-        outcome = studio.audits.model(model, options, progress, reuse=reuse)
+        ref = model or studio.models.default_for(medium=medium).id
+        outcome = studio.audits.model(ref, options, progress, reuse=reuse)
         skipped = []
     print_summary(outcome.data, outcome.html)
     if skipped:

@@ -157,10 +157,18 @@ def models(ctx, as_json) -> None:
 @click.option("--allow-withdrawn", is_flag=True, help="Generate even though the model was trained on works whose consent is withdrawn.")
 @click.option("--render-audio/--no-audio", default=True, show_default=True,
               help="Music: write a WAV (built-in synthesizer) beside the MIDI and MusicXML; --no-audio leaves it out.")
+@click.option("--medium", type=click.Choice(["text", "music"]), help="Without MODEL: use the latest model of this medium.")
 @click.pass_context
 def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, top_p, top_k, seed, device, allow_withdrawn,
-             render_audio) -> None:  # fmt: skip
-    """Generate text with a model (default: the latest one) and store every sample.
+             render_audio, medium) -> None:  # fmt: skip
+    """Generate text with a model (default: the latest of the request's medium) and store every sample.
+
+    Without MODEL, the medium is --medium's, else the prompt's (a prompt in
+    music event text, starting with a bar such as "B4/4", means music; any
+    other prompt means text), and the latest model of that medium is used.
+    With no prompt and no --medium, the latest model is used if the studio
+    has models of one medium only; otherwise the command stops and lists the
+    latest model of each medium (id, medium, created).
 
     A single sample streams to the terminal; every sample is stored in the
     studio with its model, prompt, parameters and seed, and written as a file
@@ -179,6 +187,8 @@ def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, to
     studio = open_studio(ctx)
     if prompt_file:
         prompt, _ = decode_text(prompt_file.read_bytes())
+    if not model:
+        model = studio.models.default_for(medium=medium, prompt=prompt).id
     params = GenerationParams(max_tokens=max_tokens, temperature=temperature, top_p=top_p, top_k=top_k)
     stream = count == 1 and out.is_terminal
     if stream:

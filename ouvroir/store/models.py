@@ -86,6 +86,20 @@ def resolve_model(conn: sqlite3.Connection, ref: str | None, ready_only: bool = 
     return model
 
 
+def latest_ready_by_medium(conn: sqlite3.Connection) -> dict[str, ModelRecord]:
+    """The latest ready model of each medium ("text", "music") the studio has trained, newest first."""
+    rows = conn.execute(
+        """SELECT m.*, s.medium AS snapshot_medium_ FROM models m JOIN snapshots s ON s.id = m.snapshot_id
+           WHERE m.status = 'ready' ORDER BY m.created_at DESC, m.rowid DESC""").fetchall()  # fmt: skip
+    latest: dict[str, ModelRecord] = {}
+    for row in rows:
+        data = dict(row)
+        medium = data.pop("snapshot_medium_")
+        if medium not in latest:
+            latest[medium] = _model(data)
+    return latest
+
+
 def snapshot_medium(conn: sqlite3.Connection, snapshot_id: str) -> str | None:
     """What a snapshot (and every model trained on it) is made of: "text" or "music"; None if it is gone."""
     row = conn.execute("SELECT medium FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()

@@ -34,6 +34,31 @@ class Models:
         media = model_store.snapshot_media(self._studio.conn) if medium else {}
         return [m for m in self.all() if m.status == "ready" and (medium is None or media.get(m.snapshot_id) == medium)]
 
+    def default_for(self, medium: str | None = None, prompt: str = "") -> ModelRecord:
+        """The model a request without a model id means: the latest ready model of its medium.
+
+        The medium is ``medium`` if given, else the prompt's: event text (its first word a bar
+        signature, ``B4/4``) means music, any other text means text. With neither, the latest
+        model is taken when the studio has trained one medium only; when it has several, nothing
+        is guessed: ``ModelNotFound`` names the latest model of each (id, medium, created).
+        """
+        from ..errors import ModelNotFound
+        from ..media.music.encoding import is_event_text
+
+        if medium is None and prompt.strip():
+            medium = "music" if is_event_text(prompt) else "text"
+        latest = model_store.latest_ready_by_medium(self._studio.conn)
+        if medium is not None:
+            if medium not in latest:
+                raise ModelNotFound(f"the studio has no ready {medium} model: train one with `ouvroir train --medium {medium}`")
+            return latest[medium]
+        if not latest:
+            return self.get(None)  # its error says there is no model yet
+        if len(latest) == 1:
+            return next(iter(latest.values()))
+        names = "; ".join(f"{m.id} ({kind}, {m.created_at[:16].replace('T', ' ')})" for kind, m in latest.items())
+        raise ModelNotFound(f"the studio has models of several media, name one (or give the medium): {names}")
+
     def withdrawals(self, model: str | ModelRecord) -> list[Withdrawal]:
         """Works the model learned from whose consent is no longer ``train`` (or that were removed)."""
         return model_store.withdrawals(self._studio.conn, self._record(model).id)

@@ -91,6 +91,16 @@ def encode(piece: Piece) -> str:
     return "\n".join(lines)
 
 
+def is_event_text(text: str) -> bool:
+    """Whether a text reads as event text: its first word is a bar's signature (``B3/4``).
+
+    >>> is_event_text("B4/4 K0 V0 P0 n60 d12"), is_event_text("Le soir tombe")
+    (True, False)
+    """
+    words = text.split(maxsplit=1)
+    return bool(words) and _SIGNATURE.fullmatch(words[0]) is not None
+
+
 def as_piece(music: Piece | str) -> Piece:
     """A piece, or the decoding of an event text (which never fails)."""
     return decode(music) if isinstance(music, str) else music

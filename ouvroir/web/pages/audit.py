@@ -35,7 +35,8 @@ def audit_page(request: Request, studio: Studio = StudioDep):
 @router.post("/audit/model")
 async def audit_model(request: Request, studio: Studio = StudioDep) -> Response:
     form = await form_data(request)
-    record = studio.models.get(form.get("model") or None)
+    ref = form.get("model")
+    record = studio.models.get(ref) if ref else studio.models.default_for()
     try:
         samples = max(1, min(50, int(form.get("samples") or 4)))
     except ValueError:
