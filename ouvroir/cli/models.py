@@ -23,8 +23,9 @@ from .corpus import err, open_studio, out
 @click.option("--resume", metavar="MODEL", help="Continue MODEL's run with its stored size, configuration and seed; "
               "with --steps N (or --minutes M), a finished MODEL trains on to N steps (M minutes) in total.")
 @click.option("--medium", type=click.Choice(["text", "music"]), help="What to train on when the studio holds both (default: text if any).")
+@click.option("--name", help="A name for the new model, usable wherever a model id is (`ouvroir rename` changes it).")
 @click.pass_context
-def train(ctx, size, minutes, steps, seed, device, resume, medium) -> None:
+def train(ctx, size, minutes, steps, seed, device, resume, medium, name) -> None:
     """Train a model on the works whose latest consent is 'train'.
 
     Takes a snapshot of the consenting works (whole works held out for
@@ -38,14 +39,31 @@ def train(ctx, size, minutes, steps, seed, device, resume, medium) -> None:
 
     Example:
 
-        ouvroir train --minutes 3
+        ouvroir train --minutes 3 --name "poems, first try"
         ouvroir train --resume m1a2b3c4d5 --steps 2000
     """
     studio = open_studio(ctx)
     record = _with_progress(lambda on_progress, on_stage: studio.models.train(
         size=size, minutes=minutes, steps=steps, seed=seed, device=device, resume=resume,
-        on_progress=on_progress, on_stage=on_stage, medium=medium))  # fmt: skip
+        on_progress=on_progress, on_stage=on_stage, medium=medium, name=name))  # fmt: skip
     _report_trained(studio, record)
+
+
+@cli.command()
+@click.argument("model")
+@click.argument("name")
+@click.pass_context
+def rename(ctx, model, name) -> None:
+    """Name MODEL (an id, an id prefix or its current name); the name then works wherever an id does.
+
+    Names are unique in the studio; the model's id never changes.
+
+    Example:
+
+        ouvroir rename m1a2b3c4d5 "poems, evening"
+    """
+    record = open_studio(ctx).models.rename(model, name)
+    out.print(f"Model {record.id} is now named {escape(repr(record.name))}.")
 
 
 def _with_progress(run):
@@ -79,7 +97,8 @@ def _with_progress(run):
 
 
 def _report_trained(studio, record) -> None:
-    out.print(f"[green]Model {record.id} ready[/green]: {record.parameters:,} parameters, validation "
+    named = f" ({escape(record.name)})" if record.name else ""
+    out.print(f"[green]Model {record.id}{named} ready[/green]: {record.parameters:,} parameters, validation "
               f"{record.val_bpb:.3f} bits per byte after {record.steps:,} steps ({record.train_seconds:.0f} s of training).")  # fmt: skip
     out.print(f"Files in {studio.layout.model(record.id)}; generate with: ouvroir generate {record.id}")
 
@@ -109,7 +128,9 @@ def retrain(ctx, model, device) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def models(ctx, as_json) -> None:
-    """List the studio's models: snapshot, size, parameters, validation bits per byte, training time.
+    """List the studio's models: name, medium, the works each was validated on, bits per byte, size, time.
+
+    Bits per byte compare between models only on the same validation works.
 
     Example:
 
@@ -118,11 +139,14 @@ def models(ctx, as_json) -> None:
     studio = open_studio(ctx)
     items = studio.models.all()
     if as_json:
-        click.echo(json.dumps([m.as_dict() | {"withdrawn": [vars(w) for w in studio.models.withdrawals(m)]}
+        click.echo(json.dumps([m.as_dict() | {"medium": studio.models.medium(m),
+                                              "validation_works": studio.models.validation_works(m),
+                                              "withdrawn": [vars(w) for w in studio.models.withdrawals(m)]}
                                for m in items], indent=2, ensure_ascii=False))  # fmt: skip
         return
     table = Table(show_edge=False, pad_edge=False)
-    for column in ("id", "status", "snapshot", "works", "size", "parameters", "val bits/byte", "steps", "training", "created", "consent"):
+    for column in ("id", "name", "medium", "status", "validated on", "val bits/byte", "works", "size", "parameters",
+                   "steps", "training", "created", "consent"):  # fmt: skip
         table.add_column(column)
     marked = []
     for m in items:
@@ -130,8 +154,10 @@ def models(ctx, as_json) -> None:
         withdrawn = studio.models.withdrawals(m)
         if withdrawn:
             marked.append((m, withdrawn))
-        table.add_row(m.id, m.status, m.snapshot_id, str(works), m.size, f"{m.parameters:,}" if m.parameters else "—",
-                      f"{m.val_bpb:.3f}" if m.val_bpb else "—", f"{m.steps:,}" if m.steps else "—",
+        table.add_row(m.id, escape(m.name or "—"), studio.models.medium(m) or "—", m.status,
+                      escape(_validated_on(studio.models.validation_works(m))),
+                      f"{m.val_bpb:.3f}" if m.val_bpb else "—", str(works), m.size,
+                      f"{m.parameters:,}" if m.parameters else "—", f"{m.steps:,}" if m.steps else "—",
                       f"{m.train_seconds:.0f} s" if m.train_seconds else "—", m.created_at[:16].replace("T", " "),
                       f"[red]WITHDRAWN ({len(withdrawn)})[/red]" if withdrawn else "ok")  # fmt: skip
     out.print(table)
@@ -139,8 +165,17 @@ def models(ctx, as_json) -> None:
         names = ", ".join(f"{escape(w.title)} ({w.consent})" for w in withdrawn)
         out.print(f"[red]{m.id}[/red] was trained on works whose consent is withdrawn: {names}. "
                   f"`ouvroir retrain {m.id}` trains it again without them.", soft_wrap=True)  # fmt: skip
-    if not items:
+    if items:
+        out.print("Bits per byte compare between models only on the same validation works.")
+    else:
         out.print("No model yet: `ouvroir train --minutes 3` trains one on the consenting works.")
+
+
+def _validated_on(titles: list[str]) -> str:
+    """'2 works held out: Hamlet, Macbeth', or the count alone when the titles would not fit a column."""
+    named = ", ".join(titles)
+    held = f"{len(titles)} work{'s' if len(titles) != 1 else ''} held out"
+    return f"{held}: {named}" if titles and len(titles) <= 3 and len(named) <= 60 else held
 
 
 @cli.command()

@@ -117,6 +117,7 @@ def _model(studio, record: model_store.ModelRecord) -> dict:
     left_out = record.config.get("left_out") or []
     return {
         "id": record.id,
+        "name": record.name,
         "created": record.created_at,
         "size": record.size,
         "parameters": record.parameters,

@@ -141,7 +141,8 @@ def render_markdown(card: dict, lang: str = "fr") -> str:
     params = _t("parameters", lang, n=_int(model["parameters"], lang))
     bpb = decimal(model["val_bpb"], lang, 3)
     summary = audit["summary"] if audit else {}
-    out = [f"# {_t('card_title', lang, id=model['id'])}", "", _t("card_lead", lang, datasheet=f"datasheet.{lang}.md")]
+    named = f"{model['id']} ({_md(model['name'])})" if model.get("name") else model["id"]  # the person's name too
+    out = [f"# {_t('card_title', lang, id=named)}", "", _t("card_lead", lang, datasheet=f"datasheet.{lang}.md")]
     out += ["", f"## {_t('glance', lang)}", ""]
     size = _t(f"size_{model['size']}", lang)
     medium = _t(f"medium_{card['snapshot'].get('medium') or 'text'}", lang)

@@ -219,7 +219,21 @@ def _v4_documents(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_studio, _v2_training, _v3_audits, _v4_documents]
+def _v5_model_names(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        -- A name the person gives a model (train --name, rename); a model can be named wherever an
+        -- id is accepted, so two models never share one.
+        ALTER TABLE models ADD COLUMN name TEXT;
+        CREATE UNIQUE INDEX models_name ON models(name) WHERE name IS NOT NULL;
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _v1_studio, _v2_training, _v3_audits, _v4_documents, _v5_model_names,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -6,7 +6,7 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 
-from ..errors import ConsentError, ModelNotFound
+from ..errors import ConsentError, ModelNotFound, StudioError
 
 
 @dataclass
@@ -23,6 +23,7 @@ class ModelRecord:
     device: str | None
     config: dict = field(default_factory=dict)
     weights_sha256: str | None = None
+    name: str | None = None  # the person's name for it (train --name, rename)
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -50,9 +51,9 @@ def _model(row: sqlite3.Row) -> ModelRecord:
 def insert_model(conn: sqlite3.Connection, model: ModelRecord) -> None:
     conn.execute(
         """INSERT INTO models (id, snapshot_id, created_at, status, size, parameters, val_bpb, train_seconds,
-               steps, device, config, weights_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               steps, device, config, weights_sha256, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (model.id, model.snapshot_id, model.created_at, model.status, model.size, model.parameters, model.val_bpb,
-         model.train_seconds, model.steps, model.device, json.dumps(model.config), model.weights_sha256),
+         model.train_seconds, model.steps, model.device, json.dumps(model.config), model.weights_sha256, model.name),
     )  # fmt: skip
 
 
@@ -68,13 +69,18 @@ def list_models(conn: sqlite3.Connection) -> list[ModelRecord]:
 
 
 def resolve_model(conn: sqlite3.Connection, ref: str | None, ready_only: bool = True) -> ModelRecord:
-    """A model by id or unique id prefix; with no reference, the latest ready model."""
+    """A model by id, name or unique id prefix; with no reference, the latest ready model.
+
+    An exact id wins, then an exact name; a prefix must match one model only.
+    """
     if not ref:
         row = conn.execute("SELECT * FROM models WHERE status = 'ready' ORDER BY created_at DESC LIMIT 1").fetchone()
         if row is None:
             raise ModelNotFound("the studio has no trained model yet: train one with `ouvroir train`")
         return _model(row)
-    rows = conn.execute("SELECT * FROM models WHERE id = ? OR id LIKE ?", (ref, ref + "%")).fetchall()
+    rows = (conn.execute("SELECT * FROM models WHERE id = ?", (ref,)).fetchall()
+            or conn.execute("SELECT * FROM models WHERE name = ?", (ref,)).fetchall()
+            or conn.execute("SELECT * FROM models WHERE id LIKE ? ESCAPE '\\'", (_like_prefix(ref),)).fetchall())
     if not rows:
         raise ModelNotFound(f"no model matches {ref!r}: `ouvroir models` lists them")
     if len(rows) > 1:
@@ -84,6 +90,40 @@ def resolve_model(conn: sqlite3.Connection, ref: str | None, ready_only: bool = 
         hint = f"resume it with `ouvroir train --resume {model.id}`" if model.status == "training" else "train another"
         raise ModelNotFound(f"model {model.id} is not ready (status: {model.status}): {hint}")
     return model
+
+
+def _like_prefix(ref: str) -> str:
+    return ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def check_name(name: str) -> str:
+    """A model's name as stored: spaces collapsed, 1 to 80 characters; a StudioError says what is wrong."""
+    name = " ".join((name or "").split())
+    if not name or len(name) > 80:
+        raise StudioError(f"a model's name needs 1 to 80 characters (got {len(name)})")
+    return name
+
+
+def name_taken(conn: sqlite3.Connection, name: str, model_id: str = "") -> str | None:
+    """The id of another model that is called ``name`` or whose id it is, or None."""
+    row = conn.execute("SELECT id FROM models WHERE (name = ? OR id = ?) AND id != ?", (name, name, model_id)).fetchone()
+    return row[0] if row else None
+
+
+def rename_model(conn: sqlite3.Connection, model_id: str, name: str | None) -> None:
+    """Give a model a name (None removes it); a ModelNotFound if another model has it or its id is the name."""
+    if name is not None and (other := name_taken(conn, name, model_id)):
+        raise ModelNotFound(f"the name {name!r} is already model {other}'s: choose another")
+    conn.execute("UPDATE models SET name = ? WHERE id = ?", (name, model_id))
+
+
+def validation_titles(conn: sqlite3.Connection, snapshot_id: str) -> list[str]:
+    """The titles of the works a snapshot held out for validation (a removed work's title from its removal)."""
+    rows = conn.execute(
+        """SELECT coalesce(w.title, (SELECT r.title FROM removals r WHERE r.work_id = sw.work_id LIMIT 1), sw.work_id)
+           FROM snapshot_works sw LEFT JOIN works w ON w.id = sw.work_id
+           WHERE sw.snapshot_id = ? AND sw.split IN ('val', 'both') ORDER BY 1""", (snapshot_id,)).fetchall()  # fmt: skip
+    return [r[0] for r in rows]
 
 
 def latest_ready_by_medium(conn: sqlite3.Connection) -> dict[str, ModelRecord]:

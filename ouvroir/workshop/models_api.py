@@ -26,7 +26,7 @@ class Models:
         return model_store.list_models(self._studio.conn)
 
     def get(self, ref: str | None = None, ready_only: bool = True) -> ModelRecord:
-        """A model by id or unique id prefix; with no reference, the latest ready model."""
+        """A model by id, name or unique id prefix; with no reference, the latest ready model."""
         return model_store.resolve_model(self._studio.conn, ref, ready_only=ready_only)
 
     def ready(self, medium: str | None = None) -> list[ModelRecord]:
@@ -67,6 +67,10 @@ class Models:
         """What the model learned: "text" or "music" (None if its snapshot is gone)."""
         return model_store.snapshot_medium(self._studio.conn, self._record(model).snapshot_id)
 
+    def validation_works(self, model: str | ModelRecord) -> list[str]:
+        """The titles of the works the model was validated on (its bits per byte compare only on these)."""
+        return model_store.validation_titles(self._studio.conn, self._record(model).snapshot_id)
+
     def work_count(self, model: str | ModelRecord) -> int:
         """How many works the model's snapshot holds."""
         return model_store.snapshot_work_count(self._studio.conn, self._record(model).snapshot_id)
@@ -81,6 +85,16 @@ class Models:
 
     def folder(self, model: str | ModelRecord) -> Path:
         return self._studio.layout.model(self._record(model).id)
+
+    def rename(self, ref: str, name: str) -> ModelRecord:
+        """Give the model a name, unique in the studio, usable wherever an id is accepted."""
+        from ..store.db import transaction
+
+        name = model_store.check_name(name)
+        record = self.get(ref, ready_only=False)
+        with transaction(self._studio.conn):
+            model_store.rename_model(self._studio.conn, record.id, name)
+        return self.get(record.id, ready_only=False)
 
     # -- making -------------------------------------------------------------------------------
     def train(self, **settings) -> ModelRecord:

@@ -90,12 +90,13 @@ def train_model(
     lineage: dict | None = None,
     medium: str | None = None,
     on_model: Callable[[str], None] | None = None,
+    name: str | None = None,
 ) -> model_store.ModelRecord:
     """Train a model on the studio's consenting works (or resume one); return its record.
 
     ``lineage`` is recorded in the model's configuration (``retrain`` names the model it replaces).
     ``on_model(id)`` is called once the model is registered, before training starts (the web
-    studio offers to resume it from then on).
+    studio offers to resume it from then on). ``name`` names a new model (see ``Models.rename``).
     """
     stage = on_stage or (lambda message: None)
     extend = False
@@ -114,6 +115,10 @@ def train_model(
         stage(f"Taking a snapshot of the {medium} works whose latest consent is 'train'")
         snapshot = take_snapshot(studio, medium=medium)
         model_id, resume_flag = "m" + secrets.token_hex(5), False
+        if name is not None:  # checked before the minutes of tokenizing and training, not after
+            name = model_store.check_name(name)
+            if other := model_store.name_taken(studio.conn, name):
+                raise TrainingError(f"the name {name!r} is already model {other}'s: choose another")
     stage(f"Snapshot {snapshot.id}: {len(snapshot.train_works)} works for training, {len(snapshot.val_works)} for validation ({snapshot.split_rule})")
     for line in copies.snapshot_copies(studio.conn, [w.work_id for w in snapshot.works]):
         stage(f"warning: {line}")  # a copy lifted by hand, or an original withdrawn after its copy was added
@@ -141,7 +146,7 @@ def train_model(
             id=model_id, snapshot_id=snapshot.id, created_at=now(), status="training", size=config.size,
             parameters=None, val_bpb=None, train_seconds=None, steps=None, device=str(dev),
             config={"train": config.to_dict(), "budget": {"minutes": budget.minutes, "steps": budget.steps}, "seed": seed}
-            | (lineage or {}),
+            | (lineage or {}), name=name,
         )  # fmt: skip
         with transaction(studio.conn):
             model_store.insert_model(studio.conn, record)

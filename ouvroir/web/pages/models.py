@@ -28,7 +28,10 @@ _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")  # raw HTM
 def models_page(request: Request, studio: Studio = StudioDep):
     models = list(reversed(studio.models.all()))
     withdrawn = {m.id: studio.models.withdrawals(m) for m in models}
-    return render(request, "models.html", {"models": models, "withdrawn": withdrawn})
+    media = {m.id: studio.models.medium(m) for m in models}
+    validation = {m.id: studio.models.validation_works(m) for m in models}
+    return render(request, "models.html", {"models": models, "withdrawn": withdrawn, "media": media,
+                                           "validation": validation})  # fmt: skip
 
 
 @router.get("/models/{ref}")
