@@ -116,7 +116,7 @@ def train(
         return _result(out, counters, parts.model.num_params(), dev)
     loop = Loop(data, parts, counters, Schedule(config, budget), out, dev, on_progress)
     loop.run()
-    ckpt.plot_curves(out)
+    ckpt.plot_curves(out, data.bytes_per_token)  # one unit when the training bytes are known
     loop.notify(counters.last_val, 0.0, "done")
     return _result(out, counters, parts.model.num_params(), dev)
 

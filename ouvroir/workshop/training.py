@@ -168,8 +168,6 @@ def train_model(
         # Checkpoints are written whole or not at all: the last one stands, and the run resumes from it.
         raise DiskFull(f"disk full while training model {model_id}: free space, then `ouvroir train --resume "
                        f"{model_id}` continues from its last checkpoint") from exc  # fmt: skip
-    if data.bytes_per_token:  # train() draws the train loss per token on its own axis: the studio's is in bits per byte
-        ckpt.plot_curves(out_dir, data.bytes_per_token)
     fit = training_fit(out_dir, result, data, passes)
     if fit["memorized"]:
         stage(memorized_warning(fit))
