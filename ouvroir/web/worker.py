@@ -4,6 +4,14 @@ It reads ``jobs/<JOB>.json`` (kind and parameters) and appends its progress to
 ``jobs/<JOB>.events.jsonl``, one JSON object per line, ending with a
 ``finished``, ``failed`` or ``stopped`` event. SIGINT (the page's "Stop")
 ends it as Ctrl-C ends the command line.
+
+A stop must stick: a KeyboardInterrupt that lands inside a library's import
+(torch's optimizer loads ``torch._dynamo`` lazily, for seconds on a busy
+machine) can be swallowed there, and the job would then train on to the end
+of its budget. So a stop is also remembered: the next progress or stage
+report raises it again, and if the process is still alive ``STOP_GRACE_S``
+after the signal it records ``stopped`` and exits as a kill would (checkpoints
+and the studio's database are written whole or not at all).
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -21,18 +30,49 @@ from ..layout import StudioLayout
 from ..workshop import Studio, now
 
 LOG_EVERY_S = 0.5
+STOP_GRACE_S = 10.0
+TERMINAL = frozenset({"finished", "failed", "stopped"})
 
 
 class Events:
     def __init__(self, path: Path) -> None:
         self.file = open(path, "a", encoding="utf-8")
         self.last_log = 0.0
+        self.lock = threading.Lock()  # the last-resort stop writes from its own thread: whole lines only
+        self.ended = False
+        self.stop_requested = False
 
     def emit(self, event: str, **fields) -> None:
-        self.file.write(json.dumps({"event": event, "at": now()} | fields, ensure_ascii=False) + "\n")
-        self.file.flush()
+        with self.lock:
+            if self.ended:
+                return  # one terminal event per job
+            self.file.write(json.dumps({"event": event, "at": now()} | fields, ensure_ascii=False) + "\n")
+            self.file.flush()
+            self.ended = event in TERMINAL
+
+    def stage(self, message: str) -> None:
+        self.check_stop()
+        self.emit("stage", message=message)
+
+    def check_stop(self) -> None:
+        if self.stop_requested:
+            raise KeyboardInterrupt  # the first one was swallowed somewhere below us
+
+    def request_stop(self, signum=None, frame=None) -> None:
+        """The SIGINT handler. A second Stop adds nothing: the first is remembered and will end the job."""
+        if self.stop_requested:
+            return
+        self.stop_requested = True
+        threading.Thread(target=self._stop_at_last, daemon=True, name="ouvroir-stop").start()
+        raise KeyboardInterrupt
+
+    def _stop_at_last(self) -> None:
+        time.sleep(STOP_GRACE_S)
+        self.emit("stopped")
+        os._exit(130)
 
     def progress(self, p) -> None:
+        self.check_stop()
         moment = time.monotonic()
         if p.event == "log" and moment - self.last_log < LOG_EVERY_S:
             return  # a step takes milliseconds; the page needs a few points a second
@@ -45,7 +85,7 @@ class Events:
 
 def run(studio: Studio, kind: str, params: dict, events: Events) -> dict:
     if kind == "train":
-        callbacks = {"on_progress": events.progress, "on_stage": lambda message: events.emit("stage", message=message),
+        callbacks = {"on_progress": events.progress, "on_stage": events.stage,
                      "on_model": lambda model_id: events.emit("model", model_id=model_id)}  # fmt: skip
         if params.get("retrain"):
             record = studio.models.retrain(params["retrain"], **callbacks)
@@ -58,7 +98,7 @@ def run(studio: Studio, kind: str, params: dict, events: Events) -> dict:
 
     options = AuditOptions(samples=params.get("samples", 4), lang=params.get("lang", "fr"),
                            max_tokens=params.get("max_tokens", 200))  # fmt: skip
-    stage = lambda message: events.emit("stage", message=message)  # noqa: E731
+    stage = events.stage
     if kind == "audit-model":
         outcome = studio.audits.model(params.get("model"), options, stage)
         return {"audit_id": outcome.id}
@@ -67,13 +107,13 @@ def run(studio: Studio, kind: str, params: dict, events: Events) -> dict:
 
 
 def main(argv: list[str]) -> int:
-    # A process started with SIGINT ignored (nohup, some service managers, a test runner) passes that on to
-    # its children, and Python then leaves it ignored: "Stop" must interrupt the job all the same.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
     root, job_id = Path(argv[0]), argv[1]
     layout = StudioLayout(root)
     spec = json.loads(layout.job_spec(job_id).read_text("utf-8"))
     events = Events(layout.job_events(job_id))
+    # A process started with SIGINT ignored (nohup, some service managers, a test runner) passes that on to
+    # its children: "Stop" must interrupt the job all the same, so the handler is always set.
+    signal.signal(signal.SIGINT, events.request_stop)
     events.emit("started", pid=os.getpid())
     try:
         with Studio.open(root) as studio:
