@@ -85,3 +85,51 @@ def test_the_web_models_page_shows_name_medium_and_validation(named):
         assert page.status_code == 200
         assert "poèmes du soir" in page.text and f">{medium}<" in page.text and note in page.text
         assert studio.models.validation_works(model)[0] in page.text
+
+
+def test_resume_with_a_name_names_the_model_it_continues(named, run_cli):
+    studio = named
+    (model,) = studio.models.all()
+    result = _cli(studio, run_cli, "train", "--resume", model.id, "--steps", "3", "--name", "suite du soir")
+    assert result.exit_code == 0, result.output
+    assert studio.models.get(model.id).name == "suite du soir"
+    assert studio.models.get("suite du soir").steps == 3
+
+
+def test_the_model_page_renames_and_shows_the_name(named):
+    from ouvroir.web.security import CSRF_COOKIE
+
+    studio = named
+    (model,) = studio.models.all()
+    client = TestClient(wrap(create_app(studio.root), None), base_url="http://127.0.0.1",
+                        headers={"Accept-Language": "fr"})  # fmt: skip
+    page = client.get(f"/models/{model.id}")
+    assert 'id="rename-form"' in page.text and "Renommer" in page.text
+    refused = client.post(f"/models/{model.id}/rename", data={"name": "sans jeton"}, follow_redirects=False)
+    assert refused.status_code == 403 and studio.models.get(model.id).name != "sans jeton"
+    token = client.cookies[CSRF_COOKIE]
+    done = client.post(f"/models/{model.id}/rename", data={"name": "  nocturnes  ", "csrf_token": token},
+                       headers={"X-CSRF-Token": token}, follow_redirects=False)  # fmt: skip
+    assert done.status_code == 303, done.text
+    assert studio.models.get(model.id).name == "nocturnes"
+    page = client.get(f"/models/{model.id}")
+    assert "« nocturnes »" in page.text and "<title>Modèle nocturnes" in page.text
+
+
+def test_the_model_page_lists_the_first_works_of_a_long_datasheet_and_links_the_whole(named, monkeypatch):
+    from ouvroir.web.pages import models as models_page
+
+    studio = named
+    (model,) = studio.models.all()
+    titles = [w["title"] for w in studio.models.card(model.id, "en")["datasheet"]["works"]]
+    assert len(titles) == 8
+    monkeypatch.setattr(models_page, "DATASHEET_ROWS", 3)
+    client = TestClient(wrap(create_app(studio.root), None), base_url="http://127.0.0.1",
+                        headers={"Accept-Language": "en"})  # fmt: skip
+    page = client.get(f"/models/{model.id}").text
+    sheet = page[page.index('id="datasheet"'):]
+    table = sheet[: sheet.index("</table>")]
+    assert [t for t in titles if f"<td>{t}</td>" in table] == titles[:3]
+    assert "The first 3 works only; 5 more follow" in sheet and f"/models/{model.id}/datasheet.md" in sheet
+    whole = client.get(f"/models/{model.id}/datasheet.md")
+    assert whole.status_code == 200 and all(t in whole.text for t in titles)

@@ -233,6 +233,10 @@ _TABLE: dict[str, tuple[str, str]] = {
          "hash of its text (in `datasheet.json`), with the consent event it relies on."),
     ),
     "works": ("Œuvres", "Works"),
+    "ds_more_works": (
+        "Les {shown} premières œuvres seulement ; {more} autres suivent dans la fiche complète (`datasheet.md`).",
+        "The first {shown} works only; {more} more follow in the whole datasheet (`datasheet.md`).",
+    ),
     "col_title": ("Titre", "Title"),
     "col_author": ("Auteur", "Author"),
     "col_license": ("Licence", "License"),

@@ -311,6 +311,7 @@ WEB.add({
     "params": ("Paramètres", "Parameters"),
     "val_col": ("Validation (bits/octet)", "Validation (bits/byte)"),
     "model_name": ("Nom", "Name"),
+    "rename": ("Renommer", "Rename"),
     "validated_on": ("Validé sur", "Validated on"),
     "held_out_one": ("{n} œuvre tenue à l’écart", "{n} work held out"),
     "held_out_other": ("{n} œuvres tenues à l’écart", "{n} works held out"),

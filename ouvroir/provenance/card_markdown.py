@@ -255,8 +255,12 @@ def _audit_lines(card: dict, lang: str) -> list[str]:
 # -- the corpus datasheet --------------------------------------------------------------------------
 
 
-def render_datasheet(card: dict, lang: str = "fr") -> str:
-    """The corpus datasheet as Markdown: every work the model learned from, its author, license and consent date."""
+def render_datasheet(card: dict, lang: str = "fr", works_shown: int | None = None) -> str:
+    """The corpus datasheet as Markdown: every work the model learned from, its author, license and consent date.
+
+    ``works_shown`` keeps a page readable at a real corpus's size: the first works, then how many more
+    there are and where the whole list is (the datasheet's own file always has them all).
+    """
     model, snapshot, sheet = card["model"], card["snapshot"], card["datasheet"]
     totals = sheet["totals"]
     out = [f"# {_t('ds_title', lang, snapshot=snapshot['id'])}", ""]
@@ -265,12 +269,15 @@ def render_datasheet(card: dict, lang: str = "fr") -> str:
                chars=_count("chars", totals["chars"], lang)), ""]  # fmt: skip
     out += [f"## {_t('works', lang)}", ""]
     rows = []
-    for w in sheet["works"]:
+    listed = sheet["works"] if works_shown is None else sheet["works"][:works_shown]
+    for w in listed:
         consent = _date(w["consent_at"]) + (f" ({_t('withdrawn_since', lang)})" if w["withdrawn"] else "")
         rows.append([w["title"], _author(w["author"], lang), w["license"] or "—", consent, _int(w["chars"], lang),
                      _t(f"split_{w['split']}", lang)])  # fmt: skip
     header = [_t(k, lang) for k in ("col_title", "col_author", "col_license", "col_consent", "col_chars", "col_use")]
     out += [_table(header, rows), ""]
+    if len(listed) < len(sheet["works"]):
+        out += [_t("ds_more_works", lang, shown=_int(len(listed), lang), more=_int(len(sheet["works"]) - len(listed), lang)), ""]
     out += [f"## {_t('authors', lang)}", "", _authors_table(sheet, lang), ""]
     for key, column, field in (("licenses", "col_license", "license"), ("forms", "col_form", "form"),
                                ("languages", "col_language", "language")):  # fmt: skip

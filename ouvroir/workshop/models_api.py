@@ -132,11 +132,11 @@ class Models:
         return build_card(self._studio, ref, lang)
 
     @staticmethod
-    def card_markdown(card: dict, lang: str = "fr") -> tuple[str, str]:
-        """The card and the datasheet in Markdown."""
+    def card_markdown(card: dict, lang: str = "fr", works_shown: int | None = None) -> tuple[str, str]:
+        """The card and the datasheet in Markdown (the datasheet's first ``works_shown`` works, when given)."""
         from ..provenance.card import render_datasheet, render_markdown
 
-        return render_markdown(card, lang), render_datasheet(card, lang)
+        return render_markdown(card, lang), render_datasheet(card, lang, works_shown)
 
     def write_card(self, ref: str | None, lang: str = "fr"):
         """Write the card and the datasheet (Markdown and JSON) beside the model; their paths."""

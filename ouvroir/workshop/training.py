@@ -107,6 +107,9 @@ def train_model(
         budget, extend = resumed_budget(record, minutes, steps)
         model_id, resume_flag = record.id, True
         seed = record.config.get("seed", seed)
+        if name is not None:  # `train --resume M --name N` names the model it continues
+            with transaction(studio.conn):
+                model_store.rename_model(studio.conn, model_id, model_store.check_name(name))
     else:
         if minutes is None and steps is None:
             minutes = 5.0

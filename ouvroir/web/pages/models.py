@@ -22,6 +22,7 @@ router = APIRouter()
 
 
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")  # raw HTML in a title shows as text
+DATASHEET_ROWS = 200  # works listed on the page; the downloaded datasheet lists them all
 
 
 @router.get("/models")
@@ -42,9 +43,10 @@ def model_page(ref: str, request: Request, studio: Studio = StudioDep):
     card_html = datasheet_html = None
     if record.status == "ready":
         card = studio.models.card(record.id, t.lang)
-        markdown, datasheet = studio.models.card_markdown(card, t.lang)
+        markdown, datasheet = studio.models.card_markdown(card, t.lang, works_shown=DATASHEET_ROWS)
         # The Markdown names its neighbours in the model's folder; on the page they live at other addresses.
         markdown = markdown.replace(f"](datasheet.{t.lang}.md)", "](#datasheet)")
+        datasheet = datasheet.replace("(`datasheet.md`)", f"([datasheet.{t.lang}.md](/models/{record.id}/datasheet.md))")
         if card["model"].get("loss_curve"):
             markdown = markdown.replace(f"]({card['model']['loss_curve']})", f"](/models/{record.id}/loss.png)")
         card_html = _markdown.render(markdown)
@@ -122,6 +124,23 @@ def loss_plot(ref: str, studio: Studio = StudioDep) -> Response:
 def card_markdown(ref: str, request: Request, studio: Studio = StudioDep) -> Response:
     files = studio.models.write_card(ref, translator(request).lang)
     return FileResponse(files.card_md, media_type="text/markdown; charset=utf-8", filename=files.card_md.name)
+
+
+@router.get("/models/{ref}/datasheet.md")
+def datasheet_markdown(ref: str, request: Request, studio: Studio = StudioDep) -> Response:
+    """The whole datasheet, every work listed (the page shows the first ones)."""
+    files = studio.models.write_card(ref, translator(request).lang)
+    return FileResponse(files.datasheet_md, media_type="text/markdown; charset=utf-8",
+                        filename=files.datasheet_md.name)  # fmt: skip
+
+
+@router.post("/models/{ref}/rename")
+async def rename(ref: str, request: Request, studio: Studio = StudioDep) -> Response:
+    form = await form_data(request)
+    record = studio.models.rename(ref, str(form.get("name") or ""))
+    if wants_json(request):
+        return JSONResponse({"id": record.id, "name": record.name})
+    return RedirectResponse(f"/models/{record.id}", status_code=303)
 
 
 @router.post("/models/{ref}/retrain")
