@@ -49,6 +49,11 @@ class TrainingError(OuvroirError):
     """Training cannot start or continue (no trainable work, corpus too small, bad checkpoint...)."""
 
 
+class BaseModelError(TrainingError):
+    """A model on disk cannot be fine-tuned: not a local folder, not a model, an unknown architecture,
+    corrupt weights, no tokenizer, too large for memory, a LoRA rank that does not fit."""
+
+
 class ModelNotFound(OuvroirError):
     """No model matches the identifier the user gave."""
 
