@@ -26,6 +26,7 @@ STUDIO_ENV = "OUVROIR_STUDIO"
 DB_NAME = "ouvroir.sqlite"
 README_NAME = "README.txt"
 MODEL_WEIGHTS = "model.safetensors"
+ADAPTER_WEIGHTS = "adapter_model.safetensors"  # peft's format
 MODEL_PLOT = "loss.png"
 SNAPSHOT_MANIFEST = "manifest.json"
 # What an interrupted write leaves (``.NAME.RANDOM.tmp``): atomic writes, index builds, uploads being received.
@@ -88,7 +89,9 @@ class StudioLayout:
         return self.models / model_id
 
     def model_weights(self, model_id: str) -> Path:
-        return self.model(model_id) / MODEL_WEIGHTS
+        """model.safetensors; a LoRA fine-tune's own weights are its adapter (its base lives outside the studio)."""
+        adapter = self.model(model_id) / ADAPTER_WEIGHTS
+        return adapter if adapter.exists() else self.model(model_id) / MODEL_WEIGHTS
 
     def model_plot(self, model_id: str) -> Path:
         """The training's loss curves, drawn when the run ends."""

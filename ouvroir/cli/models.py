@@ -24,8 +24,12 @@ from .corpus import err, open_studio, out
               "with --steps N (or --minutes M), a finished MODEL trains on to N steps (M minutes) in total.")
 @click.option("--medium", type=click.Choice(["text", "music"]), help="What to train on when the studio holds both (default: text if any).")
 @click.option("--name", help="A name for the new model, usable wherever a model id is (`ouvroir rename` changes it).")
+@click.option("--from", "source", metavar="PATH", help="Fine-tune the pre-trained model in this folder (transformers "
+              "format) instead of training from scratch; nothing is downloaded.")
+@click.option("--lora", type=int, metavar="RANK", help="With --from: LoRA adapters of this rank (the default, rank 8).")
+@click.option("--full", is_flag=True, help="With --from: fine-tune every weight instead of LoRA adapters.")
 @click.pass_context
-def train(ctx, size, minutes, steps, seed, device, resume, medium, name) -> None:
+def train(ctx, size, minutes, steps, seed, device, resume, medium, name, source, lora, full) -> None:
     """Train a model on the works whose latest consent is 'train'.
 
     Takes a snapshot of the consenting works (whole works held out for
@@ -41,11 +45,31 @@ def train(ctx, size, minutes, steps, seed, device, resume, medium, name) -> None
 
         ouvroir train --minutes 3 --name "poems, first try"
         ouvroir train --resume m1a2b3c4d5 --steps 2000
+        ouvroir train --from models/Qwen3-0.6B --lora 8 --minutes 10
     """
+    if source or lora is not None or full:
+        return _finetune(ctx, source, lora, full, minutes, steps, seed, device, resume, size, name)
     studio = open_studio(ctx)
     record = _with_progress(lambda on_progress, on_stage: studio.models.train(
         size=size, minutes=minutes, steps=steps, seed=seed, device=device, resume=resume,
         on_progress=on_progress, on_stage=on_stage, medium=medium, name=name))  # fmt: skip
+    _report_trained(studio, record)
+
+
+def _finetune(ctx, source, lora, full, minutes, steps, seed, device, resume, size, name) -> None:
+    """``train --from PATH``: fine-tune a pre-trained model on the consenting works (LoRA, or --full)."""
+    if not source:
+        raise click.UsageError("--lora and --full fine-tune a pre-trained model: give its folder with --from PATH")
+    if resume or size or (lora is not None and full):
+        raise click.UsageError("resuming a fine-tune is not possible yet: start it again" if resume else
+                               "--size is for training from scratch" if size else "choose --lora RANK or --full")  # fmt: skip
+    studio = open_studio(ctx)
+    record = _with_progress(lambda on_progress, on_stage: studio.models.finetune(
+        source, method="full" if full else "lora", rank=lora, minutes=minutes, steps=steps, seed=seed, device=device,
+        name=name, on_progress=on_progress, on_stage=on_stage))  # fmt: skip
+    bpb = record.config["bpb"]
+    out.print(f"Base {escape(record.config['base']['folder'])}: {bpb['zero_shot']:.3f} bits per byte on the held-out works "
+              f"before fine-tuning, {bpb['fine_tuned']:.3f} after.")  # fmt: skip
     _report_trained(studio, record)
 
 

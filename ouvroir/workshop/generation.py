@@ -83,9 +83,16 @@ def generate_samples(
     withdrawn = refuse_withdrawn(studio, record, "pass --allow-withdrawn to generate anyway", allow_withdrawn)
     seed = secrets.randbelow(2**31) if seed is None else seed
     prompt = unicodedata.normalize("NFC", prompt)
-    loaded = _load(str(studio.layout.model(record.id)), device)
-    texts = generate(loaded, loaded.tokenizer, prompt, n=n, seed=seed, on_text=on_text if n == 1 else None,
-                     **params.as_dict())  # fmt: skip
+    if "base" in record.config:  # fine-tuned from a pre-trained model: transformers generates (workshop.finetuning)
+        from .finetuning import generate_finetuned
+
+        texts = generate_finetuned(studio, record, prompt, n, seed, device, params.as_dict())
+        if on_text and n == 1:
+            on_text(texts[0])
+    else:
+        loaded = _load(str(studio.layout.model(record.id)), device)
+        texts = generate(loaded, loaded.tokenizer, prompt, n=n, seed=seed, on_text=on_text if n == 1 else None,
+                         **params.as_dict())  # fmt: skip
     suffix = sample_suffix(studio, record.snapshot_id)
     medium = model_store.snapshot_medium(studio.conn, record.snapshot_id)
     label = sample_labeller(studio, record)
@@ -187,11 +194,15 @@ def export_model(studio, model_ref: str | None, out_dir: Path, allow_withdrawn: 
     A model trained on works whose consent is withdrawn is refused unless ``allow_withdrawn``;
     the signed manifest of such an export names those works.
     """
+    from ..errors import OuvroirError
     from ..learn.export_hf import export_hf
 
     record = model_store.resolve_model(studio.conn, model_ref)
     anyway = "pass --allow-withdrawn to export anyway (the signed manifest then says so)"
     withdrawn = refuse_withdrawn(studio, record, anyway, allow_withdrawn)
+    if "base" in record.config:
+        raise OuvroirError(f"model {record.id} is fine-tuned from {record.config['base']['folder']}: exporting it is "
+                            f"not possible yet (its folder {studio.layout.model(record.id)} loads in transformers/peft)")  # fmt: skip
     path = export_hf(studio.layout.model(record.id), out_dir)
     publish_card(studio, record, path, lang)
     # last: it hashes every file written before it

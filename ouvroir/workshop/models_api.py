@@ -103,6 +103,12 @@ class Models:
 
         return train_model(self._studio, **settings)
 
+    def finetune(self, source: str, **settings) -> ModelRecord:
+        """Fine-tune the pre-trained model in folder ``source`` on the consenting works (see ``workshop.finetuning``)."""
+        from .finetuning import finetune_model
+
+        return finetune_model(self._studio, source, **settings)
+
     def retrain(self, ref: str, **settings) -> ModelRecord:
         """Train ``ref``'s configuration again on the works whose consent is ``train`` now."""
         from .training import retrain_model

@@ -1,0 +1,149 @@
+"""Fine-tuning in the studio: a pre-trained model on disk, the consenting snapshot, a model registered with its base.
+
+``finetune_model`` is what ``ouvroir train --from PATH`` calls. The base is checked (a local
+folder, a causal LM transformers knows, whole safetensors, a tokenizer, room in memory) and
+loaded before anything in the studio changes. The data is the snapshot, taken by the same rule
+as for training from scratch (the consent invariant; whole works held out), tokenized by the
+base's own tokenizer. The base's zero-shot bits per byte on the held-out works are measured
+before training and stored beside the fine-tuned figure. The model's folder holds the adapter
+(LoRA: ``adapter_config.json``, ``adapter_model.safetensors``, peft's format) or the full weights
+(``model.safetensors``, ``config.json``), the base's tokenizer files and ``metrics.jsonl``.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from ..corpus import copies
+from ..corpus.snapshot import snapshot_texts, take_snapshot
+from ..errors import DiskFull, TrainingError, is_disk_full
+from ..learn import finetune as ft
+from ..learn import finetune_base as fb
+from ..learn.loss_eval import resolve_device
+from ..learn.sizing import Budget
+from ..store import models as model_store
+from ..store.blobs import atomic_write, sha256_file
+from ..store.db import now, transaction
+
+MIN_TRAIN_TOKENS = 64  # fine-tuning is for small corpora: a few poems steer a pre-trained model
+FINETUNE_FILE = "finetune.json"  # the base and the method, beside the weights, for tools outside the studio
+
+
+def finetune_model(
+    studio,
+    source: str,
+    method: str = "lora",
+    rank: int | None = None,
+    minutes: float | None = None,
+    steps: int | None = None,
+    seed: int = 0,
+    device: str = "auto",
+    name: str | None = None,
+    on_progress: Callable | None = None,
+    on_stage: Callable[[str], None] | None = None,
+    on_model: Callable[[str], None] | None = None,
+    lr: float | None = None,
+    context: int = 256,
+    batch_size: int = 8,
+) -> model_store.ModelRecord:
+    """Fine-tune the model in folder ``source`` (LoRA of ``rank``, or ``method="full"``); return the new record."""
+    stage = on_stage or (lambda message: None)
+    if method not in ("lora", "full"):
+        raise TrainingError(f"unknown fine-tuning method {method!r}: lora or full")
+    if method == "full" and rank is not None:
+        raise TrainingError("--full fine-tunes every weight: leave out the LoRA rank")
+    if minutes is None and steps is None:
+        minutes = 5.0
+    budget = Budget(minutes=minutes, steps=steps)
+    if name is not None:
+        name = model_store.check_name(name)
+        if other := model_store.name_taken(studio.conn, name):
+            raise TrainingError(f"the name {name!r} is already model {other}'s: choose another")
+    dev = resolve_device(device)
+    info = fb.inspect_base(source, method, dev)  # every refusal comes before the studio changes
+    stage(f"Base model {info.path.name} ({info.config.model_type}, {info.parameters:,} parameters), loaded from {info.path}")
+    model, tokenizer = fb.load_base(info, dev)
+    model, what = fb.prepare(model, method, rank)
+    stage("Taking a snapshot of the text works whose latest consent is 'train'")
+    snapshot = take_snapshot(studio, medium="text")
+    stage(f"Snapshot {snapshot.id}: {len(snapshot.train_works)} works for training, {len(snapshot.val_works)} for validation ({snapshot.split_rule})")
+    for line in copies.snapshot_copies(studio.conn, [w.work_id for w in snapshot.works]):
+        stage(f"warning: {line}")
+    streams = ft.token_streams(tokenizer, *snapshot_texts(studio, snapshot))
+    if len(streams.train_ids) < MIN_TRAIN_TOKENS or not streams.val_docs:
+        raise TrainingError(f"the trainable corpus is too small to fine-tune on ({len(streams.train_ids):,} training "
+                            f"tokens; at least {MIN_TRAIN_TOKENS} are needed): add works or give consent to more")  # fmt: skip
+    model_id = "m" + secrets.token_hex(5)
+    out_dir = studio.layout.model(model_id)
+    config = {"base": fb.base_provenance(info), "method": method, "rank": what["rank"], "alpha": what.get("alpha"),
+              "targets": what["targets"], "trainable_parameters": what["trainable_parameters"],
+              "budget": {"minutes": budget.minutes, "steps": budget.steps}, "seed": seed,
+              "finetune": {"lr": lr or (ft.LORA_LR if method == "lora" else ft.FULL_LR), "context": context,
+                           "batch_size": batch_size, "optimizer": "AdamW"}}  # fmt: skip
+    record = model_store.ModelRecord(
+        id=model_id, snapshot_id=snapshot.id, created_at=now(), status="training",
+        size=f"lora r{what['rank']}" if method == "lora" else "full", parameters=what["parameters"], val_bpb=None,
+        train_seconds=None, steps=None, device=str(dev), config=config, name=name,
+    )  # fmt: skip
+    with transaction(studio.conn):
+        model_store.insert_model(studio.conn, record)
+    try:
+        ft.save_pretrained_atomically(tokenizer, out_dir)
+        atomic_write(out_dir / FINETUNE_FILE, json.dumps(config, indent=1, ensure_ascii=False).encode())
+        if on_model:
+            on_model(model_id)
+        stage(f"Measuring the base's bits per byte on the {len(streams.val_docs)} held-out works (zero-shot)")
+        zero_shot = ft.evaluate_bpb(model, streams, context, dev)
+        how = f"LoRA rank {what['rank']}" if method == "lora" else "every weight"
+        stage(f"Zero-shot: {zero_shot:.3f} bits per byte. Fine-tuning model {model_id} ({how}) on {dev} — "
+              f"{_budget_text(budget)}; Ctrl-C stops and keeps the best checkpoint")  # fmt: skip
+        result = ft.finetune(model, streams, out_dir, budget, lr=lr, batch_size=batch_size, context=context, seed=seed,
+                             device=dev, on_progress=on_progress)  # fmt: skip
+    except BaseException as exc:
+        with transaction(studio.conn):  # no resume yet: a run that did not finish is marked so
+            model_store.update_model(studio.conn, model_id, status="failed")
+        if isinstance(exc, (OSError, sqlite3.OperationalError)) and is_disk_full(exc):
+            raise DiskFull(f"disk full while fine-tuning model {model_id}: free space and run again") from exc
+        raise
+    if result.interrupted:
+        stage(f"Stopped: model {model_id} keeps its best checkpoint (step {result.best_step:,})")
+    weights = studio.layout.model_weights(model_id)  # the adapter (LoRA) or the full weights
+    config |= {"bpb": {"zero_shot": zero_shot, "fine_tuned": result.best_val_bpb}, "best_step": result.best_step,
+               "interrupted": result.interrupted}  # fmt: skip
+    atomic_write(out_dir / FINETUNE_FILE, json.dumps(config, indent=1, ensure_ascii=False).encode())
+    with transaction(studio.conn):
+        model_store.update_model(studio.conn, model_id, status="ready", config=config, val_bpb=result.best_val_bpb,
+                                 train_seconds=result.elapsed_s, steps=result.steps, device=str(dev),
+                                 weights_sha256=sha256_file(weights))  # fmt: skip
+    return model_store.resolve_model(studio.conn, model_id)
+
+
+def _budget_text(budget: Budget) -> str:
+    return " or ".join(([f"{budget.minutes:g} min"] if budget.minutes else []) + ([f"{budget.steps:,} steps"] if budget.steps else []))
+
+
+def is_finetuned(record: model_store.ModelRecord) -> bool:
+    return "base" in record.config
+
+
+def generate_finetuned(studio, record: model_store.ModelRecord, prompt: str, n: int, seed: int, device: str,
+                       params: dict) -> list[str]:  # fmt: skip
+    """``n`` continuations from a fine-tuned model (its base with the adapter, or its own weights)."""
+    model, tokenizer = _loaded(str(studio.layout.model(record.id)), json.dumps(record.config, sort_keys=True),
+                               str(resolve_device(device)))  # fmt: skip
+    return fb.hf_generate(model, tokenizer, prompt, n=n, seed=seed, **params)
+
+
+_CACHE: dict[tuple, tuple] = {}
+
+
+def _loaded(model_dir: str, config: str, device: str) -> tuple:
+    key = (model_dir, config, device)
+    if key not in _CACHE:
+        _CACHE.clear()  # one model at a time: a base can be gigabytes
+        _CACHE[key] = fb.load_finetuned(Path(model_dir), json.loads(config), device)
+    return _CACHE[key]
