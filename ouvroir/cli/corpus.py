@@ -1,4 +1,4 @@
-"""Commands on the corpus: init, add, works, show, consent, remove, check."""
+"""Commands on the corpus: init, add, works, show, edit, consent, remove, check."""
 
 from __future__ import annotations
 
@@ -215,7 +215,8 @@ def show(ctx, work, chars) -> None:
     w = studio.work(work)
     rows = [("id", w.id), ("title", w.title), ("author", w.author or "unknown"), ("form", w.form),
             ("format", f"{w.format} ({w.original_name})"), ("encoding", w.encoding or "—"),
-            ("characters", f"{w.chars:,}"), ("licence", w.license), ("source", w.source or "—"),
+            ("characters", f"{w.chars:,}"), ("licence", w.license), ("date", w.metadata.get("date") or "—"),
+            ("source", w.source or "—"),
             ("consent", f"{w.consent} — {'trainable' if w.trainable else 'not trainable'}"), ("added", w.added_at),
             ("text sha256", w.text_sha256)]  # fmt: skip
     for key, value in rows:
@@ -226,6 +227,11 @@ def show(ctx, work, chars) -> None:
     for event in studio.consent_history(w):
         line = f"  {event.at[:19].replace('T', ' ')}  {event.consent:<8}  {event.reason} ({event.origin})"
         out.print(escape(line), soft_wrap=True)
+    edits = studio.edit_history(w)
+    if edits:
+        out.print("\n[bold]Metadata edits[/bold]")
+        for edit in edits:
+            out.print(escape(f"  {edit.at[:19].replace('T', ' ')}  {_changes(edit.changes)}"), soft_wrap=True)
     near = studio.near_duplicates(w)
     if near:
         out.print("\n[bold]Shared text[/bold]")
@@ -235,6 +241,43 @@ def show(ctx, work, chars) -> None:
     out.print("\n[bold]Text[/bold]")
     text = studio.text(w)
     click.echo(text[:chars] + ("\n[…]" if len(text) > chars else ""))
+
+
+def _changes(changes: dict) -> str:
+    return "; ".join(f"{field}: {before!r} → {after!r}" for field, (before, after) in changes.items())
+
+
+@cli.command()
+@click.argument("work")
+@click.option("--title", help="The work's title.")
+@click.option("--author", help="The work's author ('' for unknown).")
+@click.option("--license", "license_", metavar="ID", help="SPDX id (CC-BY-4.0, CC0-1.0...), public-domain or all-rights-reserved.")
+@click.option("--date", metavar="DATE", help="When the work was written: 1857, 1857-04 or 1857-04-12 ('' to clear).")
+@click.pass_context
+def edit(ctx, work, title, author, license_, date) -> None:
+    """Correct a work's title, author, licence or date.
+
+    WORK is an id, a unique id prefix, or the exact title. The correction
+    is recorded with its date (`ouvroir show WORK` lists them). The text,
+    its hash and its consent never change, so no model is marked
+    withdrawn; the datasheet of a model keeps the metadata it was trained
+    with, and a model trained afterwards gets the corrected one.
+
+    Example:
+
+        ouvroir edit "Madame bovary 1857" --title "Madame Bovary" --author "Gustave Flaubert" --date 1857
+    """
+    if all(v is None for v in (title, author, license_, date)):
+        raise click.UsageError("give what to correct: --title, --author, --license or --date")
+    studio = open_studio(ctx)
+    before = studio.edit_history(work)
+    w = studio.edit(work, title=title, author=author, license=license_, date=date)
+    after = studio.edit_history(w)
+    if len(after) == len(before):
+        out.print(escape(f"{w.id} {w.title!r}: nothing to change (the values given are the current ones)."))
+        return
+    out.print(escape(f"{w.id}: {_changes(after[-1].changes)} (recorded at {after[-1].at[:19].replace('T', ' ')})"),
+              soft_wrap=True)
 
 
 @cli.command(epilog=CONSENT_RULE)

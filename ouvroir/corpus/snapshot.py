@@ -31,6 +31,7 @@ from pathlib import Path
 
 from ..errors import TrainingError
 from ..layout import SNAPSHOT_MANIFEST
+from ..store import edits as edit_store
 from ..store import snapshots as snapshot_store
 from ..store.blobs import atomic_write
 from ..store.db import now, transaction
@@ -50,6 +51,15 @@ class SnapshotWork:
     consent_event_id: int
     chars: int
     split: str  # train | val | both (tail fallback)
+    # The work's latest metadata edit when frozen (None: never edited), so the datasheet shows the metadata
+    # as trained on; written into the manifest only when set, so unedited snapshots keep their ids.
+    edit_event_id: int | None = None
+
+    def as_manifest(self) -> dict:
+        data = asdict(self)
+        if self.edit_event_id is None:
+            del data["edit_event_id"]
+        return data
 
 
 @dataclass
@@ -121,13 +131,16 @@ def take_snapshot(studio, medium: str = "text", seed: int = 0) -> Snapshot:
             )
         raise TrainingError(f"the studio has no {medium} works: add some, or train on another medium (--medium)")
     splits, rule = split_works(works, seed)
+    edited = edit_store.latest_edit_ids(studio.conn, [w.id for w in works])
     frozen = [
-        SnapshotWork(w.id, w.title, w.author, w.text_sha256, w.consent_event_id, w.chars, splits[w.id])
+        SnapshotWork(w.id, w.title, w.author, w.text_sha256, w.consent_event_id, w.chars, splits[w.id],
+                     edited.get(w.id))
         for w in sorted(works, key=lambda w: w.text_sha256)
     ]
     snapshot_id = snapshot_identity(medium, rule, frozen)
     legacy = works_key(medium, rule, frozen)
-    if _holds_the_same_events(studio, legacy, frozen):  # a snapshot taken before consent events made the id
+    # a legacy snapshot predates metadata edits: after one, its manifest's titles are no longer the works'
+    if not edited and _holds_the_same_events(studio, legacy, frozen):  # a snapshot taken before consent events made the id
         snapshot_id = legacy
     path = studio.layout.snapshot(snapshot_id)
     existing = snapshot_store.created_at(studio.conn, snapshot_id)
@@ -152,7 +165,7 @@ def take_snapshot(studio, medium: str = "text", seed: int = 0) -> Snapshot:
         "medium": medium,
         "created_at": created_at,
         "split_rule": rule,
-        "works": [asdict(w) for w in frozen],
+        "works": [w.as_manifest() for w in frozen],
     }
     atomic_write(path / SNAPSHOT_MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode())
     return snapshot
@@ -173,8 +186,10 @@ def works_key(medium: str, rule: str, works: list[SnapshotWork]) -> str:
 
 
 def snapshot_identity(medium: str, rule: str, works: list[SnapshotWork]) -> str:
-    """A snapshot's id: its texts, their split and the consent event of each work."""
-    identity = json.dumps([medium, rule, [(w.text_sha256, w.split, w.consent_event_id) for w in works]])
+    """A snapshot's id: its texts, their split, the consent event of each work and its latest metadata edit."""
+    frozen = [(w.text_sha256, w.split, w.consent_event_id) + (() if w.edit_event_id is None else (w.edit_event_id,))
+              for w in works]  # an unedited work counts as before edits existed, so earlier ids stay the same
+    identity = json.dumps([medium, rule, frozen])
     return "s" + hashlib.sha256(identity.encode()).hexdigest()[:11]
 
 

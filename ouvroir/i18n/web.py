@@ -181,6 +181,23 @@ WEB.add({
                       "{n} of the {total} works refused training: {works}. Send their ids as “reverse” to confirm."),
 })  # fmt: skip
 
+# -- correcting a work's details (the work page)
+WEB.add({
+    "work_date": ("Date de l’œuvre", "Date of the work"),
+    "work_date_hint": ("1857, 1857-04 ou 1857-04-12", "1857, 1857-04 or 1857-04-12"),
+    "work_edit_title": ("Corriger les informations", "Correct the details"),
+    "work_edit_help": ("Le texte, son empreinte et le consentement ne changent pas : la correction est datée dans "
+                       "l’historique, et les modèles déjà entraînés gardent dans leur fiche les informations de "
+                       "leur instantané.",
+                       "The text, its hash and the consent do not change: the correction is dated in the history, "
+                       "and models already trained keep their snapshot’s details in their datasheet."),
+    "work_edits": ("Corrections des informations", "Metadata edits"),
+    "work_no_edits": ("Aucune correction pour l’instant.", "No correction yet."),
+    "work_edit_field": ("Champ", "Field"),
+    "work_edit_before": ("Avant", "Before"),
+    "work_edit_after": ("Après", "After"),
+})  # fmt: skip
+
 # -- the training page
 WEB.add({
     "train_title": ("Entraîner un modèle", "Train a model"),

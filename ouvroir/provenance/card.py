@@ -32,6 +32,7 @@ from ..errors import StudioError
 from ..fileio import atomic_write
 from ..i18n import check_lang
 from ..store import audits as audit_store
+from ..store import edits as edit_store
 from ..store import models as model_store
 from ..store import snapshots as snapshot_store
 from ..store import works as work_store
@@ -145,15 +146,20 @@ def _title(studio, work_id: str) -> str:
 def _works(studio, snapshot, withdrawn: set[str]) -> list[dict]:
     """The snapshot's works as frozen (title, author, characters, split), with rights from the store.
 
-    The consent date is that of the event the snapshot relied on, not the latest one.
+    The consent date is that of the event the snapshot relied on, not the latest one; the licence and
+    date are those after the latest metadata edit the snapshot froze (a later correction is not rewritten
+    into the datasheet of a model already trained).
     """
     out = []
     for w in snapshot.works:
         row = snapshot_store.frozen_rights(studio.conn, snapshot.id, w.work_id)
         metadata = json.loads(row["metadata"]) if row and row["metadata"] else {}
+        edits = edit_store.history(studio.conn, w.work_id) if row else []
+        license = edit_store.value_as_of(edits, "license", w.edit_event_id, row["license"] if row else None)
         out.append({
             "work_id": w.work_id, "title": w.title, "author": w.author,
-            "license": row["license"] if row else None, "form": row["form"] if row else None,
+            "license": license, "form": row["form"] if row else None,
+            "date": edit_store.value_as_of(edits, "date", w.edit_event_id, metadata.get("date")),
             "language": metadata.get("language"),
             "consent": (row["consent"] if row else None) or "train", "consent_at": row["at"] if row else None,
             "consent_reason": row["reason"] if row else None,

@@ -231,8 +231,34 @@ def _v5_model_names(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v6_work_edits(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        -- Append-only: every correction of a work's title, author, licence or date, as
+        -- {field: [before, after]} (see ouvroir.store.edits). The works row holds the values after the
+        -- latest edit; the text and its hash are never edited, and neither is consent.
+        CREATE TABLE work_edits (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            work_id TEXT NOT NULL REFERENCES works(id) DEFERRABLE INITIALLY DEFERRED,
+            changes TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX work_edits_work ON work_edits(work_id, id);
+        CREATE TRIGGER work_edits_append_only BEFORE UPDATE ON work_edits
+        BEGIN SELECT RAISE(ABORT, 'a work''s edit history is append-only'); END;
+        CREATE TRIGGER work_edits_kept BEFORE DELETE ON work_edits
+        WHEN EXISTS (SELECT 1 FROM works WHERE id = OLD.work_id)
+        BEGIN SELECT RAISE(ABORT, 'a work''s edit history is append-only'); END;
+        -- The history goes with its work (ouvroir remove), as its consent events do.
+        CREATE TRIGGER work_edits_removed AFTER DELETE ON works
+        BEGIN DELETE FROM work_edits WHERE work_id = OLD.id; END;
+        """,
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _v1_studio, _v2_training, _v3_audits, _v4_documents, _v5_model_names,
+    _v1_studio, _v2_training, _v3_audits, _v4_documents, _v5_model_names, _v6_work_edits,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

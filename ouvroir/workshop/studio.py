@@ -21,6 +21,7 @@ from ..version import __version__
 from .checking import CheckReport, check_studio
 from .audits_api import Audits
 from .documents_api import Documents
+from .editing import edit_work
 from .models_api import Models
 from .provenance_api import Provenance
 from ..corpus.files import Candidate, read_manifest, walk
@@ -30,8 +31,10 @@ from ..errors import ConsentReversal, StudioError
 from ..media.document import Block, blocks_from_json
 from ..layout import StudioLayout
 from ..provenance.keys import load_or_create_key
+from ..store import edits as edit_store
 from ..store import meta as meta_store
 from ..store import works as store
+from ..store.edits import MetadataEdit
 from ..store.blobs import BlobStore
 from ..store.db import connect, now, transaction
 from ..store.migrations import SCHEMA_VERSION, migrate, schema_version
@@ -239,6 +242,20 @@ class Studio:
         if consent != "train" or len(ids) < 2:
             return []
         return store.refused(self.conn, ids)
+
+    def edit(self, ref: str, title: str | None = None, author: str | None = None, license: str | None = None,
+             date: str | None = None) -> store.Work:  # fmt: skip
+        """Correct a work's title, author, licence or date (None: leave it; '' clears author or date).
+
+        Recorded as a dated event (:meth:`edit_history`); the text, its hash and its consent stay as they
+        are, so no model is marked withdrawn, and models already trained keep their snapshot's metadata.
+        """
+        return edit_work(self, ref, title=title, author=author, license=license, date=date)[0]
+
+    def edit_history(self, work: store.Work | str) -> list[MetadataEdit]:
+        """The corrections of a work's metadata, oldest first."""
+        work = work if isinstance(work, store.Work) else self.work(work)
+        return edit_store.history(self.conn, work.id)
 
     def remove(self, ref: str) -> store.Work:
         """Remove a work; its files go too unless something else still references them."""

@@ -167,12 +167,25 @@ async def remove(ref: str, request: Request, studio: Studio = StudioDep) -> Resp
     return RedirectResponse("/corpus", status_code=303)
 
 
+@router.post("/corpus/{ref}/edit")
+async def edit(ref: str, request: Request, studio: Studio = StudioDep) -> Response:
+    """Correct the title, author, licence or date: a dated event; the text, consent and models stay as they are."""
+    form = await request.form()
+    values = {k: v.strip() for k in ("title", "author", "license", "date") if isinstance(v := form.get(k), str)}
+    if not values.get("license"):  # an emptied licence field leaves the licence as it is
+        values.pop("license", None)
+    work = studio.edit(ref, **values)
+    if wants_json(request):
+        return JSONResponse({"work": work.as_dict(), "edits": [e.as_dict() for e in studio.edit_history(work)]})
+    return RedirectResponse(f"/corpus/{work.id}", status_code=303)
+
+
 @router.get("/corpus/{ref}")
 def work_page(ref: str, request: Request, studio: Studio = StudioDep):
     work = studio.work(ref)
     models = studio.models.trained_on(work.id)
     text = studio.text(work)
     return render(request, "work.html", {
-        "work": work, "history": studio.consent_history(work), "models": models,
+        "work": work, "history": studio.consent_history(work), "models": models, "edits": studio.edit_history(work),
         "excerpt": text[:3000], "truncated": len(text) > 3000, "consents": CONSENTS,
     })  # fmt: skip
