@@ -148,3 +148,20 @@ def test_the_work_page_edits_with_a_csrf_token_and_shows_the_history(studio, tmp
     empty = client.post(f"/corpus/{work.id}/edit", data=form | {"title": " ", "csrf": token},
                         headers={"X-CSRF-Token": token, "Accept": "application/json"})  # fmt: skip
     assert empty.status_code == 400 and "title" in empty.json()["error"]
+
+
+def test_the_edit_history_is_append_only_and_goes_with_its_work(studio, tmp_path):
+    import sqlite3
+
+    poem = tmp_path / "sans_titre.txt"
+    poem.write_text("Un vers tout seul,\net son écho.", encoding="utf-8")
+    assert studio.add([poem], AddOptions(license="public-domain")).ok
+    (work,) = studio.works()
+    studio.edit(work.id, title="L'Écho")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        studio.conn.execute("UPDATE work_edits SET at = 'never'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        studio.conn.execute("DELETE FROM work_edits")
+    studio.remove(work.id)
+    assert studio.add([poem], AddOptions(license="public-domain")).ok  # the same text, added again
+    assert studio.work(work.id).title != "L'Écho" and studio.edit_history(work.id) == []
