@@ -101,6 +101,9 @@ def _ingest(conn, blobs: BlobStore, candidate: Candidate, options: AddOptions, o
                            f"{existing.title!r}: not stored twice{label}", existing)  # fmt: skip
 
     meta = _metadata(candidate, options, parsed)
+    notes = list(parsed.notes)
+    if parsed.byline and not meta["author_given"] and meta["author"]:  # a guess the person should see, and can undo
+        notes.append(f"author taken from the byline: {meta['author']} ({parsed.byline!r})")
     if label and not (candidate.overrides.get("title") or options.title or parsed.title):
         meta["title"] += label
     refused_ids, refused_sigs = dedup.refused_signatures(conn)
@@ -124,7 +127,7 @@ def _ingest(conn, blobs: BlobStore, candidate: Candidate, options: AddOptions, o
         form=parsed.form,
         format=suffix.lstrip("."), license=meta["license"], source=meta["source"], original_name=path.name,
         original_sha256=sha256_bytes(data), text_sha256=text_sha, structure_sha256=sha256_bytes(structure),
-        chars=len(text), encoding=parsed.encoding, added_at=now(), notes=parsed.notes, metadata=parsed.metadata,
+        chars=len(text), encoding=parsed.encoding, added_at=now(), notes=notes, metadata=parsed.metadata,
     )  # fmt: skip
     try:
         with transaction(conn):
@@ -148,7 +151,7 @@ def _ingest(conn, blobs: BlobStore, candidate: Candidate, options: AddOptions, o
     detail = ", ".join(x for x in (parsed.form, parsed.encoding, size) if x)
     # Which rule decided the consent, on the outcome line itself: a surprise there is a surprise seen.
     message = f"added {work.id} {work.title!r} ({detail}); consent {stored.consent} ({stored.consent_reason})"
-    return FileOutcome(path, "added", message, stored, parsed.notes, near)
+    return FileOutcome(path, "added", message, stored, notes, near)
 
 
 def parse_bytes(reader, data: bytes, name: str):

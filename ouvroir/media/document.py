@@ -59,6 +59,7 @@ class ParsedWork:
     encoding: str | None = None  # for byte-level text formats: the detected encoding
     notes: list[str] = field(default_factory=list)  # reported to the user, e.g. "Project Gutenberg header stripped"
     metadata: dict[str, str] = field(default_factory=dict)  # other metadata found in the file (language, date, rights...)
+    byline: str | None = None  # the line under the title that ``author`` was read from, when it was (media.byline)
 
     @property
     def text(self) -> str:

@@ -22,7 +22,8 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from ..document import Block, ParsedWork, normalize_text
+from ..byline import byline_author
+from ..document import Block, ParsedWork, normalize_text, render
 from ..encoding import decode_text
 from ..plain import blocks_from_plain_text, guess_form
 
@@ -92,9 +93,11 @@ def parse_markdown(text: str, encoding: str | None) -> ParsedWork:
     if title_index is not None:
         blocks[0] = Block("title", blocks[0].text)
         title = title or blocks[0].text
-    author = front.pop("author", None)
+    author, byline = front.pop("author", None), None
+    if not author and title_index is not None and (found := byline_author(render(blocks))):
+        author, byline = found  # "# Nuit" then "*par Victor Hugo*": the heading is the title, the line its byline
     return ParsedWork(blocks=blocks, form="theatre" if play else guess_form(blocks), title=title, author=author,
-                      encoding=encoding, metadata=front)  # fmt: skip
+                      encoding=encoding, metadata=front, byline=byline)  # fmt: skip
 
 
 def _split_front_matter(text: str) -> tuple[dict[str, str], str]:

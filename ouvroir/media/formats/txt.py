@@ -6,6 +6,7 @@ import unicodedata
 from pathlib import PurePath
 
 from ..document import ParsedWork, normalize_text
+from ..byline import byline_author
 from ..encoding import decode_text
 from ..gutenberg import strip_gutenberg
 from ..plain import blocks_from_plain_text, guess_form
@@ -20,14 +21,18 @@ def parse_text(text: str, encoding: str | None, name: str = "") -> ParsedWork:
     stripped = strip_gutenberg(normalize_text(text))
     blocks = blocks_from_plain_text(stripped.text)
     metadata = {"language": stripped.language} if stripped.language else {}
+    author, byline = stripped.author, None
+    if not author and (found := byline_author(stripped.text)):
+        author, byline = found
     return ParsedWork(
         blocks=blocks,
         form=guess_form(blocks),
         title=stripped.title or title_from_first_line(stripped.text, name),
-        author=stripped.author,
+        author=author,
         encoding=encoding,
         notes=stripped.notes,
         metadata=metadata,
+        byline=byline,
     )
 
 
