@@ -31,6 +31,7 @@ import numpy as np
 
 from ..errors import AuditError
 from ..fileio import fsync_dir
+from ..i18n.stages import Stage
 from .search import SEP, Shard
 
 FORMAT = "ouvroir-copy-index/1"
@@ -161,7 +162,9 @@ def build_index(
             futures.append(pool.submit(_build_shard, tmp, len(futures), corpus))
             del corpus
             if progress:
-                progress(f"indexing {len(works)} works ({sum(w.nbytes for w in works) / 1e6:.1f} MB) in {len(futures)} shard(s)")
+                mb = round(sum(w.nbytes for w in works) / 1e6, 1)
+                progress(Stage("audit_indexing", f"indexing {len(works)} works ({mb:.1f} MB) in {len(futures)} shard(s)",
+                               works=len(works), mb=mb, shards=len(futures)))  # fmt: skip
             shards = [f.result() for f in futures]
         meta = {"format": FORMAT, "works": [asdict(w) for w in works], "shards": shards}
         with open(tmp / "index.json", "w", encoding="utf-8") as fh:

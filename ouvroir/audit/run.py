@@ -25,6 +25,7 @@ from ..version import __version__
 from ..errors import AuditError
 from ..fileio import sha256_bytes
 from ..i18n.report import AUDIT_NOTES
+from ..i18n.stages import Stage
 from ..store.audits import insert_audit
 from ..store.db import now, transaction
 from . import attribution, bootstrap, diversity, style, uniform
@@ -272,7 +273,8 @@ def assemble(corpus: Corpus, subject: dict, texts: list[AuditText], options: Aud
              groups: dict[str, list[AuditText]], progress: Progress | None) -> dict:  # fmt: skip
     """Run every instrument over ``texts`` (grouped) and return the audit's JSON document."""
     if progress:
-        progress(f"checking {len(texts)} texts and {len(corpus.baseline)} baseline excerpts against the corpus")
+        progress(Stage("audit_checking", f"checking {len(texts)} texts and {len(corpus.baseline)} baseline excerpts "
+                       "against the corpus", texts=len(texts), baseline=len(corpus.baseline)))  # fmt: skip
     records = _measure(corpus, texts, options)
     baseline = _measure(corpus, corpus.baseline, options) if corpus.baseline else []
     by_id = {r["id"]: r for r in records}
@@ -281,7 +283,7 @@ def assemble(corpus: Corpus, subject: dict, texts: list[AuditText], options: Aud
         by_group.setdefault(r["group"], []).append(r)
     credit, coverage = credit_table(corpus.index, records)
     if progress:
-        progress("measuring diversity and style")
+        progress(Stage("audit_measuring", "measuring diversity and style"))
     rare = diversity.rare_vocabulary([text for _, text in corpus.works])
     uniformization = _uniformization(corpus, groups, rare, options.seed)
     sweep = []

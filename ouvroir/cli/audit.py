@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
+from ..i18n.report import AUDIT_NOTES
 from . import cli
 from .corpus import err, open_studio, out
 
@@ -50,8 +51,9 @@ def print_summary(data: dict, html: Path) -> None:
         out.print(f"  {diversity}")
     if s["nearest_author"]:
         out.print(f"  Nearest style (Burrows' Delta): {escape(s['nearest_author'])}")
-    for warning in data.get("warnings", []):
-        out.print(f"  [yellow]Note:[/yellow] {escape(warning['message'])}")
+    english = AUDIT_NOTES["en"]
+    for warning in data.get("warnings", []):  # the note in the summary's language, whatever the report's
+        out.print(f"  [yellow]Note:[/yellow] {escape(english.get(warning.get('code'), warning['message']))}")
     out.print(f"Report: {html}")
 
 

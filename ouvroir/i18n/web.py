@@ -57,6 +57,10 @@ class WebTranslator(Translator):
     def integer(self, value: int | None) -> str:
         return "—" if value is None else super().integer(value)
 
+    def word(self, prefix: str, value: object) -> str:
+        """``word("form_", "poetry")``: a stored value as the page words it (the value itself if it has no word)."""
+        return self._strings.get(f"{prefix}{value}", str(value))
+
     def strings(self, *keys: str) -> dict[str, str]:
         """The strings a page's JavaScript needs (sent as JSON in the page, never as code)."""
         return {k: self._strings[k] for k in keys}
@@ -91,6 +95,56 @@ WEB.add({
     "works_other": ("{n} œuvres", "{n} works"),
     "none": ("aucun", "none"),
     "save": ("Enregistrer", "Save"),
+})  # fmt: skip
+
+# -- the values pages show as badges and columns, the errors a French page words itself (the library's line below)
+WEB.add({
+    "model_status_training": ("en entraînement", "training"),
+    "model_status_ready": ("prêt", "ready"),
+    "model_status_failed": ("échec", "failed"),
+    "size_tiny": ("minuscule", "tiny"),
+    "size_small": ("petit", "small"),
+    "size_base": ("moyen", "base"),
+    "job": ("Tâche", "Job"),
+    "job_kind_train": ("Entraînement", "Training"),
+    "job_kind_audit-model": ("Audit d’un modèle", "Model audit"),
+    "job_kind_audit-texts": ("Audit de textes", "Text audit"),
+    "form_poetry": ("poésie", "poetry"),
+    "form_prose": ("prose", "prose"),
+    "form_theatre": ("théâtre", "theatre"),
+    "form_screenplay": ("scénario", "screenplay"),
+    "form_score": ("partition", "score"),
+    "origin_user": ("vous", "you"),
+    "origin_owner-default": ("règle du propriétaire", "owner rule"),
+    "origin_ingest": ("ajout", "ingest"),
+    "origin_tdm-reservation": ("réserve TDM du fichier", "the file's TDM reservation"),
+    "origin_manifest": ("manifeste", "manifest"),
+    "origin_copy-hold": ("copie retenue", "copy held"),
+    "sample_settings": ("température {temperature} · graine {seed}", "temperature {temperature} · seed {seed}"),
+    "suggest_shortcut": ("Ctrl+Entrée", "Ctrl+Enter"),
+    "upload_reason": ("choisi par vous à l’ajout, dans l’atelier", "chosen by you when adding it, in the studio"),
+    "outcome_added_detail": ("{id} « {title} » ({form}, {chars} caractères) ; consentement : {consent}",
+                             "{id} “{title}” ({form}, {chars} characters); consent: {consent}"),
+    "outcome_duplicate_detail": ("même contenu que {id} « {title} » : pas gardé deux fois",
+                                 "same content as {id} “{title}”: not stored twice"),
+    "unknown_size": ("Taille inconnue « {size} » : {sizes}.", "Unknown size “{size}”: {sizes}."),
+    "unknown_medium": ("Nature inconnue « {medium} » : texte ou musique.", "Unknown medium “{medium}”: text or music."),
+    "bad_number": ("Un réglage n’est pas un nombre ({detail}).", "A setting is not a number ({detail})."),
+    "bad_samples": ("Le nombre de textes doit être un nombre entier.", "The number of texts must be a whole number."),
+    "not_resumable": ("Le modèle {model} est {status} : ce n’est pas un entraînement interrompu.",
+                      "Model {model} is {status}: not an interrupted run."),
+    "error_OuvroirError": ("L’opération n’a pas pu se faire.", "The operation could not be done."),
+    "error_StudioError": ("L’atelier ne peut pas être ouvert.", "The studio cannot be opened."),
+    "error_IngestError": ("Ce fichier ne peut pas être ajouté.", "This file cannot be added."),
+    "error_WorkNotFound": ("Aucune œuvre de l’atelier ne correspond.", "No work of the studio matches."),
+    "error_ConsentError": ("Le consentement des œuvres ne le permet pas.", "The works’ consent does not allow it."),
+    "error_TrainingError": ("L’entraînement ne peut pas commencer ou continuer.", "Training cannot start or continue."),
+    "error_ModelNotFound": ("Aucun modèle prêt de l’atelier ne correspond.", "No ready model of the studio matches."),
+    "error_AuditError": ("L’audit ne peut pas se faire.", "The audit cannot run."),
+    "error_ProvenanceError": ("La provenance ne peut pas être signée ou lue.", "The provenance cannot be signed or read."),
+    "error_DocumentError": ("Le document ne peut pas être changé ainsi.", "The document cannot be changed this way."),
+    "error_DocumentNotFound": ("Aucun document de l’atelier ne correspond.", "No document of the studio matches."),
+    "error_EnvironmentFailure": ("La machine manque de place ou de mémoire.", "The machine is short of space or memory."),
 })  # fmt: skip
 
 # -- the corpus page

@@ -21,10 +21,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..version import __version__
 from ..errors import ModelNotFound, OuvroirError, WorkNotFound, environment_failure
 from ..workshop import Studio
-from ..i18n.web import LANGUAGES, WebTranslator
+from ..i18n.web import LANGUAGES, WEB, WebTranslator
 from .jobs import JobRunner
 from .security import Guard, SecurityError, check_csrf, local_target
-from .shared import LANG_COOKIE, Messages, error_response
+from .shared import LANG_COOKIE, Messages, error_response, wants_json
 
 
 def templates() -> Environment:
@@ -67,7 +67,12 @@ def create_app(root: Path, token: str | None = None) -> FastAPI:
     @app.exception_handler(OuvroirError)
     def user_error(request: Request, exc: OuvroirError) -> Response:
         status = 404 if isinstance(exc, WorkNotFound | ModelNotFound) else getattr(exc, "http_status", 400)
-        return error_response(request, str(exc), status)
+        t = WebTranslator(Messages.lang_of(request))
+        if t.lang == "en" or getattr(exc, "translated", False) or wants_json(request):
+            return error_response(request, str(exc), status)
+        # The library speaks English: a French page says what went wrong in French, and keeps its line below.
+        kind = next((k for k in type(exc).__mro__ if f"error_{k.__name__}" in WEB["fr"]), OuvroirError)
+        return error_response(request, t(f"error_{kind.__name__}"), status, detail=str(exc))
 
     @app.exception_handler(OSError)
     @app.exception_handler(MemoryError)

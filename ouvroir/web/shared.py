@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from ..version import __version__
+from ..errors import OuvroirError
 from ..workshop import Studio
 from ..i18n.web import WebTranslator, negotiate
 from .security import CSRF_FIELD, csrf_token, set_csrf_cookie
@@ -51,10 +52,17 @@ def wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "") or request.url.path.startswith("/api/")
 
 
-def error_response(request: Request, message: str, status: int) -> Response:
+def said(error: OuvroirError) -> OuvroirError:
+    """An error whose message comes from the catalogue, in the page's language: the error page shows it as it is."""
+    error.translated = True
+    return error
+
+
+def error_response(request: Request, message: str, status: int, detail: str | None = None) -> Response:
+    """The error page; ``detail`` is the library's own line (English), shown under ``message`` on a French page."""
     if wants_json(request):
-        return JSONResponse({"error": message}, status_code=status)
-    return render(request, "error.html", {"message": message}, status=status)
+        return JSONResponse({"error": " ".join(m for m in (message, detail) if m)}, status_code=status)
+    return render(request, "error.html", {"message": message, "detail": detail}, status=status)
 
 
 def open_studio(request: Request) -> Iterator[Studio]:

@@ -52,7 +52,9 @@ class Events:
 
     def stage(self, message: str) -> None:
         self.check_stop()
-        self.emit("stage", message=message)
+        # The key and values let the page say it in its own language (ouvroir.i18n.stages); the message is the log's.
+        keyed = {"key": message.key, "values": message.values} if hasattr(message, "key") else {}
+        self.emit("stage", message=str(message), **keyed)
 
     def check_stop(self) -> None:
         if self.stop_requested:

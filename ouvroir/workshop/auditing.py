@@ -15,6 +15,7 @@ from ..audit.figures import AuditText
 from ..audit.run import AuditOptions, AuditOutcome, add_baseline, assemble, model_corpus, store_audit, studio_corpus
 from ..corpus.ingest import parse_bytes
 from ..errors import AuditError, IngestError
+from ..i18n.stages import Stage
 from ..media.document import normalize_text
 from ..media.encoding import decode_text
 from ..media.formats import MUSIC_SUFFIXES, reader_for
@@ -103,7 +104,8 @@ def _generate(studio, record, corpus, options: AuditOptions, progress: Progress 
     for temperature in options.temperatures:
         params = GenerationParams(max_tokens=options.max_tokens, temperature=temperature, top_p=None)
         if progress:
-            progress(f"generating {options.samples} samples at temperature {temperature}")
+            progress(Stage("audit_generating", f"generating {options.samples} samples at temperature {temperature}",
+                           n=options.samples, temperature=temperature))  # fmt: skip
         batches = [("same prompt", prompts[0], options.samples)]
         if len(prompts) > 1:
             batches += [("different prompts", p, 1) for p in prompts[: options.samples]]

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from ..corpus import copies
-from ..corpus.snapshot import Snapshot, load_snapshot, reuse_tokens, snapshot_texts, take_snapshot, works_key
+from ..corpus.snapshot import (SPLIT_BY_WORK, Snapshot, load_snapshot, reuse_tokens, snapshot_texts, take_snapshot,
+                               works_key)  # fmt: skip
 from ..errors import DiskFull, TrainingError, is_disk_full
 from ..learn.sizing import TINY_CORPUS_PASSES, Budget, TrainConfig, corpus_passes, memorized, plan
 from ..store import models as model_store
@@ -28,6 +29,7 @@ from ..store.db import now, transaction
 from ..learn import checkpoint as ckpt
 from ..learn.tokenizer import Tokenizer, train_tokenizer, vocab_size_for
 from ..learn.train import Progress, TrainData, resolve_device, train
+from ..i18n.stages import Stage, word
 
 # Below this many training tokens a model learns nothing worth generating from.
 MIN_TRAIN_TOKENS = 2_000
@@ -115,16 +117,19 @@ def train_model(
             minutes = 5.0
         budget = Budget(minutes=minutes, steps=steps)
         medium = medium or default_medium(studio)
-        stage(f"Taking a snapshot of the {medium} works whose latest consent is 'train'")
+        stage(Stage("snapshot_taking", f"Taking a snapshot of the {medium} works whose latest consent is 'train'",
+                    medium=word(f"medium_{medium}")))
         snapshot = take_snapshot(studio, medium=medium)
         model_id, resume_flag = "m" + secrets.token_hex(5), False
         if name is not None:  # checked before the minutes of tokenizing and training, not after
             name = model_store.check_name(name)
             if other := model_store.name_taken(studio.conn, name):
                 raise TrainingError(f"the name {name!r} is already model {other}'s: choose another")
-    stage(f"Snapshot {snapshot.id}: {len(snapshot.train_works)} works for training, {len(snapshot.val_works)} for validation ({snapshot.split_rule})")
+    stage(Stage("snapshot_taken", f"Snapshot {snapshot.id}: {len(snapshot.train_works)} works for training, {len(snapshot.val_works)} for validation ({snapshot.split_rule})",
+                snapshot=snapshot.id, train=len(snapshot.train_works), val=len(snapshot.val_works),
+                rule=word("split_by_work" if snapshot.split_rule == SPLIT_BY_WORK else "split_by_tail")))  # fmt: skip
     for line in copies.snapshot_copies(studio.conn, [w.work_id for w in snapshot.works]):
-        stage(f"warning: {line}")  # a copy lifted by hand, or an original withdrawn after its copy was added
+        stage(Stage("snapshot_copy", f"warning: {line}", detail=line))  # a copy lifted by hand, or an original withdrawn after its copy was added
     tokenized = tokenize_snapshot(studio, snapshot)
     data = tokenized.data
     if data.train_tokens < MIN_TRAIN_TOKENS or len(data.val_ids) < 2:
@@ -160,7 +165,8 @@ def train_model(
         stage(tiny_corpus_warning(passes, data.train_bytes))
     on_progress = _in_bits_per_byte(on_progress, data.bytes_per_token)
     doing = "Extending" if extend else "Resuming" if resume_flag else "Training"
-    stage(f"{doing} model {model_id} ({config.size}) on {dev} — {budget_text(budget)}; Ctrl-C stops, `ouvroir train --resume {model_id}` continues")
+    stage(Stage(f"{doing.lower()}_start", f"{doing} model {model_id} ({config.size}) on {dev} — {budget_text(budget)}; Ctrl-C stops, `ouvroir train --resume {model_id}` continues",
+                model=model_id, size=word(f"size_{config.size}"), device=str(dev), budget=budget_word(budget)))  # fmt: skip
     # train() writes tokenizer.json into the model folder itself (data.tokenizer is set).
     try:
         result = train(data, config, out_dir, budget, seed=seed, device=str(dev), resume=resume_flag, extend=extend,
@@ -197,14 +203,15 @@ def _in_bits_per_byte(on_progress, bytes_per_token: float | None):
 
 def tiny_corpus_warning(passes: float, train_bytes: int | None) -> str:
     size = f"{train_bytes / 1000:,.1f} KB of training text" if train_bytes else "the training text"
-    return (f"warning: the corpus is tiny for this budget: {size}, which the budget goes over about {passes:,.0f} "
-            f"times (more than {TINY_CORPUS_PASSES:g} passes): the model will memorize it rather than learn from "
-            "it; add works or give a shorter budget")  # fmt: skip
+    return Stage("tiny_corpus", f"warning: the corpus is tiny for this budget: {size}, which the budget goes over about {passes:,.0f} "
+                 f"times (more than {TINY_CORPUS_PASSES:g} passes): the model will memorize it rather than learn from "
+                 "it; add works or give a shorter budget", kb=round((train_bytes or 0) / 1000, 1), passes=round(passes))  # fmt: skip
 
 
 def memorized_warning(fit: dict) -> str:
-    return (f"warning: the model memorized its corpus: {fit['train_bpb']:.2f} bits per byte on the training text "
-            f"against {fit['val_bpb']:.2f} on the works it never saw; add works or train for less time")  # fmt: skip
+    return Stage("memorized", f"warning: the model memorized its corpus: {fit['train_bpb']:.2f} bits per byte on the training text "
+                 f"against {fit['val_bpb']:.2f} on the works it never saw; add works or train for less time",
+                 train_bpb=round(fit["train_bpb"], 2), val_bpb=round(fit["val_bpb"], 2))  # fmt: skip
 
 
 def training_fit(out_dir: Path, result, data: TrainData, passes: float) -> dict:
@@ -284,6 +291,15 @@ def budget_text(budget: Budget) -> str:
     if budget.steps:
         parts.append(f"{budget.steps:,} steps")
     return " or ".join(parts)
+
+
+def budget_word(budget: Budget) -> dict:
+    """The budget as the web studio words it, in the page's language (see ``ouvroir.i18n.stages``)."""
+    if budget.minutes and budget.steps:
+        return word("budget_both") | {"values": {"minutes": budget.minutes, "steps": budget.steps}}
+    if budget.steps:
+        return word("budget_steps") | {"values": {"steps": budget.steps}}
+    return word("budget_minutes") | {"values": {"minutes": budget.minutes}}
 
 
 def model_dir(studio, model_id: str) -> Path:

@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, Response
 from ...errors import AuditError
 from ...fileio import atomic_write
 from ...workshop import Studio
-from ..shared import StudioDep, form_data, job_started, render, translator
+from ..shared import StudioDep, form_data, job_started, render, said, translator
 from ..security import REPORT_POLICY
 
 router = APIRouter()
@@ -40,7 +40,7 @@ async def audit_model(request: Request, studio: Studio = StudioDep) -> Response:
     try:
         samples = max(1, min(50, int(form.get("samples") or 4)))
     except ValueError:
-        raise AuditError("the number of texts must be a whole number") from None
+        raise said(AuditError(translator(request)("bad_samples"))) from None
     job = request.app.state.jobs.start("audit-model", {"model": record.id, "samples": samples,
                                                        "lang": translator(request).lang})  # fmt: skip
     return job_started(request, job, "/audit")
@@ -53,9 +53,9 @@ async def audit_text(request: Request, studio: Studio = StudioDep) -> Response:
     form = await form_data(request)
     text = str(form.get("text") or "")
     if not text.strip():
-        raise AuditError(t("empty_text"))
+        raise said(AuditError(t("empty_text")))
     if len(text) > MAX_PASTE_CHARS:
-        raise AuditError(t("text_too_long", n=t.integer(MAX_PASTE_CHARS)))
+        raise said(AuditError(t("text_too_long", n=t.integer(MAX_PASTE_CHARS))))
     name = re.sub(r"[^\w .,'’()-]+", "_", str(form.get("title") or "").strip())[:80].strip(" .") or "texte"
     path = studio.layout.job_input(name)
     atomic_write(path, text.encode("utf-8"))

@@ -64,7 +64,7 @@ async def upload(request: Request, studio: Studio = StudioDep) -> Response:
     form = await request.form(max_files=MAX_FILES + 1, max_fields=50)
     files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
     options = AddOptions(author=_field(form, "author"), license=_field(form, "license"),
-                         consent=_field(form, "consent"), reason=_field(form, "reason"))  # fmt: skip
+                         consent=_field(form, "consent"), reason=_field(form, "reason") or _chosen(form, t))  # fmt: skip
     outcomes: list[dict] = []
     # Received inside the studio, under a name `ouvroir check` knows: a killed server leaves a leftover it repairs.
     folder = studio.layout.scratch("upload")
@@ -83,7 +83,7 @@ async def upload(request: Request, studio: Studio = StudioDep) -> Response:
         if accepted:
             report = await run_in_threadpool(studio.add, accepted, options)
             for o in report.outcomes:
-                outcomes.append({"name": o.path.name, "status": o.status, "message": o.message,
+                outcomes.append({"name": o.path.name, "status": o.status, "message": _said(o, t),
                                  "work_id": o.work.id if o.work else None, "notes": o.notes})  # fmt: skip
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -112,6 +112,22 @@ async def _receive(upload_file: UploadFile, folder: Path, t) -> tuple[str | None
                 return t("refused_size", size=f"{MAX_UPLOAD_BYTES >> 20} MB"), None
             out.write(chunk)
     return None, path
+
+
+def _chosen(form, t) -> str | None:
+    """The reason kept with a consent chosen in the form without one: the page's words, not the command line's flag."""
+    return t("upload_reason") if _field(form, "consent") else None
+
+
+def _said(outcome, t) -> str:
+    """An outcome in the page's language from what it holds (a refusal's reason stays the reader's own line)."""
+    work = outcome.work
+    if outcome.status == "added" and work:
+        return t("outcome_added_detail", id=work.id, title=work.title, form=t.word("form_", work.form),
+                 chars=t.integer(work.chars), consent=t.word("consent_", work.consent))  # fmt: skip
+    if outcome.status == "duplicate" and work:
+        return t("outcome_duplicate_detail", id=work.id, title=work.title)
+    return outcome.message
 
 
 def _refused(name: str, message: str) -> dict:

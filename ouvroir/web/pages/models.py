@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ...errors import ModelNotFound, OuvroirError
 from ...workshop import SampleRecord, Studio
-from ..shared import StudioDep, form_data, job_started, render, translator, wants_json
+from ..shared import StudioDep, form_data, job_started, render, said, translator, wants_json
 
 router = APIRouter()
 
@@ -101,7 +101,7 @@ async def generate(ref: str, request: Request, studio: Studio = StudioDep) -> Re
         params = GenerationParams(max_tokens=max(1, min(2000, int(form.get("max_tokens") or 200))),
                                   temperature=max(0.0, min(2.0, float(form.get("temperature") or 0.8))))  # fmt: skip
     except ValueError as exc:
-        raise OuvroirError(f"a generation setting is not a number ({exc})") from None
+        raise said(OuvroirError(translator(request)("bad_number", detail=exc))) from None
     # Generation takes seconds: in a worker thread, so the studio keeps answering meanwhile.
     prompt = str(form.get("prompt") or "")
     samples = await run_in_threadpool(lambda: studio.models.generate(record.id, prompt, count, params,

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from ...errors import ConsentError, TrainingError
 from ...workshop import Studio
-from ..shared import StudioDep, form_data, job_started, render, translator
+from ..shared import StudioDep, form_data, job_started, render, said, translator
 
 router = APIRouter()
 SIZES = ("tiny", "small", "base")
@@ -40,19 +40,19 @@ async def start(request: Request, studio: Studio = StudioDep) -> Response:
     form = await form_data(request)
     size = form.get("size") or None
     if size not in (None, *SIZES):
-        raise TrainingError(f"unknown size {size!r}: {', '.join(SIZES)}")
+        raise said(TrainingError(t("unknown_size", size=size, sizes=", ".join(t("size_" + s) for s in SIZES))))
     try:
         minutes = float(form.get("minutes") or 3)
         seed = int(form.get("seed") or 0)
     except ValueError as exc:
-        raise TrainingError(str(exc)) from None
+        raise said(TrainingError(t("bad_number", detail=exc))) from None
     if not 0 < minutes <= MAX_MINUTES:
-        raise TrainingError(t("bad_minutes", max=MAX_MINUTES))
+        raise said(TrainingError(t("bad_minutes", max=MAX_MINUTES)))
     if not studio.trainable_works():
-        raise TrainingError(t("no_trainable"))
+        raise said(TrainingError(t("no_trainable")))
     medium = form.get("medium") or None
     if medium not in (None, "text", "music"):
-        raise TrainingError(f"unknown medium {medium!r}: text or music")
+        raise said(TrainingError(t("unknown_medium", medium=medium)))
     job = request.app.state.jobs.start("train", {"size": size, "minutes": minutes, "seed": seed, "medium": medium})
     return job_started(request, job, "/train")
 
@@ -61,9 +61,10 @@ async def start(request: Request, studio: Studio = StudioDep) -> Response:
 def resume(model_id: str, request: Request, studio: Studio = StudioDep) -> Response:
     record = studio.models.get(model_id, ready_only=False)
     if record.status != "training":
-        raise TrainingError(f"model {record.id} is {record.status}, not an interrupted run")
+        raise said(TrainingError(translator(request)("not_resumable", model=record.id,
+                                                       status=translator(request)("model_status_" + record.status))))
     withdrawn = studio.models.withdrawals(record)
     if withdrawn:  # refused here, before a job starts: the worker would refuse it too
-        raise ConsentError(translator(request)("resume_withdrawn", works=", ".join(w.title for w in withdrawn)))
+        raise said(ConsentError(translator(request)("resume_withdrawn", works=", ".join(w.title for w in withdrawn))))
     job = request.app.state.jobs.start("train", {"resume": record.id})
     return job_started(request, job, "/train")

@@ -51,7 +51,7 @@
         stat(words.best_val, fmt(event.best_val_bpb, 3)), stat(words.tokens_per_s, fmt(speed, 0)),
         stat(words.time_left, clock(event.seconds_left)));
     } else if (event.event === "stage") {
-      document.getElementById("stage").textContent = event.message;
+      document.getElementById("stage").textContent = event.text ?? event.message;  // text: in the page's language
     } else if (event.event === "failed") {
       document.getElementById("job-result").replaceChildren(ouvroir.el("span", { class: "error", text: event.message }));
     } else if (event.event === "finished") {
