@@ -413,3 +413,22 @@ WEB.add({
     "model_not_ready": ("Ce modèle n’est pas prêt ({status}) : sa fiche viendra à la fin de l’entraînement.",
                         "This model is not ready ({status}): its card comes when training ends."),
 })  # fmt: skip
+
+# -- authors in uploads, and works without a known licence (corpus and train pages)
+WEB.add({
+    "upload_choose_folder": ("ou un dossier", "or a folder"),
+    "author_from_folder": ("Auteur·ice d’après le dossier de chaque fichier",
+                           "Author from each file’s folder"),
+    "file_author": ("Auteur·ice de ce fichier", "Author of this file"),
+    "file_authors_hint": ("Une case vide laisse l’auteur·ice général·e, le dossier ou celui que le fichier nomme.",
+                          "An empty box leaves the author above, the folder or the one the file names."),
+    "unlicensed_one": ("{n} œuvre n’a pas de licence connue (« unknown »).",
+                       "{n} work has no known licence (“unknown”)."),
+    "unlicensed_other": ("{n} œuvres n’ont pas de licence connue (« unknown »).",
+                         "{n} works have no known licence (“unknown”)."),
+    "require_license": ("Refuser les œuvres sans licence connue", "Refuse works without a known licence"),
+    "unlicensed_refused": ("Une licence connue est exigée, et {n} des {total} œuvres à entraîner n’en ont pas : {works}. "
+                           "Donnez-leur une licence sur leur page.",
+                           "A known licence is required, and {n} of the {total} works to train on have none: {works}. "
+                           "Give them one on their page."),
+})  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -61,28 +62,34 @@ def _corpus(request: Request, studio: Studio, q: str = "", consent: str = "", me
 async def upload(request: Request, studio: Studio = StudioDep) -> Response:
     """Ingest the uploaded files; each file gets its own outcome, and a bad one never stops the others."""
     t = translator(request)
-    form = await request.form(max_files=MAX_FILES + 1, max_fields=50)
+    form = await request.form(max_files=MAX_FILES + 1, max_fields=2 * (MAX_FILES + 1) + 50)  # a path and an author per file
     files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
     options = AddOptions(author=_field(form, "author"), license=_field(form, "license"),
-                         consent=_field(form, "consent"), reason=_field(form, "reason") or _chosen(form, t))  # fmt: skip
+                         consent=_field(form, "consent"), reason=_field(form, "reason") or _chosen(form, t),
+                         author_from_dir=bool(form.get("author_from_folder")))  # fmt: skip
+    # Beside each file, in the same order: the path it had in a dropped folder, and the author typed for it.
+    paths, authors = _column(form, "paths", len(files)), _column(form, "file_authors", len(files))
     outcomes: list[dict] = []
     # Received inside the studio, under a name `ouvroir check` knows: a killed server leaves a leftover it repairs.
     folder = studio.layout.scratch("upload")
     try:
-        accepted: list[Path] = []
+        accepted: list[tuple[Path, AddOptions]] = []
         for number, upload_file in enumerate(files):
             name = upload_file.filename
             if number >= MAX_FILES:
                 outcomes.append(_refused(name, t("refused_count", n=MAX_FILES)))
                 continue
-            problem, path = await _receive(upload_file, folder / str(number), t)
+            # The file lands in a folder named as the one it came from: ingest's --author-from-dir reads it there.
+            parent = _parent_folder(paths[number]) if options.author_from_dir else None
+            problem, path = await _receive(upload_file, folder / str(number) / (parent or ""), t)
             if problem:
                 outcomes.append(_refused(name, problem))
             else:
-                accepted.append(path)
+                own = replace(options, author=authors[number]) if authors[number] else options
+                accepted.append((path.parent if parent else path, own))
         if accepted:
-            report = await run_in_threadpool(studio.add, accepted, options)
-            for o in report.outcomes:
+            report = await run_in_threadpool(_add_each, studio, accepted)
+            for o in report:
                 outcomes.append({"name": o.path.name, "status": o.status, "message": _said(o, t),
                                  "work_id": o.work.id if o.work else None, "notes": o.notes})  # fmt: skip
     finally:
@@ -112,6 +119,23 @@ async def _receive(upload_file: UploadFile, folder: Path, t) -> tuple[str | None
                 return t("refused_size", size=f"{MAX_UPLOAD_BYTES >> 20} MB"), None
             out.write(chunk)
     return None, path
+
+
+def _add_each(studio: Studio, accepted: list[tuple[Path, AddOptions]]) -> list:
+    """Ingest in the order received, each file with its own options (its own author, when one was typed)."""
+    return [o for path, options in accepted for o in studio.add([path], options).outcomes]
+
+
+def _column(form, name: str, count: int) -> list[str | None]:
+    """A field sent once per file, as many values as files (missing or blank values are None)."""
+    values = [v.strip() if isinstance(v, str) and v.strip() else None for v in form.getlist(name)][:count]
+    return values + [None] * (count - len(values))
+
+
+def _parent_folder(relative: str | None) -> str | None:
+    """The name of the folder a dropped file sat in (``Victor Hugo/nuit.txt`` → ``Victor Hugo``), when plain."""
+    parts = [p for p in (relative or "").replace("\\", "/").split("/") if p]
+    return safe_upload_name(parts[-2]) if len(parts) >= 2 else None
 
 
 def _chosen(form, t) -> str | None:
