@@ -119,6 +119,7 @@ PAGE_SIZE = 50
 RICH_ROWS = 200  # beyond this, a listing is printed without rich (see _plain_table)
 WORK_COLUMNS = ("id", "author", "title", "format", "chars", "licence", "consent")
 CONSENT_COLOURS = {"train": "green", "no-train": "red"}
+UNLICENSED_MARK = "(!)"  # beside an unknown licence in `works`, and before the line that counts them
 
 
 @cli.command()
@@ -158,7 +159,7 @@ def works(ctx, author, consent, page, per_page, show_all, as_json) -> None:
             table.add_column(column, justify="right" if column == "chars" else "left", overflow="fold")
         for w in items:
             colour = CONSENT_COLOURS.get(w.consent, "yellow")
-            table.add_row(w.id, escape(w.author or "—"), escape(w.title), w.format, f"{w.chars:,}", escape(w.license),
+            table.add_row(w.id, escape(w.author or "—"), escape(w.title), w.format, f"{w.chars:,}", escape(_licence(w)),
                           f"[{colour}]{w.consent}[/{colour}]")  # fmt: skip
         out.print(table)
     if paged and len(items) < total:
@@ -168,12 +169,15 @@ def works(ctx, author, consent, page, per_page, show_all, as_json) -> None:
             line += f"; --page {page + 1} for more, --all for every work"
         out.print(line)
     out.print(_trainable_summary(counts))
+    if unlicensed := studio.unlicensed_count(author=author, consent=consent):
+        out.print(f"{UNLICENSED_MARK} {unlicensed:,} of these works have no known licence (unknown): "
+                  "`ouvroir edit WORK --license ...` gives one; `ouvroir train --require-license` refuses them")  # fmt: skip
 
 
 def _plain_table(items) -> None:
     """The same columns as rich's table, aligned by hand: rich measures every cell (about 0.5 ms a row,
     5 s for 10,000 works), this takes milliseconds. Long titles are not folded to the terminal's width."""
-    rows = [(w.id, w.author or "—", w.title, w.format, f"{w.chars:,}", w.license, w.consent) for w in items]
+    rows = [(w.id, w.author or "—", w.title, w.format, f"{w.chars:,}", _licence(w), w.consent) for w in items]
     widths = [max(len(column), *(len(r[i]) for r in rows)) for i, column in enumerate(WORK_COLUMNS)]
     colour = out.is_terminal and not out.no_color
 
@@ -185,6 +189,11 @@ def _plain_table(items) -> None:
 
     text = [line(WORK_COLUMNS, " ┃ "), "━╇━".join("━" * n for n in widths)] + [line(r) for r in rows]
     click.echo("\n".join(text))
+
+
+def _licence(work) -> str:
+    """The licence, marked when it is unknown: a work an institution cannot publish a model of."""
+    return f"{work.license} {UNLICENSED_MARK}" if work.license == "unknown" else work.license
 
 
 def _trainable_summary(counts: dict[str, int]) -> str:

@@ -24,12 +24,13 @@ from .corpus import err, open_studio, out
               "with --steps N (or --minutes M), a finished MODEL trains on to N steps (M minutes) in total.")
 @click.option("--medium", type=click.Choice(["text", "music"]), help="What to train on when the studio holds both (default: text if any).")
 @click.option("--name", help="A name for the new model, usable wherever a model id is (`ouvroir rename` changes it).")
+@click.option("--require-license", is_flag=True, help="Refuse to train when a work to train on has no known licence.")
 @click.option("--from", "source", metavar="PATH", help="Fine-tune the pre-trained model in this folder (transformers "
               "format) instead of training from scratch; nothing is downloaded.")
 @click.option("--lora", type=int, metavar="RANK", help="With --from: LoRA adapters of this rank (the default, rank 8).")
 @click.option("--full", is_flag=True, help="With --from: fine-tune every weight instead of LoRA adapters.")
 @click.pass_context
-def train(ctx, size, minutes, steps, seed, device, resume, medium, name, source, lora, full) -> None:
+def train(ctx, size, minutes, steps, seed, device, resume, medium, name, require_license, source, lora, full) -> None:
     """Train a model on the works whose latest consent is 'train'.
 
     Takes a snapshot of the consenting works (whole works held out for
@@ -52,7 +53,8 @@ def train(ctx, size, minutes, steps, seed, device, resume, medium, name, source,
     studio = open_studio(ctx)
     record = _with_progress(lambda on_progress, on_stage: studio.models.train(
         size=size, minutes=minutes, steps=steps, seed=seed, device=device, resume=resume,
-        on_progress=on_progress, on_stage=on_stage, medium=medium, name=name))  # fmt: skip
+        on_progress=on_progress, on_stage=on_stage, medium=medium, name=name,
+        require_license=require_license))  # fmt: skip
     _report_trained(studio, record)
 
 

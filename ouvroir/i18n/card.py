@@ -43,6 +43,10 @@ _TABLE: dict[str, tuple[str, str]] = {
         "**Consentement retiré** depuis l'entraînement pour {works} : voir « Consentement ».",
         "**Consent withdrawn** since training for {works}: see “Consent”.",
     ),
+    "glance_unlicensed": (
+        "**Licence inconnue** (`unknown`) pour {works} du corpus : à établir avant de publier ce modèle.",
+        "**Unknown licence** (`unknown`) for {works} of the corpus: to be settled before publishing this model.",
+    ),
     "no_audit": (
         "Pas encore d'audit : lancez `ouvroir audit {id}` pour mesurer ce que le modèle recopie.",
         "No audit yet: run `ouvroir audit {id}` to measure what the model copies.",

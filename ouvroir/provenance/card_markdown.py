@@ -160,6 +160,8 @@ def render_markdown(card: dict, lang: str = "fr") -> str:
         out.append("- " + memorized)
     if card["consent"]["withdrawn"]:
         out.append("- " + _t("glance_withdrawn", lang, works=_count("works", len(card["consent"]["withdrawn"]), lang)))
+    if unlicensed := sum(1 for w in sheet["works"] if (w["license"] or "unknown") == "unknown"):
+        out.append("- " + _t("glance_unlicensed", lang, works=_count("works", unlicensed, lang)))
     out += ["", f"## {_t('what', lang)}", "", _what(model, lang), ""]
     if model["weights_sha256"]:
         out += [_t("weights", lang, sha=model["weights_sha256"]), ""]

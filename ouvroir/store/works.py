@@ -174,6 +174,17 @@ def count_by_consent(
     return dict.fromkeys(CONSENTS, 0) | {r[0]: r[1] for r in rows}
 
 
+def count_unlicensed(
+    conn: sqlite3.Connection, author: str | None = None, consent: str | None = None, medium: str | None = None,
+    q: str | None = None,
+) -> int:
+    """How many works matching the filters have the licence ``unknown`` (what an institution cannot publish)."""
+    where, params = _where(conn, author, consent, medium, q)
+    where = f"{where} AND w.license = 'unknown'" if where else "WHERE w.license = 'unknown'"
+    row = conn.execute(f"SELECT count(*) FROM works w JOIN work_consent c ON c.work_id = w.id {where}", params)
+    return row.fetchone()[0]
+
+
 def refused(conn: sqlite3.Connection, work_ids: list[str]) -> list[Work]:
     """Those of ``work_ids`` whose latest consent event is an explicit ``no-train`` (a refusal or a withdrawal)."""
     if not work_ids:

@@ -94,7 +94,8 @@ def run(studio: Studio, kind: str, params: dict, events: Events) -> dict:
         else:
             record = studio.models.train(size=params.get("size"), minutes=params.get("minutes"),
                                          steps=params.get("steps"), seed=params.get("seed", 0),
-                                         resume=params.get("resume"), medium=params.get("medium"), **callbacks)  # fmt: skip
+                                         resume=params.get("resume"), medium=params.get("medium"),
+                                         require_license=params.get("require_license", False), **callbacks)  # fmt: skip
         return {"model_id": record.id, "val_bpb": record.val_bpb, "steps": record.steps}
     from ..workshop import AuditOptions  # the audit loads only for an audit job
 

@@ -189,6 +189,11 @@ class Studio:
         """How many works match the same filters as :meth:`works`, per latest consent."""
         return store.count_by_consent(self.conn, author=author, consent=consent, medium=medium, q=q)
 
+    def unlicensed_count(self, author: str | None = None, consent: str | None = None, medium: str | None = None,
+                         q: str | None = None) -> int:  # fmt: skip
+        """How many works matching the same filters as :meth:`works` have no known licence (``unknown``)."""
+        return store.count_unlicensed(self.conn, author=author, consent=consent, medium=medium, q=q)
+
     def trainable_works(self, medium: str | None = None) -> list[store.Work]:
         return store.trainable_works(self.conn, medium)
 

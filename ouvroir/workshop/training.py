@@ -93,12 +93,14 @@ def train_model(
     medium: str | None = None,
     on_model: Callable[[str], None] | None = None,
     name: str | None = None,
+    require_license: bool = False,
 ) -> model_store.ModelRecord:
     """Train a model on the studio's consenting works (or resume one); return its record.
 
     ``lineage`` is recorded in the model's configuration (``retrain`` names the model it replaces).
     ``on_model(id)`` is called once the model is registered, before training starts (the web
     studio offers to resume it from then on). ``name`` names a new model (see ``Models.rename``).
+    ``require_license`` refuses a snapshot holding a work whose licence is ``unknown``.
     """
     stage = on_stage or (lambda message: None)
     extend = False
@@ -125,6 +127,8 @@ def train_model(
             name = model_store.check_name(name)
             if other := model_store.name_taken(studio.conn, name):
                 raise TrainingError(f"the name {name!r} is already model {other}'s: choose another")
+    if require_license:  # before the minutes of tokenizing, on the very works the snapshot froze
+        refuse_unlicensed(studio, snapshot)
     stage(Stage("snapshot_taken", f"Snapshot {snapshot.id}: {len(snapshot.train_works)} works for training, {len(snapshot.val_works)} for validation ({snapshot.split_rule})",
                 snapshot=snapshot.id, train=len(snapshot.train_works), val=len(snapshot.val_works),
                 rule=word("split_by_work" if snapshot.split_rule == SPLIT_BY_WORK else "split_by_tail")))  # fmt: skip
@@ -260,6 +264,21 @@ def resumed_budget(record: model_store.ModelRecord, minutes: float | None, steps
         raise TrainingError(f"model {record.id} already trained {done_s / 60:.1f} minutes: --minutes is the total to "
                             f"reach, so give more than that")  # fmt: skip
     return budget, True
+
+
+def refuse_unlicensed(studio, snapshot: Snapshot, shown: int = 5) -> None:
+    """A TrainingError naming the snapshot's works whose licence (as it stands now) is ``unknown``."""
+    licences = {w.id: w for w in studio.works(medium=snapshot.medium)}
+    missing = [licences[w.work_id] for w in snapshot.works if w.work_id in licences
+               and licences[w.work_id].license == "unknown"]  # fmt: skip
+    if missing:
+        named = ", ".join(f"{w.id} {w.title!r}" for w in missing[:shown])
+        more = f" and {len(missing) - shown:,} more" if len(missing) > shown else ""
+        raise TrainingError(
+            f"a known licence is required, and {len(missing):,} of the {len(snapshot.works):,} works to train on "
+            f"have none (unknown): {named}{more}; give each its licence (`ouvroir edit WORK --license ...`) "
+            "or train without --require-license"
+        )
 
 
 def default_medium(studio) -> str:

@@ -28,7 +28,7 @@ def train_page(request: Request, studio: Studio = StudioDep):
     withdrawn = {m.id: ", ".join(w.title for w in studio.models.withdrawals(m)) for m in resumable}
     return render(request, "train.html", {
         "trainable": len(trainable), "sizes": SIZES, "media": media, "current": current, "recent": recent,
-        "resumable": resumable, "withdrawn": withdrawn,
+        "resumable": resumable, "withdrawn": withdrawn, "unlicensed": sum(w.license == "unknown" for w in trainable),
         "strings": t.strings("step", "train_loss", "train_loss_nats", "val_bpb", "best_val", "tokens_per_s", "time_left", "model_ready",
                              "go_write", "job_running", "job_finished", "job_failed", "job_stopped", "job_interrupted"),
     })  # fmt: skip
@@ -53,8 +53,24 @@ async def start(request: Request, studio: Studio = StudioDep) -> Response:
     medium = form.get("medium") or None
     if medium not in (None, "text", "music"):
         raise said(TrainingError(t("unknown_medium", medium=medium)))
-    job = request.app.state.jobs.start("train", {"size": size, "minutes": minutes, "seed": seed, "medium": medium})
+    params = {"size": size, "minutes": minutes, "seed": seed, "medium": medium}
+    if form.get("require_license"):  # refused here, before a job starts: the worker would refuse it too
+        _refuse_unlicensed(studio, medium, t)
+        params["require_license"] = True
+    job = request.app.state.jobs.start("train", params)
     return job_started(request, job, "/train")
+
+
+def _refuse_unlicensed(studio: Studio, medium: str | None, t) -> None:
+    """The works training would take (the medium asked, else text when there is any) without a known licence."""
+    trainable = studio.trainable_works()
+    medium = medium or ("text" if any(w.medium == "text" for w in trainable) else "music")
+    works = [w for w in trainable if w.medium == medium]
+    missing = [w for w in works if w.license == "unknown"]
+    if missing:
+        named = ", ".join(w.title for w in missing[:5])
+        named += f" (+{len(missing) - 5})" if len(missing) > 5 else ""
+        raise said(TrainingError(t("unlicensed_refused", n=len(missing), total=len(works), works=named)))
 
 
 @router.post("/train/resume/{model_id}")
