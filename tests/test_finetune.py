@@ -237,3 +237,35 @@ def test_resume_and_lora_options_say_what_this_version_does(poems, bases, run_cl
     assert result.exit_code != 0 and "not possible yet" in result.output
     result = run_cli("train", "--lora", "4", "--steps", "2")
     assert result.exit_code != 0 and "--from" in result.output
+
+
+def test_withdrawal_marks_the_finetuned_model_and_retrain_finetunes_the_same_base_without_the_work(poems, bases, run_cli):
+    record = poems.models.finetune(str(bases["gpt2"]), rank=2, steps=6, context=64, batch_size=4)
+    work = next(w for w in poems.works() if w.title.endswith("3"))
+    poems.set_consent([work.id], "no-train", "the author asked")
+    assert [w.work_id for w in poems.models.withdrawals(record)] == [work.id]
+    refused = run_cli("generate", record.id, "--max-tokens", "5", "--seed", "1")
+    assert refused.exit_code == 1 and "withdrawn" in refused.output and poems.models.samples() == []
+
+    retrained = run_cli("retrain", record.id)
+    assert retrained.exit_code == 0, retrained.output
+    new = poems.models.all()[-1]
+    assert new.id != record.id and new.status == "ready"
+    assert (new.config["retrained_from"], new.config["left_out"]) == (record.id, [work.id])
+    assert (new.config["method"], new.config["rank"], new.config["budget"], new.config["base"]) == (
+        "lora", 2, record.config["budget"], record.config["base"])  # fmt: skip
+    assert poems.models.withdrawals(new) == [] and work.title not in poems.models.validation_works(new)
+    assert poems.models.work_count(new) == poems.models.work_count(record) - 1
+
+
+def test_ctrl_c_keeps_the_best_checkpoint_and_the_model_is_ready(poems, bases):
+    def interrupt(progress):  # Ctrl-C once, at step 12
+        if progress.step == 12 and progress.event == "log":
+            raise KeyboardInterrupt
+
+    record = poems.models.finetune(str(bases["llama"]), rank=2, steps=40, context=64, batch_size=4, on_progress=interrupt)
+    assert record.status == "ready" and record.config["interrupted"] and record.steps == 12
+    assert record.config["best_step"] <= 12 and record.val_bpb == record.config["bpb"]["fine_tuned"]
+    assert poems.layout.model_weights(record.id).is_file()
+    (sample,) = generate_samples(poems, record.id, "la", params=GenerationParams(max_tokens=4, temperature=0), seed=1)
+    assert sample.text.startswith("la")

@@ -49,8 +49,12 @@ def finetune_model(
     lr: float | None = None,
     context: int = 256,
     batch_size: int = 8,
+    lineage: dict | None = None,
 ) -> model_store.ModelRecord:
-    """Fine-tune the model in folder ``source`` (LoRA of ``rank``, or ``method="full"``); return the new record."""
+    """Fine-tune the model in folder ``source`` (LoRA of ``rank``, or ``method="full"``); return the new record.
+
+    ``lineage`` is recorded in the model's configuration (``retrain`` names the model it replaces).
+    """
     stage = on_stage or (lambda message: None)
     if method not in ("lora", "full"):
         raise TrainingError(f"unknown fine-tuning method {method!r}: lora or full")
@@ -83,7 +87,7 @@ def finetune_model(
               "targets": what["targets"], "trainable_parameters": what["trainable_parameters"],
               "budget": {"minutes": budget.minutes, "steps": budget.steps}, "seed": seed,
               "finetune": {"lr": lr or (ft.LORA_LR if method == "lora" else ft.FULL_LR), "context": context,
-                           "batch_size": batch_size, "optimizer": "AdamW"}}  # fmt: skip
+                           "batch_size": batch_size, "optimizer": "AdamW"}} | (lineage or {})  # fmt: skip
     record = model_store.ModelRecord(
         id=model_id, snapshot_id=snapshot.id, created_at=now(), status="training",
         size=f"lora r{what['rank']}" if method == "lora" else "full", parameters=what["parameters"], val_bpb=None,
@@ -120,6 +124,22 @@ def finetune_model(
                                  train_seconds=result.elapsed_s, steps=result.steps, device=str(dev),
                                  weights_sha256=sha256_file(weights))  # fmt: skip
     return model_store.resolve_model(studio.conn, model_id)
+
+
+def refinetune(studio, old: model_store.ModelRecord, device: str = "auto", withdrawn: list[str] = (),
+               **callbacks) -> model_store.ModelRecord:  # fmt: skip
+    """Fine-tune ``old``'s base again, with its method, rank, budget and seed, on the works consenting now."""
+    base = old.config["base"]
+    config = Path(base["path"]) / "config.json"
+    if config.is_file() and sha256_file(config) != base["config_sha256"]:
+        raise TrainingError(f"the base model at {base['path']} has changed since model {old.id} was fine-tuned from it: "
+                            f"`ouvroir train --from PATH` fine-tunes it afresh")  # fmt: skip
+    budget, tuning = old.config.get("budget", {}), old.config.get("finetune", {})
+    return finetune_model(studio, base["path"], method=old.config["method"], rank=old.config.get("rank"),
+                          minutes=budget.get("minutes"), steps=budget.get("steps"), seed=old.config.get("seed", 0),
+                          device=device, lr=tuning.get("lr"), context=tuning.get("context", 256),
+                          batch_size=tuning.get("batch_size", 8), lineage={"retrained_from": old.id, "left_out": list(withdrawn)},
+                          **callbacks)  # fmt: skip
 
 
 def _budget_text(budget: Budget) -> str:

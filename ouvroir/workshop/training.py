@@ -297,6 +297,10 @@ def retrain_model(studio, model_ref: str, device: str = "auto", **callbacks) -> 
     old = model_store.resolve_model(studio.conn, model_ref, ready_only=False)
     budget = old.config.get("budget", {})
     withdrawn = [w.work_id for w in model_store.withdrawals(studio.conn, old.id)]
+    if "base" in old.config:  # fine-tuned from a pre-trained model: the same base, fine-tuned again
+        from .finetuning import refinetune
+
+        return refinetune(studio, old, device, withdrawn, **callbacks)
     medium = model_store.snapshot_medium(studio.conn, old.snapshot_id)
     return train_model(studio, size=old.size, minutes=budget.get("minutes"), steps=budget.get("steps"),
                        seed=old.config.get("seed", 0), device=device, medium=medium,
