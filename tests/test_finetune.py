@@ -17,7 +17,7 @@ import torch
 
 from ouvroir import Studio
 from ouvroir.corpus.ingest import AddOptions
-from ouvroir.errors import BaseModelError
+from ouvroir.errors import BaseModelError, TrainingError
 from ouvroir.learn import finetune as ft
 from ouvroir.learn import finetune_base as fb
 from ouvroir.workshop.generation import GenerationParams, generate_samples
@@ -142,7 +142,7 @@ def test_finetune_stores_base_and_figures_and_learns_the_works(poems, bases, mon
     assert _bpb_on(model, tokenizer, train_texts) < _bpb_on(base, tokenizer, train_texts)
 
 
-def test_adapter_reloads_in_plain_peft_and_continues_as_ouvroir(poems, bases):
+def test_adapter_reloads_in_plain_peft_and_continues_as_ouvroir(poems, bases, run_cli):
     record = poems.models.finetune(str(bases["qwen3"]), rank=4, steps=30, context=64, batch_size=4)
     folder = poems.models.folder(record)
     adapter = json.loads((folder / "adapter_config.json").read_text())
@@ -166,6 +166,14 @@ def test_adapter_reloads_in_plain_peft_and_continues_as_ouvroir(poems, bases):
     assert path.read_text("utf-8") == theirs and Path(f"{path}.provenance.json").is_file()
     manifest = json.loads(Path(f"{path}.provenance.json").read_text())
     assert record.id in json.dumps(manifest) and record.weights_sha256 in json.dumps(manifest)
+    verified = run_cli("verify", str(path))
+    assert verified.exit_code == 0 and "weights match" in verified.output, verified.output
+    checked = run_cli("check")
+    assert checked.exit_code == 0, checked.output
+    listed = run_cli("models")
+    assert listed.exit_code == 0 and f"{record.val_bpb:.3f}" in listed.output and "lora r4" in listed.output
+    card = run_cli("card", record.id)
+    assert card.exit_code == 0, card.output
     # sampled: the same seed gives the same texts
     again = [s.text for s in generate_samples(poems, record.id, prompt, n=2, params=GenerationParams(max_tokens=8), seed=5)]
     assert again == [s.text for s in generate_samples(poems, record.id, prompt, n=2, params=GenerationParams(max_tokens=8), seed=5)]
@@ -266,6 +274,8 @@ def test_ctrl_c_keeps_the_best_checkpoint_and_the_model_is_ready(poems, bases):
     record = poems.models.finetune(str(bases["llama"]), rank=2, steps=40, context=64, batch_size=4, on_progress=interrupt)
     assert record.status == "ready" and record.config["interrupted"] and record.steps == 12
     assert record.config["best_step"] <= 12 and record.val_bpb == record.config["bpb"]["fine_tuned"]
+    with pytest.raises(TrainingError, match="resuming a fine-tune is not possible yet"):
+        poems.models.train(resume=record.id, steps=50)
     assert poems.layout.model_weights(record.id).is_file()
     (sample,) = generate_samples(poems, record.id, "la", params=GenerationParams(max_tokens=4, temperature=0), seed=1)
     assert sample.text.startswith("la")

@@ -208,6 +208,13 @@ def base_provenance(info: BaseInfo) -> dict:
             "weights_sha256": {f.name: sha256_file(f) for f in info.weight_files}} | front_matter(info.path / "README.md")  # fmt: skip
 
 
+def shape(config) -> dict:
+    """The base's layers, width, heads, context and vocabulary, in the names ouvroir's own models use."""
+    get = lambda *names: next((getattr(config, n) for n in names if getattr(config, n, None) is not None), None)  # noqa: E731
+    return {"n_layer": get("num_hidden_layers"), "d_model": get("hidden_size"), "n_head": get("num_attention_heads"),
+            "context": get("max_position_embeddings", "n_positions"), "vocab_size": get("vocab_size")}  # fmt: skip
+
+
 def lora_targets(model) -> list[str]:
     """Attention and MLP projection names: GPT-2's Conv1D layers, the usual ``*_proj``, else every linear layer."""
     if model.config.model_type == "gpt2":

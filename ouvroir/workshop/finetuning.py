@@ -83,11 +83,13 @@ def finetune_model(
                             f"tokens; at least {MIN_TRAIN_TOKENS} are needed): add works or give consent to more")  # fmt: skip
     model_id = "m" + secrets.token_hex(5)
     out_dir = studio.layout.model(model_id)
+    # "train": the base's shape, where the model card reads a model's layers, width and heads
     config = {"base": fb.base_provenance(info), "method": method, "rank": what["rank"], "alpha": what.get("alpha"),
               "targets": what["targets"], "trainable_parameters": what["trainable_parameters"],
               "budget": {"minutes": budget.minutes, "steps": budget.steps}, "seed": seed,
               "finetune": {"lr": lr or (ft.LORA_LR if method == "lora" else ft.FULL_LR), "context": context,
-                           "batch_size": batch_size, "optimizer": "AdamW"}} | (lineage or {})  # fmt: skip
+                           "batch_size": batch_size, "optimizer": "AdamW"},
+              "train": {"model": fb.shape(info.config)}} | (lineage or {})  # fmt: skip
     record = model_store.ModelRecord(
         id=model_id, snapshot_id=snapshot.id, created_at=now(), status="training",
         size=f"lora r{what['rank']}" if method == "lora" else "full", parameters=what["parameters"], val_bpb=None,

@@ -236,6 +236,9 @@ def check_resumable(studio, record: model_store.ModelRecord, size: str | None = 
     from .generation import refuse_withdrawn
 
     refuse_withdrawn(studio, record, None)
+    if "base" in record.config:
+        raise TrainingError(f"model {record.id} is fine-tuned from {record.config['base']['folder']}: resuming a "
+                            f"fine-tune is not possible yet; `ouvroir retrain {record.id}` fine-tunes it again")  # fmt: skip
     if size and size != record.size:
         raise TrainingError(f"model {record.id} was trained at size {record.size!r}: a resumed run keeps its own "
                             f"size and configuration (leave out --size {size})")  # fmt: skip
