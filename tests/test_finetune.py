@@ -279,3 +279,19 @@ def test_ctrl_c_keeps_the_best_checkpoint_and_the_model_is_ready(poems, bases):
     assert poems.layout.model_weights(record.id).is_file()
     (sample,) = generate_samples(poems, record.id, "la", params=GenerationParams(max_tokens=4, temperature=0), seed=1)
     assert sample.text.startswith("la")
+
+
+def test_an_ouvroir_model_exported_to_transformers_is_a_base_too(poems, tmp_path):
+    from ouvroir.learn import checkpoint as ckpt
+    from ouvroir.learn.export_hf import export_hf
+    from ouvroir.learn.model import GPT, ModelConfig
+    from ouvroir.learn.tokenizer import train_tokenizer
+
+    tok = train_tokenizer([poem(i) for i in range(20, 30)], vocab_size=320)
+    torch.manual_seed(0)
+    ckpt.save_model(tmp_path / "own", GPT(ModelConfig(vocab_size=tok.vocab_size, context=64, n_layer=2, d_model=32, n_head=2)), tok)
+    exported = export_hf(tmp_path / "own", tmp_path / "own-hf")
+    record = poems.models.finetune(str(exported), rank=2, steps=12, context=64, batch_size=4)
+    assert record.config["base"]["model_type"] == "qwen3" and record.config["bpb"]["fine_tuned"] < record.config["bpb"]["zero_shot"]
+    (sample,) = generate_samples(poems, record.id, "la", params=GenerationParams(max_tokens=6, temperature=0), seed=1)
+    assert sample.text.startswith("la")
