@@ -295,3 +295,11 @@ def test_an_ouvroir_model_exported_to_transformers_is_a_base_too(poems, tmp_path
     assert record.config["base"]["model_type"] == "qwen3" and record.config["bpb"]["fine_tuned"] < record.config["bpb"]["zero_shot"]
     (sample,) = generate_samples(poems, record.id, "la", params=GenerationParams(max_tokens=6, temperature=0), seed=1)
     assert sample.text.startswith("la")
+
+
+def test_audit_and_long_generations_work_on_a_finetuned_model(poems, bases, run_cli):
+    record = poems.models.finetune(str(bases["gpt2"]), rank=2, steps=6, context=64, batch_size=4)
+    (sample,) = generate_samples(poems, record.id, poem(40), params=GenerationParams(max_tokens=300), seed=2)
+    assert sample.text.startswith(poem(40))  # past the base's 128 positions: the prompt's start is left out of view
+    audited = run_cli("audit", record.id, "--samples", "2", "--temperatures", "1.0")
+    assert audited.exit_code == 0, audited.output

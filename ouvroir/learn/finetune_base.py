@@ -286,6 +286,10 @@ def hf_generate(model, tokenizer, prompt: str, n: int = 1, seed: int = 0, max_to
     prompt_ids = ([start] if start is not None else []) + tokenizer(prompt, add_special_tokens=False)["input_ids"]
     if not prompt_ids:
         raise BaseModelError("this model's tokenizer has no start token: give a prompt")
+    if limit := getattr(model.config, "max_position_embeddings", None):  # learned positions end there (GPT-2)
+        keep = max(1, limit - min(max_tokens, limit // 2))
+        prompt_ids = prompt_ids[-keep:]  # a long prompt's start falls out of view, as in a sliding window
+        max_tokens = max(1, min(max_tokens, limit - len(prompt_ids)))
     device = next(model.parameters()).device
     ids = torch.tensor([prompt_ids] * n, device=device)
     sample = temperature > 0
