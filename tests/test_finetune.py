@@ -303,3 +303,11 @@ def test_audit_and_long_generations_work_on_a_finetuned_model(poems, bases, run_
     assert sample.text.startswith(poem(40))  # past the base's 128 positions: the prompt's start is left out of view
     audited = run_cli("audit", record.id, "--samples", "2", "--temperatures", "1.0")
     assert audited.exit_code == 0, audited.output
+
+
+def test_the_command_line_finetunes_within_the_base_positions_and_says_base_to_finetuned(poems, bases, run_cli):
+    result = run_cli("train", "--from", str(bases["gpt2"]), "--lora", "2", "--steps", "4", "--name", "poèmes sur gpt2")
+    assert result.exit_code == 0, result.output
+    assert "bits per byte on the held-out works before fine-tuning" in result.output and "ready" in result.output
+    (record,) = poems.models.all()
+    assert record.name == "poèmes sur gpt2" and record.config["finetune"]["context"] == 128  # the base's positions

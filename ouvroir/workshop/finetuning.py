@@ -72,6 +72,7 @@ def finetune_model(
     stage(f"Base model {info.path.name} ({info.config.model_type}, {info.parameters:,} parameters), loaded from {info.path}")
     model, tokenizer = fb.load_base(info, dev)
     model, what = fb.prepare(model, method, rank)
+    context = min(context, fb.shape(info.config)["context"] or context)  # past its positions a base has no embedding
     stage("Taking a snapshot of the text works whose latest consent is 'train'")
     snapshot = take_snapshot(studio, medium="text")
     stage(f"Snapshot {snapshot.id}: {len(snapshot.train_works)} works for training, {len(snapshot.val_works)} for validation ({snapshot.split_rule})")
