@@ -45,12 +45,12 @@ class BaseInfo:
 @contextlib.contextmanager
 def offline():
     """HF_HUB_OFFLINE=1 for the call (``local_files_only`` is what guarantees it; this covers the rest)."""
-    from transformers.utils import logging
-
-    logging.disable_progress_bar()  # the studio shows its own progress
     before = os.environ.get("HF_HUB_OFFLINE")
-    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["HF_HUB_OFFLINE"] = "1"  # before transformers is first imported: huggingface_hub reads it then
     try:
+        from transformers.utils import logging
+
+        logging.disable_progress_bar()  # the studio shows its own progress
         yield
     finally:
         if before is None:
@@ -73,8 +73,9 @@ def _first_line(exc: BaseException) -> str:
 
 def inspect_base(path: str | os.PathLike, method: str = "lora", device: str | torch.device = "cpu") -> BaseInfo:
     """Check the folder is a usable causal LM and that fine-tuning it fits in memory, without loading it."""
-    import transformers
-    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING
+    with offline():
+        import transformers
+        from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING
 
     path = Path(path).expanduser()
     if not path.is_dir():
