@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import click
@@ -16,7 +17,7 @@ from .corpus import err, open_studio, out
 
 @cli.command()
 @click.option("--size", type=click.Choice(["tiny", "small", "base"]), help="Model size (default: chosen from the corpus size and the time budget).")
-@click.option("--minutes", type=float, help="Training time budget (default 5; evaluation time not counted).")
+@click.option("--minutes", type=float, help="Time budget for the whole run, from the snapshot to the saved model (default 5).")
 @click.option("--steps", type=int, help="Step budget instead of (or as well as) minutes.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same machine: same model).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
@@ -48,6 +49,7 @@ def train(ctx, size, minutes, steps, seed, device, resume, medium, name, require
         ouvroir train --resume m1a2b3c4d5 --steps 2000
         ouvroir train --from models/Qwen3-0.6B --lora 8 --minutes 10
     """
+    started = time.perf_counter()
     if source or lora is not None or full:
         return _finetune(ctx, source, lora, full, minutes, steps, seed, device, resume, size, name)
     studio = open_studio(ctx)
@@ -55,7 +57,7 @@ def train(ctx, size, minutes, steps, seed, device, resume, medium, name, require
         size=size, minutes=minutes, steps=steps, seed=seed, device=device, resume=resume,
         on_progress=on_progress, on_stage=on_stage, medium=medium, name=name,
         require_license=require_license))  # fmt: skip
-    _report_trained(studio, record)
+    _report_trained(studio, record, time.perf_counter() - started)
 
 
 def _finetune(ctx, source, lora, full, minutes, steps, seed, device, resume, size, name) -> None:
@@ -122,10 +124,11 @@ def _with_progress(run):
         return run(on_progress, on_stage)
 
 
-def _report_trained(studio, record) -> None:
+def _report_trained(studio, record, run_s: float | None = None) -> None:
     named = f" ({escape(record.name)})" if record.name else ""
+    whole = f", {run_s:.0f} s in all" if run_s is not None else ""
     out.print(f"[green]Model {record.id}{named} ready[/green]: {record.parameters:,} parameters, validation "
-              f"{record.val_bpb:.3f} bits per byte after {record.steps:,} steps ({record.train_seconds:.0f} s of training).")  # fmt: skip
+              f"{record.val_bpb:.3f} bits per byte after {record.steps:,} steps ({record.train_seconds:.0f} s of training{whole}).")  # fmt: skip
     out.print(f"Files in {studio.layout.model(record.id)}; generate with: ouvroir generate {record.id}")
 
 

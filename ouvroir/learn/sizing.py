@@ -35,10 +35,12 @@ SIZES = ("tiny", "small", "base")
 
 @dataclass
 class Budget:
-    """When to stop: after ``minutes`` of training time, after ``steps``, or whichever comes first.
+    """When to stop: after ``minutes``, after ``steps``, or whichever comes first.
 
-    Evaluation time is not counted. The learning-rate schedule is driven by
-    the fraction of the budget used, so it decays to zero exactly at the end.
+    Minutes are the whole run's wall time, preparation, evaluations and the
+    final save included (``train_loop.Schedule`` gives the steps what is left).
+    The learning-rate schedule is driven by the fraction of the steps' share
+    used, so it decays to zero exactly at the end.
     """
 
     minutes: float | None = None

@@ -6,10 +6,10 @@ Public API::
     TrainData.from_texts(tokenizer, train_texts, val_texts)
     plan(size, train_tokens, budget, device="cpu", vocab_size=768) -> TrainConfig
     train(data, config, out_dir, budget, seed=0, device="auto", resume=False,
-          on_progress=None, extend=False) -> TrainResult
+          on_progress=None, extend=False, started=None) -> TrainResult
     evaluate_bpb(model, val_ids, val_bytes, eot_id, device) -> float
     Progress(step, train_loss, val_bpb, best_val_bpb, tokens_per_s, elapsed_s,
-             seconds_left, event)
+             seconds_left, event, train_s)
 
 The recipe, one named step each:
 
@@ -24,11 +24,16 @@ The recipe, one named step each:
    (``train_state.restore``).
 3. Plan the budget (``train_loop.Schedule``): ``config.max_steps`` (the
    planner sets it where more steps would only memorize the corpus) ends a run
-   before its budget. The learning rate follows a short warmup, a plateau, then
-   a linear decay that reaches zero when the budget (or that cap) is spent.
+   before its budget. Minutes are the whole run's, counted from ``started``
+   (the caller's snapshot and tokenizer included): the steps get what is left
+   once that, the evaluations (one is timed on a batch of validation windows
+   first; fewer of them when they would take over a fifth of the budget) and
+   the final save are reserved. The learning rate follows a short warmup, a
+   plateau, then a linear decay that reaches zero when the steps' share (or
+   that cap) is spent.
 4. Step (``Loop.step``): one optimizer update per batch; on CPU each core runs
-   a shard of every batch (``cpu_parallel.py``). Training time, the budget's
-   clock, excludes evaluation and checkpoint writes; both are reported.
+   a shard of every batch (``cpu_parallel.py``). Training time, evaluation
+   and checkpoint time and preparation time are each counted and reported.
 5. Evaluate (``Loop.evaluate``), ``config.evals`` times: bits per byte over
    the *whole* validation set (non-overlapping windows covering every
    validation token, eot separators included): total cross-entropy in nats /
@@ -55,6 +60,7 @@ uninterrupted one.
 from __future__ import annotations
 
 import os
+import time
 import tempfile  # noqa: F401  (doctest)
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -82,11 +88,12 @@ class TrainResult:
     best_step: int
     final_val_bpb: float
     elapsed_s: float  # training time
-    eval_s: float  # evaluation + checkpoint time, not counted in the budget
+    eval_s: float  # evaluation + checkpoint time
     tokens: int
     params: int
     stopped: str  # "budget" | "early_stop"
     device: str
+    run_s: float = 0.0  # preparation, steps and evaluations: the whole run up to its last evaluation
 
 
 def train(
@@ -99,12 +106,16 @@ def train(
     resume: bool = False,
     on_progress: Callable[[Progress], None] | None = None,
     extend: bool = False,
+    started: float | None = None,
 ) -> TrainResult:
     """Train, evaluate, checkpoint; return where the best model is and how good it is.
 
     ``extend`` (with ``resume``): a finished run goes on to the end of ``budget``, counted from its
     start; ``config`` may then differ from the saved one in its training settings, not its model.
+    ``started`` (a ``time.perf_counter()``): when the person started the run, so that a minutes
+    budget bounds the whole of it (default: when ``train`` is called).
     """
+    started = time.perf_counter() if started is None else started
     dev = resolve_device(device)
     out = Path(out_dir)
     saved = open_run(out, data, config, budget, seed, resume, extend)
@@ -114,7 +125,7 @@ def train(
         restore(saved, parts, counters, out, dev, extend)
     if counters.done:
         return _result(out, counters, parts.model.num_params(), dev)
-    loop = Loop(data, parts, counters, Schedule(config, budget), out, dev, on_progress)
+    loop = Loop(data, parts, counters, Schedule(config, budget), out, dev, on_progress, started)
     loop.run()
     ckpt.plot_curves(out, data.bytes_per_token)  # one unit when the training bytes are known
     loop.notify(counters.last_val, 0.0, "done")
@@ -134,4 +145,5 @@ def _result(out: Path, c: Counters, params: int, dev: torch.device) -> TrainResu
         params=params,
         stopped=c.stopped,
         device=str(dev),
+        run_s=c.prep_s + c.elapsed + c.eval_s,
     )

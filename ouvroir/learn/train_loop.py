@@ -5,8 +5,11 @@ goes with it and when the next evaluation is due. ``Loop.run`` steps until the
 budget is spent or the run stops early: each ``step`` is one optimizer update on
 one batch; each ``evaluate`` scores the (averaged) weights on the validation
 set, decides whether to stop, and writes a checkpoint (``train_state.py``).
-Training time, the budget's clock, counts steps only; evaluations and
-checkpoint writes are timed apart.
+A minutes budget is the whole run's, from the moment the caller started it
+(snapshot, tokenizer, token files) to the saved model: the schedule gives the
+steps what is left once that preparation, the evaluations (measured, and
+estimated for those to come) and the final save are accounted, so that the
+learning rate reaches zero and the last evaluation ends when the budget does.
 """
 
 from __future__ import annotations
@@ -35,9 +38,18 @@ class Progress:
     val_bpb: float | None  # set on "eval" events
     best_val_bpb: float | None
     tokens_per_s: float
-    elapsed_s: float  # training time, evaluation excluded
-    seconds_left: float
+    elapsed_s: float  # the whole run so far: preparation, steps, evaluations
+    seconds_left: float  # until the model is saved: steps, evaluations and the final save to come
     event: str  # "log" | "eval" | "done"
+    train_s: float = 0.0  # training time (steps only)
+
+
+# Seconds from the end of the last evaluation to the ready model: the loss plot, the model's hash, its record.
+FINISH_S = 3.0
+# Evaluations take at most this share of a minutes budget (fewer of them when the validation set is slow to score),
+EVAL_SHARE = 0.2
+# and the steps at least this share, whatever the preparation took (the run then says it will take longer).
+MIN_TRAIN_SHARE = 0.2
 
 
 def lr_multiplier(step: int, fraction: float, config: TrainConfig) -> float:
@@ -50,20 +62,51 @@ def lr_multiplier(step: int, fraction: float, config: TrainConfig) -> float:
 
 
 class Schedule:
-    """The budget as the run sees it: the planner's step cap ends it first when that comes sooner."""
+    """The budget as the run sees it: the planner's step cap ends it first when that comes sooner.
+
+    With minutes, the seconds of steps are what the whole-run budget leaves (``train_budget_s``):
+    the counters carry the preparation and evaluation time spent, ``estimate_eval`` the cost of one
+    evaluation before any was measured.
+    """
 
     def __init__(self, config: TrainConfig, budget: Budget):
         if config.max_steps and not (budget.steps and budget.steps <= config.max_steps):
             budget = Budget(minutes=budget.minutes, steps=config.max_steps)
         self.config, self.budget = config, budget
         self.budget_s = budget.minutes * 60 if budget.minutes else None
-        self.eval_marks = [(k + 1) / config.evals for k in range(config.evals)]
+        self.eval_guess_s = 0.0  # one evaluation and its checkpoint, before one is measured
+        self.set_evals(config.evals)
+
+    def set_evals(self, n: int) -> None:
+        self.evals = max(1, n)
+        self.eval_marks = [(k + 1) / self.evals for k in range(self.evals)]
+
+    def estimate_eval(self, seconds: float, c: Counters) -> None:
+        """One evaluation is expected to take ``seconds``: with minutes, fewer of them if they would eat the budget."""
+        self.eval_guess_s = seconds
+        if self.budget_s and seconds > 0:
+            room = max(0.0, self.budget_s - c.prep_s - c.eval_s - FINISH_S)
+            self.set_evals(min(self.config.evals, int(EVAL_SHARE * room / seconds)))
+
+    def eval_s(self, c: Counters) -> float:
+        """What one evaluation costs: the mean of those measured, else the estimate."""
+        return c.eval_s / c.evals if c.evals else self.eval_guess_s
+
+    def evals_left(self, c: Counters) -> int:
+        return 0 if c.done else max(1, self.evals - c.evals)  # the last one always comes
+
+    def train_budget_s(self, c: Counters) -> float | None:
+        """Seconds of steps the minutes budget leaves once the time spent and to come outside them is counted."""
+        if not self.budget_s:
+            return None
+        outside = c.prep_s + c.eval_s + self.evals_left(c) * self.eval_s(c) + FINISH_S
+        return max(self.budget_s - outside, MIN_TRAIN_SHARE * self.budget_s)
 
     def fraction(self, c: Counters) -> float:
         """How much of the budget is used: the larger of the time and the step fractions."""
         f = 0.0
         if self.budget_s:
-            f = max(f, c.elapsed / self.budget_s)
+            f = max(f, c.elapsed / self.train_budget_s(c))
         if self.budget.steps:
             f = max(f, c.step / self.budget.steps)
         return f
@@ -79,13 +122,21 @@ class Schedule:
             return c.step % self.config.eval_every_steps == 0
         return evals_done < len(self.eval_marks) and self.fraction(c) >= self.eval_marks[evals_done] - 1e-9
 
+    def run_s(self, c: Counters) -> float:
+        return c.prep_s + c.elapsed + c.eval_s
+
     def seconds_left(self, c: Counters) -> float:
-        left = []
+        """Until the model is saved: the steps left, the evaluations to come and the final save."""
+        if c.done:
+            return FINISH_S  # the last evaluation is over: the save is left
+        steps_left = []
         if self.budget_s:
-            left.append(max(0.0, self.budget_s - c.elapsed))
+            steps_left.append(max(0.0, self.train_budget_s(c) - c.elapsed))
         if self.budget.steps and c.step:
-            left.append(max(0, self.budget.steps - c.step) * c.elapsed / c.step)
-        return min(left) if left else 0.0
+            steps_left.append(max(0, self.budget.steps - c.step) * c.elapsed / c.step)
+        if not steps_left:
+            return 0.0
+        return min(steps_left) + self.evals_left(c) * self.eval_s(c) + FINISH_S
 
 
 class Loop:
@@ -98,7 +149,10 @@ class Loop:
         out: Path,
         device: torch.device,
         on_progress: Callable[[Progress], None] | None,
+        started: float | None = None,
     ):
+        """``started``: the ``time.perf_counter()`` at which the run began for the person (default: now)."""
+        self.started = time.perf_counter() if started is None else started
         self.data, self.parts, self.counters, self.schedule = data, parts, counters, schedule
         self.config, self.out, self.device, self.on_progress = schedule.config, out, device, on_progress
         self.tokens_per_step = self.config.batch_size * self.config.model.context
@@ -110,6 +164,7 @@ class Loop:
     def run(self) -> None:
         """Step, log and evaluate until the budget is spent or the run stops early."""
         model, c = self.parts.model, self.counters
+        self.prepare()
         forward = torch.compile(model) if (self.config.compile and self.device.type == "cuda") else model
         if self.device.type == "cpu":
             self.sharded = ShardedStep(model, self.config.batch_size, usable_cores())
@@ -128,6 +183,27 @@ class Loop:
         finally:
             if self.sharded:
                 self.sharded.close()
+
+    def prepare(self) -> None:
+        """Count the time before the first step, and plan the evaluations a minutes budget can afford."""
+        c, schedule = self.counters, self.schedule
+        if schedule.budget_s and not c.done:
+            seconds = schedule.eval_s(c) if c.evals else self.time_one_evaluation()
+            c.prep_s += time.perf_counter() - self.started
+            schedule.estimate_eval(seconds, c)
+            self.next_eval = schedule.evals_passed(c)
+        else:
+            c.prep_s += time.perf_counter() - self.started
+
+    def time_one_evaluation(self) -> float:
+        """An evaluation's cost, from scoring one batch of validation windows (a cold first batch: it errs long)."""
+        ids, context, batch = self.data.val_ids, self.config.model.context, 32
+        sample = ids[: batch * context + 1]
+        t0 = time.perf_counter()
+        evaluate_bpb(self.parts.model, sample, 1, self.data.eot_id, self.device, batch_size=batch)
+        scored = time.perf_counter() - t0
+        weights_mb = 16 * self.parts.model.num_params() / 1e6  # weights, optimizer moments, average: ~4 copies
+        return scored * len(ids) / max(len(sample), 1) + 0.5 + weights_mb / 200
 
     def step(self, forward: Callable) -> None:
         """One optimizer update on the next batch; on CPU each core takes a shard of it (``cpu_parallel.py``)."""
@@ -189,6 +265,7 @@ class Loop:
             val = evaluate_bpb(parts.model, data.val_ids, data.val_bytes, data.eot_id, self.device)
             improved = val < c.best - 1e-4
             best_weights = ckpt.weights_to_save(parts.model) if improved else None
+        lr_mult = self.schedule.lr_multiplier(c)  # before judging: a finished run reserves no more evaluations
         self.judge(val, improved)
         ckpt.append_jsonl(
             self.out / ckpt.METRICS,
@@ -199,9 +276,10 @@ class Loop:
                 "val_bpb": val,
                 "train_loss": self.smooth_loss,
                 "tokens": c.tokens,
-                "lr_mult": self.schedule.lr_multiplier(c),
+                "lr_mult": lr_mult,
             },
         )
+        c.evals += 1  # before the checkpoint, which saves the counters
         save_checkpoint(self.out, parts, c, self.device, best_weights, val)
         c.eval_s += time.perf_counter() - t0
         self.notify(val, 0.0, "eval")
@@ -230,11 +308,12 @@ class Loop:
                 val_bpb=val,
                 best_val_bpb=None if math.isinf(c.best) else c.best,
                 tokens_per_s=tokens_per_s,
-                elapsed_s=c.elapsed,
-                seconds_left=self.schedule.seconds_left(c),
+                elapsed_s=self.schedule.run_s(c),
+                seconds_left=0.0 if event == "done" else self.schedule.seconds_left(c),
                 event=event,
+                train_s=c.elapsed,
             )
         )
 
 
-__all__ = ["Loop", "Progress", "Schedule", "lr_multiplier"]
+__all__ = ["FINISH_S", "Loop", "Progress", "Schedule", "lr_multiplier"]

@@ -35,7 +35,7 @@ class Counters:
 
     step: int = 0
     elapsed: float = 0.0  # training time: the budget's clock
-    eval_s: float = 0.0  # evaluation and checkpoint time, outside the budget
+    eval_s: float = 0.0  # evaluation and checkpoint time (a minutes budget counts it too)
     best: float = math.inf
     best_step: int = 0
     bad_evals: int = 0  # evaluations since the last improvement
@@ -43,6 +43,8 @@ class Counters:
     tokens: int = 0
     done: bool = False
     stopped: str = "budget"  # "budget" | "early_stop"
+    prep_s: float = 0.0  # before the steps: snapshot, tokenizer, token files, model (a whole-run budget counts it)
+    evals: int = 0  # evaluations done
 
     def as_dict(self) -> dict:
         return asdict(self)

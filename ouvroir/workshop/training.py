@@ -12,6 +12,7 @@ import json
 import math
 import secrets
 import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -94,6 +95,7 @@ def train_model(
     on_model: Callable[[str], None] | None = None,
     name: str | None = None,
     require_license: bool = False,
+    started: float | None = None,
 ) -> model_store.ModelRecord:
     """Train a model on the studio's consenting works (or resume one); return its record.
 
@@ -101,7 +103,10 @@ def train_model(
     ``on_model(id)`` is called once the model is registered, before training starts (the web
     studio offers to resume it from then on). ``name`` names a new model (see ``Models.rename``).
     ``require_license`` refuses a snapshot holding a work whose licence is ``unknown``.
+    ``minutes`` bound the whole run, from ``started`` (a ``time.perf_counter()``, default: this call)
+    to the ready model: snapshot, tokenizer and evaluations are taken from them, not added.
     """
+    started = time.perf_counter() if started is None else started
     stage = on_stage or (lambda message: None)
     extend = False
     if resume:
@@ -153,7 +158,8 @@ def train_model(
                 model_store.update_model(studio.conn, model_id, status="training", config=record.config | {
                     "train": config.to_dict(), "budget": stored_budget} | ({"extended": True} if extend else {}))  # fmt: skip
     else:
-        config = plan(size, data.train_tokens, budget, device=str(dev), vocab_size=tokenized.tokenizer.vocab_size)
+        config = plan(size, data.train_tokens, steps_budget(budget, time.perf_counter() - started), device=str(dev),
+                      vocab_size=tokenized.tokenizer.vocab_size)  # fmt: skip
         record = model_store.ModelRecord(
             id=model_id, snapshot_id=snapshot.id, created_at=now(), status="training", size=config.size,
             parameters=None, val_bpb=None, train_seconds=None, steps=None, device=str(dev),
@@ -174,7 +180,7 @@ def train_model(
     # train() writes tokenizer.json into the model folder itself (data.tokenizer is set).
     try:
         result = train(data, config, out_dir, budget, seed=seed, device=str(dev), resume=resume_flag, extend=extend,
-                       on_progress=on_progress)  # fmt: skip
+                       on_progress=on_progress, started=started)  # fmt: skip
     except (OSError, sqlite3.OperationalError) as exc:
         if not is_disk_full(exc):
             raise
@@ -310,10 +316,17 @@ def retrain_model(studio, model_ref: str, device: str = "auto", **callbacks) -> 
                        lineage={"retrained_from": old.id, "left_out": withdrawn}, **callbacks)  # fmt: skip
 
 
+def steps_budget(budget: Budget, spent_s: float) -> Budget:
+    """The budget the planner sizes the model for: the minutes left after the preparation already spent."""
+    if not budget.minutes:
+        return budget
+    return replace(budget, minutes=max(budget.minutes * 60 - spent_s, 0.2 * budget.minutes * 60) / 60)
+
+
 def budget_text(budget: Budget) -> str:
     parts = []
     if budget.minutes:
-        parts.append(f"{budget.minutes:g} min")
+        parts.append(f"{budget.minutes:g} min in all")
     if budget.steps:
         parts.append(f"{budget.steps:,} steps")
     return " or ".join(parts)
