@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from ouvroir.cocreate.documents import create_document, get_document, list_documents
+from ouvroir.corpus.ingest import AddOptions
 from ouvroir.provenance.manifest import COMPOSITE, sidecar_path
 from ouvroir.provenance.verify import verify
 from ouvroir.workshop.studio import Studio
@@ -215,3 +216,28 @@ def test_files_dropped_on_the_page_are_added_each_with_its_outcome(studio_dir: P
         assert not page.problems, page.problems
     with Studio.open(studio_dir) as studio:
         assert [w.title for w in studio.works()] == ["Nocturne"]
+
+
+def test_the_train_page_counts_down_the_whole_run_and_lists_it_when_it_ends(studio_dir, tmp_path, browser_page):
+    """The countdown starts from the whole budget, not the steps' share; the recent runs fill in without a reload."""
+    for seed in (1, 2):
+        (tmp_path / f"poeme-{seed}.txt").write_text(poem(seed), "utf-8")
+    with Studio.init(studio_dir, owner="Ada Martin") as studio:
+        options = AddOptions(author="Ada Martin", consent="train")
+        assert studio.add([tmp_path / "poeme-1.txt", tmp_path / "poeme-2.txt"], options).ok
+    page = browser_page
+    with WebStudio(studio_dir, "--port", "0") as server:
+        page.goto(f"{server.url}/train")
+        assert page.locator("#recent-jobs").is_hidden()
+        page.select_option("#train-form select[name=size]", "tiny")
+        page.fill("#train-form input[name=minutes]", "0.5")
+        page.click("#start")
+        page.wait_for_selector("#time-left")
+        minutes, seconds = map(int, page.inner_text("#time-left").split(":"))
+        assert 15 <= 60 * minutes + seconds <= 30, page.inner_text("#time-left")  # 30 s in all, counted from the start
+        page.evaluate("window.notReloaded = true")
+        page.wait_for_selector("#job[data-state=finished]", timeout=180_000)
+        row = page.locator("#recent-jobs tbody tr").first
+        expect(row.locator(".badge.finished")).to_have_count(1)
+        assert page.evaluate("window.notReloaded === true")
+        assert not page.problems, page.problems

@@ -24,10 +24,11 @@ def train_page(request: Request, studio: Studio = StudioDep):
     t = translator(request)
     trainable = studio.trainable_works()
     media = sorted({w.medium for w in trainable}, key=("text", "music").index)
+    counts = {m: sum(w.medium == m for w in trainable) for m in media}  # a run trains on one medium: count that one's
     # A run on works whose consent was withdrawn since is offered a retrain, never a resume.
     withdrawn = {m.id: ", ".join(w.title for w in studio.models.withdrawals(m)) for m in resumable}
     return render(request, "train.html", {
-        "trainable": len(trainable), "sizes": SIZES, "media": media, "current": current, "recent": recent,
+        "trainable": len(trainable), "sizes": SIZES, "media": media, "counts": counts, "current": current, "recent": recent,
         "resumable": resumable, "withdrawn": withdrawn, "unlicensed": sum(w.license == "unknown" for w in trainable),
         "strings": t.strings("step", "train_loss", "train_loss_nats", "val_bpb", "best_val", "tokens_per_s", "time_left", "model_ready",
                              "go_write", "job_running", "job_finished", "job_failed", "job_stopped", "job_interrupted"),

@@ -1,16 +1,38 @@
-// Follows a background job (training or audit): polls its events, draws progress and loss curves, stops it.
+// Follows a background job (training or audit): polls its events, draws progress and loss curves, stops it;
+// keeps the page's table of recent runs (#recent-jobs) current as runs start and end.
 "use strict";
 (() => {
-  const panel = document.getElementById("job");
-  if (!panel) return;
   const words = ouvroir.strings("job-strings");
-  const jobId = panel.dataset.job;
-  const loss = [], val = [];
-  let next = 0, timer = null, speed = null;
-
-  const fmt = (x, digits) => (x === null || x === undefined ? "—" : Number(x).toLocaleString(document.documentElement.lang, { maximumFractionDigits: digits, minimumFractionDigits: digits }));
   const clock = (s) => { s = Math.max(0, Math.round(s || 0)); return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`; };
 
+  const recent = document.getElementById("recent-jobs");
+  async function refreshRecent() {
+    if (!recent) return;
+    try {
+      const answer = await ouvroir.get(`/jobs?kind=${encodeURIComponent(recent.dataset.kind || "train")}`);
+      recent.querySelector("tbody").replaceChildren(...answer.jobs.slice(0, 8).map((job) => {
+        const result = ouvroir.el("td", {});
+        if (job.result.model_id) result.append(ouvroir.el("a", { href: `/models/${encodeURIComponent(job.result.model_id)}`, text: job.result.model_id }));
+        result.append(` ${job.result.message || ""}`);
+        return ouvroir.el("tr", { "data-job": job.id },
+          ouvroir.el("td", { text: job.started_at.slice(0, 19).replace("T", " ") }), ouvroir.el("td", { text: job.id }),
+          ouvroir.el("td", {}, ouvroir.el("span", { class: `badge ${job.state}`, text: words[`job_${job.state}`] || job.state })), result);
+      }));
+      recent.hidden = answer.jobs.length === 0;
+    } catch (err) { /* the next refresh tries again */ }
+  }
+  if (recent) setInterval(refreshRecent, 5000);
+
+  const panel = document.getElementById("job");
+  if (!panel) return;
+  const jobId = panel.dataset.job;
+  const loss = [], val = [];
+  let next = 0, timer = null, speed = null, state = panel.dataset.state;
+  // When the run should end (ms): from the last progress event's seconds_left, which plans the whole run
+  // (evaluations and saving included); before the first one, from the budget and the job's start.
+  let deadline = null;
+
+  const fmt = (x, digits) => (x === null || x === undefined ? "—" : Number(x).toLocaleString(document.documentElement.lang, { maximumFractionDigits: digits, minimumFractionDigits: digits }));
   function chart(svg, points) {
     if (!svg) return;
     svg.replaceChildren();
@@ -35,7 +57,16 @@
     svg.append(last);
   }
 
-  function stat(label, value) { return ouvroir.el("div", {}, ouvroir.el("b", { text: value }), label); }
+  function stat(label, value, id) { return ouvroir.el("div", {}, ouvroir.el("b", id ? { text: value, id } : { text: value }), label); }
+
+  function countdown(job) {
+    if (job.state !== "running") { deadline = null; return; }
+    if (deadline === null && job.params && job.params.minutes) deadline = Date.parse(job.started_at) + 60000 * job.params.minutes;
+    if (deadline === null || !Number.isFinite(deadline)) return;
+    let left = document.getElementById("time-left");
+    if (!left) { document.getElementById("stats").append(stat(words.time_left, "", "time-left")); left = document.getElementById("time-left"); }
+    left.textContent = clock((deadline - Date.now()) / 1000);
+  }
 
   function apply(event) {
     if (event.event === "progress") {
@@ -44,12 +75,13 @@
       if (train !== null) loss.push([event.step, train]);
       if (event.kind === "eval" && event.val_bpb !== null) val.push([event.step, event.val_bpb]);
       if (event.tokens_per_s) speed = event.tokens_per_s;  // evaluation events carry none: keep the last measured
+      if (event.at && Number.isFinite(event.seconds_left)) deadline = Date.parse(event.at) + 1000 * event.seconds_left;
       const total = event.elapsed_s + event.seconds_left;
       document.getElementById("progress-bar").style.width = `${total > 0 ? (100 * event.elapsed_s) / total : 0}%`;
       document.getElementById("stats").replaceChildren(
         stat(words.step, fmt(event.step, 0)), stat(train !== null ? words.train_loss : words.train_loss_nats, fmt(train ?? nats, 3)),
         stat(words.best_val, fmt(event.best_val_bpb, 3)), stat(words.tokens_per_s, fmt(speed, 0)),
-        stat(words.time_left, clock(event.seconds_left)));
+        stat(words.time_left, clock(event.seconds_left), "time-left"));
     } else if (event.event === "stage") {
       document.getElementById("stage").textContent = event.text ?? event.message;  // text: in the page's language
     } else if (event.event === "failed") {
@@ -82,6 +114,8 @@
       chart(document.getElementById("chart-loss"), loss);
       chart(document.getElementById("chart-val"), val);
       setState(answer.job.state);
+      countdown(answer.job);
+      if (answer.job.state !== state) { state = answer.job.state; refreshRecent(); }
       if (answer.job.state !== "running") { clearInterval(timer); timer = null; }
     } catch (err) {
       document.getElementById("job-result").replaceChildren(ouvroir.el("span", { class: "error", text: err.message }));
