@@ -240,7 +240,8 @@ def test_two_uploads_of_one_file_at_once_give_one_work_and_one_already_present(t
     with TestClient(wrap(create_app(root), None), base_url="http://127.0.0.1") as client:
         client.get("/corpus")
         answer = client.post("/corpus/upload", files=[("files", ("Deux fois.txt", text, "text/plain"))],
-                             data={"csrf": client.cookies["ouvroir_csrf"]}, headers={"Accept": "application/json"})  # fmt: skip
+                             data={"csrf": client.cookies["ouvroir_csrf"]},
+                             headers={"Accept": "application/json", "Accept-Language": "en"})  # fmt: skip
     assert answer.status_code == 200, answer.text
     (outcome,) = answer.json()["outcomes"]
     assert [o.status for o in other[0].outcomes] == ["added"], other[0].outcomes[0].message
