@@ -277,7 +277,8 @@ def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, to
 
 @cli.command()
 @click.argument("model")
-@click.option("--format", "fmt", type=click.Choice(["hf"]), default="hf", show_default=True, help="Export format.")
+@click.option("--format", "fmt", type=click.Choice(["hf", "peft"]), default="hf", show_default=True,
+              help="hf: a transformers folder (a fine-tune's LoRA merged into its base); peft: a LoRA fine-tune's adapter alone.")
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--allow-withdrawn", is_flag=True,
               help="Export even though the model was trained on works whose consent is withdrawn (the signed manifest names them).")
@@ -285,20 +286,30 @@ def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, to
               help="Language of the model card (README.md) and datasheet written into the folder.")
 @click.pass_context
 def export(ctx, model, fmt, out_dir, allow_withdrawn, lang) -> None:
-    """Export a model to a folder that other tools load (Hugging Face transformers).
+    """Export a model to a folder that other tools load (Hugging Face transformers, or peft).
 
     transformers' AutoModelForCausalLM.from_pretrained(DIR) and
     AutoTokenizer.from_pretrained(DIR) load the folder offline, and greedy
-    continuations equal ouvroir's: your model is never locked in. The folder
-    is ready to publish: the model card is its README.md (with the front
-    matter the Hugging Face hub reads), beside datasheet.md. A model
+    continuations equal ouvroir's: your model is never locked in. A model
+    fine-tuned with LoRA is merged into its base (--format hf), or exported
+    as the adapter alone (--format peft: peft's PeftModel.from_pretrained
+    loads it on the same base, named in adapter_config.json and, with its
+    hashes, in base_model.json). The folder is ready to publish: the model
+    card is its README.md (with the front matter the Hugging Face hub
+    reads), beside datasheet.md, all signed in provenance.json. A model
     trained on works whose consent was withdrawn since is refused unless
     --allow-withdrawn.
 
     Example:
 
         ouvroir export m1a2b3c4d5 --format hf mon-modele/
+        ouvroir export m1a2b3c4d5 --format peft mon-adaptateur/
     """
     studio = open_studio(ctx)
-    path = studio.models.export(model, out_dir, allow_withdrawn=allow_withdrawn, lang=lang)
-    out.print(f"Exported to {path} (transformers: AutoModelForCausalLM.from_pretrained({str(path)!r}))")
+    path = studio.models.export(model, out_dir, allow_withdrawn=allow_withdrawn, lang=lang, fmt=fmt)
+    if fmt == "peft":
+        base = studio.models.get(model).config["base"]["folder"]
+        out.print(f"Exported to {path} (peft: PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(BASE), "
+                  f"{str(path)!r}), BASE being your copy of {base!r}; base_model.json gives its hashes)")  # fmt: skip
+    else:
+        out.print(f"Exported to {path} (transformers: AutoModelForCausalLM.from_pretrained({str(path)!r}))")

@@ -181,13 +181,21 @@ def sample_labeller(studio, record) -> Callable[[Path, dict, str], Path]:
     return label
 
 
-def label_export(studio, folder: Path, record, fmt: str, created: str, withdrawn: list[str] | None = None) -> Path:
+def label_export(studio, folder: Path, record, fmt: str, created: str, withdrawn: list[str] | None = None,
+                 base: dict | None = None) -> Path:  # fmt: skip
     """Write ``folder/provenance.json`` over every file of an exported model folder.
 
-    ``withdrawn``: the works whose consent was withdrawn when it was exported anyway.
+    ``withdrawn``: the works whose consent was withdrawn when it was exported anyway. ``base``: a
+    fine-tuned model's base (folder name, config and weights hashes), whose training data lies
+    outside the studio's consent ledger.
     """
-    description = {"hf": "exported as a Hugging Face transformers folder (Qwen3)"}.get(fmt, f"exported as {fmt}")
-    export = {"format": fmt} | ({"consent_withdrawn_works": withdrawn} if withdrawn else {})
+    if base is None:
+        description = {"hf": "exported as a Hugging Face transformers folder (Qwen3)"}.get(fmt, f"exported as {fmt}")
+    else:
+        description = {"hf": f"fine-tuned from {base['folder']}, exported as a transformers folder (merged weights)",
+                       "peft": f"exported as a peft adapter on the base model {base['folder']}"}.get(fmt, f"exported as {fmt}")  # fmt: skip
+    export = ({"format": fmt} | ({"base": base} if base else {})
+              | ({"consent_withdrawn_works": withdrawn} if withdrawn else {}))  # fmt: skip
     manifest = build("model-export", folder_files(folder), folder, None,
                      {"action": "c2pa.converted", "description": description},
                      model_chain(studio, record) | {"ouvroir.export": export}, created)  # fmt: skip

@@ -185,26 +185,40 @@ def publish_card(studio, record: model_store.ModelRecord, folder: Path, lang: st
         atomic_write(folder / plot.name, plot.read_bytes())
 
 
-def export_model(studio, model_ref: str | None, out_dir: Path, allow_withdrawn: bool = False, lang: str = "en") -> Path:
+def export_model(studio, model_ref: str | None, out_dir: Path, allow_withdrawn: bool = False, lang: str = "en",
+                 fmt: str = "hf") -> Path:  # fmt: skip
     """Export a model to ``out_dir`` and sign the folder (``out_dir/provenance.json`` lists every file).
 
-    The folder is ready to publish: its model card is ``README.md`` (in ``lang``, with the front matter the
-    Hugging Face hub reads), beside the corpus datasheet ``datasheet.md`` and the loss curve.
+    ``fmt`` "hf": a transformers folder (a fine-tuned model's LoRA merged into its base); "peft": a
+    LoRA fine-tune's adapter alone, loadable by peft on the same base. The folder is ready to publish:
+    its model card is ``README.md`` (in ``lang``, with the front matter the Hugging Face hub reads),
+    beside the corpus datasheet ``datasheet.md`` and the loss curve.
 
     A model trained on works whose consent is withdrawn is refused unless ``allow_withdrawn``;
     the signed manifest of such an export names those works.
     """
     from ..errors import OuvroirError
-    from ..learn.export_hf import export_hf
 
+    if fmt not in ("hf", "peft"):
+        raise OuvroirError(f"unknown export format {fmt!r}: hf or peft")
     record = model_store.resolve_model(studio.conn, model_ref)
     anyway = "pass --allow-withdrawn to export anyway (the signed manifest then says so)"
     withdrawn = refuse_withdrawn(studio, record, anyway, allow_withdrawn)
+    folder, base = studio.layout.model(record.id), None
     if "base" in record.config:
-        raise OuvroirError(f"model {record.id} is fine-tuned from {record.config['base']['folder']}: exporting it is "
-                            f"not possible yet (its folder {studio.layout.model(record.id)} loads in transformers/peft)")  # fmt: skip
-    path = export_hf(studio.layout.model(record.id), out_dir)
+        from ..learn import export_finetuned as xf
+
+        base = xf.base_record(record.config)
+        export = xf.export_peft if fmt == "peft" else xf.export_merged
+        path = export(folder, record.config, out_dir)
+    elif fmt == "peft":
+        raise OuvroirError(f"model {record.id} was trained from scratch: it has no adapter to export as peft "
+                           "(--format hf exports it whole)")  # fmt: skip
+    else:
+        from ..learn.export_hf import export_hf
+
+        path = export_hf(folder, out_dir)
     publish_card(studio, record, path, lang)
     # last: it hashes every file written before it
-    label_export(studio, path, record, "hf", now(), withdrawn=[w.work_id for w in withdrawn])
+    label_export(studio, path, record, fmt, now(), withdrawn=[w.work_id for w in withdrawn], base=base)
     return path

@@ -125,7 +125,7 @@ class Models:
                                 allow_withdrawn=allow_withdrawn, render_audio=render_audio)  # fmt: skip
 
     def export(self, ref: str | None, out_dir: Path, allow_withdrawn: bool = False, **options) -> Path:
-        """The model as a Hugging Face folder in ``out_dir``, signed (``provenance.json``)."""
+        """The model as a Hugging Face folder in ``out_dir`` (``fmt="peft"``: a LoRA fine-tune's adapter), signed."""
         from .generation import export_model
 
         return export_model(self._studio, ref, out_dir, allow_withdrawn=allow_withdrawn, **options)

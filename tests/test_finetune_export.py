@@ -1,0 +1,92 @@
+"""A fine-tuned model leaves the studio where artists run models: merged for transformers, or as a peft adapter.
+
+Also: fine-tuning continues one of the studio's own models (``train --from MODEL_ID``), and a greedy canary shows
+fine-tuning learned the works. Tiny bases built from configs (see test_finetune), sockets blocked, nothing downloaded.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from tests.test_finetune import bases, no_network, poem, poems  # noqa: F401 (fixtures)
+
+from ouvroir.learn import finetune_base as fb
+
+transformers = pytest.importorskip("transformers")
+peft = pytest.importorskip("peft")
+
+
+def _ids(tokenizer) -> torch.Tensor:
+    """A fixed input: the start token and a training poem's opening."""
+    start, _ = fb.start_end_ids(tokenizer)
+    return torch.tensor([[start, *tokenizer(poem(2)[:200], add_special_tokens=False).input_ids]])
+
+
+@torch.no_grad()
+def _logits(model, ids: torch.Tensor) -> torch.Tensor:
+    return model(input_ids=ids).logits
+
+
+def _signed(run_cli, folder, studio) -> dict:
+    verified = run_cli("verify", folder, "--studio", studio.root)
+    assert verified.exit_code == 0 and "✓ content: all" in verified.stdout, verified.output
+    return json.loads((folder / "provenance.json").read_text("utf-8"))
+
+
+def _export_assertion(manifest: dict) -> dict:
+    return manifest["assertions"]["ouvroir.export"]
+
+
+@pytest.mark.parametrize("kind", ["gpt2", "qwen3"])
+def test_a_lora_finetune_exports_merged_for_transformers_and_as_an_adapter_for_peft(poems, bases, run_cli, tmp_path, kind):
+    record = poems.models.finetune(str(bases[kind]), rank=4, steps=20, context=64, batch_size=4)
+    ours, tokenizer = fb.load_finetuned(poems.models.folder(record), record.config, "cpu")
+    ids = _ids(tokenizer)
+    expected = _logits(ours, ids)
+    base = transformers.AutoModelForCausalLM.from_pretrained(bases[kind], local_files_only=True).eval()
+    assert (expected - _logits(base, ids)).abs().max() > 1e-3  # the adapter changed something worth comparing
+
+    merged_dir, adapter_dir = tmp_path / "merged", tmp_path / "adapter"
+    result = run_cli("export", record.id, "--format", "hf", merged_dir)
+    assert result.exit_code == 0, result.output
+    merged = transformers.AutoModelForCausalLM.from_pretrained(merged_dir, local_files_only=True).eval()
+    torch.testing.assert_close(_logits(merged, ids), expected, atol=1e-4, rtol=0)
+    files = {p.name for p in merged_dir.iterdir()}
+    assert {"model.safetensors", "config.json", "README.md", "datasheet.md", "base_model.json"} <= files
+    assert not {"adapter_config.json", "adapter_model.safetensors"} & files
+    assert not [k for k in merged.state_dict() if "lora" in k]
+    assert transformers.AutoTokenizer.from_pretrained(merged_dir, local_files_only=True)(poem(2)).input_ids == tokenizer(poem(2)).input_ids
+    export = _export_assertion(_signed(run_cli, merged_dir, poems))
+    assert export["format"] == "hf" and export["base"]["folder"] == kind
+
+    result = run_cli("export", record.id, "--format", "peft", adapter_dir)
+    assert result.exit_code == 0 and "PeftModel.from_pretrained" in result.output, result.output
+    adapter = json.loads((adapter_dir / "adapter_config.json").read_text())
+    named = json.loads((adapter_dir / "base_model.json").read_text())
+    assert adapter["base_model_name_or_path"] == kind and adapter["r"] == 4
+    assert named["config_sha256"] == record.config["base"]["config_sha256"] and "path" not in named
+    reloaded = peft.PeftModel.from_pretrained(base, adapter_dir).eval()  # plain peft, on the user's copy of the base
+    torch.testing.assert_close(_logits(reloaded, ids), expected, atol=1e-5, rtol=0)
+    assert transformers.AutoTokenizer.from_pretrained(adapter_dir, local_files_only=True)(poem(2)).input_ids == tokenizer(poem(2)).input_ids
+    export = _export_assertion(_signed(run_cli, adapter_dir, poems))
+    assert export["format"] == "peft" and export["base"]["weights_sha256"] == record.config["base"]["weights_sha256"]
+
+
+def test_a_full_finetune_exports_as_it_is_and_withdrawn_works_refuse_the_export(poems, bases, run_cli, tmp_path):
+    record = poems.models.finetune(str(bases["gpt2"]), method="full", steps=6, context=64, batch_size=4)
+    ours, tokenizer = fb.load_finetuned(poems.models.folder(record), record.config, "cpu")
+    result = run_cli("export", record.id, "--format", "peft", tmp_path / "none")
+    assert result.exit_code == 1 and "no adapter" in result.output and not (tmp_path / "none").exists()
+
+    work = next(w for w in poems.works() if w.title.endswith("3"))
+    poems.set_consent([work.id], "no-train", "the author asked")
+    refused = run_cli("export", record.id, "--format", "hf", tmp_path / "refused")
+    assert refused.exit_code == 1 and "withdrawn" in refused.output and not (tmp_path / "refused").exists()
+    result = run_cli("export", record.id, "--format", "hf", tmp_path / "hf", "--allow-withdrawn")
+    assert result.exit_code == 0, result.output
+    exported = transformers.AutoModelForCausalLM.from_pretrained(tmp_path / "hf", local_files_only=True).eval()
+    ids = _ids(tokenizer)
+    torch.testing.assert_close(_logits(exported, ids), _logits(ours, ids), atol=1e-5, rtol=0)
+    assert _export_assertion(_signed(run_cli, tmp_path / "hf", poems))["consent_withdrawn_works"] == [work.id]
