@@ -10,9 +10,11 @@ import json
 
 import pytest
 import torch
-from tests.test_finetune import bases, no_network, poem, poems  # noqa: F401 (fixtures)
+from tests.test_finetune import _stored, bases, no_network, poem, poems  # noqa: F401 (fixtures)
 
 from ouvroir.learn import finetune_base as fb
+from ouvroir.workshop import training
+from ouvroir.workshop.generation import GenerationParams, generate_samples
 
 transformers = pytest.importorskip("transformers")
 peft = pytest.importorskip("peft")
@@ -90,3 +92,48 @@ def test_a_full_finetune_exports_as_it_is_and_withdrawn_works_refuse_the_export(
     ids = _ids(tokenizer)
     torch.testing.assert_close(_logits(exported, ids), _logits(ours, ids), atol=1e-5, rtol=0)
     assert _export_assertion(_signed(run_cli, tmp_path / "hf", poems))["consent_withdrawn_works"] == [work.id]
+
+
+@pytest.fixture
+def studio_model(poems, monkeypatch):
+    """One of the studio's own models, trained from scratch on the six poems (a few steps: seconds)."""
+    monkeypatch.setattr(training, "MIN_TRAIN_TOKENS", 500)  # six short poems are under the usual floor
+    return poems.models.train(size="tiny", steps=4, seed=0)
+
+
+def test_train_from_a_studio_model_continues_it_and_its_works_consent_follows(poems, studio_model, run_cli):
+    base = studio_model
+    result = run_cli("train", "--from", base.id, "--lora", "2", "--steps", "6")
+    assert result.exit_code == 0, result.output
+    tuned = poems.models.all()[-1]
+    recorded = tuned.config["base"]
+    assert (recorded["model_id"], recorded["folder"], recorded["model_weights_sha256"]) == (base.id, base.id, base.weights_sha256)
+    assert recorded["model_type"] == "qwen3" and len(recorded["config_sha256"]) == 64 and "model.safetensors" in recorded["weights_sha256"]
+    assert (poems.models.folder(tuned) / "base" / "model.safetensors").is_file()  # a LoRA adapter needs its base for good
+    (sample,) = generate_samples(poems, tuned.id, "la", params=GenerationParams(max_tokens=6, temperature=0), seed=1)
+    assert sample.text.startswith("la")
+    assert run_cli("check").exit_code == 0
+
+    before = _stored(poems)
+    refused = run_cli("train", "--from", base.id, "--lora", "999", "--steps", "2")
+    assert refused.exit_code == 1 and "does not fit" in refused.output and _stored(poems) == before  # no base left behind
+    again = run_cli("retrain", tuned.id)  # the same studio model, exported again
+    assert again.exit_code == 0, again.output
+    assert poems.models.all()[-1].config["base"]["model_id"] == base.id
+    on_tuned = run_cli("train", "--from", tuned.id, "--full", "--steps", "2")  # a fine-tune continues too (merged)
+    assert on_tuned.exit_code == 0, on_tuned.output
+    assert poems.models.all()[-1].config["base"]["model_id"] == tuned.id
+
+    work = next(w for w in poems.works() if w.title.endswith("3"))
+    poems.set_consent([work.id], "no-train", "the author asked")
+    assert work.id in [w.work_id for w in poems.models.withdrawals(poems.models.all()[-1])]  # through two bases
+    assert "withdrawn" in run_cli("generate", tuned.id, "--max-tokens", "4").output
+    before = _stored(poems)
+    refused = run_cli("train", "--from", base.id, "--steps", "2")
+    assert refused.exit_code == 1 and work.title in refused.output and f"ouvroir retrain {base.id}" in refused.output
+    assert _stored(poems) == before
+    assert run_cli("retrain", base.id).exit_code == 0
+    new_base = poems.models.all()[-1]
+    result = run_cli("train", "--from", new_base.id, "--lora", "2", "--steps", "2")
+    assert result.exit_code == 0, result.output
+    assert poems.models.withdrawals(poems.models.all()[-1]) == []

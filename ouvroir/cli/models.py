@@ -26,8 +26,9 @@ from .corpus import err, open_studio, out
 @click.option("--medium", type=click.Choice(["text", "music"]), help="What to train on when the studio holds both (default: text if any).")
 @click.option("--name", help="A name for the new model, usable wherever a model id is (`ouvroir rename` changes it).")
 @click.option("--require-license", is_flag=True, help="Refuse to train when a work to train on has no known licence.")
-@click.option("--from", "source", metavar="PATH", help="Fine-tune the pre-trained model in this folder (transformers "
-              "format) instead of training from scratch; nothing is downloaded.")
+@click.option("--from", "source", metavar="PATH|MODEL", help="Fine-tune the pre-trained model in this folder (transformers "
+              "format), or continue one of the studio's models (its id or name), instead of training from scratch; "
+              "nothing is downloaded.")
 @click.option("--lora", type=int, metavar="RANK", help="With --from: LoRA adapters of this rank (the default, rank 8).")
 @click.option("--full", is_flag=True, help="With --from: fine-tune every weight instead of LoRA adapters.")
 @click.pass_context
@@ -48,6 +49,7 @@ def train(ctx, size, minutes, steps, seed, device, resume, medium, name, require
         ouvroir train --minutes 3 --name "poems, first try"
         ouvroir train --resume m1a2b3c4d5 --steps 2000
         ouvroir train --from models/Qwen3-0.6B --lora 8 --minutes 10
+        ouvroir train --from m1a2b3c4d5 --lora 8 --minutes 5
     """
     started = time.perf_counter()
     if source or lora is not None or full:

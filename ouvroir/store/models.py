@@ -171,11 +171,12 @@ class Withdrawal:
     at: str | None
 
 
-def withdrawals(conn: sqlite3.Connection, model_id: str) -> list[Withdrawal]:
+def withdrawals(conn: sqlite3.Connection, model_id: str, _seen: frozenset = frozenset()) -> list[Withdrawal]:
     """Works in the model's snapshot whose latest consent is no longer ``train`` (or that were removed).
 
     Computed from the append-only consent history at every call, so a withdrawal marks every
-    model trained on the work at once, and a renewed consent lifts the mark.
+    model trained on the work at once, and a renewed consent lifts the mark. A model fine-tuned
+    from one of the studio's models carries that model's works too: its weights start from them.
     """
     rows = conn.execute(
         """SELECT sw.work_id, w.title, c.consent, c.reason, c.at, r.title AS removed_title, r.removed_at
@@ -187,8 +188,14 @@ def withdrawals(conn: sqlite3.Connection, model_id: str) -> list[Withdrawal]:
            ORDER BY sw.work_id""",
         (model_id,),
     ).fetchall()
-    return [Withdrawal(r["work_id"], r["title"] or r["removed_title"] or r["work_id"], r["consent"] or "removed",
-                       r["reason"], r["at"] or r["removed_at"]) for r in rows]  # fmt: skip
+    found = [Withdrawal(r["work_id"], r["title"] or r["removed_title"] or r["work_id"], r["consent"] or "removed",
+                        r["reason"], r["at"] or r["removed_at"]) for r in rows]  # fmt: skip
+    row = conn.execute("SELECT config FROM models WHERE id = ?", (model_id,)).fetchone()
+    base = (json.loads(row[0]) if row and row[0] else {}).get("base") or {}
+    if base.get("model_id") and base["model_id"] not in _seen:
+        known = {w.work_id for w in found}
+        found += [w for w in withdrawals(conn, base["model_id"], _seen | {model_id}) if w.work_id not in known]
+    return found
 
 
 def withdrawn_message(model_id: str, withdrawn: list[Withdrawal],

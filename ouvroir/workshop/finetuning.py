@@ -28,6 +28,7 @@ from ..learn.sizing import Budget
 from ..store import models as model_store
 from ..store.blobs import atomic_write, sha256_file
 from ..store.db import now, transaction
+from . import studio_base as studio_bases
 
 MIN_TRAIN_TOKENS = 64  # fine-tuning is for small corpora: a few poems steer a pre-trained model
 FINETUNE_FILE = "finetune.json"  # the base and the method, beside the weights, for tools outside the studio
@@ -50,9 +51,14 @@ def finetune_model(
     context: int = 256,
     batch_size: int = 8,
     lineage: dict | None = None,
+    model_id: str | None = None,
+    studio_base: dict | None = None,
 ) -> model_store.ModelRecord:
     """Fine-tune the model in folder ``source`` (LoRA of ``rank``, or ``method="full"``); return the new record.
 
+    ``source`` may name one of the studio's models instead (id, name or id prefix, when no folder has
+    that name): it is exported to transformers and fine-tuned (see ``studio_base``), which passes the
+    new model's ``model_id`` and what to record of the base (``studio_base``).
     ``lineage`` is recorded in the model's configuration (``retrain`` names the model it replaces).
     """
     stage = on_stage or (lambda message: None)
@@ -67,9 +73,14 @@ def finetune_model(
         name = model_store.check_name(name)
         if other := model_store.name_taken(studio.conn, name):
             raise TrainingError(f"the name {name!r} is already model {other}'s: choose another")
+    if studio_base is None and (own := studio_bases.resolve(studio, source)) is not None:
+        return studio_bases.finetune_from_model(
+            studio, own, finetune_model, method=method, rank=rank, minutes=minutes, steps=steps, seed=seed,
+            device=device, name=name, on_progress=on_progress, on_stage=on_stage, on_model=on_model, lr=lr,
+            context=context, batch_size=batch_size, lineage=lineage)  # fmt: skip
     dev = resolve_device(device)
     info = fb.inspect_base(source, method, dev)  # every refusal comes before the studio changes
-    stage(f"Base model {info.path.name} ({info.config.model_type}, {info.parameters:,} parameters), loaded from {info.path}")
+    stage(f"Base model {(studio_base or {}).get('folder', info.path.name)} ({info.config.model_type}, {info.parameters:,} parameters), loaded from {info.path}")
     model, tokenizer = fb.load_base(info, dev)
     model, what = fb.prepare(model, method, rank)
     context = min(context, fb.shape(info.config)["context"] or context)  # past its positions a base has no embedding
@@ -82,10 +93,10 @@ def finetune_model(
     if len(streams.train_ids) < MIN_TRAIN_TOKENS or not streams.val_docs:
         raise TrainingError(f"the trainable corpus is too small to fine-tune on ({len(streams.train_ids):,} training "
                             f"tokens; at least {MIN_TRAIN_TOKENS} are needed): add works or give consent to more")  # fmt: skip
-    model_id = "m" + secrets.token_hex(5)
+    model_id = model_id or "m" + secrets.token_hex(5)
     out_dir = studio.layout.model(model_id)
     # "train": the base's shape, where the model card reads a model's layers, width and heads
-    config = {"base": fb.base_provenance(info), "method": method, "rank": what["rank"], "alpha": what.get("alpha"),
+    config = {"base": fb.base_provenance(info) | (studio_base or {}), "method": method, "rank": what["rank"], "alpha": what.get("alpha"),
               "targets": what["targets"], "trainable_parameters": what["trainable_parameters"],
               "budget": {"minutes": budget.minutes, "steps": budget.steps}, "seed": seed,
               "finetune": {"lr": lr or (ft.LORA_LR if method == "lora" else ft.FULL_LR), "context": context,
@@ -134,11 +145,15 @@ def refinetune(studio, old: model_store.ModelRecord, device: str = "auto", withd
     """Fine-tune ``old``'s base again, with its method, rank, budget and seed, on the works consenting now."""
     base = old.config["base"]
     config = Path(base["path"]) / "config.json"
-    if config.is_file() and sha256_file(config) != base["config_sha256"]:
+    if "model_id" in base:  # one of the studio's models, exported again (its weights as they were then)
+        source = studio_bases.base_model_of(studio, old).id
+    elif config.is_file() and sha256_file(config) != base["config_sha256"]:
         raise TrainingError(f"the base model at {base['path']} has changed since model {old.id} was fine-tuned from it: "
                             f"`ouvroir train --from PATH` fine-tunes it afresh")  # fmt: skip
+    else:
+        source = base["path"]
     budget, tuning = old.config.get("budget", {}), old.config.get("finetune", {})
-    return finetune_model(studio, base["path"], method=old.config["method"], rank=old.config.get("rank"),
+    return finetune_model(studio, source, method=old.config["method"], rank=old.config.get("rank"),
                           minutes=budget.get("minutes"), steps=budget.get("steps"), seed=old.config.get("seed", 0),
                           device=device, lr=tuning.get("lr"), context=tuning.get("context", 256),
                           batch_size=tuning.get("batch_size", 8), lineage={"retrained_from": old.id, "left_out": list(withdrawn)},
