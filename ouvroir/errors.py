@@ -54,6 +54,13 @@ class BaseModelError(TrainingError):
     corrupt weights, no tokenizer, too large for memory, a LoRA rank that does not fit."""
 
 
+class BaseModelChanged(OuvroirError):
+    """A LoRA model's base folder is missing or differs from the one it was fine-tuned on: the adapter would
+    generate from another model than the one its provenance names."""
+
+    http_status = 409
+
+
 class ModelNotFound(OuvroirError):
     """No model matches the identifier the user gave."""
 

@@ -139,6 +139,8 @@ WEB.add({
     "error_WorkNotFound": ("Aucune œuvre de l’atelier ne correspond.", "No work of the studio matches."),
     "error_ConsentError": ("Le consentement des œuvres ne le permet pas.", "The works’ consent does not allow it."),
     "error_TrainingError": ("L’entraînement ne peut pas commencer ou continuer.", "Training cannot start or continue."),
+    "error_BaseModelChanged": ("Le modèle de base de ce modèle affiné manque ou a changé depuis l’affinage.",
+                               "This fine-tuned model’s base model is missing or has changed since fine-tuning."),
     "error_ModelNotFound": ("Aucun modèle prêt de l’atelier ne correspond.", "No ready model of the studio matches."),
     "error_AuditError": ("L’audit ne peut pas se faire.", "The audit cannot run."),
     "error_ProvenanceError": ("La provenance ne peut pas être signée ou lue.", "The provenance cannot be signed or read."),

@@ -6,7 +6,8 @@ Public API::
     load_base(info, device) -> (model, tokenizer)
     base_provenance(info) -> dict        # folder, path, config and weights hashes, licence, datasets
     prepare(model, method, rank=None) -> (model, {"method", "rank", "alpha", "targets", "trainable_parameters"})
-    load_finetuned(model_dir, config, device) -> (model, tokenizer)
+    load_finetuned(model_dir, config, device) -> (model, tokenizer)   # a LoRA model's base checked first
+    check_base(model_id, base) -> None   # one-line BaseModelChanged when the base folder is not as fine-tuned on
     hf_generate(model, tokenizer, prompt, n, seed, max_tokens, temperature, top_p, top_k) -> list[str]
 
 Nothing is ever downloaded: every ``from_pretrained`` is ``local_files_only`` and runs with
@@ -24,8 +25,9 @@ from pathlib import Path
 
 import torch
 
-from ouvroir.errors import BaseModelError, ModelNotFound
+from ouvroir.errors import BaseModelChanged, BaseModelError
 from ouvroir.fileio import sha256_file
+from ouvroir.learn.base_weights import base_change, file_states
 
 FULL_FACTOR, LORA_FACTOR = 4.0, 1.2  # weights, gradients and AdamW's two moments; LoRA: weights and a little
 DEFAULT_RANK = 8
@@ -206,6 +208,7 @@ def base_provenance(info: BaseInfo) -> dict:
     """What the base model is, by hashes: it lives outside the studio and its training data outside the consent ledger."""
     return {"folder": info.path.name, "path": str(info.path), "model_type": info.config.model_type,
             "parameters": info.parameters, "config_sha256": sha256_file(info.path / "config.json"),
+            "weights_state": file_states(info.weight_files),  # first: a write while hashing shows as a change
             "weights_sha256": {f.name: sha256_file(f) for f in info.weight_files}} | front_matter(info.path / "README.md")  # fmt: skip
 
 
@@ -263,12 +266,18 @@ def load_finetuned(model_dir: str | os.PathLike, config: dict, device) -> tuple:
 
             base = config["base"]
             path = Path(base["path"])
-            if not (path / "config.json").is_file() or sha256_file(path / "config.json") != base["config_sha256"]:
-                raise ModelNotFound(f"{model_dir.name} is a LoRA adapter on the base model at {path}, which is missing "
-                                    "or has changed: put that model back there")  # fmt: skip
+            check_base(model_dir.name, base)
             model = transformers.AutoModelForCausalLM.from_pretrained(path, local_files_only=True, dtype=torch.float32)
             model = PeftModel.from_pretrained(model, model_dir)
     return model.to(device).eval(), tokenizer
+
+
+def check_base(model: str, base: dict) -> None:
+    """A LoRA model's base folder as it was at fine-tuning, else one line naming the folder and what changed."""
+    if change := base_change(base):
+        raise BaseModelChanged(f"model {model} is a LoRA adapter on its base model, and {change}: put the base it was "
+                               f"fine-tuned on back in {base['path']}, or fine-tune afresh with "
+                               f"`ouvroir train --from {base['path']}`")  # fmt: skip
 
 
 def start_end_ids(tokenizer) -> tuple[int | None, int | None]:

@@ -77,6 +77,10 @@ def audit_model(studio, model_ref: str | None, options: AuditOptions, progress: 
                 reuse: bool = False) -> AuditOutcome:  # fmt: skip
     """Generate samples at each temperature (or reuse the stored ones) and audit them against the training text."""
     record = model_store.resolve_model(studio.conn, model_ref)
+    if not reuse and "base" in record.config:  # before the copy index is built: a changed base is refused at once
+        from .finetuning import check_base_of
+
+        check_base_of(record)
     corpus = model_corpus(studio, record, progress, options.min_copy, options.seed)
     if reuse:
         texts, groups, temperatures = stored_samples(studio, record.id)

@@ -5,7 +5,8 @@ What is verified, each file once (no check reads a file per sample or per work t
 - the database (SQLite integrity, foreign keys, consent histories) and every blob against its name;
 - every sample and rendering against the hash in its row and its signed sidecar (signature by a key
   of this studio, content, AI label), and the sidecar's model and snapshot against the studio's;
-- every ready model's weights against ``weights_sha256``;
+- every ready model's weights against ``weights_sha256``, and a LoRA model's base folder against what
+  fine-tuning recorded (sizes and times first, a hash where they differ: ``learn.base_weights``);
 - every snapshot's ``manifest.json`` against its id and its rows, and its token files against the
   hashes in ``tokens.json``;
 - every audit report folder against its signed ``provenance.json``; every document's stored ledger.
@@ -34,6 +35,7 @@ from pathlib import Path
 from ..corpus.snapshot import SnapshotWork, snapshot_identity, works_key
 from ..fileio import sha256_file
 from ..layout import SNAPSHOT_MANIFEST, TEMPORARY
+from ..learn.base_weights import base_change
 from ..provenance.keys import trusted_keys
 from ..provenance.manifest import SIDECAR_SUFFIX
 from ..provenance.verify import verify
@@ -141,6 +143,11 @@ class _Check:
     def models(self) -> None:
         for model_id, sha in model_store.ready_weights(self.conn):
             self.hashed(self.layout.model_weights(model_id), sha, f"model {model_id}'s weights")
+        for record in model_store.list_models(self.conn):  # a LoRA adapter generates only on the base it was made on
+            if record.status == "ready" and record.config.get("method") == "lora" and "base" in record.config:
+                if change := base_change(record.config["base"]):
+                    self.problems.append(f"model {record.id}'s base: {change} (generate and audit refuse the model "
+                                         "until the base it was fine-tuned on is put back)")  # fmt: skip
 
     def snapshot_works(self, snapshot_id: str) -> dict | None:
         """{work_id: (text hash, consent event id)} as frozen in the snapshot's manifest; None if unreadable."""

@@ -170,10 +170,20 @@ def is_finetuned(record: model_store.ModelRecord) -> bool:
 
 def generate_finetuned(studio, record: model_store.ModelRecord, prompt: str, n: int, seed: int, device: str,
                        params: dict) -> list[str]:  # fmt: skip
-    """``n`` continuations from a fine-tuned model (its base with the adapter, or its own weights)."""
+    """``n`` continuations from a fine-tuned model (its base with the adapter, or its own weights).
+
+    A LoRA model's base is checked every time, the loaded model being cached: never text from another base.
+    """
+    check_base_of(record)
     model, tokenizer = _loaded(str(studio.layout.model(record.id)), json.dumps(record.config, sort_keys=True),
                                str(resolve_device(device)))  # fmt: skip
     return fb.hf_generate(model, tokenizer, prompt, n=n, seed=seed, **params)
+
+
+def check_base_of(record: model_store.ModelRecord) -> None:
+    """A LoRA model's base folder as fine-tuning found it, else one line naming it and what changed."""
+    if record.config.get("method") == "lora" and "base" in record.config:
+        fb.check_base(record.id, record.config["base"])
 
 
 _CACHE: dict[tuple, tuple] = {}
