@@ -268,6 +268,121 @@ _TABLE: dict[str, tuple[str, str]] = {
     "form_theatre": ("théâtre", "theatre"),
     "form_screenplay": ("scénario", "screenplay"),
     "parameters": ("{n} paramètres", "{n} parameters"),
+    # -- a model fine-tuned from a pre-trained base (``ouvroir train --from``)
+    "glance_what_finetuned": (
+        "**Le modèle** : un modèle {medium} affiné à partir du modèle de base {base} ({method}), de {params}, le {date}.",
+        "**The model**: a {medium} model fine-tuned from the base model {base} ({method}), of {params}, on {date}.",
+    ),
+    "glance_base": (
+        ("**Modèle de base** : entraîné ailleurs, sur des données qui échappent au registre des consentements de ce "
+         "studio : voir « Le modèle de base »."),
+        ("**Base model**: trained elsewhere, on data outside this studio's consent record: see “The base "
+         "model”."),
+    ),
+    "glance_corpus_finetuned": (
+        ("**Affiné sur** {works} de {authors} ({chars}), chacune avec un consentement à l'entraînement enregistré "
+         "dans le studio au moment de l'entraînement."),
+        ("**Fine-tuned on** {works} by {authors} ({chars}), each with a consent to training recorded in the studio "
+         "when it was trained."),
+    ),
+    "glance_bpb_finetuned": (
+        ("**Qualité** : {zero} → {bpb} bits par octet sur des œuvres qu'il n'a jamais vues, le modèle de base "
+         "avant l'affinage puis le modèle affiné (plus bas = mieux ; deviner au hasard donne 8)."),
+        ("**Quality**: {zero} → {bpb} bits per byte on works it never saw, the base model before fine-tuning then "
+         "the fine-tuned model (lower is better; a blind guess gives 8)."),
+    ),
+    "method_lora": ("LoRA de rang {rank}", "LoRA of rank {rank}"),
+    "method_full": ("tous ses poids affinés", "every weight fine-tuned"),
+    "what_finetuned": (
+        ("{id} est le modèle de base {base} affiné sur les œuvres de ce studio : {how}. Il ne part donc pas de "
+         "zéro : il garde ce que son modèle de base a appris ailleurs. Le modèle de base compte {layers} couches de "
+         "largeur {width} avec {heads} têtes d'attention, lit jusqu'à {context} jetons à la fois et connaît {vocab} "
+         "jetons de son propre découpage. L'affinage a duré {steps} pas, en {seconds} secondes sur `{device}` "
+         "(graine {seed})."),
+        ("{id} is the base model {base} fine-tuned on this studio's works: {how}. So it does not start from "
+         "scratch: it keeps what its base model learned elsewhere. The base model has {layers} layers of width "
+         "{width} with {heads} attention heads, reads up to {context} tokens at a time and knows {vocab} tokens of "
+         "its own tokenizer. Fine-tuning ran for {steps} steps in {seconds} seconds on `{device}` (seed {seed})."),
+    ),
+    "how_lora": (
+        ("des adaptateurs LoRA de rang {rank} sur ses couches {targets} ({trainable} paramètres entraînés), les "
+         "poids du modèle de base restant tels quels"),
+        ("LoRA adapters of rank {rank} on its {targets} layers ({trainable} parameters trained), the base model's "
+         "own weights left as they are"),
+    ),
+    "how_full": ("tous ses poids ont été entraînés", "every one of its weights was trained"),
+    "weights_lora": (
+        ("Son adaptateur LoRA est dans `adapter_model.safetensors`, à côté de cette fiche (sha256 `{sha}`). Il ne "
+         "fonctionne que sur le modèle de base ci-dessous, dont ouvroir vérifie les empreintes avant chaque usage."),
+        ("Its LoRA adapter is in `adapter_model.safetensors`, next to this card (sha256 `{sha}`). It works only on "
+         "the base model below, whose hashes ouvroir checks before each use."),
+    ),
+    "weights_full": (
+        "Ses poids, tout le modèle affiné, sont dans `model.safetensors`, à côté de cette fiche (sha256 `{sha}`).",
+        "Its weights, the whole fine-tuned model, are in `model.safetensors`, next to this card (sha256 `{sha}`).",
+    ),
+    "base_title": ("Le modèle de base", "The base model"),
+    "base_named": (
+        ("Le modèle de base est le dossier {folder} (architecture {type}, {params}), tel qu'il était au moment de "
+         "l'affinage : `config.json` sha256 `{config}`, et ses poids :"),
+        ("The base model is the folder {folder} (architecture {type}, {params}), as it was when fine-tuned: "
+         "`config.json` sha256 `{config}`, and its weights:"),
+    ),
+    "base_weight_file": ("{file} : sha256 `{sha}`", "{file}: sha256 `{sha}`"),
+    "base_declares_both": (
+        "Sa propre fiche déclare la licence {licence} et les données d'entraînement {datasets}.",
+        "Its own model card declares the licence {licence} and the training data {datasets}.",
+    ),
+    "base_declares_licence": (
+        "Sa propre fiche déclare la licence {licence}, mais pas ses données d'entraînement.",
+        "Its own model card declares the licence {licence}, but not its training data.",
+    ),
+    "base_declares_data": (
+        "Sa propre fiche déclare les données d'entraînement {datasets}, mais pas de licence.",
+        "Its own model card declares the training data {datasets}, but no licence.",
+    ),
+    "base_declares_nothing": (
+        ("Sa propre fiche ne déclare ni licence ni données d'entraînement : renseignez-vous auprès de ses auteurs "
+         "avant de publier quoi que ce soit qui en vienne."),
+        ("Its own model card declares neither a licence nor its training data: ask its makers before publishing "
+         "anything that comes from it."),
+    ),
+    "base_outside": (
+        ("**Les données sur lesquelles le modèle de base a été entraîné échappent au registre des consentements "
+         "de ce studio.** ouvroir ne garantit que les données de l'affinage : les œuvres consentantes de la fiche "
+         "du corpus, chacune avec son consentement enregistré. Ce que le modèle de base a appris avant, de qui et "
+         "avec quel consentement, c'est à ses auteurs de le dire."),
+        ("**The data the base model was trained on lies outside this studio's consent record.** ouvroir "
+         "guarantees only the fine-tuning data: the consenting works of the corpus datasheet, each with its recorded "
+         "consent. What the base model learned before, from whom and with what consent, is for its makers to say."),
+    ),
+    "base_choice": (
+        ("Les modèles de base entraînés uniquement sur des données sous licence libre ou du domaine public (par "
+         "exemple les modèles Pleias, entraînés sur Common Corpus) sont le choix le plus cohérent avec la règle du "
+         "consentement."),
+        ("Base models trained only on openly licensed or public-domain data (for instance the Pleias models, "
+         "trained on Common Corpus) are the choice most consistent with the consent rule."),
+    ),
+    "quality_finetuned": (
+        ("Avant l'affinage, le modèle de base obtenait {zero} bits par octet sur ces mêmes œuvres : {zero} → {bpb} "
+         "dit ce que l'affinage a apporté."),
+        ("Before fine-tuning, the base model scored {zero} bits per byte on the same works: {zero} → {bpb} is what "
+         "fine-tuning brought."),
+    ),
+    "limit_finetuned": (
+        ("Il a été affiné sur {chars} : il penche vers les motifs de surface du corpus (orthographe, rythme, "
+         "tournures fréquentes) mais garde ce que le modèle de base {base} a appris ailleurs ; il se trompe et se "
+         "contredit."),
+        ("It was fine-tuned on {chars}: it leans towards the corpus's surface patterns (spelling, rhythm, frequent "
+         "phrases) but keeps what the base model {base} learned elsewhere; it makes mistakes and contradicts "
+         "itself."),
+    ),
+    "limit_base_data": (
+        ("Il peut aussi reproduire des textes des données d'entraînement de son modèle de base, que l'audit ne "
+         "cherche pas : l'audit ne compare qu'avec le corpus de ce studio."),
+        ("It can also reproduce text from its base model's own training data, which the audit does not search: the "
+         "audit compares only with this studio's corpus."),
+    ),
     "license_item": ("{license} ({works})", "{license} ({works})"),
     "and": (" et ", " and "),
 }

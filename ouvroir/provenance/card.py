@@ -135,7 +135,25 @@ def _model(studio, record: model_store.ModelRecord) -> dict:
         "loss_curve": plot.name if plot.exists() else None,
         "retrained_from": record.config.get("retrained_from"),
         "left_out": [{"work_id": w, "title": _title(studio, w)} for w in left_out],
+        "finetune": _finetune(record.config),
     }  # fmt: skip
+
+
+BASE_KEYS = ("folder", "model_type", "parameters", "config_sha256", "weights_sha256", "licence", "datasets")
+
+
+def _finetune(config: dict) -> dict | None:
+    """A fine-tuned model's base (by folder name and hashes: its path on this computer stays here), method and
+    bits per byte before and after; None for a model trained from scratch."""
+    if "base" not in config:
+        return None
+    base = config["base"]
+    listed = {k: [base[k]] if isinstance(base.get(k), str) else base.get(k) for k in ("licence", "datasets")}
+    return {"base": {k: base.get(k) for k in BASE_KEYS} | listed,  # a card's front matter gives one or a list
+            "method": config.get("method"), "rank": config.get("rank"), "targets": config.get("targets"),
+            "trainable_parameters": config.get("trainable_parameters"),
+            "weights_file": "model.safetensors" if config.get("method") == "full" else "adapter_model.safetensors",
+            "bpb": config.get("bpb") or {}}  # fmt: skip
 
 
 def _title(studio, work_id: str) -> str:

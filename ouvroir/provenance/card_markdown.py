@@ -99,7 +99,12 @@ def intended_uses(card: dict, lang: str) -> list[str]:
 
 def limits(card: dict, lang: str) -> list[str]:
     model, audit = card["model"], card["audit"]
-    items = [_t("limit_small", lang, chars=_count("chars", card["snapshot"]["train_chars"], lang))]
+    chars = _count("chars", card["snapshot"]["train_chars"], lang)
+    if model.get("finetune"):
+        items = [_t("limit_finetuned", lang, chars=chars, base=_code(model["finetune"]["base"]["folder"])),
+                 _t("limit_base_data", lang)]  # fmt: skip
+    else:
+        items = [_t("limit_small", lang, chars=chars)]
     if memorized := _memorized(model, lang):
         items.insert(0, memorized)
     summary = audit["summary"] if audit else {}
@@ -146,10 +151,19 @@ def render_markdown(card: dict, lang: str = "fr") -> str:
     out += ["", f"## {_t('glance', lang)}", ""]
     size = _t(f"size_{model['size']}", lang)
     medium = _t(f"medium_{card['snapshot'].get('medium') or 'text'}", lang)
-    out.append("- " + _t("glance_what", lang, medium=medium, size=size, params=params, date=_date(model["created"])))
-    out.append("- " + _t("glance_corpus", lang, works=works, authors=authors,
+    tuned = model.get("finetune")
+    if tuned:
+        out.append("- " + _t("glance_what_finetuned", lang, medium=medium, base=_code(tuned["base"]["folder"]),
+                             method=_method(tuned, lang), params=params, date=_date(model["created"])))  # fmt: skip
+        out.append("- " + _t("glance_base", lang))
+    else:
+        out.append("- " + _t("glance_what", lang, medium=medium, size=size, params=params, date=_date(model["created"])))
+    out.append("- " + _t("glance_corpus_finetuned" if tuned else "glance_corpus", lang, works=works, authors=authors,
                          chars=_count("chars", totals["chars"], lang)))  # fmt: skip
-    out.append("- " + _t("glance_bpb", lang, bpb=bpb))
+    if zero_shot := _zero_shot(model, lang):
+        out.append("- " + _t("glance_bpb_finetuned", lang, zero=zero_shot, bpb=bpb))
+    else:
+        out.append("- " + _t("glance_bpb", lang, bpb=bpb))
     if summary.get("mean_copied_share") is not None:
         baseline = summary.get("baseline_copied_share")
         out.append("- " + _t("glance_audit", lang, copy=percent(summary["mean_copied_share"], lang),
@@ -164,7 +178,10 @@ def render_markdown(card: dict, lang: str = "fr") -> str:
         out.append("- " + _t("glance_unlicensed", lang, works=_count("works", unlicensed, lang)))
     out += ["", f"## {_t('what', lang)}", "", _what(model, lang), ""]
     if model["weights_sha256"]:
-        out += [_t("weights", lang, sha=model["weights_sha256"]), ""]
+        weights = f"weights_{tuned['method']}" if tuned else "weights"
+        out += [_t(weights, lang, sha=model["weights_sha256"]), ""]
+    if tuned:
+        out += [f"## {_t('base_title', lang)}", "", *_base_lines(tuned, lang)]
     if model["loss_curve"]:
         out += [f"![{_t('loss_curve', lang)}]({model['loss_curve']})", ""]
     out += [f"## {_t('corpus', lang)}", "", _corpus_text(card, lang), ""]
@@ -174,15 +191,65 @@ def render_markdown(card: dict, lang: str = "fr") -> str:
                           for row in sheet["licenses"])  # fmt: skip
         out += [_t("licenses_line", lang, items=items), ""]
     out += [f"## {_t('consent', lang)}", "", _consent_block(card, lang), ""]
-    out += [f"## {_t('quality', lang)}", "", _t("quality_text", lang, bpb=bpb), ""]
+    quality = _t("quality_text", lang, bpb=bpb)
+    if zero_shot:
+        quality += " " + _t("quality_finetuned", lang, zero=zero_shot, bpb=bpb)
+    out += [f"## {_t('quality', lang)}", "", quality, ""]
     out += [f"## {_t('audit', lang)}", "", *_audit_lines(card, lang)]
     out += [f"## {_t('uses', lang)}", "", *(f"- {u}" for u in intended_uses(card, lang)), ""]
     out += [f"## {_t('limits', lang)}", "", *(f"- {item}" for item in limits(card, lang)), ""]
     return "\n".join(out)
 
 
+def _code(text: object) -> str:
+    """A name shown as code (a folder, a file): backticks inside it cannot end the span."""
+    return "`" + _BREAKS.sub(" ", str(text)).replace("`", "'") + "`"
+
+
+def _method(tuned: dict, lang: str) -> str:
+    if tuned["method"] == "full":
+        return _t("method_full", lang)
+    return _t("method_lora", lang, rank=tuned["rank"])
+
+
+def _zero_shot(model: dict, lang: str) -> str | None:
+    """The base's bits per byte on the held-out works before fine-tuning, written for ``lang``."""
+    zero = ((model.get("finetune") or {}).get("bpb") or {}).get("zero_shot")
+    return decimal(zero, lang, 3) if zero is not None else None
+
+
+def _base_lines(tuned: dict, lang: str) -> list[str]:
+    """The base model by name and hashes, what its own card declares, and what the studio cannot vouch for."""
+    base = tuned["base"]
+    params = _t("parameters", lang, n=_int(base["parameters"], lang)) if base.get("parameters") else "—"
+    lines = [_t("base_named", lang, folder=_code(base["folder"]), type=_md(base.get("model_type") or "—"), params=params,
+                config=base["config_sha256"]), ""]  # fmt: skip
+    lines += ["- " + _t("base_weight_file", lang, file=_code(name), sha=sha)
+              for name, sha in sorted((base.get("weights_sha256") or {}).items())] + [""]  # fmt: skip
+    licence = ", ".join(_code(x) for x in base.get("licence") or [])
+    datasets = _titles_plain([_code(x) for x in base.get("datasets") or []], lang)
+    declared = ("base_declares_both" if licence and datasets else "base_declares_licence" if licence
+                else "base_declares_data" if datasets else "base_declares_nothing")  # fmt: skip
+    lines += [_t(declared, lang, licence=licence, datasets=datasets), ""]
+    lines += [_t("base_outside", lang), "", _t("base_choice", lang), ""]
+    return lines
+
+
+def _titles_plain(items: list[str], lang: str) -> str:
+    return ", ".join(items[:-1]) + _t("and", lang) + items[-1] if len(items) > 1 else "".join(items)
+
+
 def _what(model: dict, lang: str) -> str:
     shape = model["config"]
+    if tuned := model.get("finetune"):
+        how = (_t("how_full", lang) if tuned["method"] == "full" else
+               _t("how_lora", lang, rank=tuned["rank"], targets=", ".join(_code(t) for t in tuned["targets"] or []),
+                  trainable=_int(tuned["trainable_parameters"] or 0, lang)))  # fmt: skip
+        return _t("what_finetuned", lang, id=model["id"], base=_code(tuned["base"]["folder"]), how=how,
+                  layers=_int(shape["layers"], lang), width=_int(shape["width"], lang), heads=_int(shape["heads"], lang),
+                  context=_int(shape["context"], lang), vocab=_int(shape["vocab"], lang),
+                  steps=_int(model["steps"], lang), seconds=_seconds(model["train_seconds"], lang),
+                  device=model["device"], seed=model["seed"])  # fmt: skip
     return _t("what_text", lang, id=model["id"], params=_t("parameters", lang, n=_int(model["parameters"], lang)),
               layers=_int(shape["layers"], lang), width=_int(shape["width"], lang), heads=_int(shape["heads"], lang),
               context=_int(shape["context"], lang), vocab=_int(shape["vocab"], lang), steps=_int(model["steps"], lang),
