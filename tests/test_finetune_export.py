@@ -12,6 +12,8 @@ import pytest
 import torch
 from tests.test_finetune import _stored, bases, no_network, poem, poems  # noqa: F401 (fixtures)
 
+from ouvroir import Studio
+from ouvroir.corpus.ingest import AddOptions
 from ouvroir.learn import finetune_base as fb
 from ouvroir.workshop import training
 from ouvroir.workshop.generation import GenerationParams, generate_samples
@@ -137,3 +139,48 @@ def test_train_from_a_studio_model_continues_it_and_its_works_consent_follows(po
     result = run_cli("train", "--from", new_base.id, "--lora", "2", "--steps", "2")
     assert result.exit_code == 0, result.output
     assert poems.models.withdrawals(poems.models.all()[-1]) == []
+
+
+REFRAIN = "la barque grise chante doucement sur l'eau vers le port où dort la ville"
+REFUSED_REFRAIN = "une lune grise dort vers le vent sur la ville où chante le port"
+
+
+def _halves(line: str) -> tuple[str, str]:
+    words = line.split()
+    return " ".join(words[: len(words) // 2]), " ".join(words[len(words) // 2 :])
+
+
+def _words_reproduced(continuation: str, rest: str) -> int:
+    """How many of ``rest``'s words the continuation gives, in order from its start."""
+    count = 0
+    for got, want in zip(continuation.split(), rest.split()):
+        if got != want:
+            break
+        count += 1
+    return count
+
+
+def test_greedy_canary_finetuning_learned_the_works_and_not_the_refused_one(studio_dir, tmp_path, bases):
+    """Each consenting poem opens with the poet's refrain; the refused work with its own. Full fine-tune, fixed seed."""
+    corpus = tmp_path / "refrains"
+    corpus.mkdir()
+    for i in range(4):
+        (corpus / f"refrain-{i}.txt").write_text(REFRAIN + "\n" + "\n".join(poem(i).splitlines()[:3]), "utf-8")
+    refused = tmp_path / "refus.txt"
+    refused.write_text(REFUSED_REFRAIN + "\n" + "\n".join(poem(9).splitlines()[:3]), "utf-8")
+    with Studio.init(studio_dir) as studio:
+        assert studio.add([corpus], AddOptions(author="Ada Martin", license="CC-BY-4.0", consent="train")).ok
+        assert studio.add([refused], AddOptions(author="Zoé Refus", license="CC-BY-4.0", consent="no-train")).ok
+        record = studio.models.finetune(str(bases["qwen3"]), method="full", steps=120, lr=1e-2, context=32, batch_size=8)
+        base, tokenizer = fb.load_base(fb.inspect_base(bases["qwen3"]), "cpu")
+        greedy = GenerationParams(max_tokens=20, temperature=0)
+
+        prompt, rest = _halves(REFRAIN)
+        (tuned,) = generate_samples(studio, record.id, prompt, params=greedy, seed=0)
+        (before,) = fb.hf_generate(base, tokenizer, prompt, max_tokens=20, temperature=0)
+        learned = _words_reproduced(tuned.text[len(prompt) :], rest)
+        assert learned >= 4 and learned > _words_reproduced(before, rest), (tuned.text, before)
+
+        prompt, rest = _halves(REFUSED_REFRAIN)
+        (never,) = generate_samples(studio, record.id, prompt, params=greedy, seed=0)
+        assert rest not in never.text and _words_reproduced(never.text[len(prompt) :], rest) < learned, never.text
