@@ -184,3 +184,11 @@ def test_greedy_canary_finetuning_learned_the_works_and_not_the_refused_one(stud
         prompt, rest = _halves(REFUSED_REFRAIN)
         (never,) = generate_samples(studio, record.id, prompt, params=greedy, seed=0)
         assert rest not in never.text and _words_reproduced(never.text[len(prompt) :], rest) < learned, never.text
+
+
+def test_the_progress_of_a_finetune_says_the_train_loss_in_bits_per_byte(poems, bases, run_cli):
+    seen = []
+    poems.models.finetune(str(bases["gpt2"]), rank=2, steps=4, context=64, batch_size=4, on_progress=seen.append)
+    assert seen and all(p.train_bpb is not None and 0 < p.train_bpb < 20 and p.train_s <= p.elapsed_s for p in seen)
+    result = run_cli("train", "--from", str(bases["gpt2"]), "--lora", "2", "--steps", "4")
+    assert result.exit_code == 0 and "bits/byte" in result.output and "nats/token" not in result.output, result.output

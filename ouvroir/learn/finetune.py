@@ -167,9 +167,10 @@ def finetune(model, streams: Streams, out_dir: Path, budget: Budget, lr: float |
         if on_progress:
             loss = smooth if smooth is not None else math.nan
             left = max(0.0, (1 - fraction()) * elapsed / max(fraction(), 1e-9)) if step else 0.0
+            # by keyword: Progress has grown fields (train_s) that a positional train_bpb would fill
             on_progress(FinetuneProgress(step, loss, val, best if math.isfinite(best) else None,
                                          step * batch_size * context / max(elapsed, 1e-9), elapsed, left, event,
-                                         ckpt.train_bpb(smooth, streams.bytes_per_token)))  # fmt: skip
+                                         train_s=elapsed, train_bpb=ckpt.train_bpb(smooth, streams.bytes_per_token)))  # fmt: skip
 
     try:
         while fraction() < 1:
