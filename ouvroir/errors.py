@@ -51,7 +51,10 @@ class TrainingError(OuvroirError):
 
 class BaseModelError(TrainingError):
     """A model on disk cannot be fine-tuned: not a local folder, not a model, an unknown architecture,
-    corrupt weights, no tokenizer, too large for memory, a LoRA rank that does not fit."""
+    corrupt weights, no tokenizer, too large for memory, a LoRA rank that does not fit.
+
+    Its message is a keyed line (``i18n.stages.Stage``): the terminal prints it, the web studio says it
+    in the page's language."""
 
 
 class BaseModelChanged(OuvroirError):

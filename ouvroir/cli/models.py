@@ -192,6 +192,12 @@ def models(ctx, as_json) -> None:
                       f"{m.train_seconds:.0f} s" if m.train_seconds else "—", m.created_at[:16].replace("T", " "),
                       f"[red]WITHDRAWN ({len(withdrawn)})[/red]" if withdrawn else "ok")  # fmt: skip
     out.print(table)
+    for m in items:  # a fine-tune: where it started from, and what fine-tuning changed on the same held-out works
+        if "base" in m.config and m.config.get("bpb"):
+            how = f"LoRA rank {m.config['rank']}" if m.config.get("method") == "lora" else "every weight"
+            out.print(f"{m.id} is fine-tuned from base {escape(m.config['base']['folder'])} ({how}): "
+                      f"{m.config['bpb']['zero_shot']:.3f} → {m.config['bpb']['fine_tuned']:.3f} bits per byte on its "
+                      "held-out works (zero-shot → fine-tuned).", soft_wrap=True)  # fmt: skip
     for m, withdrawn in marked:
         names = ", ".join(f"{escape(w.title)} ({w.consent})" for w in withdrawn)
         out.print(f"[red]{m.id}[/red] was trained on works whose consent is withdrawn: {names}. "

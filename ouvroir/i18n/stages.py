@@ -110,3 +110,73 @@ def stage_text(lang: str, key: str | None, values: dict | None, fallback: str) -
         return _text(lang, key, values or {})
     except (KeyError, IndexError, ValueError):  # values of another version of the message: the line as it came
         return fallback
+
+
+# Fine-tuning a pre-trained model (``ouvroir train --from``): its stages, and why a base model is refused. The
+# refusals' English lines are the command line's, word for word; the stages speak to the web page (no Ctrl-C there).
+STAGES.add({
+    "finetune_base": ("Modèle de base {folder} ({model_type}, {parameters} paramètres), chargé depuis {path}",
+                      "Base model {folder} ({model_type}, {parameters} parameters), loaded from {path}"),
+    "finetune_measuring": ("Mesure des bits par octet du modèle de base sur les {works} œuvres mises de côté (avant "
+                           "l’affinage)",
+                           "Measuring the base's bits per byte on the {works} held-out works (zero-shot)"),
+    "finetune_start": ("Avant l’affinage : {zero_shot} bits par octet. Affinage du modèle {model} ({how}) sur {device} "
+                       "— {budget}. « Arrêter » garde le meilleur point de reprise.",
+                       "Zero-shot: {zero_shot} bits per byte. Fine-tuning model {model} ({how}) on {device} — {budget}. "
+                       "“Stop” keeps the best checkpoint."),
+    "finetune_lora": ("LoRA de rang {rank}", "LoRA rank {rank}"),
+    "finetune_full": ("tous les poids", "every weight"),
+    "finetune_stopped": ("Arrêté : le modèle {model} garde son meilleur point de reprise (pas {step})",
+                         "Stopped: model {model} keeps its best checkpoint (step {step})"),
+    "base_not_a_folder": ("« {name} » n’est pas un dossier de cet ordinateur, et ouvroir ne télécharge jamais de "
+                          "modèle : récupérez-le vous-même, par exemple `huggingface-cli download {name} --local-dir "
+                          "models/{local}` (ou `git clone https://huggingface.co/{name} models/{local}`), puis donnez "
+                          "ici le dossier models/{local}.",
+                          "'{name}' is not a folder on this computer, and ouvroir never downloads models: fetch it "
+                          "yourself, e.g. `huggingface-cli download {name} --local-dir models/{local}` (or `git clone "
+                          "https://huggingface.co/{name} models/{local}`), then `ouvroir train --from models/{local}`"),
+    "base_no_config": ("{path} n’est pas un dossier de modèle transformers : il n’a pas de config.json.",
+                       "{path} is not a transformers model folder: it has no config.json"),
+    "base_config_unreadable": ("{path}/config.json ne peut pas être lu ({detail}).",
+                               "{path}/config.json cannot be read ({detail})"),
+    "base_unknown_architecture": ("{path} : transformers {version} ne connaît pas cette architecture (model_type "
+                                  "{model_type}) : {detail}",
+                                  "{path}: transformers {version} does not know this architecture (model_type "
+                                  "{model_type}): {detail}"),
+    "base_not_causal": ("{path} : un modèle {model_type} n’est pas un modèle de langue causal (AutoModelForCausalLM "
+                        "ne peut pas le charger).",
+                        "{path}: a {model_type} model is not a causal language model (AutoModelForCausalLM cannot "
+                        "load it)"),
+    "base_no_tokenizer": ("{path} n’a pas de tokenizer (ni tokenizer.json, ni tokenizer.model, ni vocab.json) : "
+                          "copiez dans le dossier les fichiers du tokenizer du modèle.",
+                          "{path} has no tokenizer (no tokenizer.json, tokenizer.model or vocab.json): copy the "
+                          "model's tokenizer files into the folder"),
+    "base_index_corrupt": ("{index} est abîmé ({detail}).", "{index} is corrupt ({detail})"),
+    "base_partial": ("{path} est incomplet : {missing}, nommé par son index, manque.",
+                     "{path} is partial: {missing} named by its index is missing"),
+    "base_no_weights": ("{path} n’a pas de poids .safetensors.", "{path} has no .safetensors weights (found: none)"),
+    "base_no_weights_pickle": ("{path} n’a pas de poids .safetensors, seulement pytorch_model.bin (un pickle, "
+                               "qu’ouvroir ne charge pas).",
+                               "{path} has no .safetensors weights (found: pytorch_model.bin (a pickle, which ouvroir "
+                               "does not load))"),
+    "base_corrupt_weights": ("{file} est abîmé ou incomplet ({detail}) : récupérez-le à nouveau.",
+                             "{file} is corrupt or partial ({detail}): fetch it again"),
+    "base_memory_full": ("{path} : affiner tous les poids de ses {millions} M de paramètres demande environ {need} Go "
+                         "de mémoire, et {free} Go sont libres : essayez LoRA.",
+                         "{path}: a full fine-tune of its {millions} M parameters needs about {need} GB of memory and "
+                         "{free} GB is free: try --lora"),
+    "base_memory_lora": ("{path} : LoRA sur ses {millions} M de paramètres demande environ {need} Go de mémoire, et "
+                         "{free} Go sont libres : choisissez un modèle plus petit.",
+                         "{path}: LoRA of its {millions} M parameters needs about {need} GB of memory and {free} GB "
+                         "is free: choose a smaller model"),
+    "base_tokenizer_unloadable": ("{path} : son tokenizer ne peut pas être chargé ({detail}).",
+                                  "{path}: its tokenizer cannot be loaded ({detail})"),
+    "base_weights_unloadable": ("{path} : ses poids ne peuvent pas être chargés ({detail}).",
+                                "{path}: its weights cannot be loaded ({detail})"),
+    "base_rank": ("Le rang LoRA {rank} ne convient pas à ce modèle : donnez un rang de 1 à {most} (la plus étroite de "
+                  "ses couches {targets}).",
+                  "LoRA rank {rank} does not fit this model: give a rank from 1 to {most} (the narrowest of its "
+                  "{targets} layers)"),
+    "base_full_with_rank": ("Affiner tous les poids n’a pas de rang LoRA : laissez le rang vide.",
+                            "--full fine-tunes every weight: leave out the LoRA rank"),
+})  # fmt: skip

@@ -434,3 +434,34 @@ WEB.add({
                            "A known licence is required, and {n} of the {total} works to train on have none: {works}. "
                            "Give them one on their page."),
 })  # fmt: skip
+
+
+# -- fine-tuning a pre-trained model on disk (train page, model page); its refusals are in i18n.stages (base_*)
+WEB.add({
+    "from_base_title": ("Partir d’un modèle pré-entraîné", "Start from a pre-trained model"),
+    "from_base_hint": ("Donnez le dossier d’un modèle que vous avez sur cet ordinateur (format transformers : Qwen3, "
+                       "Llama, GPT-2…) : il sera affiné sur les œuvres consentantes. ouvroir ne télécharge rien. "
+                       "Laissez vide pour entraîner un modèle de zéro.",
+                       "Give the folder of a model you have on this computer (transformers format: Qwen3, Llama, "
+                       "GPT-2…): it is fine-tuned on the consenting works. ouvroir downloads nothing. Leave it empty "
+                       "to train a model from scratch."),
+    "base_folder": ("Dossier du modèle", "Model folder"),
+    "base_placeholder": ("~/modèles/Qwen3-0.6B", "~/models/Qwen3-0.6B"),
+    "finetune_method": ("Méthode", "Method"),
+    "method_lora": ("LoRA (adaptateurs légers)", "LoRA (light adapters)"),
+    "method_full": ("tous les poids", "every weight"),
+    "lora_rank": ("Rang LoRA", "LoRA rank"),
+    "finetune_no_size": ("La taille vaut pour un modèle entraîné de zéro : laissez-la sur « automatique » pour partir "
+                         "d’un modèle pré-entraîné.",
+                         "The size is for a model trained from scratch: leave it on “automatic” to start from a "
+                         "pre-trained model."),
+    "finetune_text_only": ("Un modèle pré-entraîné s’affine sur du texte : choisissez le texte.",
+                           "A pre-trained model is fine-tuned on text: choose text."),
+    "size_full": ("tous les poids", "full"),
+    "base_model": ("Modèle de base", "Base model"),
+    "zero_shot_to_tuned": ("Avant → après l’affinage (bits/octet)", "Zero-shot → fine-tuned (bits/byte)"),
+    "model_ready_finetuned": ("Modèle {model} prêt : {zero} → {bpb} bits par octet sur les œuvres mises de côté (le "
+                              "modèle de base avant l’affinage, puis le modèle affiné).",
+                              "Model {model} ready: {zero} → {bpb} bits per byte on the held-out works (the base model "
+                              "before fine-tuning, then the fine-tuned model)."),
+})  # fmt: skip

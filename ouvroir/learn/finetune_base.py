@@ -3,6 +3,7 @@
 Public API::
 
     inspect_base(path, method="lora", device="cpu") -> BaseInfo   # one-line BaseModelError when unusable
+    check_rank(info, rank) -> None       # a LoRA rank that does not fit, refused before anything loads
     load_base(info, device) -> (model, tokenizer)
     base_provenance(info) -> dict        # folder, path, config and weights hashes, licence, datasets
     prepare(model, method, rank=None) -> (model, {"method", "rank", "alpha", "targets", "trainable_parameters"})
@@ -27,6 +28,7 @@ import torch
 
 from ouvroir.errors import BaseModelChanged, BaseModelError
 from ouvroir.fileio import sha256_file
+from ouvroir.i18n.stages import Stage
 from ouvroir.learn.base_weights import base_change, file_states
 
 FULL_FACTOR, LORA_FACTOR = 4.0, 1.2  # weights, gradients and AdamW's two moments; LoRA: weights and a little
@@ -61,8 +63,12 @@ def offline():
             os.environ["HF_HUB_OFFLINE"] = before
 
 
+def _local_name(name: str) -> str:
+    return Path(name.rstrip("/")).name or "base"
+
+
 def fetch_hint(name: str) -> str:
-    local = Path(name.rstrip("/")).name or "base"
+    local = _local_name(name)
     return (f"{name!r} is not a folder on this computer, and ouvroir never downloads models: fetch it yourself, "
             f"e.g. `huggingface-cli download {name} --local-dir models/{local}` (or `git clone "
             f"https://huggingface.co/{name} models/{local}`), then `ouvroir train --from models/{local}`")  # fmt: skip
@@ -81,26 +87,31 @@ def inspect_base(path: str | os.PathLike, method: str = "lora", device: str | to
 
     path = Path(path).expanduser()
     if not path.is_dir():
-        raise BaseModelError(fetch_hint(str(path)))
+        raise BaseModelError(Stage("base_not_a_folder", fetch_hint(str(path)), name=str(path), local=_local_name(str(path))))
     if not (path / "config.json").is_file():
-        raise BaseModelError(f"{path} is not a transformers model folder: it has no config.json")
+        raise BaseModelError(Stage("base_no_config", f"{path} is not a transformers model folder: it has no config.json",
+                                   path=str(path)))  # fmt: skip
     try:
         raw = json.loads((path / "config.json").read_text("utf-8"))
     except (OSError, ValueError) as exc:
-        raise BaseModelError(f"{path}/config.json cannot be read ({_first_line(exc)})") from None
+        raise BaseModelError(Stage("base_config_unreadable", f"{path}/config.json cannot be read ({_first_line(exc)})",
+                                   path=str(path), detail=_first_line(exc))) from None  # fmt: skip
     try:
         with offline():
             config = transformers.AutoConfig.from_pretrained(path, local_files_only=True)
     except Exception as exc:  # transformers raises ValueError, KeyError or OSError for an unknown model_type
-        raise BaseModelError(f"{path}: transformers {transformers.__version__} does not know this architecture "
-                             f"(model_type {raw.get('model_type')!r}): {_first_line(exc)}") from None  # fmt: skip
+        raise BaseModelError(Stage("base_unknown_architecture", f"{path}: transformers {transformers.__version__} does not "
+                                   f"know this architecture (model_type {raw.get('model_type')!r}): {_first_line(exc)}",
+                                   path=str(path), version=transformers.__version__, model_type=repr(raw.get("model_type")),
+                                   detail=_first_line(exc))) from None  # fmt: skip
     if type(config) not in MODEL_FOR_CAUSAL_LM_MAPPING:
-        raise BaseModelError(f"{path}: a {config.model_type!r} model is not a causal language model "
-                             "(AutoModelForCausalLM cannot load it)")  # fmt: skip
+        raise BaseModelError(Stage("base_not_causal", f"{path}: a {config.model_type!r} model is not a causal language model "
+                                   "(AutoModelForCausalLM cannot load it)", path=str(path),
+                                   model_type=repr(config.model_type)))  # fmt: skip
     weights = weight_files(path)
     if not any((path / name).is_file() for name in ("tokenizer.json", "tokenizer.model", "vocab.json", "tokenizer_config.json")):
-        raise BaseModelError(f"{path} has no tokenizer (no tokenizer.json, tokenizer.model or vocab.json): "
-                             "copy the model's tokenizer files into the folder")  # fmt: skip
+        raise BaseModelError(Stage("base_no_tokenizer", f"{path} has no tokenizer (no tokenizer.json, tokenizer.model or "
+                                   "vocab.json): copy the model's tokenizer files into the folder", path=str(path)))  # fmt: skip
     parameters = count_parameters(config)
     check_memory(path, parameters, method, torch.device(device))
     return BaseInfo(path.resolve(), config, parameters, weights)
@@ -115,21 +126,25 @@ def weight_files(path: Path) -> list[Path]:
         try:
             names = sorted(set(json.loads(index.read_text("utf-8"))["weight_map"].values()))
         except (OSError, ValueError, KeyError) as exc:
-            raise BaseModelError(f"{index} is corrupt ({_first_line(exc)})") from None
+            raise BaseModelError(Stage("base_index_corrupt", f"{index} is corrupt ({_first_line(exc)})", index=str(index),
+                                       detail=_first_line(exc))) from None  # fmt: skip
         files = [path / n for n in names]
         if missing := [f.name for f in files if not f.is_file()]:
-            raise BaseModelError(f"{path} is partial: {', '.join(missing)} named by its index is missing")
+            raise BaseModelError(Stage("base_partial", f"{path} is partial: {', '.join(missing)} named by its index is "
+                                       "missing", path=str(path), missing=", ".join(missing)))  # fmt: skip
     else:
         files = sorted(path.glob("*.safetensors"))
     if not files:
         other = "pytorch_model.bin (a pickle, which ouvroir does not load)" if (path / "pytorch_model.bin").exists() else "none"
-        raise BaseModelError(f"{path} has no .safetensors weights (found: {other})")
+        raise BaseModelError(Stage("base_no_weights" + ("_pickle" if other != "none" else ""),
+                                   f"{path} has no .safetensors weights (found: {other})", path=str(path)))  # fmt: skip
     for file in files:
         try:
             with safe_open(str(file), framework="pt") as handle:
                 handle.keys()
         except Exception as exc:  # safetensors' own error type: a bad header, a file cut short
-            raise BaseModelError(f"{file} is corrupt or partial ({_first_line(exc)}): fetch it again") from None
+            raise BaseModelError(Stage("base_corrupt_weights", f"{file} is corrupt or partial ({_first_line(exc)}): fetch it "
+                                       "again", file=str(file), detail=_first_line(exc))) from None  # fmt: skip
     return files
 
 
@@ -160,9 +175,10 @@ def check_memory(path: Path, parameters: int, method: str, device: torch.device)
     free = available_memory(device)
     if need > free:
         what = "a full fine-tune" if method == "full" else "LoRA"
-        raise BaseModelError(f"{path}: {what} of its {parameters / 1e6:,.0f} M parameters needs about {need / 2**30:,.1f} GB "
-                             f"of memory and {free / 2**30:,.1f} GB is free" + (": try --lora" if method == "full" else
-                             ": choose a smaller model"))  # fmt: skip
+        line = (f"{path}: {what} of its {parameters / 1e6:,.0f} M parameters needs about {need / 2**30:,.1f} GB of memory "
+                f"and {free / 2**30:,.1f} GB is free" + (": try --lora" if method == "full" else ": choose a smaller model"))
+        raise BaseModelError(Stage(f"base_memory_{method}", line, path=str(path), millions=round(parameters / 1e6),
+                                   need=round(need / 2**30, 1), free=round(free / 2**30, 1)))  # fmt: skip
 
 
 def load_base(info: BaseInfo, device) -> tuple:
@@ -173,13 +189,15 @@ def load_base(info: BaseInfo, device) -> tuple:
         with offline():
             tokenizer = transformers.AutoTokenizer.from_pretrained(info.path, local_files_only=True)
     except Exception as exc:
-        raise BaseModelError(f"{info.path}: its tokenizer cannot be loaded ({_first_line(exc)})") from None
+        raise BaseModelError(Stage("base_tokenizer_unloadable", f"{info.path}: its tokenizer cannot be loaded "
+                                   f"({_first_line(exc)})", path=str(info.path), detail=_first_line(exc))) from None  # fmt: skip
     try:
         with offline():
             model = transformers.AutoModelForCausalLM.from_pretrained(info.path, local_files_only=True,
                                                                       dtype=torch.float32, use_safetensors=True)  # fmt: skip
     except Exception as exc:
-        raise BaseModelError(f"{info.path}: its weights cannot be loaded ({_first_line(exc)})") from None
+        raise BaseModelError(Stage("base_weights_unloadable", f"{info.path}: its weights cannot be loaded "
+                                   f"({_first_line(exc)})", path=str(info.path), detail=_first_line(exc))) from None  # fmt: skip
     return model.to(device), tokenizer
 
 
@@ -229,6 +247,28 @@ def lora_targets(model) -> list[str]:
     return [n for n in PROJECTIONS if n in names] or sorted(names)
 
 
+def fitting_targets(model, rank: int) -> list[str]:
+    """The layers LoRA adapts, once ``rank`` is known to fit the narrowest of them (a one-line refusal if not)."""
+    targets = lora_targets(model)
+    widths = [min(m.weight.shape) for name, m in model.named_modules()
+              if name.rsplit(".", 1)[-1] in targets and hasattr(m, "weight")]  # fmt: skip
+    if rank < 1 or (widths and rank > min(widths)):
+        most = min(widths or [1])
+        raise BaseModelError(Stage("base_rank", f"LoRA rank {rank} does not fit this model: give a rank from 1 to {most} "
+                                   f"(the narrowest of its {', '.join(targets)} layers)", rank=rank, most=most,
+                                   targets=", ".join(targets)))  # fmt: skip
+    return targets
+
+
+def check_rank(info: BaseInfo, rank: int | None) -> None:
+    """``prepare``'s rank refusal before anything loads: the model built from its config on the meta device."""
+    import transformers
+
+    with torch.device("meta"):
+        model = transformers.AutoModelForCausalLM.from_config(info.config)
+    fitting_targets(model, DEFAULT_RANK if rank is None else rank)
+
+
 def prepare(model, method: str, rank: int | None = None) -> tuple:
     """LoRA adapters on the projections (the base frozen), or every weight trainable; return (model, what)."""
     total = sum(p.numel() for p in model.parameters())
@@ -238,12 +278,7 @@ def prepare(model, method: str, rank: int | None = None) -> tuple:
     from peft import LoraConfig, get_peft_model
 
     rank = DEFAULT_RANK if rank is None else rank
-    targets = lora_targets(model)
-    widths = [min(m.weight.shape) for name, m in model.named_modules()
-              if name.rsplit(".", 1)[-1] in targets and hasattr(m, "weight")]  # fmt: skip
-    if rank < 1 or (widths and rank > min(widths)):
-        raise BaseModelError(f"LoRA rank {rank} does not fit this model: give a rank from 1 to {min(widths or [1])} "
-                             f"(the narrowest of its {', '.join(targets)} layers)")  # fmt: skip
+    targets = fitting_targets(model, rank)
     config = LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.0, target_modules=targets, bias="none",
                         fan_in_fan_out=model.config.model_type == "gpt2", task_type="CAUSAL_LM")  # fmt: skip
     model = get_peft_model(model, config)

@@ -91,6 +91,12 @@ def run(studio: Studio, kind: str, params: dict, events: Events) -> dict:
                      "on_model": lambda model_id: events.emit("model", model_id=model_id)}  # fmt: skip
         if params.get("retrain"):
             record = studio.models.retrain(params["retrain"], **callbacks)
+        elif params.get("base"):  # a pre-trained model on disk, fine-tuned (the page checked it before starting)
+            record = studio.models.finetune(params["base"], method=params.get("method", "lora"), rank=params.get("rank"),
+                                            minutes=params.get("minutes"), steps=params.get("steps"),
+                                            seed=params.get("seed", 0), **callbacks)  # fmt: skip
+            return {"model_id": record.id, "val_bpb": record.val_bpb, "steps": record.steps, "medium": "text",
+                    "zero_shot_bpb": record.config["bpb"]["zero_shot"]}  # the base's figure, before fine-tuning
         else:
             record = studio.models.train(size=params.get("size"), minutes=params.get("minutes"),
                                          steps=params.get("steps"), seed=params.get("seed", 0),

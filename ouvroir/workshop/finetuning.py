@@ -19,8 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..corpus import copies
-from ..corpus.snapshot import snapshot_texts, take_snapshot
+from ..corpus.snapshot import SPLIT_BY_WORK, snapshot_texts, take_snapshot
 from ..errors import DiskFull, TrainingError, is_disk_full
+from ..i18n.stages import Stage, word
 from ..learn import finetune as ft
 from ..learn import finetune_base as fb
 from ..learn.loss_eval import resolve_device
@@ -62,10 +63,7 @@ def finetune_model(
     ``lineage`` is recorded in the model's configuration (``retrain`` names the model it replaces).
     """
     stage = on_stage or (lambda message: None)
-    if method not in ("lora", "full"):
-        raise TrainingError(f"unknown fine-tuning method {method!r}: lora or full")
-    if method == "full" and rank is not None:
-        raise TrainingError("--full fine-tunes every weight: leave out the LoRA rank")
+    check_method(method, rank)
     if minutes is None and steps is None:
         minutes = 5.0
     budget = Budget(minutes=minutes, steps=steps)
@@ -80,15 +78,24 @@ def finetune_model(
             context=context, batch_size=batch_size, lineage=lineage)  # fmt: skip
     dev = resolve_device(device)
     info = fb.inspect_base(source, method, dev)  # every refusal comes before the studio changes
-    stage(f"Base model {(studio_base or {}).get('folder', info.path.name)} ({info.config.model_type}, {info.parameters:,} parameters), loaded from {info.path}")
+    if method == "lora":
+        fb.check_rank(info, rank)  # before the base loads: a rank that does not fit is one line, nothing else
+    folder = (studio_base or {}).get("folder", info.path.name)
+    stage(Stage("finetune_base", f"Base model {folder} ({info.config.model_type}, {info.parameters:,} parameters), loaded "
+                f"from {info.path}", folder=folder, model_type=info.config.model_type, parameters=info.parameters,
+                path=str(info.path)))  # fmt: skip
     model, tokenizer = fb.load_base(info, dev)
     model, what = fb.prepare(model, method, rank)
     context = min(context, fb.shape(info.config)["context"] or context)  # past its positions a base has no embedding
-    stage("Taking a snapshot of the text works whose latest consent is 'train'")
+    stage(Stage("snapshot_taking", "Taking a snapshot of the text works whose latest consent is 'train'",
+                medium=word("medium_text")))  # fmt: skip
     snapshot = take_snapshot(studio, medium="text")
-    stage(f"Snapshot {snapshot.id}: {len(snapshot.train_works)} works for training, {len(snapshot.val_works)} for validation ({snapshot.split_rule})")
+    stage(Stage("snapshot_taken", f"Snapshot {snapshot.id}: {len(snapshot.train_works)} works for training, "
+                f"{len(snapshot.val_works)} for validation ({snapshot.split_rule})", snapshot=snapshot.id,
+                train=len(snapshot.train_works), val=len(snapshot.val_works),
+                rule=word("split_by_work" if snapshot.split_rule == SPLIT_BY_WORK else "split_by_tail")))  # fmt: skip
     for line in copies.snapshot_copies(studio.conn, [w.work_id for w in snapshot.works]):
-        stage(f"warning: {line}")
+        stage(Stage("snapshot_copy", f"warning: {line}", detail=line))
     streams = ft.token_streams(tokenizer, *snapshot_texts(studio, snapshot))
     if len(streams.train_ids) < MIN_TRAIN_TOKENS or not streams.val_docs:
         raise TrainingError(f"the trainable corpus is too small to fine-tune on ({len(streams.train_ids):,} training "
@@ -114,11 +121,15 @@ def finetune_model(
         atomic_write(out_dir / FINETUNE_FILE, json.dumps(config, indent=1, ensure_ascii=False).encode())
         if on_model:
             on_model(model_id)
-        stage(f"Measuring the base's bits per byte on the {len(streams.val_docs)} held-out works (zero-shot)")
+        stage(Stage("finetune_measuring", f"Measuring the base's bits per byte on the {len(streams.val_docs)} held-out "
+                    "works (zero-shot)", works=len(streams.val_docs)))  # fmt: skip
         zero_shot = ft.evaluate_bpb(model, streams, context, dev)
         how = f"LoRA rank {what['rank']}" if method == "lora" else "every weight"
-        stage(f"Zero-shot: {zero_shot:.3f} bits per byte. Fine-tuning model {model_id} ({how}) on {dev} — "
-              f"{_budget_text(budget)}; Ctrl-C stops and keeps the best checkpoint")  # fmt: skip
+        stage(Stage("finetune_start", f"Zero-shot: {zero_shot:.3f} bits per byte. Fine-tuning model {model_id} ({how}) "
+                    f"on {dev} — {_budget_text(budget)}; Ctrl-C stops and keeps the best checkpoint",
+                    zero_shot=round(zero_shot, 3), model=model_id, device=str(dev), budget=_budget_word(budget),
+                    how=word("finetune_lora") | {"values": {"rank": what["rank"]}} if method == "lora"
+                    else word("finetune_full")))  # fmt: skip
         result = ft.finetune(model, streams, out_dir, budget, lr=lr, batch_size=batch_size, context=context, seed=seed,
                              device=dev, on_progress=on_progress)  # fmt: skip
     except BaseException as exc:
@@ -128,7 +139,8 @@ def finetune_model(
             raise DiskFull(f"disk full while fine-tuning model {model_id}: free space and run again") from exc
         raise
     if result.interrupted:
-        stage(f"Stopped: model {model_id} keeps its best checkpoint (step {result.best_step:,})")
+        stage(Stage("finetune_stopped", f"Stopped: model {model_id} keeps its best checkpoint (step {result.best_step:,})",
+                    model=model_id, step=result.best_step))  # fmt: skip
     weights = studio.layout.model_weights(model_id)  # the adapter (LoRA) or the full weights
     config |= {"bpb": {"zero_shot": zero_shot, "fine_tuned": result.best_val_bpb}, "best_step": result.best_step,
                "interrupted": result.interrupted}  # fmt: skip
@@ -158,6 +170,34 @@ def refinetune(studio, old: model_store.ModelRecord, device: str = "auto", withd
                           device=device, lr=tuning.get("lr"), context=tuning.get("context", 256),
                           batch_size=tuning.get("batch_size", 8), lineage={"retrained_from": old.id, "left_out": list(withdrawn)},
                           **callbacks)  # fmt: skip
+
+
+def _budget_word(budget: Budget) -> dict:
+    """The budget in the stages catalogue's words (as ``training.budget_word``, which imports this module)."""
+    if budget.minutes and budget.steps:
+        return word("budget_both") | {"values": {"minutes": budget.minutes, "steps": budget.steps}}
+    if budget.steps:
+        return word("budget_steps") | {"values": {"steps": budget.steps}}
+    return word("budget_minutes") | {"values": {"minutes": budget.minutes}}
+
+
+def check_method(method: str, rank: int | None) -> None:
+    if method not in ("lora", "full"):
+        raise TrainingError(f"unknown fine-tuning method {method!r}: lora or full")
+    if method == "full" and rank is not None:
+        raise TrainingError(Stage("base_full_with_rank", "--full fine-tunes every weight: leave out the LoRA rank"))
+
+
+def check_source(studio, source: str, method: str = "lora", rank: int | None = None, device: str = "auto") -> None:
+    """What ``finetune_model`` would refuse about ``source`` before it loads anything (the same one-line errors),
+    so that a form refuses it before a job starts. Cheap: the config, the weights' headers, the model on the meta device."""
+    check_method(method, rank)
+    if (own := studio_bases.resolve(studio, source)) is not None:
+        studio_bases.check_usable(studio, own)
+        return
+    info = fb.inspect_base(source, method, resolve_device(device))
+    if method == "lora":
+        fb.check_rank(info, rank)
 
 
 def _budget_text(budget: Budget) -> str:

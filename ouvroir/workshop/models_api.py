@@ -109,6 +109,12 @@ class Models:
 
         return finetune_model(self._studio, source, **settings)
 
+    def check_finetune(self, source: str, method: str = "lora", rank: int | None = None) -> None:
+        """Refuse, in ``finetune``'s one-line words, what it would refuse about its base before loading it."""
+        from .finetuning import check_source
+
+        check_source(self._studio, source, method, rank)
+
     def retrain(self, ref: str, **settings) -> ModelRecord:
         """Train ``ref``'s configuration again on the works whose consent is ``train`` now."""
         from .training import retrain_model

@@ -1,4 +1,5 @@
-"""The train page: start a run with a size and a time budget, watch it live, stop it, resume it."""
+"""The train page: start a run with a size and a time budget, or fine-tune a pre-trained model from a folder on disk
+(LoRA or every weight); watch it live, stop it, resume it."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ...errors import ConsentError, TrainingError
+from ...i18n.stages import stage_text
 from ...workshop import Studio
 from ..shared import StudioDep, form_data, job_started, render, said, translator
 
@@ -58,8 +60,32 @@ async def start(request: Request, studio: Studio = StudioDep) -> Response:
     if form.get("require_license"):  # refused here, before a job starts: the worker would refuse it too
         _refuse_unlicensed(studio, medium, t)
         params["require_license"] = True
+    if base := str(form.get("base") or "").strip():
+        params = {"base": base, "minutes": minutes, "seed": seed} | _finetune_settings(studio, form, base, t)
     job = request.app.state.jobs.start("train", params)
     return job_started(request, job, "/train")
+
+
+def _finetune_settings(studio: Studio, form: dict, base: str, t) -> dict:
+    """The method and rank of a fine-tune, and every refusal ``train --from`` would make before loading the base,
+    in the page's language (the English page says the command line's own line)."""
+    method = form.get("method") or "lora"
+    try:
+        rank = int(form["rank"]) if method == "lora" and str(form.get("rank") or "").strip() else None
+    except ValueError as exc:
+        raise said(TrainingError(t("bad_number", detail=exc))) from None
+    if form.get("size"):
+        raise said(TrainingError(t("finetune_no_size")))
+    if form.get("medium") not in (None, "", "text"):
+        raise said(TrainingError(t("finetune_text_only")))
+    try:
+        studio.models.check_finetune(base, method, rank)
+    except TrainingError as exc:  # a base model's refusals are keyed lines: said in the page's language
+        line = exc.args[0] if exc.args else ""
+        if hasattr(line, "key") and t.lang != "en":
+            raise said(TrainingError(stage_text(t.lang, line.key, line.values, str(line)))) from None
+        raise
+    return {"method": method, "rank": rank}
 
 
 def _refuse_unlicensed(studio: Studio, medium: str | None, t) -> None:
