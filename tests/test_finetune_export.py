@@ -14,6 +14,7 @@ from tests.test_finetune import _stored, bases, no_network, poem, poems  # noqa:
 
 from ouvroir import Studio
 from ouvroir.corpus.ingest import AddOptions
+from ouvroir.fileio import sha256_file
 from ouvroir.learn import finetune_base as fb
 from ouvroir.workshop import training
 from ouvroir.workshop.generation import GenerationParams, generate_samples
@@ -103,7 +104,7 @@ def studio_model(poems, monkeypatch):
     return poems.models.train(size="tiny", steps=4, seed=0)
 
 
-def test_train_from_a_studio_model_continues_it_and_its_works_consent_follows(poems, studio_model, run_cli):
+def test_train_from_a_studio_model_continues_it_and_its_works_consent_follows(poems, studio_model, run_cli, tmp_path):
     base = studio_model
     result = run_cli("train", "--from", base.id, "--lora", "2", "--steps", "6")
     assert result.exit_code == 0, result.output
@@ -115,6 +116,13 @@ def test_train_from_a_studio_model_continues_it_and_its_works_consent_follows(po
     (sample,) = generate_samples(poems, tuned.id, "la", params=GenerationParams(max_tokens=6, temperature=0), seed=1)
     assert sample.text.startswith("la")
     assert run_cli("check").exit_code == 0
+    adapter = run_cli("export", tuned.id, "--format", "peft", tmp_path / "adapter")
+    assert adapter.exit_code == 0 and f"ouvroir export {base.id} --format hf" in adapter.output, adapter.output
+    assert run_cli("export", base.id, "--format", "hf", tmp_path / "base").exit_code == 0  # that very base, exported again
+    assert sha256_file(tmp_path / "base" / "config.json") == recorded["config_sha256"]
+    plain = peft.PeftModel.from_pretrained(transformers.AutoModelForCausalLM.from_pretrained(tmp_path / "base"), tmp_path / "adapter")
+    ours, tokenizer = fb.load_finetuned(poems.models.folder(tuned), tuned.config, "cpu")
+    torch.testing.assert_close(_logits(plain.eval(), _ids(tokenizer)), _logits(ours, _ids(tokenizer)), atol=1e-5, rtol=0)
 
     before = _stored(poems)
     refused = run_cli("train", "--from", base.id, "--lora", "999", "--steps", "2")

@@ -316,8 +316,11 @@ def export(ctx, model, fmt, out_dir, allow_withdrawn, lang) -> None:
     studio = open_studio(ctx)
     path = studio.models.export(model, out_dir, allow_withdrawn=allow_withdrawn, lang=lang, fmt=fmt)
     if fmt == "peft":
-        base = studio.models.get(model).config["base"]["folder"]
+        base = studio.models.get(model).config["base"]
         out.print(f"Exported to {path} (peft: PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(BASE), "
-                  f"{str(path)!r}), BASE being your copy of {base!r}; base_model.json gives its hashes)")  # fmt: skip
+                  f"{str(path)!r}), BASE being your copy of {base['folder']!r}; base_model.json gives its hashes)")  # fmt: skip
+        if "model_id" in base:  # one of the studio's models: exported the same way, it is that very base
+            out.print(f"Its base is the studio's model {base['model_id']}: `ouvroir export {base['model_id']} --format hf "
+                      "DIR` writes it.")  # fmt: skip
     else:
         out.print(f"Exported to {path} (transformers: AutoModelForCausalLM.from_pretrained({str(path)!r}))")
