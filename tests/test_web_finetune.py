@@ -60,6 +60,7 @@ def test_the_train_page_offers_to_start_from_a_model_folder_in_both_languages(we
         page = web.get("/train", headers={"Accept": "text/html", "Accept-Language": lang}).text
         assert 'id="from-base"' in page and legend in page and 'name="base"' in page and 'name="rank"' in page
         assert '<option value="lora">' in page and f'<option value="full">{full}</option>' in page
+        assert '"model_ready_finetuned"' in page  # the finished run's line: zero-shot → fine-tuned, in the page's words
 
 
 def test_the_command_lines_refusals_are_said_on_the_page_before_any_job_starts(web, run_cli, tmp_path):

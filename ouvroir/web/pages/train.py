@@ -32,7 +32,7 @@ def train_page(request: Request, studio: Studio = StudioDep):
     return render(request, "train.html", {
         "trainable": len(trainable), "sizes": SIZES, "media": media, "counts": counts, "current": current, "recent": recent,
         "resumable": resumable, "withdrawn": withdrawn, "unlicensed": sum(w.license == "unknown" for w in trainable),
-        "strings": t.strings("step", "train_loss", "train_loss_nats", "val_bpb", "best_val", "tokens_per_s", "time_left", "model_ready",
+        "strings": t.strings("step", "train_loss", "train_loss_nats", "val_bpb", "best_val", "tokens_per_s", "time_left", "model_ready", "model_ready_finetuned",
                              "go_write", "job_running", "job_finished", "job_failed", "job_stopped", "job_interrupted"),
     })  # fmt: skip
 

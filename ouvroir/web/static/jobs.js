@@ -89,7 +89,9 @@
     } else if (event.event === "finished") {
       const result = document.getElementById("job-result");
       if (event.model_id) {
-        result.replaceChildren(ouvroir.el("span", { class: "notice", text: (words.model_ready || "").replace("{model}", event.model_id).replace("{bpb}", fmt(event.val_bpb, 3)) }), " ",
+        // a fine-tune says its base's figure before fine-tuning, then its own: zero-shot → fine-tuned
+        const ready = event.zero_shot_bpb != null ? (words.model_ready_finetuned || "").replace("{zero}", fmt(event.zero_shot_bpb, 3)) : words.model_ready;
+        result.replaceChildren(ouvroir.el("span", { class: "notice", text: (ready || "").replace("{model}", event.model_id).replace("{bpb}", fmt(event.val_bpb, 3)) }), " ",
           ouvroir.el("a", { href: `/write?model=${encodeURIComponent(event.model_id)}`, class: "button", id: "go-write", text: words.go_write }));
       } else if (event.audit_id) {
         result.replaceChildren(ouvroir.el("a", { href: `/audit/${encodeURIComponent(event.audit_id)}`, class: "button", id: "go-report", text: words.open_report || event.audit_id }));
