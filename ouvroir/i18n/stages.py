@@ -1,4 +1,5 @@
-"""What a long job says while it runs (training and audit stages), keyed so that each face speaks its own language.
+"""What a long job says while it runs (training and audit stages) and why it stopped, keyed so that each face
+speaks its own language.
 
 A :class:`Stage` is the English line the terminal has always printed (it is a ``str``), and it also
 carries a catalogue key and its values. The web studio shows ``key`` and ``values`` in the page's
@@ -83,6 +84,11 @@ STAGES = Catalogue("stages", {
     "audit_checking": ("Comparaison de {texts} texte(s) et de {baseline} extrait(s) de référence avec le corpus",
                        "Checking {texts} text(s) and {baseline} baseline excerpt(s) against the corpus"),
     "audit_measuring": ("Mesure de la diversité et du style", "Measuring diversity and style"),
+    # Why a job failed, when the error's message is a Stage (TrainingError(Stage(...))).
+    "corpus_too_small": ("Le corpus à entraîner est trop petit ({tokens} jetons d’entraînement ; il en faut au moins "
+                         "{needed}) : ajoutez des œuvres ou donnez le consentement « entraîner » à d’autres.",
+                         "the trainable corpus is too small ({tokens} training tokens; at least {needed} are needed): "
+                         "add works or give consent to more of them"),
 })  # fmt: skip
 
 

@@ -38,6 +38,17 @@ def negotiate(cookie: str | None, accept_language: str | None) -> str:
     return DEFAULT_LANG
 
 
+def error_key(error: BaseException) -> str:
+    """The key of the sentence a French page says an error with: its class's, or the nearest parent's that has one.
+
+    >>> from ouvroir.errors import BaseModelError
+    >>> error_key(BaseModelError("no weights")), error_key(ValueError("bug"))
+    ('error_TrainingError', 'error_OuvroirError')
+    """
+    return next((f"error_{k.__name__}" for k in type(error).__mro__ if f"error_{k.__name__}" in WEB["fr"]),
+                "error_OuvroirError")  # fmt: skip
+
+
 class WebTranslator(Translator):
     """``t("corpus_title")`` in templates; ``t.percent(0.31)``; ``t.count("works", 3)``.
 

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..version import __version__
 from ..errors import ModelNotFound, OuvroirError, WorkNotFound, environment_failure
 from ..workshop import Studio
-from ..i18n.web import LANGUAGES, WEB, WebTranslator
+from ..i18n.web import LANGUAGES, WebTranslator, error_key
 from .jobs import JobRunner
 from .security import Guard, SecurityError, check_csrf, local_target
 from .shared import LANG_COOKIE, Messages, error_response, wants_json
@@ -71,8 +71,7 @@ def create_app(root: Path, token: str | None = None) -> FastAPI:
         if t.lang == "en" or getattr(exc, "translated", False) or wants_json(request):
             return error_response(request, str(exc), status)
         # The library speaks English: a French page says what went wrong in French, and keeps its line below.
-        kind = next((k for k in type(exc).__mro__ if f"error_{k.__name__}" in WEB["fr"]), OuvroirError)
-        return error_response(request, t(f"error_{kind.__name__}"), status, detail=str(exc))
+        return error_response(request, t(error_key(exc)), status, detail=str(exc))
 
     @app.exception_handler(OSError)
     @app.exception_handler(MemoryError)

@@ -26,6 +26,7 @@ import traceback
 from pathlib import Path
 
 from ..errors import OuvroirError, environment_failure
+from ..i18n.web import error_key
 from ..layout import StudioLayout
 from ..workshop import Studio, now
 
@@ -102,7 +103,9 @@ def run(studio: Studio, kind: str, params: dict, events: Events) -> dict:
                                          steps=params.get("steps"), seed=params.get("seed", 0),
                                          resume=params.get("resume"), medium=params.get("medium"),
                                          require_license=params.get("require_license", False), **callbacks)  # fmt: skip
-        return {"model_id": record.id, "val_bpb": record.val_bpb, "steps": record.steps}
+        # the medium: the page offers to write with a text model only
+        return {"model_id": record.id, "val_bpb": record.val_bpb, "steps": record.steps,
+                "medium": studio.models.medium(record)}
     from ..workshop import AuditOptions  # the audit loads only for an audit job
 
     options = AuditOptions(samples=params.get("samples", 4), lang=params.get("lang", "fr"),
@@ -113,6 +116,14 @@ def run(studio: Studio, kind: str, params: dict, events: Events) -> dict:
         return {"audit_id": outcome.id}
     outcome, skipped = studio.audits.texts([Path(p) for p in params["paths"]], options, stage)
     return {"audit_id": outcome.id, "skipped": [f"{s.path.name}: {s.reason}" for s in skipped]}
+
+
+def failed(exc: BaseException, line: str | None = None) -> dict:
+    """The failed event's fields: the library's English line, and what lets a page say it in its own language
+    (the message's stage key when it is a Stage, else the sentence for the error's kind)."""
+    message = exc.args[0] if exc.args else None
+    keyed = {"key": message.key, "values": message.values} if hasattr(message, "key") else {}
+    return {"message": line or str(exc), "error": error_key(exc), **keyed}
 
 
 def main(argv: list[str]) -> int:
@@ -131,12 +142,12 @@ def main(argv: list[str]) -> int:
         events.emit("stopped")
         return 130
     except OuvroirError as exc:
-        events.emit("failed", message=str(exc))
+        events.emit("failed", **failed(exc))
         return 1
     except Exception as exc:  # noqa: BLE001  (the page shows the reason; the log keeps the traceback)
         traceback.print_exc()
         failure = environment_failure(exc)  # a full disk, no memory: the line a person can act on
-        events.emit("failed", message=str(failure) if failure else f"{type(exc).__name__}: {exc}")
+        events.emit("failed", **(failed(failure) if failure else failed(exc, f"{type(exc).__name__}: {exc}")))
         return 1
     events.emit("finished", **result)
     return 0

@@ -142,10 +142,11 @@ def train_model(
     tokenized = tokenize_snapshot(studio, snapshot)
     data = tokenized.data
     if data.train_tokens < MIN_TRAIN_TOKENS or len(data.val_ids) < 2:
-        raise TrainingError(
-            f"the trainable corpus is too small ({data.train_tokens:,} training tokens; at least {MIN_TRAIN_TOKENS:,} "
-            "are needed): add works or give consent to more of them"
-        )
+        # Keyed like a stage, so the web studio says it in the page's language (the terminal prints the line).
+        raise TrainingError(Stage(
+            "corpus_too_small", f"the trainable corpus is too small ({data.train_tokens:,} training tokens; at least "
+            f"{MIN_TRAIN_TOKENS:,} are needed): add works or give consent to more of them",
+            tokens=data.train_tokens, needed=MIN_TRAIN_TOKENS))  # fmt: skip
     dev = resolve_device(device)
     out_dir = studio.layout.model(model_id)
     if resume_flag:  # the stored configuration, never a new plan: the checkpoint only fits it

@@ -13,7 +13,7 @@
       recent.querySelector("tbody").replaceChildren(...answer.jobs.slice(0, 8).map((job) => {
         const result = ouvroir.el("td", {});
         if (job.result.model_id) result.append(ouvroir.el("a", { href: `/models/${encodeURIComponent(job.result.model_id)}`, text: job.result.model_id }));
-        result.append(` ${job.result.message || ""}`);
+        result.append(` ${job.result.text ?? job.result.message ?? ""}`);  // text: in the page's language
         return ouvroir.el("tr", { "data-job": job.id },
           ouvroir.el("td", { text: job.started_at.slice(0, 19).replace("T", " ") }), ouvroir.el("td", { text: job.id }),
           ouvroir.el("td", {}, ouvroir.el("span", { class: `badge ${job.state}`, text: words[`job_${job.state}`] || job.state })), result);
@@ -21,7 +21,8 @@
       recent.hidden = answer.jobs.length === 0;
     } catch (err) { /* the next refresh tries again */ }
   }
-  if (recent) setInterval(refreshRecent, 5000);
+  // At once too: a failure the page was rendered with is said here in the page's language.
+  if (recent) { refreshRecent(); setInterval(refreshRecent, 5000); }
 
   const panel = document.getElementById("job");
   if (!panel) return;
@@ -60,7 +61,12 @@
   function stat(label, value, id) { return ouvroir.el("div", {}, ouvroir.el("b", id ? { text: value, id } : { text: value }), label); }
 
   function countdown(job) {
-    if (job.state !== "running") { deadline = null; return; }
+    if (job.state !== "running") {  // ended: a failed or stopped run has no time left to count, only a finished one's 0:00
+      deadline = null;
+      const left = document.getElementById("time-left");
+      if (left) left.textContent = job.state === "finished" ? clock(0) : "—";
+      return;
+    }
     if (deadline === null && job.params && job.params.minutes) deadline = Date.parse(job.started_at) + 60000 * job.params.minutes;
     if (deadline === null || !Number.isFinite(deadline)) return;
     let left = document.getElementById("time-left");
@@ -85,14 +91,21 @@
     } else if (event.event === "stage") {
       document.getElementById("stage").textContent = event.text ?? event.message;  // text: in the page's language
     } else if (event.event === "failed") {
-      document.getElementById("job-result").replaceChildren(ouvroir.el("span", { class: "error", text: event.message }));
+      // text: in the page's language; detail: the library's English line under it, as on the error page
+      const detail = event.detail ? [ouvroir.el("br"), ouvroir.el("span", { class: "muted", lang: "en", text: event.detail })] : [];
+      document.getElementById("job-result").replaceChildren(ouvroir.el("span", { class: "error", text: event.text ?? event.message }), ...detail);
     } else if (event.event === "finished") {
       const result = document.getElementById("job-result");
       if (event.model_id) {
+        // "Model {model} ready…", the model's id a link to its page; writing is offered for a text model only
         // a fine-tune says its base's figure before fine-tuning, then its own: zero-shot → fine-tuned
         const ready = event.zero_shot_bpb != null ? (words.model_ready_finetuned || "").replace("{zero}", fmt(event.zero_shot_bpb, 3)) : words.model_ready;
-        result.replaceChildren(ouvroir.el("span", { class: "notice", text: (ready || "").replace("{model}", event.model_id).replace("{bpb}", fmt(event.val_bpb, 3)) }), " ",
-          ouvroir.el("a", { href: `/write?model=${encodeURIComponent(event.model_id)}`, class: "button", id: "go-write", text: words.go_write }));
+        const [before, after] = (ready || "{model}").replace("{bpb}", fmt(event.val_bpb, 3)).split("{model}");
+        const link = ouvroir.el("a", { href: `/models/${encodeURIComponent(event.model_id)}`, id: "go-model", text: event.model_id });
+        result.replaceChildren(ouvroir.el("span", { class: "notice" }, before, link, after ?? ""));
+        if (event.medium !== "music") {
+          result.append(" ", ouvroir.el("a", { href: `/write?model=${encodeURIComponent(event.model_id)}`, class: "button", id: "go-write", text: words.go_write }));
+        }
       } else if (event.audit_id) {
         result.replaceChildren(ouvroir.el("a", { href: `/audit/${encodeURIComponent(event.audit_id)}`, class: "button", id: "go-report", text: words.open_report || event.audit_id }));
       }
