@@ -6,6 +6,8 @@ browser's ``Accept-Language``, else French.
 
 from __future__ import annotations
 
+import re
+
 from . import LANGUAGES, Catalogue, Translator
 
 DEFAULT_LANG = "fr"
@@ -72,6 +74,32 @@ class WebTranslator(Translator):
         """``word("form_", "poetry")``: a stored value as the page words it (the value itself if it has no word)."""
         return self._strings.get(f"{prefix}{value}", str(value))
 
+    def reason(self, stored: str | None) -> str:
+        """A consent reason as the page says it: one the library wrote (stored in English, as the command line
+        shows it) in the page's language; a person's own reason as they typed it.
+
+        >>> WebTranslator("fr").reason("given by you at ingest: --consent train")
+        'donné par vous à l’ajout\xa0: entraîner'
+        >>> WebTranslator("fr").reason("author 'ada MARTIN' declared by the file; the owner rule needs an author "
+        ...                            "you give (--author, --author-from-dir or a manifest)")[:35]
+        'auteur·ice «\u202fada MARTIN\u202f» déclaré·e'
+        >>> WebTranslator("fr").reason("mes poèmes")
+        'mes poèmes'
+        """
+        if not stored or self.lang == "en":
+            return stored or ""
+        for key, pattern in _stored_reasons():
+            if found := pattern.fullmatch(stored):
+                values = found.groupdict()
+                if "consent" in values:
+                    values["consent"] = self.word("consent_", values["consent"])
+                if "reason" in values:
+                    values["reason"] = self.reason(values["reason"])
+                if "author" in values:  # written with Python's quotes ('Ada'): the page puts its own
+                    values["author"] = values["author"][1:-1] if values["author"][:1] in "'\"" else values["author"]
+                return self(key, **values)
+        return stored
+
     def strings(self, *keys: str) -> dict[str, str]:
         """The strings a page's JavaScript needs (sent as JSON in the page, never as code)."""
         return {k: self._strings[k] for k in keys}
@@ -100,8 +128,8 @@ WEB.add({
     "token_needed": ("Cet atelier demande un jeton d’accès : ouvrez l’adresse complète affichée au démarrage "
                      "(…?token=…).",
                      "This studio needs an access token: open the full address printed when it started (…?token=…)."),
-    "too_large": ("Requête refusée : plus de {size} d’un coup. Envoyez les fichiers en plusieurs fois.",
-                  "Request refused: more than {size} at once. Send the files in several batches."),
+    "too_large": ("Requête refusée : plus de {mb}\u00a0Mo d’un coup. Envoyez les fichiers en plusieurs fois.",
+                  "Request refused: more than {mb} MB at once. Send the files in several batches."),
     "works_one": ("{n} œuvre", "{n} work"),
     "works_other": ("{n} œuvres", "{n} works"),
     "none": ("aucun", "none"),
@@ -171,8 +199,8 @@ WEB.add({
     "upload_drop": ("Déposez ici vos fichiers (textes, pièces, scénarios, partitions, MIDI), ou",
                     "Drop your files here (texts, plays, screenplays, scores, MIDI), or"),
     "upload_choose": ("choisissez-les", "choose them"),
-    "upload_formats": ("Formats lus : {formats}. {size} au plus par fichier.",
-                       "Formats read: {formats}. At most {size} per file."),
+    "upload_formats": ("Formats lus : {formats}. {mb}\u00a0Mo au plus par fichier.",
+                       "Formats read: {formats}. At most {mb} MB per file."),
     "upload_button": ("Ajouter", "Add"),
     "author": ("Auteur·ice", "Author"),
     "license": ("Licence (SPDX)", "License (SPDX)"),
@@ -207,7 +235,7 @@ WEB.add({
                        "{added} added, {duplicate} already present, {failed} refused."),
     "refused_name": ("nom de fichier refusé (chemin ou nom caché) : seul un nom simple est accepté",
                      "file name refused (a path or a hidden name): only a plain name is accepted"),
-    "refused_size": ("trop gros : {size} au plus par fichier", "too large: at most {size} per file"),
+    "refused_size": ("trop gros : {mb}\u00a0Mo au plus par fichier", "too large: at most {mb} MB per file"),
     "refused_format": ("format non pris en charge ({suffix}) : {formats}", "unsupported format ({suffix}): {formats}"),
     "refused_count": ("trop de fichiers d’un coup : {n} au plus", "too many files at once: at most {n}"),
     "work_history": ("Historique du consentement", "Consent history"),
@@ -446,6 +474,36 @@ WEB.add({
                            "Give them one on their page."),
 })  # fmt: skip
 
+# -- the consent reasons the library writes in a work's history (ouvroir/corpus/ingest.py), said in the page's
+# language: each English value is exactly the stored line, its {fields} standing for what varies.
+WEB.add({
+    "ingest_reason_no_consent": ("aucun consentement donné à l’ajout", "no consent given at ingest"),
+    "ingest_reason_given": ("donné par vous à l’ajout : {consent}", "given by you at ingest: --consent {consent}"),
+    "ingest_reason_owner_rule": ("règle du propriétaire : l’auteur·ice que vous avez indiqué·e est le ou la "
+                                 "propriétaire de l’atelier, {owner}",
+                                 "owner rule: the author you gave is the studio's owner, {owner}"),
+    "ingest_reason_author_declared": ("auteur·ice « {author} » déclaré·e par le fichier ; la règle du propriétaire "
+                                      "demande un·e auteur·ice que vous indiquez vous-même",
+                                      "author {author} declared by the file; the owner rule needs an author you give "
+                                      "(--author, --author-from-dir or a manifest)"),
+    "ingest_reason_tdm": ("le fichier réserve ses droits de fouille de textes et de données (TDMRep "
+                          "tdm-reservation=1)",
+                          "the file reserves its text-and-data-mining rights (TDMRep tdm-reservation=1)"),
+    "ingest_reason_tdm_override": ("outrepasse explicitement la réserve TDM du fichier : {reason}",
+                                   "explicit override of the file's TDM reservation: {reason}"),
+})  # fmt: skip
+_REASONS: list[tuple[str, re.Pattern]] = []
+
+
+def _stored_reasons() -> list[tuple[str, re.Pattern]]:
+    """(key, pattern) for each stored reason, the pattern made from the English string once."""
+    if not _REASONS:
+        for key, english in WEB["en"].items():
+            if key.startswith("ingest_reason_"):
+                pieces = re.split(r"\{(\w+)\}", english)  # fixed text, field, fixed text, ...
+                _REASONS.append((key, re.compile("".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+)"
+                                                         for i, p in enumerate(pieces)))))  # fmt: skip
+    return _REASONS
 
 # -- fine-tuning a pre-trained model on disk (train page, model page); its refusals are in i18n.stages (base_*)
 WEB.add({

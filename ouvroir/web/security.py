@@ -115,7 +115,7 @@ class Guard:
         lang = self.messages.lang_of(request)
         length = request.headers.get("content-length", "")
         if length.isdigit() and int(length) > MAX_BODY_BYTES:
-            return PlainTextResponse(self.messages.text(lang, "too_large", size=f"{MAX_BODY_BYTES >> 20} MB"),
+            return PlainTextResponse(self.messages.text(lang, "too_large", mb=str(MAX_BODY_BYTES >> 20)),
                                      status_code=413)  # fmt: skip
         if self.token is None:
             host = host_name(request.headers.get("host", ""))
@@ -143,7 +143,7 @@ def _counted(receive: Receive, limit: int) -> Receive:
         if message["type"] == "http.request":
             seen += len(message.get("body", b""))
             if seen > limit:
-                raise SecurityError("too_large", status=413, size=f"{limit >> 20} MB")
+                raise SecurityError("too_large", status=413, mb=str(limit >> 20))
         return message
 
     return counted

@@ -54,7 +54,7 @@ def _corpus(request: Request, studio: Studio, q: str = "", consent: str = "", me
         "consents": CONSENTS, "page": page, "pages": pages, "first": (page - 1) * PAGE_SIZE + 1,
         "this_url": link(page), "prev_url": link(page - 1) if page > 1 else None,
         "next_url": link(page + 1) if page < pages else None,
-        "formats": _formats(), "max_mb": f"{MAX_UPLOAD_BYTES >> 20} MB", "outcomes": outcomes, "summary": summary,
+        "formats": _formats(), "max_mb": MAX_UPLOAD_BYTES >> 20, "outcomes": outcomes, "summary": summary,
     })  # fmt: skip
 
 
@@ -116,7 +116,7 @@ async def _receive(upload_file: UploadFile, folder: Path, t) -> tuple[str | None
         while chunk := await upload_file.read(CHUNK):
             size += len(chunk)
             if size > MAX_UPLOAD_BYTES:
-                return t("refused_size", size=f"{MAX_UPLOAD_BYTES >> 20} MB"), None
+                return t("refused_size", mb=MAX_UPLOAD_BYTES >> 20), None
             out.write(chunk)
     return None, path
 
