@@ -285,16 +285,19 @@ def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, to
 
 @cli.command()
 @click.argument("model")
-@click.option("--format", "fmt", type=click.Choice(["hf", "peft"]), default="hf", show_default=True,
-              help="hf: a transformers folder (a fine-tune's LoRA merged into its base); peft: a LoRA fine-tune's adapter alone.")
+@click.option("--format", "fmt", type=click.Choice(["hf", "peft", "gguf"]), default="hf", show_default=True,
+              help="hf: a transformers folder (a fine-tune's LoRA merged into its base); peft: a LoRA fine-tune's "
+                   "adapter alone; gguf: one .gguf file for llama.cpp, Ollama, LM Studio (Llama and Qwen3 models).")
+@click.option("--dtype", type=click.Choice(["f16", "f32"]), default=None,
+              help="GGUF only: the weights' precision, f16 (half the size; the default) or f32 (the studio's own).")
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--allow-withdrawn", is_flag=True,
               help="Export even though the model was trained on works whose consent is withdrawn (the signed manifest names them).")
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="en", show_default=True,
               help="Language of the model card (README.md) and datasheet written into the folder.")
 @click.pass_context
-def export(ctx, model, fmt, out_dir, allow_withdrawn, lang) -> None:
-    """Export a model to a folder that other tools load (Hugging Face transformers, or peft).
+def export(ctx, model, fmt, dtype, out_dir, allow_withdrawn, lang) -> None:
+    """Export a model to a folder that other tools load (Hugging Face transformers, peft, or llama.cpp).
 
     transformers' AutoModelForCausalLM.from_pretrained(DIR) and
     AutoTokenizer.from_pretrained(DIR) load the folder offline, and greedy
@@ -302,20 +305,32 @@ def export(ctx, model, fmt, out_dir, allow_withdrawn, lang) -> None:
     fine-tuned with LoRA is merged into its base (--format hf), or exported
     as the adapter alone (--format peft: peft's PeftModel.from_pretrained
     loads it on the same base, named in adapter_config.json and, with its
-    hashes, in base_model.json). The folder is ready to publish: the model
-    card is its README.md (with the front matter the Hugging Face hub
-    reads), beside datasheet.md, all signed in provenance.json. A model
-    trained on works whose consent was withdrawn since is refused unless
-    --allow-withdrawn.
+    hashes, in base_model.json). --format gguf writes one MODEL_ID.gguf
+    file (a fine-tune merged first) that llama.cpp, Ollama and LM Studio
+    run, and a Modelfile for `ollama create NAME -f DIR/Modelfile`; it
+    covers Llama and Qwen3 models whose layers llama.cpp computes as they
+    were trained (SiLU), and says why in one line when not. The folder is
+    ready to publish: the model card is its README.md (with the front
+    matter the Hugging Face hub reads), beside datasheet.md, all signed
+    in provenance.json. A model trained on works whose consent was
+    withdrawn since is refused unless --allow-withdrawn.
 
     Example:
 
         ouvroir export m1a2b3c4d5 --format hf mon-modele/
         ouvroir export m1a2b3c4d5 --format peft mon-adaptateur/
+        ouvroir export m1a2b3c4d5 --format gguf mon-gguf/
     """
+    if dtype and fmt != "gguf":
+        raise click.UsageError("--dtype is for --format gguf (hf and peft keep the weights' own precision)")
     studio = open_studio(ctx)
-    path = studio.models.export(model, out_dir, allow_withdrawn=allow_withdrawn, lang=lang, fmt=fmt)
-    if fmt == "peft":
+    options = {"dtype": dtype or "f16"} if fmt == "gguf" else {}
+    path = studio.models.export(model, out_dir, allow_withdrawn=allow_withdrawn, lang=lang, fmt=fmt, **options)
+    if fmt == "gguf":
+        gguf = path / f"{studio.models.get(model).id}.gguf"
+        out.print(f"Exported to {gguf} (llama.cpp: llama-cli -m {str(gguf)!r}; Ollama: ollama create NAME -f "
+                  f"{str(path / 'Modelfile')!r}; LM Studio: import the file)", soft_wrap=True)  # fmt: skip
+    elif fmt == "peft":
         base = studio.models.get(model).config["base"]
         out.print(f"Exported to {path} (peft: PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(BASE), "
                   f"{str(path)!r}), BASE being your copy of {base['folder']!r}; base_model.json gives its hashes)")  # fmt: skip

@@ -6,9 +6,12 @@ The hub reads a model's ``README.md`` and the YAML front matter at its top
 card, its links made to work inside the folder: the datasheet is ``datasheet.md``
 beside it, and links into the studio (the audit report) become plain text.
 
-There is no ``base_model`` key: a model trained from scratch has none, and the
-hub reads that key as the id of a model on the hub, so any placeholder there
-would name a model that does not exist; the tag ``trained-from-scratch`` says it.
+A model trained from scratch has no ``base_model`` key (the hub reads that key as
+the id of a model on the hub, so any placeholder there would name a model that
+does not exist); the tag ``trained-from-scratch`` says it. A fine-tune names its
+base as the studio knows it, by folder name (a studio model's folder is its id),
+with the tag ``fine-tuned`` and its base's architecture. ``library_name`` says what
+loads the folder: ``transformers``, ``peft`` for an adapter, ``gguf`` for a GGUF file.
 
 >>> print(front_matter({"licenses": [{"license": "CC-BY-4.0", "works": 3}],
 ...                     "languages": [{"language": "French", "works": 3}]}, "text"))
@@ -64,20 +67,51 @@ def hub_languages(languages: list[dict]) -> list[str]:
     return codes
 
 
-def front_matter(sheet: dict, medium: str) -> str:
-    """The YAML block the hub reads (every value is a plain word or a JSON string, which YAML reads as is)."""
+LIBRARIES = {"hf": "transformers", "peft": "peft", "gguf": "gguf"}
+
+
+def _word(value: str) -> str:
+    """A YAML scalar: the word as is, or a JSON string when YAML would read it otherwise."""
+    return value if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]*", value) else json.dumps(value)
+
+
+def front_matter(sheet: dict, medium: str, base: dict | None = None, fmt: str = "hf") -> str:
+    """The YAML block the hub reads (every value is a plain word or a JSON string, which YAML reads as is).
+
+    ``base``: a fine-tune's base as the card gives it (``folder``, ``model_type``); ``fmt``: the export's format.
+
+    >>> print(front_matter({"licenses": [], "languages": []}, "text", {"folder": "Qwen3-0.6B", "model_type": "qwen3"},
+    ...                    "peft"))  # doctest: +ELLIPSIS
+    ---
+    license: other
+    ...
+    base_model: Qwen3-0.6B
+    library_name: peft
+    pipeline_tag: text-generation
+    tags:
+    - ouvroir
+    - qwen3
+    - fine-tuned
+    ...
+    """
     lines = ["---"] + [f"{k}: {json.dumps(v) if ':' in v else v}" for k, v in hub_license(sheet["licenses"]).items()]
     languages = hub_languages(sheet["languages"])
     if languages:
         lines += ["language:", *(f"- {code}" for code in languages)]
-    lines += ["library_name: transformers", "pipeline_tag: text-generation", "tags:"]
-    lines += [f"- {tag}" for tag in ("ouvroir", "qwen3", "trained-from-scratch", "consented-training-data", medium)]
+    if base:
+        lines.append(f"base_model: {_word(str(base['folder']))}")
+    lines += [f"library_name: {LIBRARIES.get(fmt, 'transformers')}", "pipeline_tag: text-generation", "tags:"]
+    origin = (_word(str(base.get("model_type") or "transformers")), "fine-tuned") if base else ("qwen3", "trained-from-scratch")
+    tags = ("ouvroir", *origin, "consented-training-data", medium) + (("gguf",) if fmt == "gguf" else ())
+    lines += [f"- {tag}" for tag in tags]
     return "\n".join(lines + ["---", ""])
 
 
-def publish_files(card: dict, lang: str) -> dict[str, str]:
-    """``{"README.md": ..., "datasheet.md": ...}`` for an exported folder, from a card built by ``build_card``."""
+def publish_files(card: dict, lang: str, fmt: str = "hf") -> dict[str, str]:
+    """``{"README.md": ..., "datasheet.md": ...}`` for a folder exported as ``fmt``, from a card built by ``build_card``."""
     medium = card["snapshot"].get("medium") or "text"
     readme = render_markdown(card, lang).replace(f"datasheet.{lang}.md", DATASHEET)
     readme = _STUDIO_LINK.sub(r"\1", readme)  # the studio's reports are not in the folder
-    return {README: front_matter(card["datasheet"], medium) + "\n" + readme, DATASHEET: render_datasheet(card, lang)}
+    base = (card["model"].get("finetune") or {}).get("base")
+    return {README: front_matter(card["datasheet"], medium, base, fmt) + "\n" + readme,
+            DATASHEET: render_datasheet(card, lang)}  # fmt: skip

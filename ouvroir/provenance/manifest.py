@@ -190,10 +190,13 @@ def label_export(studio, folder: Path, record, fmt: str, created: str, withdrawn
     outside the studio's consent ledger.
     """
     if base is None:
-        description = {"hf": "exported as a Hugging Face transformers folder (Qwen3)"}.get(fmt, f"exported as {fmt}")
+        description = {"hf": "exported as a Hugging Face transformers folder (Qwen3)",
+                       "gguf": "exported as a GGUF file for llama.cpp (Qwen3)"}.get(fmt, f"exported as {fmt}")  # fmt: skip
     else:
         description = {"hf": f"fine-tuned from {base['folder']}, exported as a transformers folder (merged weights)",
-                       "peft": f"exported as a peft adapter on the base model {base['folder']}"}.get(fmt, f"exported as {fmt}")  # fmt: skip
+                       "peft": f"exported as a peft adapter on the base model {base['folder']}",
+                       "gguf": f"fine-tuned from {base['folder']}, exported as a GGUF file for llama.cpp (merged weights)"
+                       }.get(fmt, f"exported as {fmt}")  # fmt: skip
     export = ({"format": fmt} | ({"base": base} if base else {})
               | ({"consent_withdrawn_works": withdrawn} if withdrawn else {}))  # fmt: skip
     manifest = build("model-export", folder_files(folder), folder, None,

@@ -172,13 +172,14 @@ def render_music(path: Path, events: str, model_id: str, audio: bool = True,
     return list(outputs)
 
 
-def publish_card(studio, record: model_store.ModelRecord, folder: Path, lang: str) -> None:
+def publish_card(studio, record: model_store.ModelRecord, folder: Path, lang: str, fmt: str = "hf",
+                 card: dict | None = None) -> None:  # fmt: skip
     """Write the card as ``README.md``, the datasheet and the loss curve the card shows into an exported folder."""
     from ..provenance.card import build_card
     from ..provenance.hub_card import publish_files
 
-    card = build_card(studio, record.id, lang)
-    for name, text in publish_files(card, lang).items():
+    card = card or build_card(studio, record.id, lang)
+    for name, text in publish_files(card, lang, fmt).items():
         atomic_write(folder / name, text.encode("utf-8"))
     plot = studio.layout.model_plot(record.id)
     if card["model"]["loss_curve"] and plot.exists():
@@ -186,29 +187,39 @@ def publish_card(studio, record: model_store.ModelRecord, folder: Path, lang: st
 
 
 def export_model(studio, model_ref: str | None, out_dir: Path, allow_withdrawn: bool = False, lang: str = "en",
-                 fmt: str = "hf") -> Path:  # fmt: skip
+                 fmt: str = "hf", dtype: str = "f16") -> Path:  # fmt: skip
     """Export a model to ``out_dir`` and sign the folder (``out_dir/provenance.json`` lists every file).
 
     ``fmt`` "hf": a transformers folder (a fine-tuned model's LoRA merged into its base); "peft": a
-    LoRA fine-tune's adapter alone, loadable by peft on the same base. The folder is ready to publish:
-    its model card is ``README.md`` (in ``lang``, with the front matter the Hugging Face hub reads),
-    beside the corpus datasheet ``datasheet.md`` and the loss curve.
+    LoRA fine-tune's adapter alone, loadable by peft on the same base; "gguf": one ``<id>.gguf`` file
+    (weights in ``dtype``, f16 or f32) and an Ollama ``Modelfile``, for llama.cpp, Ollama and LM Studio
+    (see ``gguf_export``). The folder is ready to publish: its model card is ``README.md`` (in ``lang``,
+    with the front matter the Hugging Face hub reads), beside the corpus datasheet ``datasheet.md`` and
+    the loss curve.
 
     A model trained on works whose consent is withdrawn is refused unless ``allow_withdrawn``;
     the signed manifest of such an export names those works.
     """
     from ..errors import OuvroirError
 
-    if fmt not in ("hf", "peft"):
-        raise OuvroirError(f"unknown export format {fmt!r}: hf or peft")
+    if fmt not in ("hf", "peft", "gguf"):
+        raise OuvroirError(f"unknown export format {fmt!r}: hf, peft or gguf")
     record = model_store.resolve_model(studio.conn, model_ref)
     anyway = "pass --allow-withdrawn to export anyway (the signed manifest then says so)"
     withdrawn = refuse_withdrawn(studio, record, anyway, allow_withdrawn)
-    folder, base = studio.layout.model(record.id), None
+    folder, base, card = studio.layout.model(record.id), None, None
     if "base" in record.config:
         from ..learn import export_finetuned as xf
 
         base = xf.base_record(record.config)
+    if fmt == "gguf":
+        from ..provenance.card import build_card
+        from ..provenance.hub_card import hub_license
+        from .gguf_export import export_gguf_folder
+
+        card = build_card(studio, record.id, lang)  # its licence goes into the file, its text beside it
+        path = export_gguf_folder(studio, record, out_dir, dtype, hub_license(card["datasheet"]["licenses"])["license"])
+    elif base is not None:
         export = xf.export_peft if fmt == "peft" else xf.export_merged
         path = export(folder, record.config, out_dir)
     elif fmt == "peft":
@@ -218,7 +229,7 @@ def export_model(studio, model_ref: str | None, out_dir: Path, allow_withdrawn: 
         from ..learn.export_hf import export_hf
 
         path = export_hf(folder, out_dir)
-    publish_card(studio, record, path, lang)
+    publish_card(studio, record, path, lang, fmt, card)
     # last: it hashes every file written before it
     label_export(studio, path, record, fmt, now(), withdrawn=[w.work_id for w in withdrawn], base=base)
     return path

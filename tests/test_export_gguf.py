@@ -1,0 +1,285 @@
+"""`ouvroir export MODEL --format gguf DIR`: one GGUF file that llama.cpp, Ollama and LM Studio run, signed like any export.
+
+Tiny models built here (ouvroir's own GPT, Llama and Qwen3 bases from configs, see test_finetune): the file reads
+back through gguf's own reader with every tensor equal to the source (Llama's query and key rows permuted for
+llama.cpp, and back), the hyperparameters and the tokenizer as llama.cpp reads them. Where llama-cpp-python is
+installed, its greedy continuation equals the studio's, token for token.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from tests.test_finetune import _stored, bases, build_base, no_network, poem, poems  # noqa: F401 (fixtures)
+
+from ouvroir.errors import ModelNotFound
+from ouvroir.learn import checkpoint as ckpt
+from ouvroir.learn import finetune_base as fb
+from ouvroir.learn.export_gguf import check_convertible, export_gguf, llama_permute, llama_unpermute
+from ouvroir.learn.export_hf import export_hf
+from ouvroir.learn.generate import generate, load
+from ouvroir.learn.model import GPT, ModelConfig
+from ouvroir.learn.tokenizer import train_tokenizer
+from ouvroir.workshop import training
+
+gguf = pytest.importorskip("gguf")
+transformers = pytest.importorskip("transformers")
+
+TEXT = "Demain, dès l'aube, à l'heure où blanchit la campagne, je partirai. Vois-tu, je sais que tu m'attends. " * 10
+PROMPT = "Demain, dès l'aube"
+
+
+def _own_model(folder, **overrides):
+    """One of the studio's own GPTs in its folder, with weights spread out enough that greedy choices are clear."""
+    tok = train_tokenizer([TEXT], vocab_size=320)
+    torch.manual_seed(0)
+    gpt = GPT(ModelConfig(vocab_size=tok.vocab_size, context=64, n_layer=2, d_model=32, n_head=2, hidden_act="silu",
+                          **overrides))  # fmt: skip
+    with torch.no_grad():
+        for p in gpt.parameters():
+            p.add_(torch.randn_like(p) * 0.3)
+    ckpt.save_model(folder, gpt, tok)
+    return tok
+
+
+def _fields(reader) -> dict:
+    return {name: field.contents() for name, field in reader.fields.items()}
+
+
+def _source(hf_dir) -> dict[str, np.ndarray]:
+    from safetensors.numpy import load_file
+
+    return {k: v.astype(np.float32) for k, v in load_file(hf_dir / "model.safetensors").items()}
+
+
+def _hf_name(gguf_name: str, n_layers: int, kind: str) -> str:
+    """transformers' name of a GGUF tensor, through the same TensorNameMap (inverted)."""
+    arch = {"llama": gguf.MODEL_ARCH.LLAMA, "qwen3": gguf.MODEL_ARCH.QWEN3}[kind]
+    names = gguf.get_tensor_name_map(arch, n_layers)
+    candidates = ["model.embed_tokens.weight", "model.norm.weight", "lm_head.weight"] + [
+        f"model.layers.{i}.{part}.weight" for i in range(n_layers)
+        for part in ("input_layernorm", "post_attention_layernorm", "self_attn.q_proj", "self_attn.k_proj",
+                     "self_attn.v_proj", "self_attn.o_proj", "self_attn.q_norm", "self_attn.k_norm", "mlp.gate_proj",
+                     "mlp.up_proj", "mlp.down_proj")]  # fmt: skip
+    return next(c for c in candidates if names.get_name(c, try_suffixes=(".weight",)) == gguf_name)
+
+
+def _assert_tensors_equal(path, hf_dir, dtype: str) -> set[str]:
+    """Every tensor of the file equals its source (cast to f16 for an f16 file), Llama's q/k permutation undone."""
+    config = json.loads((hf_dir / "config.json").read_text())
+    kind, n_layers = config["model_type"], config["num_hidden_layers"]
+    source = _source(hf_dir)
+    reader = gguf.GGUFReader(path)
+    seen = set()
+    for tensor in reader.tensors:
+        name = _hf_name(tensor.name, n_layers, kind)
+        data = np.array(tensor.data).reshape(source[name].shape)
+        if kind == "llama" and name.endswith(("q_proj.weight", "k_proj.weight")):
+            heads = config["num_attention_heads"] if "q_proj" in name else config["num_key_value_heads"]
+            data = llama_unpermute(data, heads)
+        matrix = source[name].ndim > 1
+        expected = source[name].astype(np.float16) if dtype == "f16" and matrix else source[name]
+        assert data.dtype == (np.float16 if dtype == "f16" and matrix else np.float32), tensor.name
+        assert np.array_equal(data, expected), tensor.name
+        seen.add(name)
+    assert seen == set(source)  # every weight, nothing else
+    return {t.name for t in reader.tensors}
+
+
+@pytest.mark.parametrize("dtype", ["f16", "f32"])
+@pytest.mark.parametrize("overrides", [{}, {"n_kv_head": 1, "tie_embeddings": True}])
+def test_an_own_model_reads_back_with_every_tensor_equal_and_its_tokenizer(tmp_path, dtype, overrides):
+    tok = _own_model(tmp_path / "model", **overrides)
+    hf = export_hf(tmp_path / "model", tmp_path / "hf")
+    path = export_gguf(hf, tmp_path / "m.gguf", dtype, {"name": "Mon modèle", "license": "cc-by-4.0"})
+    names = _assert_tensors_equal(path, hf, dtype)
+    assert ("output.weight" in names) == (not overrides.get("tie_embeddings"))  # tied: llama.cpp reuses token_embd
+
+    fields = _fields(gguf.GGUFReader(path))
+    assert fields["general.architecture"] == "qwen3" and fields["general.name"] == "Mon modèle"
+    assert fields["general.license"] == "cc-by-4.0"
+    assert fields["general.file_type"] == (1 if dtype == "f16" else 0)
+    expected = {"context_length": 64, "embedding_length": 32, "block_count": 2, "feed_forward_length": 96,
+                "attention.head_count": 2, "attention.head_count_kv": overrides.get("n_kv_head", 2),
+                "attention.key_length": 16, "attention.value_length": 16, "rope.freq_base": 10000.0}  # fmt: skip
+    assert {k: fields[f"qwen3.{k}"] for k in expected} == expected
+    assert fields["qwen3.attention.layer_norm_rms_epsilon"] == pytest.approx(1e-6)
+    # the tokenizer as llama.cpp reads it: GPT-2's byte-level BPE, every token in id order, the merges in rank order
+    data = json.loads((hf / "tokenizer.json").read_text())
+    vocab = sorted(data["model"]["vocab"].items(), key=lambda kv: kv[1])
+    assert fields["tokenizer.ggml.model"] == "gpt2" and fields["tokenizer.ggml.pre"] == "gpt-2"
+    assert fields["tokenizer.ggml.tokens"] == [t for t, _ in vocab] and len(vocab) == tok.vocab_size
+    merges = [m if isinstance(m, str) else " ".join(m) for m in data["model"]["merges"]]
+    assert fields["tokenizer.ggml.merges"] == merges and merges
+    types = fields["tokenizer.ggml.token_type"]
+    assert types[tok.eot_id] == gguf.TokenType.CONTROL and set(types[1:]) == {gguf.TokenType.NORMAL}
+    # a work starts after <|endoftext|>, and ends at the next one
+    assert fields["tokenizer.ggml.bos_token_id"] == fields["tokenizer.ggml.eos_token_id"] == tok.eot_id
+    assert fields["tokenizer.ggml.add_bos_token"] is True and "tokenizer.chat_template" not in fields
+
+
+@pytest.mark.parametrize("kind", ["llama", "qwen3"])
+def test_a_pretrained_base_reads_back_equal_its_llama_rows_permuted_as_llama_cpp_rotates_them(tmp_path, kind):
+    base = build_base(kind, tmp_path / kind)
+    path = export_gguf(base, tmp_path / "b.gguf", "f32", {"base_models": ["Qwen3-0.6B"]})
+    _assert_tensors_equal(path, base, "f32")
+    fields = _fields(gguf.GGUFReader(path))
+    assert fields["general.architecture"] == kind and fields["general.base_model.0.name"] == "Qwen3-0.6B"
+    config = json.loads((base / "config.json").read_text())
+    assert fields[f"{kind}.attention.head_count_kv"] == 1 and fields[f"{kind}.attention.key_length"] == 16
+    fast = transformers.AutoTokenizer.from_pretrained(base)
+    assert fields["tokenizer.ggml.tokens"] == [fast.convert_ids_to_tokens(i) for i in range(config["vocab_size"])]
+    assert fields["tokenizer.ggml.bos_token_id"] == fast.bos_token_id and fields["tokenizer.ggml.add_bos_token"] is True
+    if kind == "llama":
+        q = _source(base)["model.layers.0.self_attn.q_proj.weight"]
+        assert not np.array_equal(llama_permute(q, 2), q)  # the permutation did move rows
+
+
+def test_llama_permutation_keeps_attention_scores_under_llama_cpp_rotary():
+    """transformers rotates halves (i, i + d/2), llama.cpp's llama adjacent pairs (2i, 2i + 1): after the
+    permutation, rotated query-key products are the same, so attention is."""
+    rng = np.random.default_rng(0)
+    heads, d, width = 2, 8, 16
+    wq, wk, x = rng.normal(size=(heads * d, width)), rng.normal(size=(heads * d, width)), rng.normal(size=(5, width))
+    theta = 10000.0 ** (-np.arange(0, d, 2) / d)
+
+    def halves(v, pos):  # transformers' rotate_half
+        a, b = v[..., : d // 2], v[..., d // 2 :]
+        c, s = np.cos(pos * theta), np.sin(pos * theta)
+        return np.concatenate([a * c - b * s, b * c + a * s], -1)
+
+    def pairs(v, pos):  # llama.cpp's normal rotary
+        a, b = v[..., 0::2], v[..., 1::2]
+        c, s = np.cos(pos * theta), np.sin(pos * theta)
+        return np.stack([a * c - b * s, b * c + a * s], -1).reshape(v.shape)
+
+    def scores(rotate, q_w, k_w):
+        q = (x @ q_w.T).reshape(5, heads, d)
+        k = (x @ k_w.T).reshape(5, heads, d)
+        return np.einsum("ihd,jhd->hij", np.stack([rotate(q[i], i) for i in range(5)]),
+                         np.stack([rotate(k[j], j) for j in range(5)]))  # fmt: skip
+
+    assert np.allclose(scores(halves, wq, wk), scores(pairs, llama_permute(wq, heads), llama_permute(wk, heads)))
+    assert np.array_equal(llama_unpermute(llama_permute(wq, heads), heads), wq)
+
+
+def test_what_llama_cpp_would_compute_otherwise_is_refused_in_one_line(tmp_path):
+    relu = tmp_path / "relu"
+    tok = train_tokenizer([TEXT], vocab_size=300)
+    ckpt.save_model(relu, GPT(ModelConfig(vocab_size=tok.vocab_size, context=16, n_layer=1, d_model=16,
+                                                     n_head=2)), tok)  # fmt: skip
+    hf = export_hf(relu, tmp_path / "hf")
+    with pytest.raises(ModelNotFound, match=r"^hf cannot be exported as GGUF: its MLP activation is 'relu2'[^\n]*$"):
+        export_gguf(hf, tmp_path / "x.gguf")
+    gpt2 = build_base("gpt2", tmp_path / "gpt2")
+    with pytest.raises(ModelNotFound, match="architecture is 'gpt2'"):
+        check_convertible(gpt2)
+    assert not list(tmp_path.glob("*.gguf*"))
+
+
+@pytest.fixture
+def tuned(poems, bases):
+    """A LoRA fine-tune of the tiny Qwen3 base on the six consenting poems (a few steps: seconds)."""
+    return poems.models.finetune(str(bases["qwen3"]), rank=4, steps=6, context=64, batch_size=4)
+
+
+def test_a_finetune_exports_as_gguf_merged_signed_and_ready_for_ollama(poems, tuned, run_cli, tmp_path):
+    merged, out = tmp_path / "merged", tmp_path / "gguf"
+    assert run_cli("export", tuned.id, "--format", "hf", merged).exit_code == 0
+    result = run_cli("export", tuned.id, "--format", "gguf", out)
+    assert result.exit_code == 0 and "ollama create" in result.output, result.output
+    path = out / f"{tuned.id}.gguf"
+    _assert_tensors_equal(path, merged, "f16")  # the LoRA merged, within f16 rounding
+    assert {p.name for p in out.iterdir()} >= {path.name, "Modelfile", "README.md", "datasheet.md", "provenance.json"}
+    assert (out / "Modelfile").read_text().startswith(f"FROM ./{path.name}\n")
+    fields = _fields(gguf.GGUFReader(path))
+    assert fields["general.base_model.0.name"] == "qwen3" and tuned.id in fields["general.description"]
+    assert fields["general.license"] == "cc-by-4.0"  # the works' licence, as the card's front matter says
+    front = (out / "README.md").read_text().split("---")[1]
+    assert "base_model: qwen3" in front and "library_name: gguf" in front and "- fine-tuned" in front
+    assert "trained-from-scratch" not in front
+    verified = run_cli("verify", out, "--studio", poems.root)
+    assert verified.exit_code == 0 and "✓ content: all" in verified.stdout, verified.output
+    export = json.loads((out / "provenance.json").read_text())["assertions"]["ouvroir.export"]
+    assert export["format"] == "gguf" and export["base"]["folder"] == "qwen3"
+    front = (merged / "README.md").read_text().split("---")[1]  # the transformers folder names its base too
+    assert "base_model: qwen3" in front and "library_name: transformers" in front
+
+    f32 = run_cli("export", tuned.id, "--format", "gguf", "--dtype", "f32", tmp_path / "f32")
+    assert f32.exit_code == 0, f32.output
+    _assert_tensors_equal(tmp_path / "f32" / path.name, merged, "f32")
+    wrong = run_cli("export", tuned.id, "--format", "hf", "--dtype", "f32", tmp_path / "none")
+    assert wrong.exit_code == 2 and "--dtype is for --format gguf" in wrong.output
+
+
+def test_withdrawn_works_refuse_the_gguf_export_unless_allowed(poems, tuned, run_cli, tmp_path):
+    work = next(w for w in poems.works() if w.title.endswith("3"))
+    poems.set_consent([work.id], "no-train", "the author asked")
+    refused = run_cli("export", tuned.id, "--format", "gguf", tmp_path / "refused")
+    assert refused.exit_code == 1 and "withdrawn" in refused.output and not (tmp_path / "refused").exists()
+    allowed = run_cli("export", tuned.id, "--format", "gguf", tmp_path / "anyway", "--allow-withdrawn")
+    assert allowed.exit_code == 0, allowed.output
+    export = json.loads((tmp_path / "anyway" / "provenance.json").read_text())["assertions"]["ouvroir.export"]
+    assert export["consent_withdrawn_works"] == [work.id]
+
+
+def test_models_gguf_cannot_carry_are_refused_before_anything_is_written(poems, bases, run_cli, tmp_path, monkeypatch):
+    monkeypatch.setattr(training, "MIN_TRAIN_TOKENS", 500)  # six short poems are under the usual floor
+    own = poems.models.train(size="tiny", steps=2, seed=0)  # ReLU² MLPs: llama.cpp computes SiLU
+    result = run_cli("export", own.id, "--format", "gguf", tmp_path / "own")
+    assert result.exit_code == 1 and f"model {own.id} cannot be exported as GGUF" in result.output
+    assert "relu2" in result.output and not (tmp_path / "own").exists()
+    gpt2 = poems.models.finetune(str(bases["gpt2"]), rank=4, steps=2, context=64, batch_size=4)
+    result = run_cli("export", gpt2.id, "--format", "gguf", tmp_path / "gpt2")
+    assert result.exit_code == 1 and "'gpt2' model" in result.output and not (tmp_path / "gpt2").exists()
+    monkeypatch.setattr("ouvroir.store.models.snapshot_medium", lambda conn, snapshot: "music")
+    result = run_cli("export", own.id, "--format", "gguf", tmp_path / "music")
+    assert result.exit_code == 1 and "writes music" in result.output and not (tmp_path / "music").exists()
+
+
+# -- llama.cpp itself, where llama-cpp-python is installed ----------------------------------------------------
+
+
+def _llama_cpp_greedy(path, prompt_ids: list[int], n: int, end: int | None) -> list[int]:
+    llama_cpp = pytest.importorskip("llama_cpp")
+    llm = llama_cpp.Llama(model_path=str(path), n_ctx=128, n_threads=1, verbose=False, seed=0)
+    out = []
+    for token in llm.generate(prompt_ids, top_k=1, top_p=1.0, temp=0.0, repeat_penalty=1.0):
+        if token == end or len(out) == n:
+            break
+        out.append(token)
+    return out
+
+
+def test_llama_cpp_continues_an_own_model_as_the_studio_does(tmp_path):
+    llama_cpp = pytest.importorskip("llama_cpp")
+    tok = _own_model(tmp_path / "model", n_kv_head=1)
+    path = export_gguf(export_hf(tmp_path / "model", tmp_path / "hf"), tmp_path / "m.gguf", "f32")
+    llm = llama_cpp.Llama(model_path=str(path), n_ctx=64, n_threads=1, verbose=False)
+    ids = [tok.eot_id, *tok.encode(PROMPT)]
+    assert llm.tokenize(PROMPT.encode(), add_bos=True, special=False) == ids  # the same prompt tokens
+    (text,) = generate(load(tmp_path / "model", device="cpu"), None, PROMPT, max_tokens=30, temperature=0)
+    ours = tok.encode(text)
+    assert _llama_cpp_greedy(path, ids, 30, tok.eot_id)[: len(ours)] == ours and ours
+
+
+@pytest.mark.parametrize("kind", ["llama", "qwen3"])
+def test_llama_cpp_continues_a_base_as_the_studio_does(tmp_path, kind):
+    pytest.importorskip("llama_cpp")
+    folder = build_base(kind, tmp_path / kind)
+    model = transformers.AutoModelForCausalLM.from_pretrained(folder)
+    with torch.no_grad():
+        torch.manual_seed(1)
+        for p in model.parameters():
+            p.add_(torch.randn_like(p) * 0.3)  # clear greedy choices, as a trained model has
+    model.save_pretrained(folder)
+    tokenizer = transformers.AutoTokenizer.from_pretrained(folder)
+    path = export_gguf(folder, tmp_path / "b.gguf", "f32")
+    (text,) = fb.hf_generate(model.eval(), tokenizer, poem(1)[:40], max_tokens=30, temperature=0)
+    start, end = fb.start_end_ids(tokenizer)
+    prompt_ids = [start, *tokenizer(poem(1)[:40], add_special_tokens=False).input_ids]
+    theirs = _llama_cpp_greedy(path, prompt_ids, 30, end)
+    assert tokenizer.decode(theirs) == text and theirs
