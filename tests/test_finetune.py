@@ -311,3 +311,10 @@ def test_the_command_line_finetunes_within_the_base_positions_and_says_base_to_f
     assert "bits per byte on the held-out works before fine-tuning" in result.output and "ready" in result.output
     (record,) = poems.models.all()
     assert record.name == "poèmes sur gpt2" and record.config["finetune"]["context"] == 128  # the base's positions
+
+
+def test_the_same_seed_gives_the_same_adapter(poems, bases):
+    """LoRA's initial matrices are drawn from the seed, not from whatever the process drew before."""
+    first, second = (poems.models.finetune(str(bases["gpt2"]), rank=2, steps=4, context=64, batch_size=4, seed=5)
+                     for _ in range(2))  # fmt: skip
+    assert first.weights_sha256 == second.weights_sha256 and first.val_bpb == second.val_bpb

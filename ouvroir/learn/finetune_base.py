@@ -6,7 +6,7 @@ Public API::
     check_rank(info, rank) -> None       # a LoRA rank that does not fit, refused before anything loads
     load_base(info, device) -> (model, tokenizer)
     base_provenance(info) -> dict        # folder, path, config and weights hashes, licence, datasets
-    prepare(model, method, rank=None) -> (model, {"method", "rank", "alpha", "targets", "trainable_parameters"})
+    prepare(model, method, rank=None, seed=0) -> (model, {"method", "rank", "alpha", "targets", "trainable_parameters"})
     load_finetuned(model_dir, config, device) -> (model, tokenizer)   # a LoRA model's base checked first
     check_base(model_id, base) -> None   # one-line BaseModelChanged when the base folder is not as fine-tuned on
     hf_generate(model, tokenizer, prompt, n, seed, max_tokens, temperature, top_p, top_k) -> list[str]
@@ -269,8 +269,11 @@ def check_rank(info: BaseInfo, rank: int | None) -> None:
     fitting_targets(model, DEFAULT_RANK if rank is None else rank)
 
 
-def prepare(model, method: str, rank: int | None = None) -> tuple:
-    """LoRA adapters on the projections (the base frozen), or every weight trainable; return (model, what)."""
+def prepare(model, method: str, rank: int | None = None, seed: int = 0) -> tuple:
+    """LoRA adapters on the projections (the base frozen), or every weight trainable; return (model, what).
+
+    The adapters' initial weights are drawn from ``seed``: the same seed, the same fine-tune.
+    """
     total = sum(p.numel() for p in model.parameters())
     if method == "full":
         model.requires_grad_(True)
@@ -281,6 +284,7 @@ def prepare(model, method: str, rank: int | None = None) -> tuple:
     targets = fitting_targets(model, rank)
     config = LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.0, target_modules=targets, bias="none",
                         fan_in_fan_out=model.config.model_type == "gpt2", task_type="CAUSAL_LM")  # fmt: skip
+    torch.manual_seed(seed)
     model = get_peft_model(model, config)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     return model, {"method": "lora", "rank": rank, "alpha": 2 * rank, "targets": targets,

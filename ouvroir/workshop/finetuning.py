@@ -85,7 +85,7 @@ def finetune_model(
                 f"from {info.path}", folder=folder, model_type=info.config.model_type, parameters=info.parameters,
                 path=str(info.path)))  # fmt: skip
     model, tokenizer = fb.load_base(info, dev)
-    model, what = fb.prepare(model, method, rank)
+    model, what = fb.prepare(model, method, rank, seed=seed)
     context = min(context, fb.shape(info.config)["context"] or context)  # past its positions a base has no embedding
     stage(Stage("snapshot_taking", "Taking a snapshot of the text works whose latest consent is 'train'",
                 medium=word("medium_text")))  # fmt: skip
