@@ -17,7 +17,7 @@ import torch
 
 from ouvroir import Studio
 from ouvroir.corpus.ingest import AddOptions
-from ouvroir.errors import BaseModelError, TrainingError
+from ouvroir.errors import BaseModelError
 from ouvroir.learn import finetune as ft
 from ouvroir.learn import finetune_base as fb
 from ouvroir.workshop.generation import GenerationParams, generate_samples
@@ -242,7 +242,7 @@ def test_too_large_for_memory_and_a_rank_that_does_not_fit_are_refused_before_an
 
 def test_resume_and_lora_options_say_what_this_version_does(poems, bases, run_cli):
     result = run_cli("train", "--from", str(bases["gpt2"]), "--resume", "m0", "--steps", "2")
-    assert result.exit_code != 0 and "not possible yet" in result.output
+    assert result.exit_code != 0 and "--resume MODEL continues a fine-tune with its stored base" in result.output
     result = run_cli("train", "--lora", "4", "--steps", "2")
     assert result.exit_code != 0 and "--from" in result.output
 
@@ -266,17 +266,21 @@ def test_withdrawal_marks_the_finetuned_model_and_retrain_finetunes_the_same_bas
     assert poems.models.work_count(new) == poems.models.work_count(record) - 1
 
 
-def test_ctrl_c_keeps_the_best_checkpoint_and_the_model_is_ready(poems, bases):
+def test_ctrl_c_keeps_the_last_checkpoint_and_resume_finishes_the_run(poems, bases):
+    started: list[str] = []
+
     def interrupt(progress):  # Ctrl-C once, at step 12
         if progress.step == 12 and progress.event == "log":
             raise KeyboardInterrupt
 
-    record = poems.models.finetune(str(bases["llama"]), rank=2, steps=40, context=64, batch_size=4, on_progress=interrupt)
-    assert record.status == "ready" and record.config["interrupted"] and record.steps == 12
-    assert record.config["best_step"] <= 12 and record.val_bpb == record.config["bpb"]["fine_tuned"]
-    with pytest.raises(TrainingError, match="resuming a fine-tune is not possible yet"):
-        poems.models.train(resume=record.id, steps=50)
-    assert poems.layout.model_weights(record.id).is_file()
+    with pytest.raises(KeyboardInterrupt):
+        poems.models.finetune(str(bases["llama"]), rank=2, steps=40, context=64, batch_size=4, on_progress=interrupt,
+                              on_model=started.append)  # fmt: skip
+    stopped = poems.models.get(started[0], ready_only=False)
+    assert stopped.status == "training"  # as a run from scratch: `train --resume` (or the web's Resume) continues it
+    assert poems.layout.model_weights(stopped.id).is_file()  # the best weights of the evaluation at step 8
+    record = poems.models.train(resume=stopped.id)
+    assert record.status == "ready" and record.steps == 40 and record.val_bpb == record.config["bpb"]["fine_tuned"]
     (sample,) = generate_samples(poems, record.id, "la", params=GenerationParams(max_tokens=4, temperature=0), seed=1)
     assert sample.text.startswith("la")
 

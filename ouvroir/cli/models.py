@@ -40,9 +40,10 @@ def train(ctx, size, minutes, steps, seed, device, resume, medium, name, require
     within the budget. Validation loss is in bits per byte; the best
     checkpoint is kept and training stops early when validation keeps getting
     worse (on a small corpus, overfitting is memorization). Checkpoints are
-    written atomically: an interrupted run resumes with --resume, exactly
-    where it stopped. A run is never resumed on works whose consent was
-    withdrawn since: `ouvroir retrain MODEL` trains it again without them.
+    written atomically: an interrupted run (a fine-tune too, on the very base
+    it started from) resumes with --resume, exactly where it stopped. A run is
+    never resumed on works whose consent was withdrawn since: `ouvroir retrain
+    MODEL` trains it again without them.
 
     Example:
 
@@ -59,6 +60,8 @@ def train(ctx, size, minutes, steps, seed, device, resume, medium, name, require
         size=size, minutes=minutes, steps=steps, seed=seed, device=device, resume=resume,
         on_progress=on_progress, on_stage=on_stage, medium=medium, name=name,
         require_license=require_license))  # fmt: skip
+    if "bpb" in record.config:  # a resumed fine-tune
+        _report_base(record)
     _report_trained(studio, record, time.perf_counter() - started)
 
 
@@ -67,16 +70,21 @@ def _finetune(ctx, source, lora, full, minutes, steps, seed, device, resume, siz
     if not source:
         raise click.UsageError("--lora and --full fine-tune a pre-trained model: give its folder with --from PATH")
     if resume or size or (lora is not None and full):
-        raise click.UsageError("resuming a fine-tune is not possible yet: start it again" if resume else
+        raise click.UsageError("--resume MODEL continues a fine-tune with its stored base and method: leave out --from, "
+                               "--lora and --full" if resume else
                                "--size is for training from scratch" if size else "choose --lora RANK or --full")  # fmt: skip
     studio = open_studio(ctx)
     record = _with_progress(lambda on_progress, on_stage: studio.models.finetune(
         source, method="full" if full else "lora", rank=lora, minutes=minutes, steps=steps, seed=seed, device=device,
         name=name, on_progress=on_progress, on_stage=on_stage))  # fmt: skip
+    _report_base(record)
+    _report_trained(studio, record)
+
+
+def _report_base(record) -> None:
     bpb = record.config["bpb"]
     out.print(f"Base {escape(record.config['base']['folder'])}: {bpb['zero_shot']:.3f} bits per byte on the held-out works "
               f"before fine-tuning, {bpb['fine_tuned']:.3f} after.")  # fmt: skip
-    _report_trained(studio, record)
 
 
 @cli.command()

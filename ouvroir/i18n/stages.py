@@ -127,13 +127,16 @@ STAGES.add({
                            "l’affinage)",
                            "Measuring the base's bits per byte on the {works} held-out works (zero-shot)"),
     "finetune_start": ("Avant l’affinage : {zero_shot} bits par octet. Affinage du modèle {model} ({how}) sur {device} "
-                       "— {budget}. « Arrêter » garde le meilleur point de reprise.",
+                       "— {budget}. « Arrêter » garde le dernier point de reprise ; « Reprendre » continue de là.",
                        "Zero-shot: {zero_shot} bits per byte. Fine-tuning model {model} ({how}) on {device} — {budget}. "
-                       "“Stop” keeps the best checkpoint."),
+                       "“Stop” keeps the last checkpoint; “Resume” continues from there."),
+    "finetune_resuming": ("Avant l’affinage : {zero_shot} bits par octet. Reprise de l’affinage du modèle {model} ({how}) "
+                          "sur {device} — {budget}. « Arrêter » garde le dernier point de reprise ; « Reprendre » "
+                          "continue de là.",
+                          "Zero-shot: {zero_shot} bits per byte. Resuming the fine-tuning of model {model} ({how}) on "
+                          "{device} — {budget}. “Stop” keeps the last checkpoint; “Resume” continues from there."),
     "finetune_lora": ("LoRA de rang {rank}", "LoRA rank {rank}"),
     "finetune_full": ("tous les poids", "every weight"),
-    "finetune_stopped": ("Arrêté : le modèle {model} garde son meilleur point de reprise (pas {step})",
-                         "Stopped: model {model} keeps its best checkpoint (step {step})"),
     "base_not_a_folder": ("« {name} » n’est pas un dossier de cet ordinateur, et ouvroir ne télécharge jamais de "
                           "modèle : récupérez-le vous-même, par exemple `huggingface-cli download {name} --local-dir "
                           "models/{local}` (ou `git clone https://huggingface.co/{name} models/{local}`), puis donnez "

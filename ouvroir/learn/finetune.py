@@ -5,7 +5,7 @@ Public API::
     token_streams(tokenizer, train_texts, val_texts) -> Streams
     evaluate_bpb(model, streams, context, device) -> float
     finetune(model, streams, out_dir, budget, lr=None, batch_size=8, context=256, seed=0,
-             device="cpu", evals=5, patience=3, on_progress=None) -> FinetuneResult
+             device="cpu", evals=5, patience=3, on_progress=None, resume=False) -> FinetuneResult
 
 Every work is tokenized by the base's own tokenizer as one document: its start token (BOS, else
 EOS), its tokens, its end token (EOS). Bits per byte sum the negative log-likelihood of every
@@ -15,7 +15,9 @@ own models) over ln 2 and the held-out text's UTF-8 bytes, so figures compare ac
 Training is AdamW on the trainable weights (the LoRA adapters, or every weight) on random
 windows of the training works, under a step or time budget (evaluation not counted): a short
 warmup, then a linear decay to a tenth. The best evaluation's weights are saved in the
-``save_pretrained`` format, file by file atomically; Ctrl-C ends the run with them kept.
+``save_pretrained`` format, file by file atomically; at each evaluation, before them, the state a
+resumed run continues from (``finetune_state``). Ctrl-C saves that state at the last whole step and
+ends the run, the best weights kept.
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ import torch
 from ouvroir.errors import TrainingError
 from ouvroir.fileio import fsync_dir
 from ouvroir.learn import checkpoint as ckpt
+from ouvroir.learn import finetune_state as fstate
 from ouvroir.learn.finetune_base import start_end_ids
+from ouvroir.learn.finetune_state import Counters
 from ouvroir.learn.sizing import Budget
 from ouvroir.learn.train_loop import Progress
 
@@ -65,7 +69,6 @@ class FinetuneResult:
     best_step: int
     best_val_bpb: float
     elapsed_s: float
-    interrupted: bool = False
 
 
 def _document(tokenizer, text: str, start: int | None, end: int | None) -> list[int]:
@@ -140,8 +143,13 @@ def save_weights(model, out_dir: Path) -> None:
 
 def finetune(model, streams: Streams, out_dir: Path, budget: Budget, lr: float | None = None, batch_size: int = 8,
              context: int = 256, seed: int = 0, device="cpu", evals: int = 5, patience: int = 3,
-             on_progress: Callable[[FinetuneProgress], None] | None = None) -> FinetuneResult:  # fmt: skip
-    """Train ``model``'s trainable weights on ``streams``; the best evaluation's weights are in ``out_dir``."""
+             on_progress: Callable[[FinetuneProgress], None] | None = None, resume: bool = False) -> FinetuneResult:  # fmt: skip
+    """Train ``model``'s trainable weights on ``streams``; the best evaluation's weights are in ``out_dir``.
+
+    ``resume``: continue from the state saved in ``out_dir`` (``finetune_state``), with the same settings;
+    with a step budget the run then ends exactly as an uninterrupted one. Ctrl-C saves the state of the last
+    whole step and is raised again.
+    """
     device = torch.device(device)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -155,28 +163,60 @@ def finetune(model, streams: Streams, out_dir: Path, budget: Budget, lr: float |
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
     warmup = 10 if budget.steps is None else max(1, min(10, budget.steps // 10))
+    c = Counters()
+    if resume:
+        fstate.remove_temps(out_dir)
+        if (saved := fstate.load(out_dir)) is not None:
+            c = fstate.restore(saved, model, opt, rng, device)
+            if c.best_step == c.step and math.isfinite(c.best):  # killed between the state and the best weights
+                save_weights(model, out_dir)
+        fstate.trim_metrics(out_dir, c)
     model.train()
-    step, elapsed, smooth = 0, 0.0, None
-    best, best_step, bad, next_eval, interrupted = math.inf, 0, 0, 1, False
 
     def fraction() -> float:
-        done = [step / budget.steps] if budget.steps else []
-        return max(done + ([elapsed / (budget.minutes * 60)] if budget.minutes else []))
+        done = [c.step / budget.steps] if budget.steps else []
+        return max(done + ([c.elapsed / (budget.minutes * 60)] if budget.minutes else []))
 
     def report(event: str, val: float | None = None) -> None:
         if on_progress:
-            loss = smooth if smooth is not None else math.nan
-            left = max(0.0, (1 - fraction()) * elapsed / max(fraction(), 1e-9)) if step else 0.0
+            loss = c.smooth if c.smooth is not None else math.nan
+            left = max(0.0, (1 - fraction()) * c.elapsed / max(fraction(), 1e-9)) if c.step else 0.0
             # by keyword: Progress has grown fields (train_s) that a positional train_bpb would fill
-            on_progress(FinetuneProgress(step, loss, val, best if math.isfinite(best) else None,
-                                         step * batch_size * context / max(elapsed, 1e-9), elapsed, left, event,
-                                         train_s=elapsed, train_bpb=ckpt.train_bpb(smooth, streams.bytes_per_token)))  # fmt: skip
+            on_progress(FinetuneProgress(c.step, loss, val, c.best if math.isfinite(c.best) else None,
+                                         c.step * batch_size * context / max(c.elapsed, 1e-9), c.elapsed, left, event,
+                                         train_s=c.elapsed, train_bpb=ckpt.train_bpb(c.smooth, streams.bytes_per_token)))  # fmt: skip
 
+    def evaluation_due() -> bool:
+        return c.step > c.last_eval_step and (fraction() >= c.next_eval / evals or fraction() >= 1)
+
+    whole = True  # weights, optimizer, generators and counters are of one moment: a state saved now resumes exactly
     try:
-        while fraction() < 1:
+        while True:
+            # At the top of the loop, so that a run stopped after a step and before its evaluation takes it on resume.
+            if evaluation_due():
+                val = evaluate_bpb(model, streams, context, device)
+                ckpt.append_jsonl(out_dir / ckpt.METRICS, {"event": "eval", "step": c.step, "val_bpb": val,
+                                                           "train_loss": c.smooth, "elapsed_s": c.elapsed})  # fmt: skip
+                # The line is logged first: a state saved before the counters below change has not seen this
+                # evaluation, and resuming drops the line and evaluates again (``trim_metrics``).
+                whole, improved = False, val < c.best
+                if improved:
+                    c.best, c.best_step, c.bad = val, c.step, 0
+                else:
+                    c.bad += 1
+                while c.next_eval / evals <= fraction():
+                    c.next_eval += 1
+                c.last_eval_step, whole = c.step, True
+                fstate.save(out_dir, model, opt, c, rng, device)  # the state first: see finetune_state
+                if improved:
+                    save_weights(model, out_dir)
+                report("eval", val)
+            if c.bad >= patience or fraction() >= 1:
+                break
+            whole = False
             t0 = time.perf_counter()
             for group in opt.param_groups:
-                group["lr"] = lr * min(1.0, (step + 1) / warmup) * (1 - 0.9 * fraction())
+                group["lr"] = lr * min(1.0, (c.step + 1) / warmup) * (1 - 0.9 * fraction())
             starts = rng.integers(0, len(streams.train_ids) - context, size=batch_size)
             batch = torch.from_numpy(np.stack([streams.train_ids[s : s + context + 1] for s in starts])).to(device)
             loss = _nll(model, batch[:, :-1], batch[:, 1:], device, "mean")
@@ -184,30 +224,16 @@ def finetune(model, streams: Streams, out_dir: Path, budget: Budget, lr: float |
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             opt.step()
-            step += 1
-            elapsed += time.perf_counter() - t0
-            smooth = loss.item() if smooth is None else 0.9 * smooth + 0.1 * loss.item()
+            c.step += 1
+            c.elapsed += time.perf_counter() - t0
+            c.smooth = loss.item() if c.smooth is None else 0.9 * c.smooth + 0.1 * loss.item()
+            whole = True
             report("log")
-            if fraction() >= next_eval / evals or fraction() >= 1:
-                while next_eval / evals <= fraction():
-                    next_eval += 1
-                val = evaluate_bpb(model, streams, context, device)
-                ckpt.append_jsonl(out_dir / ckpt.METRICS, {"event": "eval", "step": step, "val_bpb": val,
-                                                           "train_loss": smooth, "elapsed_s": elapsed})  # fmt: skip
-                if val < best:
-                    best, best_step, bad = val, step, 0
-                    save_weights(model, out_dir)
-                else:
-                    bad += 1
-                report("eval", val)
-                if bad >= patience:
-                    break
-    except KeyboardInterrupt:  # Ctrl-C: the best weights saved so far stand (the current ones when none is)
-        interrupted = True
-        if not math.isfinite(best) and step:
-            best, best_step = evaluate_bpb(model, streams, context, device), step
-            save_weights(model, out_dir)
-    if not math.isfinite(best):
+    except KeyboardInterrupt:  # Ctrl-C: the last whole step is saved to resume from; the best weights stand
+        if whole:
+            fstate.save(out_dir, model, opt, c, rng, device)
+        raise
+    if not math.isfinite(c.best):
         raise TrainingError("fine-tuning stopped before its first step: nothing was saved")
-    report("done", best)
-    return FinetuneResult(step, best_step, best, elapsed, interrupted)
+    report("done", c.best)
+    return FinetuneResult(c.step, c.best_step, c.best, c.elapsed)

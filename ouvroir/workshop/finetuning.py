@@ -7,11 +7,14 @@ as for training from scratch (the consent invariant; whole works held out), toke
 base's own tokenizer. The base's zero-shot bits per byte on the held-out works are measured
 before training and stored beside the fine-tuned figure. The model's folder holds the adapter
 (LoRA: ``adapter_config.json``, ``adapter_model.safetensors``, peft's format) or the full weights
-(``model.safetensors``, ``config.json``), the base's tokenizer files and ``metrics.jsonl``.
+(``model.safetensors``, ``config.json``), the base's tokenizer files and ``metrics.jsonl``; while
+the run is under way, also ``finetune_state.safetensors``, what ``train --resume`` continues from
+(``finetune_resume``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import sqlite3
@@ -24,6 +27,7 @@ from ..errors import DiskFull, TrainingError, is_disk_full
 from ..i18n.stages import Stage, word
 from ..learn import finetune as ft
 from ..learn import finetune_base as fb
+from ..learn.finetune_state import STATE as RESUME_STATE
 from ..learn.loss_eval import resolve_device
 from ..learn.sizing import Budget
 from ..store import models as model_store
@@ -33,6 +37,7 @@ from . import studio_base as studio_bases
 
 MIN_TRAIN_TOKENS = 64  # fine-tuning is for small corpora: a few poems steer a pre-trained model
 FINETUNE_FILE = "finetune.json"  # the base and the method, beside the weights, for tools outside the studio
+ZERO_SHOT = "zero_shot_bpb"  # the base's figure while the run is under way; "bpb" holds both once it is done
 
 
 def finetune_model(
@@ -116,40 +121,72 @@ def finetune_model(
     )  # fmt: skip
     with transaction(studio.conn):
         model_store.insert_model(studio.conn, record)
-    try:
+    with _marked_on_failure(studio, model_id):
         ft.save_pretrained_atomically(tokenizer, out_dir)
         atomic_write(out_dir / FINETUNE_FILE, json.dumps(config, indent=1, ensure_ascii=False).encode())
-        if on_model:
-            on_model(model_id)
-        stage(Stage("finetune_measuring", f"Measuring the base's bits per byte on the {len(streams.val_docs)} held-out "
-                    "works (zero-shot)", works=len(streams.val_docs)))  # fmt: skip
-        zero_shot = ft.evaluate_bpb(model, streams, context, dev)
-        how = f"LoRA rank {what['rank']}" if method == "lora" else "every weight"
-        stage(Stage("finetune_start", f"Zero-shot: {zero_shot:.3f} bits per byte. Fine-tuning model {model_id} ({how}) "
-                    f"on {dev} — {_budget_text(budget)}; Ctrl-C stops and keeps the best checkpoint",
+    if on_model:
+        on_model(model_id)
+    return run_finetune(studio, model_id, config, model, streams, dev, stage=stage, on_progress=on_progress)
+
+
+def run_finetune(studio, model_id: str, config: dict, model, streams: ft.Streams, dev, stage: Callable,
+                 on_progress: Callable | None = None, resume: bool = False) -> model_store.ModelRecord:  # fmt: skip
+    """Measure the base (once), fine-tune ``model`` as ``config`` says, register the result; ``resume`` continues
+    the run from its saved state. A run stopped (Ctrl-C, the web studio's Stop, a full disk) stays in training,
+    for ``train --resume`` (see ``_marked_on_failure``)."""
+    out_dir = studio.layout.model(model_id)
+    budget, tuning = Budget(**config["budget"]), config["finetune"]
+    with _marked_on_failure(studio, model_id):
+        zero_shot = config.get(ZERO_SHOT)
+        if zero_shot is None:  # measured once: a resumed run reads it back
+            stage(Stage("finetune_measuring", f"Measuring the base's bits per byte on the {len(streams.val_docs)} "
+                        "held-out works (zero-shot)", works=len(streams.val_docs)))  # fmt: skip
+            zero_shot = ft.evaluate_bpb(model, streams, tuning["context"], dev)
+            config = config | {ZERO_SHOT: zero_shot}
+            atomic_write(out_dir / FINETUNE_FILE, json.dumps(config, indent=1, ensure_ascii=False).encode())
+            with transaction(studio.conn):
+                model_store.update_model(studio.conn, model_id, config=config)
+        how = f"LoRA rank {config['rank']}" if config["method"] == "lora" else "every weight"
+        doing = "Resuming the fine-tuning of" if resume else "Fine-tuning"
+        stage(Stage("finetune_resuming" if resume else "finetune_start",
+                    f"Zero-shot: {zero_shot:.3f} bits per byte. {doing} model {model_id} ({how}) on {dev} — "
+                    f"{_budget_text(budget)}; Ctrl-C stops, `ouvroir train --resume {model_id}` continues",
                     zero_shot=round(zero_shot, 3), model=model_id, device=str(dev), budget=_budget_word(budget),
-                    how=word("finetune_lora") | {"values": {"rank": what["rank"]}} if method == "lora"
+                    how=word("finetune_lora") | {"values": {"rank": config["rank"]}} if config["method"] == "lora"
                     else word("finetune_full")))  # fmt: skip
-        result = ft.finetune(model, streams, out_dir, budget, lr=lr, batch_size=batch_size, context=context, seed=seed,
-                             device=dev, on_progress=on_progress)  # fmt: skip
-    except BaseException as exc:
-        with transaction(studio.conn):  # no resume yet: a run that did not finish is marked so
-            model_store.update_model(studio.conn, model_id, status="failed")
-        if isinstance(exc, (OSError, sqlite3.OperationalError)) and is_disk_full(exc):
-            raise DiskFull(f"disk full while fine-tuning model {model_id}: free space and run again") from exc
-        raise
-    if result.interrupted:
-        stage(Stage("finetune_stopped", f"Stopped: model {model_id} keeps its best checkpoint (step {result.best_step:,})",
-                    model=model_id, step=result.best_step))  # fmt: skip
+        result = ft.finetune(model, streams, out_dir, budget, lr=tuning["lr"], batch_size=tuning["batch_size"],
+                             context=tuning["context"], seed=config.get("seed", 0), device=dev, on_progress=on_progress,
+                             resume=resume)  # fmt: skip
     weights = studio.layout.model_weights(model_id)  # the adapter (LoRA) or the full weights
-    config |= {"bpb": {"zero_shot": zero_shot, "fine_tuned": result.best_val_bpb}, "best_step": result.best_step,
-               "interrupted": result.interrupted}  # fmt: skip
+    config = {k: v for k, v in config.items() if k != ZERO_SHOT} | {
+        "bpb": {"zero_shot": zero_shot, "fine_tuned": result.best_val_bpb}, "best_step": result.best_step}  # fmt: skip
     atomic_write(out_dir / FINETUNE_FILE, json.dumps(config, indent=1, ensure_ascii=False).encode())
     with transaction(studio.conn):
         model_store.update_model(studio.conn, model_id, status="ready", config=config, val_bpb=result.best_val_bpb,
                                  train_seconds=result.elapsed_s, steps=result.steps, device=str(dev),
                                  weights_sha256=sha256_file(weights))  # fmt: skip
+    # A finished fine-tune is not resumed: its state (for --full, three times the weights) goes once it is ready.
+    (out_dir / RESUME_STATE).unlink(missing_ok=True)
     return model_store.resolve_model(studio.conn, model_id)
+
+
+@contextlib.contextmanager
+def _marked_on_failure(studio, model_id: str):
+    """A run stopped (Ctrl-C, a full disk), or one that failed after a checkpoint, stays in training:
+    ``train --resume`` continues from that checkpoint. One that failed before any is marked failed."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:
+        if isinstance(exc, (OSError, sqlite3.OperationalError)) and is_disk_full(exc):
+            raise DiskFull(f"disk full while fine-tuning model {model_id}: free space, then `ouvroir train --resume "
+                           f"{model_id}` continues from its last checkpoint") from exc  # fmt: skip
+        if (studio.layout.model(model_id) / RESUME_STATE).exists():
+            raise
+        with transaction(studio.conn):
+            model_store.update_model(studio.conn, model_id, status="failed")
+        raise
 
 
 def refinetune(studio, old: model_store.ModelRecord, device: str = "auto", withdrawn: list[str] = (),

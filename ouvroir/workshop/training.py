@@ -111,6 +111,11 @@ def train_model(
     extend = False
     if resume:
         record = model_store.resolve_model(studio.conn, resume, ready_only=False)
+        if "base" in record.config:  # a fine-tune: it resumes with its stored base, method and settings
+            from .finetune_resume import resume_finetune
+
+            return resume_finetune(studio, record, minutes=minutes, steps=steps, size=size, device=device, name=name,
+                                   on_progress=on_progress, on_stage=on_stage, on_model=on_model)  # fmt: skip
         check_resumable(studio, record, size)
         snapshot = load_snapshot(studio, record.snapshot_id)
         budget, extend = resumed_budget(record, minutes, steps)
@@ -243,9 +248,6 @@ def check_resumable(studio, record: model_store.ModelRecord, size: str | None = 
     from .generation import refuse_withdrawn
 
     refuse_withdrawn(studio, record, None)
-    if "base" in record.config:
-        raise TrainingError(f"model {record.id} is fine-tuned from {record.config['base']['folder']}: resuming a "
-                            f"fine-tune is not possible yet; `ouvroir retrain {record.id}` fine-tunes it again")  # fmt: skip
     if size and size != record.size:
         raise TrainingError(f"model {record.id} was trained at size {record.size!r}: a resumed run keeps its own "
                             f"size and configuration (leave out --size {size})")  # fmt: skip
