@@ -8,6 +8,7 @@ installed, its greedy continuation equals the studio's, token for token.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 
 import numpy as np
@@ -18,7 +19,8 @@ from tests.test_finetune import _stored, bases, build_base, no_network, poem, po
 from ouvroir.errors import ModelNotFound
 from ouvroir.learn import checkpoint as ckpt
 from ouvroir.learn import finetune_base as fb
-from ouvroir.learn.export_gguf import check_convertible, export_gguf, llama_permute, llama_unpermute
+from ouvroir.learn.export_gguf import (LLAMA3_SPLIT, QWEN2_SPLIT, check_convertible, export_gguf, llama_permute,
+                                       llama_unpermute, pre_tokenizer_name)
 from ouvroir.learn.export_hf import export_hf
 from ouvroir.learn.generate import generate, load
 from ouvroir.learn.model import GPT, ModelConfig
@@ -166,6 +168,55 @@ def test_llama_permutation_keeps_attention_scores_under_llama_cpp_rotary():
     assert np.array_equal(llama_unpermute(llama_permute(wq, heads), heads), wq)
 
 
+TRICKY = "L'aube, 12345 vers\n\n\tVois-tu ? « Non » — n'est-ce pas ?  Œuvre 2026…\r\n  fin  "
+
+
+def _split_base(folder, split: str | None, kind: str = "qwen3"):
+    """A tiny base whose tokenizer splits text as Qwen2's or Llama 3's do (``split``), or with digits apart (None)."""
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [pre_tokenizers.Split(Regex(split), behavior="isolated", invert=False),
+         pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)] if split else
+        [pre_tokenizers.Digits(individual_digits=True), pre_tokenizers.ByteLevel(add_prefix_space=False)])  # fmt: skip
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=["<|endoftext|>"],
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())  # fmt: skip
+    tok.train_from_iterator([poem(i) + TRICKY for i in range(20)], trainer)
+    fast = transformers.PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|endoftext|>")
+    config = transformers.Qwen3Config(vocab_size=len(fast), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                                      num_attention_heads=2, num_key_value_heads=1, head_dim=16,
+                                      max_position_embeddings=128, eos_token_id=fast.eos_token_id)  # fmt: skip
+    transformers.AutoModelForCausalLM.from_config(config).save_pretrained(folder)
+    fast.save_pretrained(folder)
+    return fast
+
+
+@pytest.mark.parametrize("split,pre", [(QWEN2_SPLIT, "qwen2"), (LLAMA3_SPLIT, "llama-bpe"), (None, "smollm")])
+def test_a_base_tokenizer_gets_the_pre_tokenizer_llama_cpp_splits_alike(tmp_path, split, pre):
+    fast = _split_base(tmp_path / "base", split)
+    path = export_gguf(tmp_path / "base", tmp_path / "b.gguf", "f32")
+    fields = _fields(gguf.GGUFReader(path))
+    assert fields["tokenizer.ggml.pre"] == pre
+    # no BOS: a work starts after EOS, as the studio fine-tunes it
+    assert fields["tokenizer.ggml.bos_token_id"] == fast.eos_token_id and fields["tokenizer.ggml.add_bos_token"] is True
+    if importlib.util.find_spec("llama_cpp"):  # llama.cpp itself cuts the text where the tokenizer does
+        tokens = _llama(path).tokenize(TRICKY.encode(), add_bos=False, special=False)
+        assert tokens == fast(TRICKY, add_special_tokens=False).input_ids
+
+
+def test_a_tokenizer_llama_cpp_does_not_know_is_refused():
+    byte_level = {"type": "ByteLevel", "add_prefix_space": False, "use_regex": False}
+    assert pre_tokenizer_name({"pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+        {"type": "Split", "pattern": {"Regex": QWEN2_SPLIT}, "behavior": "Isolated", "invert": False}, byte_level]}}) == "qwen2"
+    with pytest.raises(ModelNotFound, match="does not know by name"):
+        pre_tokenizer_name({"pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+            {"type": "Split", "pattern": {"Regex": "\\s+"}, "behavior": "Isolated", "invert": False}, byte_level]}})
+    with pytest.raises(ModelNotFound, match="does not know by name"):
+        pre_tokenizer_name({"pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": True, "use_regex": True}})
+
+
 def test_what_llama_cpp_would_compute_otherwise_is_refused_in_one_line(tmp_path):
     relu = tmp_path / "relu"
     tok = train_tokenizer([TEXT], vocab_size=300)
@@ -243,9 +294,14 @@ def test_models_gguf_cannot_carry_are_refused_before_anything_is_written(poems, 
 # -- llama.cpp itself, where llama-cpp-python is installed ----------------------------------------------------
 
 
-def _llama_cpp_greedy(path, prompt_ids: list[int], n: int, end: int | None) -> list[int]:
+def _llama(path):
+    """llama.cpp on the file, its attention cache in f32 like the studio's (its default, f16, rounds keys and values)."""
     llama_cpp = pytest.importorskip("llama_cpp")
-    llm = llama_cpp.Llama(model_path=str(path), n_ctx=128, n_threads=1, verbose=False, seed=0)
+    f32 = llama_cpp.GGML_TYPE_F32
+    return llama_cpp.Llama(model_path=str(path), n_ctx=128, n_threads=1, verbose=False, seed=0, type_k=f32, type_v=f32)
+
+
+def _llama_cpp_greedy(llm, prompt_ids: list[int], n: int, end: int | None) -> list[int]:
     out = []
     for token in llm.generate(prompt_ids, top_k=1, top_p=1.0, temp=0.0, repeat_penalty=1.0):
         if token == end or len(out) == n:
@@ -254,16 +310,18 @@ def _llama_cpp_greedy(path, prompt_ids: list[int], n: int, end: int | None) -> l
     return out
 
 
-def test_llama_cpp_continues_an_own_model_as_the_studio_does(tmp_path):
-    llama_cpp = pytest.importorskip("llama_cpp")
-    tok = _own_model(tmp_path / "model", n_kv_head=1)
-    path = export_gguf(export_hf(tmp_path / "model", tmp_path / "hf"), tmp_path / "m.gguf", "f32")
-    llm = llama_cpp.Llama(model_path=str(path), n_ctx=64, n_threads=1, verbose=False)
+@pytest.mark.parametrize("overrides", [{"n_kv_head": 1}, {"tie_embeddings": True}])
+def test_llama_cpp_continues_an_own_model_as_the_studio_does(tmp_path, overrides):
+    pytest.importorskip("llama_cpp")
+    tok = _own_model(tmp_path / "model", **overrides)
+    llm = _llama(export_gguf(export_hf(tmp_path / "model", tmp_path / "hf"), tmp_path / "m.gguf", "f32"))
     ids = [tok.eot_id, *tok.encode(PROMPT)]
-    assert llm.tokenize(PROMPT.encode(), add_bos=True, special=False) == ids  # the same prompt tokens
+    assert llm.tokenize(PROMPT.encode(), add_bos=True, special=False) == ids  # llama.cpp reads the prompt as we do
+    assert llm.tokenize("Vois-tu ? Non.\n\n  2026".encode(), add_bos=False, special=False) == tok.encode("Vois-tu ? Non.\n\n  2026")
     (text,) = generate(load(tmp_path / "model", device="cpu"), None, PROMPT, max_tokens=30, temperature=0)
-    ours = tok.encode(text)
-    assert _llama_cpp_greedy(path, ids, 30, tok.eot_id)[: len(ours)] == ours and ours
+    theirs = _llama_cpp_greedy(llm, ids, 30, tok.eot_id)
+    assert tok.decode(theirs) == text and len(theirs) == 30  # token for token: the text is made of the same bytes
+    assert llm.detokenize(theirs).decode("utf-8", errors="replace") == text
 
 
 @pytest.mark.parametrize("kind", ["llama", "qwen3"])
@@ -277,9 +335,11 @@ def test_llama_cpp_continues_a_base_as_the_studio_does(tmp_path, kind):
             p.add_(torch.randn_like(p) * 0.3)  # clear greedy choices, as a trained model has
     model.save_pretrained(folder)
     tokenizer = transformers.AutoTokenizer.from_pretrained(folder)
-    path = export_gguf(folder, tmp_path / "b.gguf", "f32")
-    (text,) = fb.hf_generate(model.eval(), tokenizer, poem(1)[:40], max_tokens=30, temperature=0)
+    llm = _llama(export_gguf(folder, tmp_path / "b.gguf", "f32"))
+    prompt = poem(1)[:40]
+    (text,) = fb.hf_generate(model.eval(), tokenizer, prompt, max_tokens=30, temperature=0)
     start, end = fb.start_end_ids(tokenizer)
-    prompt_ids = [start, *tokenizer(poem(1)[:40], add_special_tokens=False).input_ids]
-    theirs = _llama_cpp_greedy(path, prompt_ids, 30, end)
+    prompt_ids = [start, *tokenizer(prompt, add_special_tokens=False).input_ids]
+    assert llm.tokenize(prompt.encode(), add_bos=True, special=False) == prompt_ids
+    theirs = _llama_cpp_greedy(llm, prompt_ids, 30, end)
     assert tokenizer.decode(theirs) == text and theirs
