@@ -36,3 +36,34 @@ def test_a_tiny_corpus_seen_dozens_of_times_is_memorized(train, val):
 ])  # fmt: skip
 def test_a_sizeable_corpus_seen_once_or_twice_is_not_memorized(train, val):
     assert not memorized(train, val)
+
+
+def test_a_gap_that_is_only_the_training_text_s_density_is_not_memorization():
+    """Token for token as far apart as in bits per byte, or not memorized."""
+    assert memorized(2.0, 3.0) and memorized(2.0, 3.0, density=1.05)
+    assert not memorized(3.44, 6.0, density=1.75)  # the walk-through's notebooks after 2 steps
+    assert memorized(2.0, 4.0, density=1.5)  # denser, and still learned by heart
+
+
+def test_two_steps_on_easy_notebooks_are_not_called_memorized(tmp_path):
+    """The French walk-through's corpus: notebooks drawn from a few words train, a poem is held out.
+
+    After two steps the notebooks, which pack many bytes into each token, read far fewer bits per
+    byte than the poem: the studio called that "learned by heart" before it required one pass.
+    """
+    from ouvroir import Studio
+    from ouvroir.corpus.ingest import AddOptions
+    from tests.test_web_e2e import poem
+    from tests.test_web_walkthrough_fr import POEMS
+
+    corpus = tmp_path / "corpus"
+    for relative, text in POEMS.items():
+        (corpus / relative).parent.mkdir(parents=True, exist_ok=True)
+        (corpus / relative).write_text(text, "utf-8")
+    for seed, author in enumerate(("Anne Martin", "Paul Roux")):
+        (corpus / author / f"Carnet de {author.split()[0]}.txt").write_text(poem(seed, 20), "utf-8")
+    with Studio.init(tmp_path / "studio") as studio:
+        assert studio.add([corpus], AddOptions(author_from_dir=True, consent="train")).ok
+        fit = studio.models.train(size="tiny", steps=2, seed=0, device="cpu").config["fit"]
+    assert fit["density"] > 1.3, fit  # the notebooks pack far more bytes into a token than the poems
+    assert not fit["memorized"], fit

@@ -210,9 +210,18 @@ def corpus_passes(config: TrainConfig, train_tokens: int, budget: Budget, device
     return min(seen) / max(train_tokens, 1)
 
 
-def memorized(train_bpb: float | None, val_bpb: float | None) -> bool:
-    """Whether training and validation bits per byte are far enough apart to say the model memorized."""
+def memorized(train_bpb: float | None, val_bpb: float | None, density: float | None = None) -> bool:
+    """Whether training and validation bits per byte are far enough apart to say the model memorized.
+
+    ``density`` is the training text's bytes per token over the validation's. A model that has
+    learned nothing spends about the same bits on every token, so a training text packed into fewer,
+    longer tokens (a notebook drawn from a few words, against a held-out poem) reads fewer bits per
+    byte from the first step. The gap must also hold token for token: the train figure is taken again
+    at the validation's density, ``train_bpb * density``.
+    """
     if train_bpb is None or val_bpb is None or not math.isfinite(val_bpb):
+        return False
+    if density is not None and not memorized(train_bpb * density, val_bpb):
         return False
     gap = val_bpb - train_bpb
     return gap >= MEMORIZED_GAP_BPB and gap >= MEMORIZED_GAP_SHARE * val_bpb

@@ -239,8 +239,10 @@ def training_fit(out_dir: Path, result, data: TrainData, passes: float) -> dict:
     kept = next((r for r in evals if r["step"] == result.best_step), evals[-1] if evals else {})
     train_bpb = ckpt.train_bpb(kept.get("train_loss"), data.bytes_per_token)
     val_bpb = result.best_val_bpb if math.isfinite(result.best_val_bpb) else None
+    val_per_token = data.val_bytes / len(data.val_ids) if len(data.val_ids) else None
+    density = data.bytes_per_token / val_per_token if data.bytes_per_token and val_per_token else None
     return {"train_bpb": train_bpb, "val_bpb": val_bpb, "passes": round(passes, 1), "train_bytes": data.train_bytes,
-            "memorized": memorized(train_bpb, val_bpb)}  # fmt: skip
+            "density": None if density is None else round(density, 3), "memorized": memorized(train_bpb, val_bpb, density)}  # fmt: skip
 
 
 def check_resumable(studio, record: model_store.ModelRecord, size: str | None = None) -> None:
