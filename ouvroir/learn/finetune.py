@@ -72,7 +72,9 @@ class FinetuneResult:
 
 
 def _document(tokenizer, text: str, start: int | None, end: int | None) -> list[int]:
-    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    # a whole work is longer than the base's context by design (it is cut into windows later): verbose=False
+    # keeps transformers from warning of "indexing errors" that windows never make
+    ids = tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"]
     return ([start] if start is not None else []) + ids + ([end] if end is not None else [])
 
 
