@@ -44,6 +44,9 @@ def _sha256(path: Path, stat: os.stat_result) -> str:
     return _WHOLE[key]
 
 
+SINGLE_FILE = "model.safetensors"  # transformers' one-file name in a base's folder, which is not the studio's
+
+
 def _loadable(path: Path) -> set[str]:
     """The weight files transformers could load from the folder: its index's shards, else every safetensors file."""
     index = path / "model.safetensors.index.json"
@@ -53,7 +56,7 @@ def _loadable(path: Path) -> set[str]:
         names = None  # an unreadable index: the files themselves say what is there
     if names is None:
         return {f.name for f in path.glob(f"*{WEIGHT_SUFFIX}")}
-    return names | ({"model.safetensors"} if (path / "model.safetensors").is_file() else set())
+    return names | ({SINGLE_FILE} if (path / SINGLE_FILE).is_file() else set())
 
 
 def base_change(base: dict) -> str | None:
