@@ -59,7 +59,6 @@ def finetune_model(
     lineage: dict | None = None,
     model_id: str | None = None,
     studio_base: dict | None = None,
-    require_license: bool = False,
 ) -> model_store.ModelRecord:
     """Fine-tune the model in folder ``source`` (LoRA of ``rank``, or ``method="full"``); return the new record.
 
@@ -96,10 +95,6 @@ def finetune_model(
     stage(Stage("snapshot_taking", "Taking a snapshot of the text works whose latest consent is 'train'",
                 medium=word("medium_text")))  # fmt: skip
     snapshot = take_snapshot(studio, medium="text")
-    if require_license:  # the same refusal as training from scratch, on the works the snapshot froze
-        from .training import refuse_unlicensed
-
-        refuse_unlicensed(studio, snapshot)
     stage(Stage("snapshot_taken", f"Snapshot {snapshot.id}: {len(snapshot.train_works)} works for training, "
                 f"{len(snapshot.val_works)} for validation ({snapshot.split_rule})", snapshot=snapshot.id,
                 train=len(snapshot.train_works), val=len(snapshot.val_works),
