@@ -34,6 +34,7 @@ from ..store import models as model_store
 from ..store.blobs import atomic_write, sha256_file
 from ..store.db import now, transaction
 from . import studio_base as studio_bases
+from .run_rules import budget_text, budget_word
 
 MIN_TRAIN_TOKENS = 64  # fine-tuning is for small corpora: a few poems steer a pre-trained model
 FINETUNE_FILE = "finetune.json"  # the base and the method, beside the weights, for tools outside the studio
@@ -150,8 +151,8 @@ def run_finetune(studio, model_id: str, config: dict, model, streams: ft.Streams
         doing = "Resuming the fine-tuning of" if resume else "Fine-tuning"
         stage(Stage("finetune_resuming" if resume else "finetune_start",
                     f"Zero-shot: {zero_shot:.3f} bits per byte. {doing} model {model_id} ({how}) on {dev} — "
-                    f"{_budget_text(budget)}; Ctrl-C stops, `ouvroir train --resume {model_id}` continues",
-                    zero_shot=round(zero_shot, 3), model=model_id, device=str(dev), budget=_budget_word(budget),
+                    f"{budget_text(budget, whole_run=False)}; Ctrl-C stops, `ouvroir train --resume {model_id}` continues",
+                    zero_shot=round(zero_shot, 3), model=model_id, device=str(dev), budget=budget_word(budget),
                     how=word("finetune_lora") | {"values": {"rank": config["rank"]}} if config["method"] == "lora"
                     else word("finetune_full")))  # fmt: skip
         result = ft.finetune(model, streams, out_dir, budget, lr=tuning["lr"], batch_size=tuning["batch_size"],
@@ -209,15 +210,6 @@ def refinetune(studio, old: model_store.ModelRecord, device: str = "auto", withd
                           **callbacks)  # fmt: skip
 
 
-def _budget_word(budget: Budget) -> dict:
-    """The budget in the stages catalogue's words (as ``training.budget_word``, which imports this module)."""
-    if budget.minutes and budget.steps:
-        return word("budget_both") | {"values": {"minutes": budget.minutes, "steps": budget.steps}}
-    if budget.steps:
-        return word("budget_steps") | {"values": {"steps": budget.steps}}
-    return word("budget_minutes") | {"values": {"minutes": budget.minutes}}
-
-
 def check_method(method: str, rank: int | None) -> None:
     if method not in ("lora", "full"):
         raise TrainingError(f"unknown fine-tuning method {method!r}: lora or full")
@@ -235,10 +227,6 @@ def check_source(studio, source: str, method: str = "lora", rank: int | None = N
     info = fb.inspect_base(source, method, resolve_device(device))
     if method == "lora":
         fb.check_rank(info, rank)
-
-
-def _budget_text(budget: Budget) -> str:
-    return " or ".join(([f"{budget.minutes:g} min"] if budget.minutes else []) + ([f"{budget.steps:,} steps"] if budget.steps else []))
 
 
 def is_finetuned(record: model_store.ModelRecord) -> bool:

@@ -31,6 +31,7 @@ from ..learn import checkpoint as ckpt
 from ..learn.tokenizer import Tokenizer, train_tokenizer, vocab_size_for
 from ..learn.train import Progress, TrainData, resolve_device, train
 from ..i18n.stages import Stage, word
+from .run_rules import budget_text, budget_word, refuse_unlicensed
 
 # Below this many training tokens a model learns nothing worth generating from.
 MIN_TRAIN_TOKENS = 2_000
@@ -280,21 +281,6 @@ def resumed_budget(record: model_store.ModelRecord, minutes: float | None, steps
     return budget, True
 
 
-def refuse_unlicensed(studio, snapshot: Snapshot, shown: int = 5) -> None:
-    """A TrainingError naming the snapshot's works whose licence (as it stands now) is ``unknown``."""
-    licences = {w.id: w for w in studio.works(medium=snapshot.medium)}
-    missing = [licences[w.work_id] for w in snapshot.works if w.work_id in licences
-               and licences[w.work_id].license == "unknown"]  # fmt: skip
-    if missing:
-        named = ", ".join(f"{w.id} {w.title!r}" for w in missing[:shown])
-        more = f" and {len(missing) - shown:,} more" if len(missing) > shown else ""
-        raise TrainingError(
-            f"a known licence is required, and {len(missing):,} of the {len(snapshot.works):,} works to train on "
-            f"have none (unknown): {named}{more}; give each its licence (`ouvroir edit WORK --license ...`) "
-            "or train without --require-license"
-        )
-
-
 def default_medium(studio) -> str:
     """Text when the studio has trainable text, else music when it has trainable scores."""
     if studio.trainable_works(medium="text") or not studio.trainable_works(medium="music"):
@@ -326,24 +312,6 @@ def steps_budget(budget: Budget, spent_s: float) -> Budget:
     if not budget.minutes:
         return budget
     return replace(budget, minutes=max(budget.minutes * 60 - spent_s, 0.2 * budget.minutes * 60) / 60)
-
-
-def budget_text(budget: Budget) -> str:
-    parts = []
-    if budget.minutes:
-        parts.append(f"{budget.minutes:g} min in all")
-    if budget.steps:
-        parts.append(f"{budget.steps:,} steps")
-    return " or ".join(parts)
-
-
-def budget_word(budget: Budget) -> dict:
-    """The budget as the web studio words it, in the page's language (see ``ouvroir.i18n.stages``)."""
-    if budget.minutes and budget.steps:
-        return word("budget_both") | {"values": {"minutes": budget.minutes, "steps": budget.steps}}
-    if budget.steps:
-        return word("budget_steps") | {"values": {"steps": budget.steps}}
-    return word("budget_minutes") | {"values": {"minutes": budget.minutes}}
 
 
 def model_dir(studio, model_id: str) -> Path:
