@@ -322,3 +322,14 @@ def test_the_same_seed_gives_the_same_adapter(poems, bases):
     first, second = (poems.models.finetune(str(bases["gpt2"]), rank=2, steps=4, context=64, batch_size=4, seed=5)
                      for _ in range(2))  # fmt: skip
     assert first.weights_sha256 == second.weights_sha256 and first.val_bpb == second.val_bpb
+
+
+def test_require_license_refuses_a_finetune_on_works_without_a_known_licence(poems, bases, tmp_path, run_cli):
+    unlicensed = tmp_path / "sans-licence.txt"
+    unlicensed.write_text(poem(7), "utf-8")
+    assert poems.add([unlicensed], AddOptions(author="Ada Martin", consent="train")).ok
+    models_before = [m.id for m in poems.models.all()]
+    result = run_cli("train", "--from", str(bases["gpt2"]), "--lora", "2", "--steps", "2", "--require-license")
+    assert result.exit_code == 1, result.output
+    assert "a known licence is required" in result.output and "Sans licence" in result.output, result.output
+    assert [m.id for m in poems.models.all()] == models_before

@@ -54,7 +54,7 @@ def train(ctx, size, minutes, steps, seed, device, resume, medium, name, require
     """
     started = time.perf_counter()
     if source or lora is not None or full:
-        return _finetune(ctx, source, lora, full, minutes, steps, seed, device, resume, size, name)
+        return _finetune(ctx, source, lora, full, minutes, steps, seed, device, resume, size, name, require_license)
     studio = open_studio(ctx)
     record = _with_progress(lambda on_progress, on_stage: studio.models.train(
         size=size, minutes=minutes, steps=steps, seed=seed, device=device, resume=resume,
@@ -65,7 +65,7 @@ def train(ctx, size, minutes, steps, seed, device, resume, medium, name, require
     _report_trained(studio, record, time.perf_counter() - started)
 
 
-def _finetune(ctx, source, lora, full, minutes, steps, seed, device, resume, size, name) -> None:
+def _finetune(ctx, source, lora, full, minutes, steps, seed, device, resume, size, name, require_license=False) -> None:
     """``train --from PATH``: fine-tune a pre-trained model on the consenting works (LoRA, or --full)."""
     if not source:
         raise click.UsageError("--lora and --full fine-tune a pre-trained model: give its folder with --from PATH")
@@ -76,7 +76,7 @@ def _finetune(ctx, source, lora, full, minutes, steps, seed, device, resume, siz
     studio = open_studio(ctx)
     record = _with_progress(lambda on_progress, on_stage: studio.models.finetune(
         source, method="full" if full else "lora", rank=lora, minutes=minutes, steps=steps, seed=seed, device=device,
-        name=name, on_progress=on_progress, on_stage=on_stage))  # fmt: skip
+        name=name, on_progress=on_progress, on_stage=on_stage, require_license=require_license))  # fmt: skip
     _report_base(record)
     _report_trained(studio, record)
 

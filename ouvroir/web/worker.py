@@ -95,7 +95,8 @@ def run(studio: Studio, kind: str, params: dict, events: Events) -> dict:
         elif params.get("base"):  # a pre-trained model on disk, fine-tuned (the page checked it before starting)
             record = studio.models.finetune(params["base"], method=params.get("method", "lora"), rank=params.get("rank"),
                                             minutes=params.get("minutes"), steps=params.get("steps"),
-                                            seed=params.get("seed", 0), **callbacks)  # fmt: skip
+                                            seed=params.get("seed", 0),
+                                            require_license=params.get("require_license", False), **callbacks)  # fmt: skip
             return {"model_id": record.id, "val_bpb": record.val_bpb, "steps": record.steps, "medium": "text",
                     "zero_shot_bpb": record.config["bpb"]["zero_shot"]}  # the base's figure, before fine-tuning
         else:

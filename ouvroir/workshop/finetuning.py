@@ -34,7 +34,7 @@ from ..store import models as model_store
 from ..store.blobs import atomic_write, sha256_file
 from ..store.db import now, transaction
 from . import studio_base as studio_bases
-from .run_rules import budget_text, budget_word
+from .run_rules import budget_text, budget_word, refuse_unlicensed
 
 MIN_TRAIN_TOKENS = 64  # fine-tuning is for small corpora: a few poems steer a pre-trained model
 FINETUNE_FILE = "finetune.json"  # the base and the method, beside the weights, for tools outside the studio
@@ -60,6 +60,7 @@ def finetune_model(
     lineage: dict | None = None,
     model_id: str | None = None,
     studio_base: dict | None = None,
+    require_license: bool = False,
 ) -> model_store.ModelRecord:
     """Fine-tune the model in folder ``source`` (LoRA of ``rank``, or ``method="full"``); return the new record.
 
@@ -96,6 +97,8 @@ def finetune_model(
     stage(Stage("snapshot_taking", "Taking a snapshot of the text works whose latest consent is 'train'",
                 medium=word("medium_text")))  # fmt: skip
     snapshot = take_snapshot(studio, medium="text")
+    if require_license:  # the same refusal as training from scratch, on the works the snapshot froze
+        refuse_unlicensed(studio, snapshot)
     stage(Stage("snapshot_taken", f"Snapshot {snapshot.id}: {len(snapshot.train_works)} works for training, "
                 f"{len(snapshot.val_works)} for validation ({snapshot.split_rule})", snapshot=snapshot.id,
                 train=len(snapshot.train_works), val=len(snapshot.val_works),

@@ -61,7 +61,8 @@ async def start(request: Request, studio: Studio = StudioDep) -> Response:
         _refuse_unlicensed(studio, medium, t)
         params["require_license"] = True
     if base := str(form.get("base") or "").strip():
-        params = {"base": base, "minutes": minutes, "seed": seed} | _finetune_settings(studio, form, base, t)
+        params = ({"base": base, "minutes": minutes, "seed": seed} | _finetune_settings(studio, form, base, t)
+                  | {k: v for k, v in params.items() if k == "require_license"})
     job = request.app.state.jobs.start("train", params)
     return job_started(request, job, "/train")
 
