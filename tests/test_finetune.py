@@ -10,6 +10,7 @@ import json
 import random
 import shutil
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -333,3 +334,17 @@ def test_require_license_refuses_a_finetune_on_works_without_a_known_licence(poe
     assert result.exit_code == 1, result.output
     assert "a known licence is required" in result.output and "Sans licence" in result.output, result.output
     assert [m.id for m in poems.models.all()] == models_before
+
+
+def test_a_config_declaring_far_more_than_its_weights_is_refused_at_once(poems, bases, tmp_path, run_cli):
+    """A crafted config.json of a billion layers over a small model's weights: one line, before any model is built."""
+    crafted = tmp_path / "crafted"
+    shutil.copytree(bases["gpt2"], crafted)
+    config = json.loads((crafted / "config.json").read_text())
+    (crafted / "config.json").write_text(json.dumps(config | {"n_layer": 10**9}))
+    before = _stored(poems)
+    started = time.monotonic()
+    result = run_cli("train", "--from", str(crafted), "--lora", "2", "--steps", "2")
+    assert time.monotonic() - started < 30
+    assert result.exit_code == 1 and "the config does not match the weights" in result.output, result.output
+    assert _stored(poems) == before

@@ -170,6 +170,10 @@ STAGES.add({
                                "does not load))"),
     "base_corrupt_weights": ("{file} est abîmé ou incomplet ({detail}) : récupérez-le à nouveau.",
                              "{file} is corrupt or partial ({detail}): fetch it again"),
+    "base_shape_mismatch": ("{path} : son config.json décrit un modèle d’environ {declared} paramètres, et ses "
+                            "poids n’en contiennent que {stored} : le config ne correspond pas aux poids.",
+                            "{path}: its config.json describes a model of about {declared} parameters and its weights "
+                            "hold {stored}: the config does not match the weights"),
     "base_memory_full": ("{path} : affiner tous les poids de ses {millions} M de paramètres demande environ {need} Go "
                          "de mémoire, et {free} Go sont libres : essayez LoRA.",
                          "{path}: a full fine-tune of its {millions} M parameters needs about {need} GB of memory and "

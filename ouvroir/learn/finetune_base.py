@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -112,6 +113,7 @@ def inspect_base(path: str | os.PathLike, method: str = "lora", device: str | to
     if not any((path / name).is_file() for name in ("tokenizer.json", "tokenizer.model", "vocab.json", "tokenizer_config.json")):
         raise BaseModelError(Stage("base_no_tokenizer", f"{path} has no tokenizer (no tokenizer.json, tokenizer.model or "
                                    "vocab.json): copy the model's tokenizer files into the folder", path=str(path)))  # fmt: skip
+    check_shape(path, config, weights)  # before building even an empty model: a crafted config can ask for 10^9 layers
     parameters = count_parameters(config)
     check_memory(path, parameters, method, torch.device(device))
     return BaseInfo(path.resolve(), config, parameters, weights)
@@ -146,6 +148,32 @@ def weight_files(path: Path) -> list[Path]:
             raise BaseModelError(Stage("base_corrupt_weights", f"{file} is corrupt or partial ({_first_line(exc)}): fetch it "
                                        "again", file=str(file), detail=_first_line(exc))) from None  # fmt: skip
     return files
+
+
+SHAPE_SLACK = 4  # the rough count below can overshoot a real model (narrow MLPs, grouped key/value heads)
+
+
+def check_shape(path: Path, config, files: list[Path]) -> None:
+    """Refuse a config that declares far more parameters than its safetensors files hold.
+
+    A real model's weights match its config; a config declaring a billion layers over a few kilobytes
+    of weights would make transformers build them all (with random values) before any memory check.
+    The declared count is the rough 12·layers·width² of a transformer's blocks, read from the config.
+    """
+    from safetensors import safe_open
+
+    layers, width = getattr(config, "num_hidden_layers", None), getattr(config, "hidden_size", None)
+    if not isinstance(layers, int) or not isinstance(width, int):
+        return
+    declared = 12 * layers * width * width
+    stored = 0
+    for file in files:
+        with safe_open(str(file), framework="pt") as handle:
+            stored += sum(math.prod(handle.get_slice(k).get_shape()) for k in handle.keys())
+    if declared > SHAPE_SLACK * stored:
+        raise BaseModelError(Stage("base_shape_mismatch", f"{path}: its config.json describes a model of about {declared:,} "
+                                   f"parameters and its weights hold {stored:,}: the config does not match the weights",
+                                   path=str(path), declared=f"{declared:,}", stored=f"{stored:,}"))  # fmt: skip
 
 
 def count_parameters(config) -> int:
