@@ -158,6 +158,21 @@ def test_resume_is_bit_identical_to_an_uninterrupted_run(data, tmp_path, ema_dec
     assert again.steps == 20  # a finished run resumes to its result at once
 
 
+def test_a_run_stopped_after_its_last_checkpoint_gets_its_loss_plot_on_resume(data, tmp_path):
+    """Stopped once its last step was saved, the run has nothing left to train: resuming still draws loss.png."""
+    cfg = tiny_config(data.tokenizer.vocab_size)
+
+    def stop_at_the_end(p):
+        if p.event == "eval" and p.step == 10:
+            raise Interrupt  # the step-10 checkpoint is written, the plot not yet
+
+    with pytest.raises(Interrupt):
+        train(data, cfg, tmp_path, Budget(steps=10), seed=3, device="cpu", on_progress=stop_at_the_end)
+    assert not (tmp_path / ckpt.PLOT).exists()
+    assert train(data, cfg, tmp_path, Budget(steps=10), seed=3, device="cpu", resume=True).steps == 10
+    assert (tmp_path / ckpt.PLOT).is_file()
+
+
 def test_resume_refuses_another_configuration(data, tmp_path):
     cfg = tiny_config(data.tokenizer.vocab_size)
     train(data, cfg, tmp_path, Budget(steps=5), device="cpu")

@@ -123,12 +123,13 @@ def train(
     counters = Counters()
     if saved is not None:
         restore(saved, parts, counters, out, dev, extend)
-    if counters.done:
-        return _result(out, counters, parts.model.num_params(), dev)
-    loop = Loop(data, parts, counters, Schedule(config, budget), out, dev, on_progress, started)
-    loop.run()
+    loop = None
+    if not counters.done:  # a run stopped after its last checkpoint has nothing left to train, and no plot yet
+        loop = Loop(data, parts, counters, Schedule(config, budget), out, dev, on_progress, started)
+        loop.run()
     ckpt.plot_curves(out, data.bytes_per_token)  # one unit when the training bytes are known
-    loop.notify(counters.last_val, 0.0, "done")
+    if loop is not None:
+        loop.notify(counters.last_val, 0.0, "done")
     return _result(out, counters, parts.model.num_params(), dev)
 
 
