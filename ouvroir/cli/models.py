@@ -238,9 +238,22 @@ def _validated_on(titles: list[str]) -> str:
 @click.option("--render-audio/--no-audio", default=True, show_default=True,
               help="Music: write a WAV (built-in synthesizer) beside the MIDI and MusicXML; --no-audio leaves it out.")
 @click.option("--medium", type=click.Choice(["text", "music"]), help="Without MODEL: use the latest model of this medium.")
+@click.option("--as", "authors", multiple=True, metavar="AUTHOR",
+              help="Text: write as this author of the corpus (a surname is enough); repeat it to mix several.")
+@click.option("--form", "forms", multiple=True, help="Text: poem, prose, play or screenplay (repeatable: mixed).")
+@click.option("--key", "keys", multiple=True, help='Music: the key, e.g. "G major", "F# minor" (repeatable: mixed).')
+@click.option("--meter", "meters", multiple=True, help="Music: the meter, e.g. 3/4 (repeatable: mixed).")
+@click.option("--voices", "voices", multiple=True, help="Music: the number of voices, e.g. 4 (repeatable: mixed).")
+@click.option("--before", "before_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Infill: the passage before the middle to write (with --after).")
+@click.option("--after", "after_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Infill: the passage after the middle to write (with --before).")
+@click.option("--infill", "infill_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Infill: one file holding the marker […] once, where the middle goes.")
 @click.pass_context
 def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, top_p, top_k, seed, device, allow_withdrawn,
-             render_audio, medium) -> None:  # fmt: skip
+             render_audio, medium, authors, forms, keys, meters, voices, before_file, after_file,
+             infill_file) -> None:  # fmt: skip
     """Generate text with a model (default: the latest of the request's medium) and store every sample.
 
     Without MODEL, the medium is --medium's, else the prompt's (a prompt in
@@ -261,12 +274,28 @@ def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, to
 
     A model trained on scores writes each sample as event text, MIDI, MusicXML
     and WAV (--no-audio leaves the WAV out).
+
+    Controls (models trained since controls exist; `ouvroir models` lists
+    those a model knows): --as AUTHOR and --form FORM for text, --key, --meter
+    and --voices for music. Several values of one control are mixed:
+
+        ouvroir generate --as Verlaine --as Rimbaud --form poem
+
+    Infilling: --before FILE --after FILE writes the middle between the two
+    passages; --infill FILE does the same with one file holding the marker
+    […] where the middle goes. Each sample is stored whole (before,
+    middle, after), its manifest saying where the middle lies.
     """
     from ..workshop import GenerationParams, decode_text
 
     studio = open_studio(ctx)
     if prompt_file:
         prompt, _ = decode_text(prompt_file.read_bytes())
+    after = None
+    if infill_file or before_file or after_file:
+        prompt, after = _infill_sides(prompt, prompt_file, before_file, after_file, infill_file)
+    controls = {"author": list(authors), "form": list(forms), "key": list(keys), "meter": list(meters),
+                "voices": list(voices)}
     if not model:
         model = studio.models.default_for(medium=medium, prompt=prompt).id
     params = GenerationParams(max_tokens=max_tokens, temperature=temperature, top_p=top_p, top_k=top_k)
@@ -275,8 +304,11 @@ def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, to
         click.secho(prompt, nl=False, dim=True)
     samples = studio.models.generate(model, prompt, count, params, seed, device,
                                      on_text=(lambda text: click.echo(text, nl=False)) if stream else None,
-                                     allow_withdrawn=allow_withdrawn, render_audio=render_audio)  # fmt: skip
+                                     allow_withdrawn=allow_withdrawn, render_audio=render_audio,
+                                     controls=controls, after=after)  # fmt: skip
     if stream:
+        if after:
+            click.secho(after, nl=False, dim=True)
         click.echo()
     for i, sample in enumerate(samples, 1):
         if not stream:
@@ -289,6 +321,25 @@ def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, to
                 if p.suffix in (".mid", ".musicxml", ".wav")]  # fmt: skip
     if rendered:
         out.print(f"Scores and sound: {', '.join(rendered)}", soft_wrap=True)
+
+
+def _infill_sides(prompt: str, prompt_file, before_file: Path | None, after_file: Path | None,
+                  infill_file: Path | None) -> tuple[str, str]:  # fmt: skip
+    """(before, after) from --infill FILE, or --before FILE and --after FILE; one line when they do not go together."""
+    from ..workshop import decode_text, split_marker
+
+    def read_side(path: Path) -> str:
+        return decode_text(path.read_bytes())[0]
+
+    if prompt or prompt_file:
+        raise click.UsageError("--prompt/--prompt-file and infilling (--before/--after/--infill) exclude each other")
+    if infill_file:
+        if before_file or after_file:
+            raise click.UsageError("--infill FILE holds both sides: leave out --before and --after")
+        return split_marker(read_side(infill_file), str(infill_file))
+    if not (before_file and after_file):
+        raise click.UsageError("infilling needs both --before FILE and --after FILE (or --infill FILE)")
+    return read_side(before_file), read_side(after_file)
 
 
 @cli.command()

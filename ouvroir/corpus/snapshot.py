@@ -12,6 +12,13 @@ back, whose manifest is never written again. The tokenizer and token files
 depend only on the texts and the split (the ``works_key``), so a new snapshot
 of the same texts reuses those of an earlier one (``reuse_tokens``).
 
+Since controls exist, each work also freezes its controls (``corpus/controls.py``:
+author and form, or key, meter and voices), read from the metadata of the works
+the snapshot holds (consenting works only). They are part of the id and of the
+``works_key``, since the token files hold them; a snapshot with controls never
+takes the id of one without (the legacy branch below), and the manifest of an
+older snapshot is never rewritten to add them.
+
 Validation is held out **by whole works**, so validation loss measures style
 learned, not text memorized: works are drawn in a seeded order until they hold
 5–25% of the characters. When no set of whole works fits (one work, or one
@@ -30,6 +37,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..errors import TrainingError
+from .controls import work_controls
 from ..layout import SNAPSHOT_MANIFEST
 from ..store import edits as edit_store
 from ..store import snapshots as snapshot_store
@@ -54,12 +62,20 @@ class SnapshotWork:
     # The work's latest metadata edit when frozen (None: never edited), so the datasheet shows the metadata
     # as trained on; written into the manifest only when set, so unedited snapshots keep their ids.
     edit_event_id: int | None = None
+    # What the model can be steered by for this work ({"author": ..., "form": ...}); None in snapshots taken
+    # before controls existed, whose manifests and ids stay as they were.
+    controls: dict[str, str] | None = None
 
     def as_manifest(self) -> dict:
         data = asdict(self)
-        if self.edit_event_id is None:
-            del data["edit_event_id"]
+        for name in ("edit_event_id", "controls"):
+            if data[name] is None:
+                del data[name]
         return data
+
+    def frozen_controls(self) -> tuple:
+        """The controls as they enter an id: nothing for a snapshot without them, so its id stays the same."""
+        return () if self.controls is None else (sorted(self.controls.items()),)
 
 
 @dataclass
@@ -134,13 +150,15 @@ def take_snapshot(studio, medium: str = "text", seed: int = 0) -> Snapshot:
     edited = edit_store.latest_edit_ids(studio.conn, [w.id for w in works])
     frozen = [
         SnapshotWork(w.id, w.title, w.author, w.text_sha256, w.consent_event_id, w.chars, splits[w.id],
-                     edited.get(w.id))
+                     edited.get(w.id), _controls_of(studio, w))
         for w in sorted(works, key=lambda w: w.text_sha256)
     ]
     snapshot_id = snapshot_identity(medium, rule, frozen)
     legacy = works_key(medium, rule, frozen)
-    # a legacy snapshot predates metadata edits: after one, its manifest's titles are no longer the works'
-    if not edited and _holds_the_same_events(studio, legacy, frozen):  # a snapshot taken before consent events made the id
+    # a legacy snapshot predates metadata edits and controls: after an edit its manifest's titles are no longer
+    # the works', and its token files hold no control tokens
+    has_controls = any(w.controls is not None for w in frozen)
+    if not edited and not has_controls and _holds_the_same_events(studio, legacy, frozen):  # a snapshot taken before consent events made the id
         snapshot_id = legacy
     path = studio.layout.snapshot(snapshot_id)
     existing = snapshot_store.created_at(studio.conn, snapshot_id)
@@ -171,6 +189,12 @@ def take_snapshot(studio, medium: str = "text", seed: int = 0) -> Snapshot:
     return snapshot
 
 
+def _controls_of(studio, work) -> dict[str, str]:
+    """The work's controls, from its stored metadata (and for music, its event text)."""
+    text = studio.blobs.get(work.text_sha256).decode("utf-8") if work.medium == "music" else ""
+    return work_controls(work.medium, work.author, work.form, text)
+
+
 def _holds_the_same_events(studio, snapshot_id: str, works: list[SnapshotWork]) -> bool:
     rows = snapshot_store.frozen_works(studio.conn, snapshot_id)
     return bool(rows) and set(rows) == {(w.work_id, w.text_sha256, w.consent_event_id, w.split) for w in works}
@@ -181,14 +205,14 @@ def works_key(medium: str, rule: str, works: list[SnapshotWork]) -> str:
 
     It is also the id snapshots had before consent events were part of it, so their folders are found by it.
     """
-    identity = json.dumps([medium, rule, [(w.text_sha256, w.split) for w in works]])
+    identity = json.dumps([medium, rule, [(w.text_sha256, w.split) + w.frozen_controls() for w in works]])
     return "s" + hashlib.sha256(identity.encode()).hexdigest()[:11]
 
 
 def snapshot_identity(medium: str, rule: str, works: list[SnapshotWork]) -> str:
     """A snapshot's id: its texts, their split, the consent event of each work and its latest metadata edit."""
     frozen = [(w.text_sha256, w.split, w.consent_event_id) + (() if w.edit_event_id is None else (w.edit_event_id,))
-              for w in works]  # an unedited work counts as before edits existed, so earlier ids stay the same
+              + w.frozen_controls() for w in works]  # an unedited work counts as before edits existed, so earlier ids stay the same
     identity = json.dumps([medium, rule, frozen])
     return "s" + hashlib.sha256(identity.encode()).hexdigest()[:11]
 
@@ -233,6 +257,26 @@ def load_snapshot(studio, snapshot_id: str) -> Snapshot:
     data = json.loads(studio.layout.snapshot_manifest(snapshot_id).read_text("utf-8"))
     works = [SnapshotWork(**w) for w in data["works"]]
     return Snapshot(data["id"], data["medium"], data["created_at"], data["split_rule"], works, studio.layout.snapshot(snapshot_id))
+
+
+def snapshot_controls(snapshot: Snapshot) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """The controls of each training and each validation document, in the order ``snapshot_texts`` gives them."""
+    train, val = [], []
+    for w in snapshot.works:
+        controls = w.controls or {}
+        if w.split in ("train", "both"):
+            train.append(controls)
+        if w.split in ("val", "both"):
+            val.append(controls)
+    return train, val
+
+
+def control_tokens(snapshot: Snapshot) -> list[str]:
+    """The control tokens a tokenizer of this snapshot holds: every value of its training works, by name then value."""
+    from ..learn.tokenizer import control_token
+
+    values = {(name, value) for controls in snapshot_controls(snapshot)[0] for name, value in controls.items()}
+    return [control_token(name, value) for name, value in sorted(values)]
 
 
 def snapshot_texts(studio, snapshot: Snapshot) -> tuple[list[str], list[str]]:

@@ -1,8 +1,22 @@
-"""Training data: token streams of a snapshot, and the batches a training run draws from them."""
+"""Training data: token streams of a snapshot, and the batches a training run draws from them.
+
+Infilling (fill-in-the-middle). With a tokenizer that has the infilling tokens
+and ``fim_rate`` > 0, that share of the training windows is rearranged so the
+model learns to write *between* two passages: a window ``w`` of
+``context + 1 - 4`` tokens and two cut points ``i <= j`` give
+``<|fim_prefix|> w[:i] <|fim_suffix|> w[j:] <|fim_middle|> w[i:j] <|endoftext|>``
+(prefix–suffix–middle order; the end-of-document token after the middle
+teaches where a middle ends, which is where generation stops). A middle never
+crosses a special token (the end of a work, a control): it is cut before the
+first one, so a middle never holds one. Which windows, and where they are cut,
+follows from ``(seed, epoch)`` alone, so a resumed run draws exactly the same
+batches. Validation windows are never rearranged: left-to-right bits per byte
+stay comparable with models trained without infilling.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,6 +24,11 @@ import torch
 
 from ouvroir.errors import TrainingError
 from ouvroir.learn.tokenizer import Tokenizer
+
+# The share of training windows put in prefix–suffix–middle form (the rate of Bavarian et al. 2022 is 0.5 to 0.9;
+# half keeps left-to-right quality, see bench/controls.py).
+FIM_RATE = 0.5
+FIM_EXTRA = 4  # the three infilling tokens and the end-of-document token after the middle
 
 
 @dataclass
@@ -33,11 +52,17 @@ class TrainData:
         return self.train_bytes / len(self.train_ids) if self.train_bytes and len(self.train_ids) else None
 
     @classmethod
-    def from_texts(cls, tokenizer: Tokenizer, train_texts: Iterable[str], val_texts: Iterable[str]) -> TrainData:
+    def from_texts(cls, tokenizer: Tokenizer, train_texts: Iterable[str], val_texts: Iterable[str],
+                   train_controls: Sequence[dict] | None = None, val_controls: Sequence[dict] | None = None) -> TrainData:  # fmt: skip
+        """The streams of ``train_texts`` and ``val_texts``, each text after its controls (one dict per text)."""
         train_texts, val_texts = list(train_texts), list(val_texts)
+
+        def ids(controls):
+            return None if controls is None else [tokenizer.control_ids(c) for c in controls]
+
         return cls(
-            train_ids=tokenizer.encode_documents(train_texts),
-            val_ids=tokenizer.encode_documents(val_texts),
+            train_ids=tokenizer.encode_documents(train_texts, controls=ids(train_controls)),
+            val_ids=tokenizer.encode_documents(val_texts, controls=ids(val_controls)),
             val_bytes=sum(len(t.encode()) for t in val_texts),
             eot_id=tokenizer.eot_id,
             tokenizer=tokenizer,
@@ -51,9 +76,15 @@ class Batches:
     Each epoch shifts the window grid by a random offset, so every token
     lands at varying positions. The position is just ``(epoch, index)``,
     which makes it trivial to checkpoint.
+
+    ``fim`` (the ids of ``<|fim_prefix|>``, ``<|fim_suffix|>``, ``<|fim_middle|>``,
+    ``<|endoftext|>``) and ``fim_rate``: the share of windows in infilling form
+    (module docstring); ``special`` are the ids a middle never crosses.
     """
 
-    def __init__(self, ids: np.ndarray, batch_size: int, context: int, seed: int, device=None):
+    def __init__(self, ids: np.ndarray, batch_size: int, context: int, seed: int, device=None,
+                 fim: tuple[int, int, int, int] | None = None, fim_rate: float = 0.0,
+                 special: Sequence[int] = ()):  # fmt: skip
         if len(ids) < context + 2:
             raise TrainingError(
                 f"the training corpus has {len(ids)} tokens, fewer than one window of {context + 1}: "
@@ -61,6 +92,9 @@ class Batches:
             )
         self.ids, self.batch, self.context, self.seed = ids, batch_size, context, seed
         self.epoch, self.index = 0, 0
+        self.fim = fim if fim is not None and fim_rate > 0 else None
+        self.fim_rate = fim_rate
+        self.special = np.asarray(sorted(set(special) | ({fim[3]} if fim else set())), dtype=np.int64)
         self.on_device = None
         if device is not None and torch.device(device).type == "cuda":
             self.on_device = torch.from_numpy(np.asarray(ids, dtype=np.int64)).to(device)
@@ -71,23 +105,45 @@ class Batches:
         offset = int(rng.integers(self.context)) if len(self.ids) > 2 * self.context + 1 else 0
         n = (len(self.ids) - 1 - offset) // self.context
         self.starts = offset + rng.permutation(n) * self.context
+        if self.fim is not None:  # a generator of its own: the windows' order stays what it was without infilling
+            fim_rng = np.random.default_rng([self.seed, self.epoch, 1])
+            self.infill = fim_rng.random(n) < self.fim_rate
+            self.cuts = np.sort(fim_rng.integers(0, self.context + 2 - FIM_EXTRA, size=(n, 2)), axis=1)
 
     def next(self) -> tuple[torch.Tensor, torch.Tensor]:
-        starts = []
+        starts, infills = [], []
         while len(starts) < self.batch:
             if self.index >= len(self.starts):
                 self.epoch, self.index = self.epoch + 1, 0
                 self._load_epoch()
             starts.append(int(self.starts[self.index]))
+            if self.fim is not None and self.infill[self.index]:
+                infills.append((len(starts) - 1, *map(int, self.cuts[self.index])))
             self.index += 1
-        if self.on_device is not None:  # GPU: the corpus lives there, gather in place
+        if infills:
+            xy = torch.from_numpy(np.stack([self._window(s) for s in starts]))
+            for row, i, j in infills:
+                xy[row] = torch.from_numpy(self._infilled(xy[row].numpy(), i, j))
+            if self.on_device is not None:
+                xy = xy.to(self.on_device.device)
+        elif self.on_device is not None:  # GPU: the corpus lives there, gather in place
             offsets = torch.arange(self.context + 1, device=self.on_device.device)
             xy = self.on_device[torch.tensor(starts, device=self.on_device.device)[:, None] + offsets]
         else:
-            xy = torch.from_numpy(
-                np.stack([np.asarray(self.ids[s : s + self.context + 1], dtype=np.int64) for s in starts])
-            )
+            xy = torch.from_numpy(np.stack([self._window(s) for s in starts]))
         return xy[:, :-1], xy[:, 1:]
+
+    def _window(self, start: int) -> np.ndarray:
+        return np.asarray(self.ids[start : start + self.context + 1], dtype=np.int64)
+
+    def _infilled(self, window: np.ndarray, i: int, j: int) -> np.ndarray:
+        """``PRE w[:i] SUF w[j:] MID w[i:j] EOT`` from the window's first ``context + 1 - 4`` tokens."""
+        pre, suf, mid, eot = self.fim
+        w = window[: len(window) - FIM_EXTRA]
+        crossing = np.flatnonzero(np.isin(w[i:j], self.special))
+        if len(crossing):  # a middle ends before the first special token it would cross
+            j = i + int(crossing[0])
+        return np.concatenate([[pre], w[:i], [suf], w[j:], [mid], w[i:j], [eot]]).astype(np.int64)
 
     def state(self) -> dict:
         return {"epoch": self.epoch, "index": self.index}

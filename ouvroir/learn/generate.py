@@ -4,7 +4,9 @@ Public API::
 
     load(model_dir, device="auto") -> LoadedModel      (.model .tokenizer .config .metadata)
     generate(model, tokenizer, prompt, n=1, max_tokens=256, temperature=1.0,
-             top_p=None, top_k=None, seed=0, on_text=None) -> list[str]
+             top_p=None, top_k=None, seed=0, on_text=None,
+             controls=None, infill_after=None) -> list[str]
+    infill(model, tokenizer, before, after, n=1, controls=None, ...) -> list[Infill]
 
 Decisions:
 
@@ -22,6 +24,25 @@ Decisions:
 * ``on_text`` receives the text of a single sample (n=1) as it is produced,
   complete characters only: a byte-level token can end inside a multi-byte
   UTF-8 character, whose bytes are held back until it is complete.
+* Controls (a tokenizer trained with control tokens): ``controls`` lists
+  alternatives, each a list of control token ids (one per control: author,
+  form...). The prompt is ``eot ctl… prompt``. With one alternative that is all;
+  with several (``--as Verlaine --as Rimbaud``) each sample is drawn from the
+  *mixture* of the conditional distributions, with equal weights: one cache row
+  per alternative, the next-token distribution is the mean of their
+  probabilities (log-sum-exp of the log-softmaxes minus log k), and the drawn
+  token is fed to every row. This is exactly sampling a work "by one of these
+  authors", marginalized over which one, token by token.
+* Infilling (a tokenizer with the infilling tokens, ``learn/data.py``): with
+  ``infill_after`` the prompt is ``<|fim_prefix|> eot ctl… before
+  <|fim_suffix|> after <|fim_middle|>``, and the sample is the middle, ended
+  by ``<|endoftext|>``. The end-of-document token and the controls come after
+  ``<|fim_prefix|>``, as a work's start sits in a training prefix (training
+  windows begin with ``<|fim_prefix|>``). The two sides and a middle of at
+  least ``min_middle(context)`` tokens must fit the context, else
+  :class:`PromptTooLong` says how many tokens fit.
+* The special tokens other than ``<|endoftext|>`` (controls, infilling) are
+  never drawn: they are not text.
 * ``temperature=0`` is greedy; otherwise sampling uses its own seeded numpy
   generator, so the same seed gives the same samples (on the same machine).
 
@@ -34,7 +55,7 @@ from __future__ import annotations
 
 import codecs
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +72,46 @@ from ouvroir.learn.tokenizer import Tokenizer
 
 class PromptTooLong(OuvroirError, ValueError):
     """The prompt does not fit in the model's context."""
+
+
+@dataclass
+class Infill:
+    """A middle written between two passages; ``complete``: it ended with ``<|endoftext|>`` within the budget."""
+
+    text: str
+    complete: bool
+
+
+def min_middle(context: int) -> int:
+    """The room an infill leaves for its middle, at least: an eighth of the context (16 tokens or more)."""
+    return max(16, context // 8)
+
+
+def prompt_rows(tokenizer: Tokenizer, prompt: str, context: int, controls: Sequence[Sequence[int]] | None = None,
+                infill_after: str | None = None) -> list[list[int]]:  # fmt: skip
+    """The prompt's token ids once per alternative of ``controls`` (see the module docstring)."""
+    alternatives = [list(c) for c in controls] if controls else [[]]
+    if len({len(c) for c in alternatives}) != 1:
+        raise ValueError("every alternative must hold one control token per control")
+    text = tokenizer.encode(prompt)
+    if infill_after is None:
+        rows = [[tokenizer.eot_id, *c, *text] for c in alternatives]
+        if len(rows[0]) > context:
+            fits = context - 1 - len(alternatives[0])
+            raise PromptTooLong(f"the prompt is {len(text)} tokens but this model reads at most {fits}: "
+                                "shorten it (keep its end)")  # fmt: skip
+        return rows
+    if not tokenizer.has_fim:
+        raise ValueError("this tokenizer has no infilling tokens: the model was trained before infilling")
+    pre, suf, mid = tokenizer.fim_ids
+    after = tokenizer.encode(infill_after)
+    rows = [[pre, tokenizer.eot_id, *c, *text, suf, *after, mid] for c in alternatives]
+    fits = context - min_middle(context) - (len(rows[0]) - len(text) - len(after))
+    if len(text) + len(after) > fits:
+        raise PromptTooLong(f"the passages before and after are {len(text) + len(after)} tokens together but this "
+                            f"model fits at most {fits} around a middle: shorten them (keep the end of the one "
+                            "before and the start of the one after)")  # fmt: skip
+    return rows
 
 
 @dataclass
@@ -125,12 +186,48 @@ def generate(
     seed: int = 0,
     on_text: Callable[[str], None] | None = None,
     stop_at_eot: bool = True,
+    controls: Sequence[Sequence[int]] | None = None,
+    infill_after: str | None = None,
 ) -> list[str]:
     """``n`` continuations of ``prompt`` (see the module docstring for the rules).
 
     ``stop_at_eot=False`` lets a sample run through ``<|endoftext|>`` into a new
-    work (kept in the text) until ``max_tokens``.
+    work (kept in the text) until ``max_tokens``. ``controls``: alternatives of
+    control token ids; ``infill_after``: the text after a middle to write after ``prompt``.
     """
+    out = generate_ids(model, tokenizer, prompt, n, max_tokens, temperature, top_p, top_k, seed, on_text,
+                       stop_at_eot, controls, infill_after)  # fmt: skip
+    tokenizer = tokenizer or model.tokenizer
+    if not stop_at_eot:
+        return [tokenizer.decode(row) for row in out]
+    return [_until_eot(tokenizer, row) for row in out]
+
+
+def infill(model: LoadedModel, tokenizer: Tokenizer | None, before: str, after: str, n: int = 1,
+           controls: Sequence[Sequence[int]] | None = None, max_tokens: int = 256, **options) -> list[Infill]:  # fmt: skip
+    """``n`` middles to write between ``before`` and ``after``, each marked complete when it reached its end."""
+    tokenizer = tokenizer or model.tokenizer
+    out = generate_ids(model, tokenizer, before, n, max_tokens, controls=controls, infill_after=after, **options)
+    return [Infill(_until_eot(tokenizer, row), tokenizer.eot_id in row) for row in out]
+
+
+@torch.inference_mode()
+def generate_ids(
+    model: LoadedModel | GPT,
+    tokenizer: Tokenizer | None,
+    prompt: str,
+    n: int = 1,
+    max_tokens: int = 256,
+    temperature: float = 1.0,
+    top_p: float | None = None,
+    top_k: int | None = None,
+    seed: int = 0,
+    on_text: Callable[[str], None] | None = None,
+    stop_at_eot: bool = True,
+    controls: Sequence[Sequence[int]] | None = None,
+    infill_after: str | None = None,
+) -> list[list[int]]:
+    """The token ids of ``generate``'s samples, the ``<|endoftext|>`` that ended one included."""
     gpt = model.model if isinstance(model, LoadedModel) else model
     tokenizer = tokenizer or (model.tokenizer if isinstance(model, LoadedModel) else None)
     if tokenizer is None:
@@ -140,12 +237,10 @@ def generate(
     if on_text is not None and n != 1:
         raise ValueError("on_text streams a single sample: use n=1")
     context = gpt.config.context
-    prompt_ids = [tokenizer.eot_id, *tokenizer.encode(prompt)]
-    if len(prompt_ids) > context:
-        raise PromptTooLong(
-            f"the prompt is {len(prompt_ids) - 1} tokens but this model reads at most {context - 1}: "
-            "shorten it (keep its end)"
-        )
+    rows = prompt_rows(tokenizer, prompt, context, controls, infill_after)
+    if infill_after is not None:  # a middle sees both sides: it stops where the context does, never slides past them
+        max_tokens = min(max_tokens, context - len(rows[0]))
+    banned = [i for i in tokenizer.special_ids.values() if i != tokenizer.eot_id]
     device = next(gpt.parameters()).device
     stream = _Utf8Stream(tokenizer, on_text) if on_text else None
     fast = None
@@ -163,7 +258,7 @@ def generate(
         out = _sample(
             gpt,
             fast,
-            prompt_ids,
+            rows,
             n,
             max_tokens,
             temperature,
@@ -172,15 +267,14 @@ def generate(
             seed,
             stream,
             tokenizer.eot_id if stop_at_eot else None,
+            banned,
         )
     finally:
         gpt.train(was_training)
         torch.set_num_threads(threads)
     if stream is not None:
         stream.close()
-    if not stop_at_eot:
-        return [tokenizer.decode(row) for row in out]
-    return [_until_eot(tokenizer, row) for row in out]
+    return out
 
 
 def _pick(logits: np.ndarray, temperature: float, top_k, top_p, rng: np.random.Generator) -> np.ndarray:
@@ -190,8 +284,29 @@ def _pick(logits: np.ndarray, temperature: float, top_k, top_p, rng: np.random.G
     return sample(logits, temperature, top_k, top_p, rng.random(len(logits)))
 
 
-def _sample(gpt, fast, prompt_ids, n, max_tokens, temperature, top_k, top_p, seed, stream, eot_id) -> list[list[int]]:
+def _mixed(logits: np.ndarray, k: int, banned: Sequence[int]) -> np.ndarray:
+    """One row of logits per sample: the mixture of its ``k`` rows' distributions, ``banned`` tokens never drawn."""
+    if banned:
+        logits = logits.copy()
+        logits[:, banned] = -np.inf
+    if k == 1:
+        return logits
+    z = logits.astype(np.float64)
+    z -= z.max(-1, keepdims=True)
+    z -= np.log(np.exp(z).sum(-1, keepdims=True))  # log-softmax of each alternative
+    z = z.reshape(-1, k, z.shape[-1])
+    top = z.max(1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a banned token is -inf in every row
+        mixed = (top + np.log(np.exp(z - np.where(np.isfinite(top), top, 0)).sum(1, keepdims=True)))[:, 0] - np.log(k)
+    return mixed.astype(np.float32)
+
+
+def _sample(gpt, fast, prompt_rows, n, max_tokens, temperature, top_k, top_p, seed, stream, eot_id,
+            banned=()) -> list[list[int]]:  # fmt: skip
     """The decode loop, on the host in numpy whatever the device: token ids of each sample.
+
+    ``prompt_rows``: one row per alternative of the controls (module docstring); with k of them,
+    cache row ``s * k + a`` is sample ``s`` under alternative ``a``.
 
     Sampling draws from ``np.random.default_rng(seed)``, so a seed gives the same
     samples on CPU and GPU (up to floating-point ties).
@@ -219,15 +334,19 @@ def _sample(gpt, fast, prompt_ids, n, max_tokens, temperature, top_k, top_p, see
             return fast.step(token, cache)
         return gpt(torch.from_numpy(token[:, None]).to(device), cache=cache)[:, -1].float().cpu().numpy()
 
-    prompt = np.array([prompt_ids], dtype=np.int64)
-    cache, logits = prefill(prompt)
-    if n > 1:  # prefill once, then every row starts from the same cache
+    prompt = np.array(prompt_rows, dtype=np.int64)
+    k = len(prompt)
+    if k > 1:  # one row per sample and alternative (short prompts: prefilled whole)
+        cache, logits = prefill(np.tile(prompt, (n, 1)))
+    else:
+        cache, logits = prefill(prompt)
+    if n > 1 and k == 1:  # prefill once, then every row starts from the same cache
         cache, logits = cache.expand(n), np.repeat(logits, n, axis=0)
     out = np.empty((n, max_tokens), dtype=np.int64)
     finished = np.zeros(n, dtype=bool)
     produced = 0
     for i in range(max_tokens):
-        token = _pick(logits, temperature, top_k, top_p, rng)
+        token = _pick(_mixed(logits, k, banned), temperature, top_k, top_p, rng)
         out[:, i] = token
         produced = i + 1
         if eot_id is not None:
@@ -237,9 +356,9 @@ def _sample(gpt, fast, prompt_ids, n, max_tokens, temperature, top_k, top_p, see
         if produced == max_tokens or finished.all():
             break
         if cache.pos < context:
-            logits = step(token, cache)
+            logits = step(np.repeat(token, k), cache)
         else:  # cache full: slide, re-prefilling the last half of the context
-            history = np.concatenate([np.repeat(prompt, n, axis=0), out[:, :produced]], axis=1)
+            history = np.concatenate([np.tile(prompt, (n, 1)), np.repeat(out[:, :produced], k, axis=0)], axis=1)
             cache, logits = prefill(np.ascontiguousarray(history[:, -(context // 2) :]))
     return out[:, :produced].tolist()
 

@@ -75,6 +75,7 @@ class TrainConfig:
     log_every_s: float = 2.0
     compile: bool = False  # torch.compile (only used on CUDA)
     max_steps: int | None = None  # the planner's cap: the run ends here if its budget has not
+    fim_rate: float = 0.0  # share of training windows in infilling form (data.py); 0 for tokenizers without its tokens
 
     def to_dict(self) -> dict:
         return asdict(self)

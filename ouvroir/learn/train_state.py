@@ -94,8 +94,16 @@ def _check_saved_config(out: Path, config: TrainConfig, budget: Budget, extend: 
     if extend and saved.get("model") == config.model.to_dict():
         ckpt.atomic_write_json(out / ckpt.CONFIG, saved | {
             "train": config.to_dict(), "budget": {"minutes": budget.minutes, "steps": budget.steps}})  # fmt: skip
-    elif saved.get("train") != config.to_dict():
+    elif not _same_settings(saved.get("train"), config):
         raise TrainingError(f"{out} holds a run with another configuration: resume it with that one, or start fresh")
+
+
+def _same_settings(saved: dict | None, config: TrainConfig) -> bool:
+    """Read through ``TrainConfig``: a run saved before a setting existed has that setting's default."""
+    try:
+        return saved is not None and TrainConfig.from_dict(saved).to_dict() == config.to_dict()
+    except (KeyError, TypeError, ValueError):
+        return False
 
 
 def _start_afresh(out: Path, config: TrainConfig, budget: Budget, seed: int) -> None:
@@ -123,7 +131,10 @@ def build(data: TrainData, config: TrainConfig, seed: int, device: torch.device)
     model = GPT(config.model).to(device)
     optimizers = optimizers_for(model, config)
     ema = WeightEMA(model, config.ema_decay) if config.ema_decay else None
-    batches = Batches(data.train_ids, config.batch_size, config.model.context, seed, device)
+    tok = data.tokenizer
+    fim = (*tok.fim_ids, tok.eot_id) if tok is not None and tok.has_fim and config.fim_rate > 0 else None
+    batches = Batches(data.train_ids, config.batch_size, config.model.context, seed, device, fim=fim,
+                      fim_rate=config.fim_rate, special=tok.special_ids.values() if fim else ())  # fmt: skip
     return Parts(model, optimizers, ema, batches)
 
 

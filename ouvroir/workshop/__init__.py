@@ -23,6 +23,8 @@ _EXPORTS = {
     "SampleRecord": (".store.models", "SampleRecord"),
     "TEXT_SUFFIXES": (".media.formats", "TEXT_SUFFIXES"),
     "GenerationParams": (".workshop.generation", "GenerationParams"),
+    "INFILL_MARKER": (".workshop.steering", "INFILL_MARKER"),
+    "split_marker": (".workshop.steering", "split_marker"),
     "AuditOptions": (".audit.run", "AuditOptions"),
     "audit_summary": (".audit.run", "summarize"),
     "headline_sentence": (".audit.uniform", "headline_sentence"),

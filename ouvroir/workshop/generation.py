@@ -24,6 +24,7 @@ from ..store import models as model_store
 from ..store import snapshots as snapshot_store
 from ..store.blobs import atomic_write, sha256_bytes
 from ..store.db import now, transaction
+from .steering import refuse_unsteerable, resolve
 
 
 @dataclass
@@ -69,8 +70,14 @@ def generate_samples(
     on_text: Callable[[str], None] | None = None,
     allow_withdrawn: bool = False,
     render_audio: bool = True,
+    controls: dict[str, list[str]] | None = None,
+    after: str | None = None,
 ) -> list[model_store.SampleRecord]:
     """Generate ``n`` samples from a model (default: the latest) and store them; return their records.
+
+    ``controls`` steer the model ({"author": ["Verlaine"], "form": ["poem"]}, see ``steering``);
+    with ``after``, each sample is a middle written between ``prompt`` and ``after``, stored as
+    the whole passage (before, middle, after), its manifest saying where the middle lies.
 
     A model trained on a work whose consent has since been withdrawn is refused unless
     ``allow_withdrawn``: consent follows the model. A music sample gets its MIDI, MusicXML
@@ -83,7 +90,20 @@ def generate_samples(
     withdrawn = refuse_withdrawn(studio, record, "pass --allow-withdrawn to generate anyway", allow_withdrawn)
     seed = secrets.randbelow(2**31) if seed is None else seed
     prompt = unicodedata.normalize("NFC", prompt)
-    if "base" in record.config:  # fine-tuned from a pre-trained model: transformers generates (workshop.finetuning)
+    medium = model_store.snapshot_medium(studio.conn, record.snapshot_id)
+    steering = resolve(studio, record, controls, medium)  # before anything is generated: a refusal stores nothing
+    if after is not None:
+        refuse_unsteerable(studio, record, "infilling")
+        after = unicodedata.normalize("NFC", after)
+    completes: list[bool | None] = [None] * n
+    if after is not None:
+        from ..learn.generate import infill
+
+        loaded = _load(str(studio.layout.model(record.id)), device)
+        middles = infill(loaded, loaded.tokenizer, prompt, after, n, steering.alternatives, seed=seed,
+                         on_text=on_text if n == 1 else None, **params.as_dict())  # fmt: skip
+        texts, completes = [m.text for m in middles], [m.complete for m in middles]
+    elif "base" in record.config:  # fine-tuned from a pre-trained model: transformers generates (workshop.finetuning)
         from .finetuning import generate_finetuned
 
         texts = generate_finetuned(studio, record, prompt, n, seed, device, params.as_dict())
@@ -92,9 +112,8 @@ def generate_samples(
     else:
         loaded = _load(str(studio.layout.model(record.id)), device)
         texts = generate(loaded, loaded.tokenizer, prompt, n=n, seed=seed, on_text=on_text if n == 1 else None,
-                         **params.as_dict())  # fmt: skip
+                         controls=steering.alternatives, **params.as_dict())  # fmt: skip
     suffix = sample_suffix(studio, record.snapshot_id)
-    medium = model_store.snapshot_medium(studio.conn, record.snapshot_id)
     label = sample_labeller(studio, record)
     embedder = sample_embedder(studio, record) if medium == "music" and render_audio else None
     voices = corpus_voices(studio, record.snapshot_id) if medium == "music" else None
@@ -103,12 +122,15 @@ def generate_samples(
     created = now()
     for index, text in enumerate(texts):
         sample_id = "g" + secrets.token_hex(5)
-        full = prompt + text
+        full = prompt + text + (after or "")
         data = full.encode("utf-8")
         path = folder / f"{sample_id}{suffix}"
         atomic_write(path, data)
         generation = {"sample_id": sample_id, "prompt": prompt, "params": params.as_dict(), "seed": seed, "n": n,
-                      "index": index}  # fmt: skip
+                      "index": index} | steering.record()  # fmt: skip
+        if after is not None:  # the middle is full[len(prompt):len(prompt) + len(text)]
+            generation["infill"] = {"before_chars": len(prompt), "middle_chars": len(text), "after_chars": len(after),
+                                    "complete": completes[index]}  # fmt: skip
         if withdrawn:  # generated anyway (--allow-withdrawn): the label says so
             generation["consent_withdrawn_works"] = [w.work_id for w in withdrawn]
         label(path, generation, created)
@@ -116,13 +138,37 @@ def generate_samples(
             embed = embedder and partial(embedder, generation=generation, created=created)
             for rendered in render_music(path, full, record.id, render_audio, embed, voices):
                 label(rendered, generation, created)  # after embedding: the sidecar hashes the final bytes
+        steered = {key: generation[key] for key in ("controls", "infill") if key in generation}
         samples.append(model_store.SampleRecord(sample_id, record.id, created, prompt,
-                                                params.as_dict() | {"n": n, "index": index}, seed,
+                                                params.as_dict() | {"n": n, "index": index} | steered, seed,
                                                 sha256_bytes(data), str(path.relative_to(studio.root)), full))  # fmt: skip
     with transaction(studio.conn):
         for sample in samples:
             model_store.insert_sample(studio.conn, sample)
     return samples
+
+
+@dataclass
+class InfillCandidate:
+    """A middle written between two passages, stored as a sample (the whole passage, signed)."""
+
+    sample: model_store.SampleRecord
+    middle: str
+    complete: bool  # it ended by itself (the model's end of middle), not at the token budget
+
+
+def infill(studio, model_ref: str | None, before: str, after: str, n: int = 3, params: GenerationParams | None = None,
+           seed: int | None = None, controls: dict[str, list[str]] | None = None, device: str = "auto",
+           allow_withdrawn: bool = False) -> list[InfillCandidate]:  # fmt: skip
+    """``n`` candidate middles between ``before`` and ``after`` (the co-creation editor's "rewrite the selection")."""
+    samples = generate_samples(studio, model_ref, before, n, params, seed, device, allow_withdrawn=allow_withdrawn,
+                               render_audio=False, controls=controls, after=after)  # fmt: skip
+    out = []
+    for sample in samples:
+        spans = sample.params["infill"]
+        start = spans["before_chars"]
+        out.append(InfillCandidate(sample, sample.text[start : start + spans["middle_chars"]], spans["complete"]))
+    return out
 
 
 _VOICES: dict[tuple[str, str], int] = {}

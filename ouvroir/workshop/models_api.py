@@ -123,12 +123,35 @@ class Models:
 
     def generate(self, ref: str | None = None, prompt: str = "", n: int = 1, params=None, seed: int | None = None,
                  device: str = "auto", on_text: Callable[[str], None] | None = None, allow_withdrawn: bool = False,
-                 render_audio: bool = False) -> list[SampleRecord]:  # fmt: skip
-        """Generate ``n`` samples (a ``GenerationParams`` as ``params``) and store each with its provenance."""
+                 render_audio: bool = False, controls: dict[str, list[str]] | None = None,
+                 after: str | None = None) -> list[SampleRecord]:  # fmt: skip
+        """Generate ``n`` samples (a ``GenerationParams`` as ``params``) and store each with its provenance.
+
+        ``controls`` steer it ({"author": ["Verlaine"]}); with ``after`` each sample fills the middle
+        between ``prompt`` and ``after`` (see ``generation.generate_samples``)."""
         from .generation import generate_samples
 
         return generate_samples(self._studio, ref, prompt, n, params, seed, device, on_text=on_text,
-                                allow_withdrawn=allow_withdrawn, render_audio=render_audio)  # fmt: skip
+                                allow_withdrawn=allow_withdrawn, render_audio=render_audio, controls=controls,
+                                after=after)  # fmt: skip
+
+    def infill(self, ref: str | None, before: str, after: str, n: int = 3, params=None, seed: int | None = None,
+               controls: dict[str, list[str]] | None = None, device: str = "auto", allow_withdrawn: bool = False):
+        """``n`` candidate middles between ``before`` and ``after``, each stored as a sample (``InfillCandidate``)."""
+        from .generation import infill
+
+        return infill(self._studio, ref, before, after, n, params, seed, controls, device, allow_withdrawn)
+
+    def controls(self, model: str | ModelRecord) -> dict[str, list[str]]:
+        """The control values a model knows ({"author": [...], "form": [...]}; empty for one trained before them)."""
+        from .steering import known_controls
+
+        return known_controls(self._studio, self._record(model))
+
+    def can_infill(self, model: str | ModelRecord) -> bool:
+        from .steering import can_infill
+
+        return can_infill(self._studio, self._record(model))
 
     def export(self, ref: str | None, out_dir: Path, allow_withdrawn: bool = False, **options) -> Path:
         """The model as a Hugging Face folder in ``out_dir`` (``fmt="peft"``: a LoRA fine-tune's adapter), signed."""

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from ..corpus import copies
-from ..corpus.snapshot import (SPLIT_BY_WORK, Snapshot, load_snapshot, reuse_tokens, snapshot_texts, take_snapshot,
-                               works_key)  # fmt: skip
+from ..corpus.snapshot import (SPLIT_BY_WORK, Snapshot, control_tokens, load_snapshot, reuse_tokens, snapshot_controls,
+                               snapshot_texts, take_snapshot, works_key)  # fmt: skip
 from ..errors import DiskFull, TrainingError, is_disk_full
 from ..learn.sizing import TINY_CORPUS_PASSES, Budget, TrainConfig, corpus_passes, memorized, plan
 from ..store import models as model_store
@@ -29,6 +29,7 @@ from ..store.blobs import atomic_write, sha256_file
 from ..store.db import now, transaction
 from ..learn import checkpoint as ckpt
 from ..learn.tokenizer import Tokenizer, train_tokenizer, vocab_size_for
+from ..learn.data import FIM_RATE
 from ..learn.train import Progress, TrainData, resolve_device, train
 from ..i18n.stages import Stage, word
 from .run_rules import budget_text, budget_word, refuse_unlicensed
@@ -64,8 +65,10 @@ def tokenize_snapshot(studio, snapshot: Snapshot) -> TokenizedSnapshot:
         return TokenizedSnapshot(snapshot, tokenizer, data)
     train_texts, val_texts = snapshot_texts(studio, snapshot)
     train_bytes = sum(len(t.encode("utf-8")) for t in train_texts)
-    tokenizer = train_tokenizer(train_texts, vocab_size_for(train_bytes))
-    data = TrainData.from_texts(tokenizer, train_texts, val_texts)
+    # A snapshot taken before controls existed keeps the tokenizer it would have had: no infilling, no controls.
+    new = any(w.controls is not None for w in snapshot.works)
+    tokenizer = train_tokenizer(train_texts, vocab_size_for(train_bytes), control_tokens(snapshot), fim=new)
+    data = TrainData.from_texts(tokenizer, train_texts, val_texts, *snapshot_controls(snapshot))
     tokenizer.save(folder / "tokenizer.json")
     dtype = data.train_ids.dtype.newbyteorder("<")
     for name, ids in (("train.bin", data.train_ids), ("val.bin", data.val_ids)):
@@ -167,6 +170,8 @@ def train_model(
     else:
         config = plan(size, data.train_tokens, steps_budget(budget, time.perf_counter() - started), device=str(dev),
                       vocab_size=tokenized.tokenizer.vocab_size)  # fmt: skip
+        if tokenized.tokenizer.has_fim:  # recorded in config.json and the card: the model can fill in a middle
+            config = replace(config, fim_rate=FIM_RATE)
         record = model_store.ModelRecord(
             id=model_id, snapshot_id=snapshot.id, created_at=now(), status="training", size=config.size,
             parameters=None, val_bpb=None, train_seconds=None, steps=None, device=str(dev),
