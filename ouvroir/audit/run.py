@@ -223,7 +223,10 @@ def _measure(corpus: Corpus, texts: list[AuditText], options: AuditOptions) -> l
     def locate(work: int, offset: int) -> dict:
         return medium.locate(originals.get(corpus.index.works[work].work_id, ""), offset)
 
-    return [text_record(corpus.index, t, s, r, sizes, locate) for t, s, r in zip(texts, spans, runs)]
+    records = [text_record(corpus.index, t, s, r, sizes, locate) for t, s, r in zip(texts, spans, runs)]
+    if exclude is None:  # the held-out baseline's copies are counted, never shown
+        medium.add_passages(records, originals)
+    return records
 
 
 def unfold_spans(spans: list[Span], folded: str, origin, work_origin: Callable[[int], object]) -> list[Span]:

@@ -191,6 +191,9 @@ _TABLE: dict[str, tuple[str, str]] = {
     "no_source": ("(auteur inconnu)", "(unknown author)"),
     "untitled": ("(sans titre)", "(untitled)"),
     "bar_voice": ("mesure {bar}, voix {voice}", "bar {bar}, voice {voice}"),
+    "passage_here": ("Ici : mesures {first}–{last}, voix {voice}", "Here: bars {first}–{last}, voice {voice}"),
+    "passage_source": ("Dans la source : mesures {first}–{last}, voix {voice}",
+                       "In the source: bars {first}–{last}, voice {voice}"),
     "other_works": ("{count} autres œuvres", "{count} other works"),
     "unknown_author": ("auteur inconnu", "unknown author"),
     # -- uniformization

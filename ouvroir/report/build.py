@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 from ..fileio import atomic_write
 from . import plots
 from .cards import cards
+from .scores import Scorer
 from .numbers import chars as _chars, decimal as _decimal, number as _number, percent as _percent
 from ..i18n import NBSP, NNBSP
 from ..i18n.report import ReportTranslator as Translator
@@ -276,9 +277,12 @@ def _style(style: Mapping, tr: Translator, texts_audit: bool = False) -> dict | 
 def _texts(texts: Sequence[Mapping], tr: Translator) -> list[dict]:
     """The texts grouped as the audit groups them, each with its copied passages marked."""
     groups: dict[str, list[dict]] = {}
+    scorer = Scorer()
     for index, text in enumerate(t for t in texts if t):
         body = str(text.get("text") or "")
         marked, sources = highlight(body, text.get("spans") or [], tr, f"text{index}")
+        passages = {n: p for n, span in enumerate(_valid_spans(body, text.get("spans") or []), 1)
+                    if (p := scorer.passage(span))}  # fmt: skip
         stats = tr("text_stats", share=_percent(tr, text.get("copied_share")),
                    longest=_chars(tr, text.get("longest_copy")), creativity=_decimal(tr, text.get("creativity_index")))
         credit = _credit_line(text.get("credit") or [], tr)
@@ -286,7 +290,7 @@ def _texts(texts: Sequence[Mapping], tr: Translator) -> list[dict]:
         groups.setdefault(str(text.get("group") or ""), []).append({
             "id": f"text{index}", "label": str(text.get("label") or text.get("id") or f"#{index + 1}"),
             "prompt": tr("prompt", prompt=prompt) if prompt else tr("no_prompt") if "prompt" in text else "",
-            "stats": stats, "body": marked, "sources": sources,
+            "stats": stats, "body": marked, "sources": sources, "passages": passages,
             "credit": tr("text_credit", credit=credit) if credit else ""})
     return [{"name": tr.group(name) if name else "", "texts": items, "open": len(items) <= _OPEN_GROUP_TEXTS}
             for name, items in groups.items()]
@@ -313,9 +317,7 @@ def highlight(text: str, spans: Sequence[Mapping], tr: Translator, prefix: str) 
     >>> str(body)
     'a <mark data-source="A, T, position 7">&lt;b&gt;</mark><sup class="ref"><a href="#t-s1">1</a></sup> c'
     """
-    valid = sorted(((int(s["start"]), int(s["end"]), s) for s in spans
-                    if s and _number(s.get("start")) is not None and _number(s.get("end")) is not None
-                    and 0 <= s["start"] < s["end"] <= len(text)), key=lambda v: (v[0], v[1]))
+    valid = [(int(s["start"]), int(s["end"]), s) for s in _valid_spans(text, spans)]
     sources = [(n, _source(span, tr)) for n, (_, _, span) in enumerate(valid, 1)]
     cuts = sorted({0, len(text), *(v[0] for v in valid), *(v[1] for v in valid)})
     pieces = []
@@ -329,6 +331,12 @@ def highlight(text: str, spans: Sequence[Mapping], tr: Translator, prefix: str) 
         pieces.append(Markup('<mark data-source="{}">{}</mark><sup class="ref">{}</sup>')
                       .format(label, text[start:end], refs))
     return Markup("").join(pieces), sources
+
+
+def _valid_spans(text: str, spans: Sequence[Mapping]) -> list[Mapping]:
+    """The spans that fall inside ``text``, in the order their sources are numbered."""
+    return sorted((s for s in spans if s and _number(s.get("start")) is not None and _number(s.get("end")) is not None
+                   and 0 <= s["start"] < s["end"] <= len(text)), key=lambda s: (int(s["start"]), int(s["end"])))
 
 
 def _source(span: Mapping, tr: Translator) -> str:

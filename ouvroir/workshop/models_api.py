@@ -83,6 +83,12 @@ class Models:
         """The samples of one model (or of all), oldest first."""
         return model_store.list_samples(self._studio.conn, self._record(model).id if model else None)
 
+    def score(self, sample_id: str):
+        """A music sample's engraved score (a ``workshop.scores.SampleScore``), engraved on first request and kept."""
+        from .scores import sample_score
+
+        return sample_score(self._studio, sample_id)
+
     def folder(self, model: str | ModelRecord) -> Path:
         return self._studio.layout.model(self._record(model).id)
 

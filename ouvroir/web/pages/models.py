@@ -12,6 +12,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from markdown_it import MarkdownIt
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import ModelNotFound, OuvroirError
@@ -63,7 +64,7 @@ def _sample_view(studio: Studio, sample: SampleRecord, medium: str) -> dict:
     """A sample as the page lists it: its text (a score's event text is not for reading) and its files."""
     path = studio.root / sample.path
     names = {p.name for p in path.parent.glob(path.stem + ".*") if SAMPLE_FILE.fullmatch(p.name)}
-    order = ("wav", "mid", "musicxml", "fountain", "txt")
+    order = ("wav", "mid", "musicxml", "svg", "fountain", "txt")
     files = [{"name": n, "kind": n.rsplit(".", 1)[1], "provenance": n + ".provenance.json" in names and n + ".provenance.json"}
              for n in sorted(names, key=lambda n: order.index(n.rsplit(".", 1)[1]) if not n.endswith(".json") else 9)
              if not n.endswith(".json")]  # fmt: skip
@@ -74,9 +75,10 @@ def _sample_view(studio: Studio, sample: SampleRecord, medium: str) -> dict:
 
 
 # What /samples/ serves: the files generation writes, by their generated names only.
-SAMPLE_FILE = re.compile(r"g[0-9a-f]{10}\.(txt|fountain|mid|musicxml|wav)(\.provenance\.json)?")
+SAMPLE_FILE = re.compile(r"g[0-9a-f]{10}\.(txt|fountain|mid|musicxml|wav|svg)(\.provenance\.json)?")
 SAMPLE_TYPES = {"txt": "text/plain; charset=utf-8", "fountain": "text/plain; charset=utf-8", "mid": "audio/midi",
-                "musicxml": "application/vnd.recordare.musicxml+xml", "wav": "audio/wav", "json": "application/json"}
+                "musicxml": "application/vnd.recordare.musicxml+xml", "wav": "audio/wav", "json": "application/json",
+                "svg": "image/svg+xml"}
 
 
 @router.get("/samples/{name}")
@@ -84,8 +86,28 @@ def sample_file(name: str, studio: Studio = StudioDep) -> Response:
     path = studio.layout.sample(name)
     if not SAMPLE_FILE.fullmatch(name) or not path.is_file():
         raise ModelNotFound(f"no generated file {name!r} in this studio")
-    download = {} if name.endswith((".wav", ".txt")) else {"filename": name}
+    download = {} if name.endswith((".wav", ".txt", ".svg")) else {"filename": name}
     return FileResponse(path, media_type=SAMPLE_TYPES[name.rsplit(".", 1)[1]], **download)
+
+
+@router.get("/models/{ref}/samples/{sample_id}")
+def sample_page(ref: str, sample_id: str, request: Request, studio: Studio = StudioDep):
+    """A music sample: its engraved score inline (the studio's own SVG), its sound, the bar being played highlighted."""
+    t = translator(request)
+    record = studio.models.get(ref, ready_only=False)
+    sample = next((s for s in studio.models.samples(record) if s.id == sample_id), None)
+    if sample is None:
+        raise ModelNotFound(f"model {record.id} has no sample {sample_id!r}")
+    if studio.models.medium(record) != "music":
+        raise said(ModelNotFound(t("sample_not_music", id=sample.id)))
+    score, failure = None, None
+    try:
+        score = studio.models.score(sample.id)
+    except OuvroirError as exc:  # a damaged file: the page still plays the sound and says why there is no score
+        failure = str(exc)
+    view = _sample_view(studio, sample, "music")
+    return render(request, "sample.html", {"model": record, "sample": view, "score": score, "failure": failure,
+                                           "score_svg": Markup(score.svg) if score else None})  # fmt: skip
 
 
 @router.post("/models/{ref}/generate")
