@@ -132,3 +132,19 @@ def test_a_score_is_engraved_in_any_thread(chorale):
     with ThreadPoolExecutor(2) as pool:
         pages = list(pool.map(lambda _: engrave(chorale).pages[0], range(2)))
     assert pages[0] == pages[1] and 'class="note"' in pages[0]
+
+
+@pytest.mark.parametrize("sharps, names", [
+    (0, ["C4", "D4", "E4", "F4", "G4", "A4", "B4", "C#4", "A#4"]),  # sharps unless the key has flats
+    (3, ["C4", "D4", "E4", "F4", "G4", "A4", "B4", "C#4", "A#4"]),
+    (-2, ["C4", "D4", "E4", "F4", "G4", "A4", "B4", "D-4", "B-4"]),
+])  # fmt: skip
+def test_a_score_spells_white_keys_as_naturals_and_black_keys_by_its_key(sharps, names):
+    """music21 10 gives MIDI 60 a natural sign, which the spelling took for a sharp: C major showed B#3, D as C##."""
+    from music21 import converter
+
+    pitches = [60, 62, 64, 65, 67, 69, 71, 61, 70]
+    events = f"B4/4 K{sharps} V0 " + " ".join(f"P{12 * (i % 4)} n{p} d12" + ("\nB4/4 K%d V0" % sharps if i % 4 == 3 else "")
+                                             for i, p in enumerate(pitches)) + "\n"
+    score = converter.parseData(to_musicxml(events), format="musicxml")
+    assert [n.nameWithOctave for n in score.recurse().notes] == names

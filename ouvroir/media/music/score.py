@@ -305,7 +305,8 @@ def _sounding(pitches: list[int], length: int, tie: str | None, sharps: int) -> 
     for midi in sorted(pitches):
         n = note.Note(midi, quarterLength=Fraction(length, TICKS_PER_QUARTER))
         accidental = n.pitch.accidental
-        if accidental is not None and (accidental.alter > 0) == (sharps < 0):
+        # music21 10 gives a white key a natural sign (alter 0): it is spelled as it is, never as B# or C##
+        if accidental is not None and accidental.alter != 0 and (accidental.alter > 0) == (sharps < 0):
             n.pitch = n.pitch.getEnharmonic()
         if tie:
             n.tie = Tie(tie)
