@@ -12,6 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
 from . import cli
+from .constraint_options import constraint_from, constraint_options
 from .corpus import err, open_studio, out
 
 
@@ -250,10 +251,11 @@ def _validated_on(titles: list[str]) -> str:
               help="Infill: the passage after the middle to write (with --before).")
 @click.option("--infill", "infill_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Infill: one file holding the marker […] once, where the middle goes.")
+@constraint_options
 @click.pass_context
 def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, top_p, top_k, seed, device, allow_withdrawn,
              render_audio, medium, authors, forms, keys, meters, voices, before_file, after_file,
-             infill_file) -> None:  # fmt: skip
+             infill_file, **constraining) -> None:  # fmt: skip
     """Generate text with a model (default: the latest of the request's medium) and store every sample.
 
     Without MODEL, the medium is --medium's, else the prompt's (a prompt in
@@ -285,6 +287,14 @@ def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, to
     passages; --infill FILE does the same with one file holding the marker
     […] where the middle goes. Each sample is stored whole (before,
     middle, after), its manifest saying where the middle lies.
+
+    Writing under constraints, kept on every token: --lipogram LETTERS,
+    --alphabet LETTERS, --forbid WORD, --require WORD (repeatable),
+    --max-line N; accents fold into their letter unless --no-fold-accents.
+    A sample that cannot meet its constraint (no token keeps it, or the
+    budget ends before a required word) is reported and not stored:
+
+        ouvroir generate --lipogram e --require lune -n 5 --max-tokens 200
     """
     from ..workshop import GenerationParams, decode_text
 
@@ -299,13 +309,14 @@ def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, to
     if not model:
         model = studio.models.default_for(medium=medium, prompt=prompt).id
     params = GenerationParams(max_tokens=max_tokens, temperature=temperature, top_p=top_p, top_k=top_k)
-    stream = count == 1 and out.is_terminal
+    constraint = constraint_from(**constraining)
+    stream = count == 1 and out.is_terminal and not (constraint and constraint.require)
     if stream:
         click.secho(prompt, nl=False, dim=True)
     samples = studio.models.generate(model, prompt, count, params, seed, device,
                                      on_text=(lambda text: click.echo(text, nl=False)) if stream else None,
                                      allow_withdrawn=allow_withdrawn, render_audio=render_audio,
-                                     controls=controls, after=after)  # fmt: skip
+                                     controls=controls, after=after, constraint=constraint)  # fmt: skip
     if stream:
         if after:
             click.secho(after, nl=False, dim=True)
@@ -314,6 +325,8 @@ def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, to
         if not stream:
             out.rule(f"sample {i}/{len(samples)} · {sample.id}")
             click.echo(sample.text)
+    for line in samples.unmet_lines() if constraint else ():
+        err.print(line, soft_wrap=True, markup=False)
     seeds = samples[0].seed
     out.print(f"[dim]{len(samples)} sample(s) stored in {studio.layout.samples} (seed {seeds}; "
               f"{', '.join(Path(s.path).name for s in samples)})[/dim]", soft_wrap=True)  # fmt: skip

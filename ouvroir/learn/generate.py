@@ -5,7 +5,8 @@ Public API::
     load(model_dir, device="auto") -> LoadedModel      (.model .tokenizer .config .metadata)
     generate(model, tokenizer, prompt, n=1, max_tokens=256, temperature=1.0,
              top_p=None, top_k=None, seed=0, on_text=None,
-             controls=None, infill_after=None) -> list[str]
+             controls=None, infill_after=None, constraint=None) -> list[str]
+                                                  (with a constraint: list[Constrained], see constraint_guard)
     infill(model, tokenizer, before, after, n=1, controls=None, ...) -> list[Infill]
 
 Decisions:
@@ -64,6 +65,8 @@ import torch
 
 from ouvroir.learn import checkpoint as ckpt
 from ouvroir.errors import ModelNotFound, OuvroirError
+from ouvroir.learn.constraint_guard import Constrained, Guard
+from ouvroir.learn.constraints import Constraint
 from ouvroir.learn.model import GPT, KVCache, ModelConfig
 from ouvroir.learn.sampling import sample
 from ouvroir.learn.sizing import usable_cores
@@ -188,16 +191,27 @@ def generate(
     stop_at_eot: bool = True,
     controls: Sequence[Sequence[int]] | None = None,
     infill_after: str | None = None,
-) -> list[str]:
+    constraint: Constraint | None = None,
+) -> list[str] | list[Constrained]:
     """``n`` continuations of ``prompt`` (see the module docstring for the rules).
+
+    With a ``constraint`` (``constraints.py``) each sample comes back as a :class:`Constrained`:
+    its text, and ``unmet`` (why it stopped short) when it could not meet the constraint.
 
     ``stop_at_eot=False`` lets a sample run through ``<|endoftext|>`` into a new
     work (kept in the text) until ``max_tokens``. ``controls``: alternatives of
     control token ids; ``infill_after``: the text after a middle to write after ``prompt``.
     """
+    guard = None
+    if constraint is not None:
+        if not stop_at_eot:
+            raise ValueError("a constrained sample ends at <|endoftext|>: stop_at_eot must stay True")
+        guard = Guard(tokenizer or getattr(model, "tokenizer", None), constraint, n, prompt)
     out = generate_ids(model, tokenizer, prompt, n, max_tokens, temperature, top_p, top_k, seed, on_text,
-                       stop_at_eot, controls, infill_after)  # fmt: skip
+                       stop_at_eot, controls, infill_after, guard)  # fmt: skip
     tokenizer = tokenizer or model.tokenizer
+    if guard is not None:
+        return [guard.result(row, ids) for row, ids in enumerate(out)]
     if not stop_at_eot:
         return [tokenizer.decode(row) for row in out]
     return [_until_eot(tokenizer, row) for row in out]
@@ -226,6 +240,7 @@ def generate_ids(
     stop_at_eot: bool = True,
     controls: Sequence[Sequence[int]] | None = None,
     infill_after: str | None = None,
+    guard: Guard | None = None,
 ) -> list[list[int]]:
     """The token ids of ``generate``'s samples, the ``<|endoftext|>`` that ended one included."""
     gpt = model.model if isinstance(model, LoadedModel) else model
@@ -268,6 +283,7 @@ def generate_ids(
             stream,
             tokenizer.eot_id if stop_at_eot else None,
             banned,
+            guard,
         )
     finally:
         gpt.train(was_training)
@@ -302,14 +318,16 @@ def _mixed(logits: np.ndarray, k: int, banned: Sequence[int]) -> np.ndarray:
 
 
 def _sample(gpt, fast, prompt_rows, n, max_tokens, temperature, top_k, top_p, seed, stream, eot_id,
-            banned=()) -> list[list[int]]:  # fmt: skip
+            banned=(), guard=None) -> list[list[int]]:  # fmt: skip
     """The decode loop, on the host in numpy whatever the device: token ids of each sample.
 
     ``prompt_rows``: one row per alternative of the controls (module docstring); with k of them,
     cache row ``s * k + a`` is sample ``s`` under alternative ``a``.
 
     Sampling draws from ``np.random.default_rng(seed)``, so a seed gives the same
-    samples on CPU and GPU (up to floating-point ties).
+    samples on CPU and GPU (up to floating-point ties). A ``guard`` (``constraint_guard``)
+    sets the tokens its constraint refuses to -inf before temperature, top-k and top-p;
+    a row left with no token ends there (its ``<|endoftext|>``; the guard says why).
     """
     device, context = next(gpt.parameters()).device, gpt.config.context
     rng = np.random.default_rng(seed)
@@ -346,7 +364,13 @@ def _sample(gpt, fast, prompt_rows, n, max_tokens, temperature, top_k, top_p, se
     finished = np.zeros(n, dtype=bool)
     produced = 0
     for i in range(max_tokens):
-        token = _pick(_mixed(logits, k, banned), temperature, top_k, top_p, rng)
+        logits = _mixed(logits, k, banned)
+        if guard is not None:
+            logits, stuck = guard.restrict(logits, i == max_tokens - 1, finished)
+        token = _pick(logits, temperature, top_k, top_p, rng)
+        if guard is not None:
+            token[stuck] = eot_id
+            guard.advance(token, ~finished)
         out[:, i] = token
         produced = i + 1
         if eot_id is not None:

@@ -24,6 +24,7 @@ from ..store import models as model_store
 from ..store import snapshots as snapshot_store
 from ..store.blobs import atomic_write, sha256_bytes
 from ..store.db import now, transaction
+from . import constraining
 from .steering import refuse_unsteerable, resolve
 
 
@@ -72,6 +73,7 @@ def generate_samples(
     render_audio: bool = True,
     controls: dict[str, list[str]] | None = None,
     after: str | None = None,
+    constraint=None,
 ) -> list[model_store.SampleRecord]:
     """Generate ``n`` samples from a model (default: the latest) and store them; return their records.
 
@@ -81,7 +83,9 @@ def generate_samples(
 
     A model trained on a work whose consent has since been withdrawn is refused unless
     ``allow_withdrawn``: consent follows the model. A music sample gets its MIDI, MusicXML
-    and WAV beside it (``render_audio=False`` leaves the WAV out).
+    and WAV beside it (``render_audio=False`` leaves the WAV out). A ``constraint``
+    (``learn.constraints.Constraint``) is enforced on every token; what is kept then is a
+    ``constraining.Samples`` (see ``constraining`` for what happens to a sample that cannot meet it).
     """
     from ..learn.generate import generate
 
@@ -90,6 +94,10 @@ def generate_samples(
     withdrawn = refuse_withdrawn(studio, record, "pass --allow-withdrawn to generate anyway", allow_withdrawn)
     seed = secrets.randbelow(2**31) if seed is None else seed
     prompt = unicodedata.normalize("NFC", prompt)
+    if constraint is not None:
+        constraining.refuse_unsuited(studio, record, constraint, infill=after is not None)
+        if constraint.require:  # a sample is known to meet it only at its end: nothing streams
+            on_text = None
     medium = model_store.snapshot_medium(studio.conn, record.snapshot_id)
     steering = resolve(studio, record, controls, medium)  # before anything is generated: a refusal stores nothing
     if after is not None:
@@ -112,7 +120,11 @@ def generate_samples(
     else:
         loaded = _load(str(studio.layout.model(record.id)), device)
         texts = generate(loaded, loaded.tokenizer, prompt, n=n, seed=seed, on_text=on_text if n == 1 else None,
-                         controls=steering.alternatives, **params.as_dict())  # fmt: skip
+                         controls=steering.alternatives, **params.as_dict(),
+                         **({"constraint": constraint} if constraint else {}))  # fmt: skip
+    indices, unmet = range(len(texts)), []
+    if constraint is not None:
+        texts, indices, unmet = constraining.sort_out(texts, prompt, constraint, params.max_tokens)
     suffix = sample_suffix(studio, record.snapshot_id)
     label = sample_labeller(studio, record)
     embedder = sample_embedder(studio, record) if medium == "music" and render_audio else None
@@ -120,7 +132,7 @@ def generate_samples(
     folder = studio.layout.samples
     samples = []
     created = now()
-    for index, text in enumerate(texts):
+    for index, text in zip(indices, texts):
         sample_id = "g" + secrets.token_hex(5)
         full = prompt + text + (after or "")
         data = full.encode("utf-8")
@@ -131,6 +143,8 @@ def generate_samples(
         if after is not None:  # the middle is full[len(prompt):len(prompt) + len(text)]
             generation["infill"] = {"before_chars": len(prompt), "middle_chars": len(text), "after_chars": len(after),
                                     "complete": completes[index]}  # fmt: skip
+        if constraint is not None:
+            generation["constraint"] = constraint.as_dict()
         if withdrawn:  # generated anyway (--allow-withdrawn): the label says so
             generation["consent_withdrawn_works"] = [w.work_id for w in withdrawn]
         label(path, generation, created)
@@ -138,14 +152,14 @@ def generate_samples(
             embed = embedder and partial(embedder, generation=generation, created=created)
             for rendered in render_music(path, full, record.id, render_audio, embed, voices):
                 label(rendered, generation, created)  # after embedding: the sidecar hashes the final bytes
-        steered = {key: generation[key] for key in ("controls", "infill") if key in generation}
+        steered = {key: generation[key] for key in ("controls", "infill", "constraint") if key in generation}
         samples.append(model_store.SampleRecord(sample_id, record.id, created, prompt,
                                                 params.as_dict() | {"n": n, "index": index} | steered, seed,
                                                 sha256_bytes(data), str(path.relative_to(studio.root)), full))  # fmt: skip
     with transaction(studio.conn):
         for sample in samples:
             model_store.insert_sample(studio.conn, sample)
-    return samples
+    return constraining.Samples(samples, unmet, n, params.max_tokens) if constraint is not None else samples
 
 
 @dataclass
