@@ -62,3 +62,37 @@ def test_augment_keeps_the_originals_first():
     out = augment(corpus)
     assert out[:2] == corpus and out[2:] == [transpose_text(corpus[0], 1), transpose_text(corpus[0], 2),
                                              transpose_text(corpus[1], -2), transpose_text(corpus[1], -1)]
+
+
+def test_a_music_snapshot_trains_on_transposed_copies_and_validates_on_the_originals_only(tmp_path):
+    import json
+    import shutil
+
+    from ouvroir import Studio
+    from ouvroir.corpus.ingest import AddOptions
+    from ouvroir.corpus.snapshot import snapshot_texts, take_snapshot
+    from ouvroir.workshop.training import tokenize_snapshot
+
+    inbox = tmp_path / "chorales"
+    inbox.mkdir()
+    for path in chorale_files()[:12]:
+        shutil.copy(path, inbox / path.name)
+    studio = Studio.init(tmp_path / "studio")
+    studio.add([inbox], AddOptions(author="J. S. Bach", license="public-domain", consent="train"))
+    snapshot = take_snapshot(studio, medium="music")
+    stages = []
+    tokenized = tokenize_snapshot(studio, snapshot, stages.append)
+    train, val = snapshot_texts(studio, snapshot)
+    meta = json.loads((snapshot.path / "tokens.json").read_text())
+    copies = meta["augmentation"]["copies"]
+    assert meta["augmentation"]["method"] == "transpose/1" and len(train) * 2 <= copies <= len(train) * len(INTERVALS)
+    assert any(getattr(s, "key", None) == "snapshot_augmented" for s in stages)
+    tokenizer = tokenized.tokenizer
+    # the held-out stream is the held-out chorales as they are, each after its own controls: nothing transposed
+    controls = [w.controls for w in snapshot.works if w.split == "val"]
+    expected = tokenizer.encode_documents(val, controls=[tokenizer.control_ids(c) for c in controls])
+    assert list(tokenized.data.val_ids) == list(expected)
+    # the training stream holds every copy, each after its own key: more keys known than the originals have
+    assert tokenized.data.train_ids.tolist().count(tokenizer.eot_id) == len(train) + copies
+    original_keys = {w.controls["key"] for w in snapshot.works if w.split == "train"}
+    assert original_keys < set(tokenizer.controls["key"])

@@ -39,6 +39,7 @@ from pathlib import Path
 from ..errors import TrainingError
 from .controls import work_controls
 from ..layout import SNAPSHOT_MANIFEST
+from ..media.music.transpose import AUGMENTATION
 from ..store import edits as edit_store
 from ..store import snapshots as snapshot_store
 from ..store.blobs import atomic_write
@@ -205,7 +206,10 @@ def works_key(medium: str, rule: str, works: list[SnapshotWork]) -> str:
 
     It is also the id snapshots had before consent events were part of it, so their folders are found by it.
     """
-    identity = json.dumps([medium, rule, [(w.text_sha256, w.split) + w.frozen_controls() for w in works]])
+    frozen = [[medium, rule, [(w.text_sha256, w.split) + w.frozen_controls() for w in works]]]
+    if medium == "music" and any(w.controls is not None for w in works):  # training pieces transposed (corpus/augment.py)
+        frozen.append(AUGMENTATION)
+    identity = json.dumps(frozen[0] if len(frozen) == 1 else frozen)
     return "s" + hashlib.sha256(identity.encode()).hexdigest()[:11]
 
 

@@ -54,6 +54,8 @@ STAGES = Catalogue("stages", {
                         "Taking a snapshot of the {medium} works whose latest consent is “train”"),
     "snapshot_taken": ("Instantané {snapshot} : {train} œuvre(s) pour l’entraînement, {val} pour la validation ({rule})",
                        "Snapshot {snapshot}: {train} work(s) for training, {val} for validation ({rule})"),
+    "snapshot_augmented": ("{copies} copie(s) transposée(s) des pièces d’entraînement (les pièces de validation ne le sont jamais)",
+                           "{copies} transposed copies of the training pieces (held-out pieces are never transposed)"),
     "snapshot_copy": ("Attention : une copie dans l’instantané : {detail}", "Warning: a copy in the snapshot: {detail}"),
     "tiny_corpus": ("Attention : le corpus est minuscule pour ce temps ({kb} Ko de texte d’entraînement, parcouru "
                     "environ {passes} fois) : le modèle l’apprendra par cœur au lieu d’en apprendre. Ajoutez des "

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..corpus import copies
+from ..corpus.augment import augmented
 from ..corpus.snapshot import (SPLIT_BY_WORK, Snapshot, control_tokens, load_snapshot, reuse_tokens, snapshot_controls,
                                snapshot_texts, take_snapshot, works_key)  # fmt: skip
 from ..errors import DiskFull, TrainingError, is_disk_full
@@ -28,7 +29,7 @@ from ..store import models as model_store
 from ..store.blobs import atomic_write, sha256_file
 from ..store.db import now, transaction
 from ..learn import checkpoint as ckpt
-from ..learn.tokenizer import Tokenizer, train_tokenizer, vocab_size_for
+from ..learn.tokenizer import Tokenizer, control_token, train_tokenizer, vocab_size_for
 from ..learn.data import FIM_RATE
 from ..learn.train import Progress, TrainData, resolve_device, train
 from ..i18n.stages import Stage, word
@@ -45,7 +46,7 @@ class TokenizedSnapshot:
     data: TrainData
 
 
-def tokenize_snapshot(studio, snapshot: Snapshot) -> TokenizedSnapshot:
+def tokenize_snapshot(studio, snapshot: Snapshot, on_stage: Callable | None = None) -> TokenizedSnapshot:
     """Train (or reuse) the snapshot's tokenizer and write (or reuse) its token files.
 
     Files in ``snapshots/<id>/``: ``tokenizer.json``, ``train.bin`` and ``val.bin``
@@ -64,11 +65,18 @@ def tokenize_snapshot(studio, snapshot: Snapshot) -> TokenizedSnapshot:
         data = TrainData(train_ids, val_ids, meta["val_bytes"], tokenizer.eot_id, tokenizer, meta.get("train_bytes"))
         return TokenizedSnapshot(snapshot, tokenizer, data)
     train_texts, val_texts = snapshot_texts(studio, snapshot)
+    train_controls, val_controls = snapshot_controls(snapshot)
+    train_texts, train_controls, augmentation = augmented(snapshot, train_texts, train_controls)
+    if augmentation and on_stage:
+        on_stage(Stage("snapshot_augmented", f"{augmentation['copies']:,} transposed copies of the training pieces "
+                    "(held-out pieces are never transposed)", copies=augmentation["copies"]))  # fmt: skip
     train_bytes = sum(len(t.encode("utf-8")) for t in train_texts)
     # A snapshot taken before controls existed keeps the tokenizer it would have had: no infilling, no controls.
     new = any(w.controls is not None for w in snapshot.works)
-    tokenizer = train_tokenizer(train_texts, vocab_size_for(train_bytes), control_tokens(snapshot), fim=new)
-    data = TrainData.from_texts(tokenizer, train_texts, val_texts, *snapshot_controls(snapshot))
+    known = sorted({control_token(name, value) for c in train_controls for name, value in c.items()})
+    tokenizer = train_tokenizer(train_texts, vocab_size_for(train_bytes), known if new else control_tokens(snapshot),
+                                fim=new)  # fmt: skip
+    data = TrainData.from_texts(tokenizer, train_texts, val_texts, train_controls, val_controls)
     tokenizer.save(folder / "tokenizer.json")
     dtype = data.train_ids.dtype.newbyteorder("<")
     for name, ids in (("train.bin", data.train_ids), ("val.bin", data.val_ids)):
@@ -76,7 +84,7 @@ def tokenize_snapshot(studio, snapshot: Snapshot) -> TokenizedSnapshot:
     # Written last: its presence means the token files are complete.
     meta = {"dtype": dtype.str, "train_tokens": int(len(data.train_ids)),
             "val_tokens": int(len(data.val_ids)), "val_bytes": data.val_bytes, "train_bytes": train_bytes,
-            "vocab_size": tokenizer.vocab_size}  # fmt: skip
+            "vocab_size": tokenizer.vocab_size} | ({"augmentation": augmentation} if augmentation else {})  # fmt: skip
     # The hashes let `ouvroir check` verify the files; the key lets later snapshots of the same texts reuse them.
     meta |= {"works_key": works_key(snapshot.medium, snapshot.split_rule, snapshot.works),
              "sha256": {name: sha256_file(folder / name) for name in ("tokenizer.json", "train.bin", "val.bin")}}
@@ -148,7 +156,7 @@ def train_model(
                 rule=word("split_by_work" if snapshot.split_rule == SPLIT_BY_WORK else "split_by_tail")))  # fmt: skip
     for line in copies.snapshot_copies(studio.conn, [w.work_id for w in snapshot.works]):
         stage(Stage("snapshot_copy", f"warning: {line}", detail=line))  # a copy lifted by hand, or an original withdrawn after its copy was added
-    tokenized = tokenize_snapshot(studio, snapshot)
+    tokenized = tokenize_snapshot(studio, snapshot, stage)
     data = tokenized.data
     if data.train_tokens < MIN_TRAIN_TOKENS or len(data.val_ids) < 2:
         # Keyed like a stage, so the web studio says it in the page's language (the terminal prints the line).
