@@ -133,6 +133,8 @@ def store_figures(studio, model_id: str) -> dict:
         figures["ratios"] = [summary[k] for k in ("creativity_index", "baseline_creativity_index", "diversity_ratio")]
         figures["dates"].add(audit["created_at"][:10])
         figures["texts"] += [summary["nearest_author"] or "", summary["top_author"] or ""]
+    if config["train"].get("fim_rate"):  # the share of training windows in infilling form ("How to steer it")
+        figures["shares"].append(config["train"]["fim_rate"])
     return figures
 
 

@@ -229,7 +229,8 @@ DYNAMIC = {"nav_": ("corpus", "train", "write", "audit", "models"), "consent_": 
            "model_status_": ("training", "ready", "failed"), "size_": ("tiny", "small", "base"),
            "job_kind_": ("train", "audit-model", "audit-texts"),
            "form_": ("poetry", "prose", "theatre", "screenplay", "score"),
-           "origin_": ("user", "owner-default", "ingest", "tdm-reservation", "manifest", "copy-hold")}  # fmt: skip
+           "origin_": ("user", "owner-default", "ingest", "tdm-reservation", "manifest", "copy-hold"),
+           "control_": ("author", "form", "key", "meter", "voices")}  # fmt: skip
 
 
 def used_keys() -> tuple[set[str], set[str]]:

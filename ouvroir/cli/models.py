@@ -171,6 +171,9 @@ def models(ctx, as_json) -> None:
     """List the studio's models: name, medium, the works each was validated on, bits per byte, size, time.
 
     Bits per byte compare between models only on the same validation works.
+    Below the table, each ready model's controls (the values `generate --as`,
+    --form, --key, --meter and --voices take) and whether it fills in a
+    middle (the share of its training windows in prefix-suffix-middle form).
 
     Example:
 
@@ -181,7 +184,9 @@ def models(ctx, as_json) -> None:
     if as_json:
         click.echo(json.dumps([m.as_dict() | {"medium": studio.models.medium(m),
                                               "validation_works": studio.models.validation_works(m),
-                                              "withdrawn": [vars(w) for w in studio.models.withdrawals(m)]}
+                                              "withdrawn": [vars(w) for w in studio.models.withdrawals(m)],
+                                              "controls": studio.models.controls(m),
+                                              "infill": _infill(studio, m)}
                                for m in items], indent=2, ensure_ascii=False))  # fmt: skip
         return
     table = Table(show_edge=False, pad_edge=False)
@@ -207,6 +212,9 @@ def models(ctx, as_json) -> None:
             out.print(f"{m.id} is fine-tuned from base {escape(m.config['base']['folder'])} ({how}): "
                       f"{m.config['bpb']['zero_shot']:.3f} → {m.config['bpb']['fine_tuned']:.3f} bits per byte on its "
                       "held-out works (zero-shot → fine-tuned).", soft_wrap=True)  # fmt: skip
+    for m in items:
+        if m.status == "ready":
+            out.print(_steering_line(studio, m), soft_wrap=True)
     for m, withdrawn in marked:
         names = ", ".join(f"{escape(w.title)} ({w.consent})" for w in withdrawn)
         out.print(f"[red]{m.id}[/red] was trained on works whose consent is withdrawn: {names}. "
@@ -215,6 +223,29 @@ def models(ctx, as_json) -> None:
         out.print("Bits per byte compare between models only on the same validation works.")
     else:
         out.print("No model yet: `ouvroir train --minutes 3` trains one on the consenting works.")
+
+
+CONTROL_OPTIONS = {"author": "--as", "form": "--form", "key": "--key", "meter": "--meter", "voices": "--voices"}
+
+
+def _infill(studio, m) -> dict:
+    """Whether ``m`` fills in a middle, and the share of its training windows in prefix-suffix-middle form."""
+    able = studio.models.can_infill(m)
+    return {"available": able, "fim_rate": m.config.get("train", {}).get("fim_rate") if able else None}
+
+
+def _steering_line(studio, m) -> str:
+    """'m1: controls --as Ada, Zoé · --form poem; infilling (50% of windows)', or why it has none."""
+    controls = studio.models.controls(m)
+    known = " · ".join(f"{CONTROL_OPTIONS.get(name, name)} {', '.join(values)}" for name, values in controls.items())
+    infill = _infill(studio, m)
+    if not controls and not infill["available"]:
+        why = ("fine-tuned from a pre-trained base, whose tokenizer has none of their tokens" if "base" in m.config
+               else f"trained before them; `ouvroir retrain {m.id}` trains one that knows them")  # fmt: skip
+        return f"{m.id}: no controls, no infilling ({why})."
+    fills = (f"infilling: yes ({infill['fim_rate']:.0%} of training windows in prefix-suffix-middle form; "
+             "generate --before/--after)" if infill["available"] else "infilling: no")  # fmt: skip
+    return f"{m.id}: controls {escape(known) if known else 'none'}; {fills}."
 
 
 def _validated_on(titles: list[str]) -> str:

@@ -53,10 +53,14 @@ def as_typed(text: str) -> str:
 class Suggestion:
     sample_id: str
     model_id: str
-    text: str  # the continuation only, without the prompt
+    text: str  # the continuation only, without the prompt (a rewrite: the middle only)
+    before: str | None = None  # a rewrite's sides: the text it was written between
+    after: str | None = None
+    complete: bool | None = None  # a rewrite that ended by itself, not at the length asked for
 
     def as_dict(self) -> dict:
-        return {"sample_id": self.sample_id, "model_id": self.model_id, "text": self.text}
+        return {"sample_id": self.sample_id, "model_id": self.model_id, "text": self.text} | (
+            {"complete": self.complete} if self.after is not None else {})  # fmt: skip
 
 
 @dataclass
@@ -195,8 +199,12 @@ def apply(studio: Studio, doc_id: str, version: int, ops: list[dict], allow_with
     resolved = _resolve_accepts(studio, parse_ops(ops), allow_withdrawn)
 
     def change(doc: Doc, when: str) -> tuple[str, dict] | None:
+        pieces_before = len(doc.ledger.pieces)
         step = doc.ledger.apply(resolved, when)
-        return None if step is None else (step.kind, {"ops": [_op_json(op) for op in resolved]})
+        if step is None:
+            return None
+        added = iter(doc.ledger.pieces[pieces_before:])  # one per accept, in order: each knows what it replaced
+        return step.kind, {"ops": [_op_json(op, next(added) if isinstance(op, Accept) else None) for op in resolved]}
 
     return _change(studio, doc_id, version, change)
 
@@ -225,10 +233,11 @@ def rename(studio: Studio, doc_id: str, version: int, title: str) -> Doc:
     return _change(studio, doc_id, version, change)
 
 
-def _op_json(op: Op) -> dict:
+def _op_json(op: Op, piece=None) -> dict:
     if isinstance(op, Accept):
         return {"type": "accept", "at": op.at, "delete": op.delete, "sample_id": op.sample_id, "model_id": op.model_id,
-                "chars": len(op.text)}  # fmt: skip
+                "chars": len(op.text)} | ({"rewrite": True} if op.after is not None else {}) | (
+                    {"replaced": piece.replaced} if piece and piece.replaced else {})  # fmt: skip
     return {"type": "edit", "at": op.at, "delete": op.delete, "insert": op.insert}
 
 
@@ -256,6 +265,11 @@ def stored_suggestion(studio: Studio, sample_id: str) -> Suggestion:
     full = data.decode("utf-8")
     if not full.startswith(row["prompt"]):
         raise DocumentError(f"suggestion {sample_id} does not begin with its prompt: its record is damaged")
+    middle = json.loads(row["params"]).get("infill")
+    if middle:  # a middle written between two passages: the sample holds before, middle and after
+        start, end = len(row["prompt"]), len(row["prompt"]) + middle["middle_chars"]
+        return Suggestion(sample_id, row["model_id"], as_typed(full[start:end]), row["prompt"], full[end:],
+                          middle.get("complete"))  # fmt: skip
     return Suggestion(sample_id, row["model_id"], as_typed(full[len(row["prompt"]):]))
 
 
@@ -282,6 +296,6 @@ def _resolve_accepts(studio: Studio, ops: list[Op], allow_withdrawn: bool = Fals
                 model_store.refuse_withdrawn(studio.conn, record, "allow it explicitly to accept the suggestion anyway",
                                              allow_withdrawn)  # fmt: skip
             s = found[op.sample_id]
-            op = replace(op, text=s.text, model_id=s.model_id)
+            op = replace(op, text=s.text, model_id=s.model_id, before=s.before, after=s.after)
         resolved.append(op)
     return resolved

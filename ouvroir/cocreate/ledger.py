@@ -28,11 +28,14 @@ characters *with their attributions*, so undo and redo restore authorship exactl
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import DocumentError
+from ..i18n import Translator
+from ..i18n.steering import REWRITE
 from .attribution import MODEL, PERSON, Run, cut, decode_runs, encode_runs, merge, positioned
 
 WRITTEN, GENERATED, EDITED = "written", "generated", "edited"
@@ -46,15 +49,29 @@ MAX_UNDO = 1_000  # the oldest steps go first; pieces stay, so nothing else is l
 MAX_UNDO_BYTES = 8 << 20
 
 
+class RewriteRefused(DocumentError):
+    """A selection that cannot be rewritten (outside the document, a model that cannot fill in...); ``key`` and
+    ``values`` name it in ``i18n.steering.REWRITE``, so a page says it in its own language."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        self.key, self.values = key, values
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str) -> str:
+        return Translator(lang, REWRITE)(self.key, **self.values)
+
+
 @dataclass(frozen=True)
 class Piece:
     sample_id: str
     model_id: str
     text: str
     accepted_at: str
+    replaced: str = ""  # the text it took the place of (a rewritten selection), kept with the piece for good
 
     def as_dict(self) -> dict:
-        return {"sample_id": self.sample_id, "model_id": self.model_id, "text": self.text, "accepted_at": self.accepted_at}
+        return {"sample_id": self.sample_id, "model_id": self.model_id, "text": self.text, "accepted_at": self.accepted_at,
+                **({"replaced": self.replaced} if self.replaced else {})}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -68,13 +85,19 @@ class Edit:
 
 @dataclass(frozen=True)
 class Accept:
-    """A suggestion accepted at ``at`` in place of ``delete`` characters; ``text``/``model_id`` come from the store."""
+    """A suggestion accepted at ``at`` in place of ``delete`` characters; ``text``/``model_id`` come from the store.
+
+    A middle written between two passages (a rewrite of the selection) carries them as ``before`` and
+    ``after``: it goes only where the document still reads them on each side.
+    """
 
     at: int
     delete: int
     sample_id: str
     text: str = ""
     model_id: str = ""
+    before: str | None = None
+    after: str | None = None
 
 
 Op = Edit | Accept
@@ -220,7 +243,9 @@ class Ledger:
         else:
             if not op.text:
                 raise DocumentError(f"{where}: suggestion {op.sample_id} is empty: there is nothing to accept")
-            self.pieces.append(Piece(op.sample_id, op.model_id, op.text, when))
+            if op.after is not None and not _between(self._text, op):
+                raise RewriteRefused("moved", sample=op.sample_id)
+            self.pieces.append(Piece(op.sample_id, op.model_id, op.text, when, self._text[op.at:op.at + op.delete]))
             new, new_runs = op.text, [(MODEL, len(self.pieces) - 1, 0, len(op.text))]
         if n - op.delete + len(new) > MAX_CHARS:
             raise DocumentError(f"{where}: the document would exceed {MAX_CHARS:,} characters")
@@ -276,6 +301,7 @@ class Ledger:
         intact = self.intact_pieces()
         return [{"piece": i, "sample_id": p.sample_id, "model_id": p.model_id, "accepted_at": p.accepted_at,
                  "state": "intact" if i in intact else "edited" if i in present else "gone"}
+                | ({"text": p.text, "replaced": p.replaced} if p.replaced else {})
                 for i, p in enumerate(self.pieces)]  # fmt: skip
 
     # -- JSON -------------------------------------------------------------------------------------
@@ -286,8 +312,8 @@ class Ledger:
     @classmethod
     def from_json(cls, data: dict) -> Ledger:
         try:
-            pieces = [Piece(str(p["sample_id"]), str(p["model_id"]), str(p["text"]), str(p["accepted_at"]))
-                      for p in data["pieces"]]  # fmt: skip
+            pieces = [Piece(str(p["sample_id"]), str(p["model_id"]), str(p["text"]), str(p["accepted_at"]),
+                            str(p.get("replaced", ""))) for p in data["pieces"]]  # fmt: skip
             text = data["text"]
             suggestions = [p.text for p in pieces]
             runs = decode_runs(data["runs"], text, suggestions)
@@ -315,6 +341,14 @@ def _within_bytes(steps: list[Step]) -> list[Step]:
         if total > MAX_UNDO_BYTES and index < len(steps) - 1:
             return steps[index + 1:]
     return steps
+
+
+def _between(text: str, op: Accept) -> bool:
+    """Whether the document still reads a rewrite's two sides around the span it replaces (compared in NFC, the
+    form generation stored them in)."""
+    before, after = text[:op.at], text[op.at + op.delete:]
+    return (unicodedata.normalize("NFC", before).endswith(op.before or "")
+            and unicodedata.normalize("NFC", after).startswith(op.after or ""))  # fmt: skip
 
 
 def _inherited(before: list[Run], deleted: list[Run], after: list[Run]) -> int | None:

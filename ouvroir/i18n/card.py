@@ -7,6 +7,7 @@ catalogue is made.
 from __future__ import annotations
 
 from . import Catalogue
+from .steering import CARD_STEERING
 
 # key -> (French, English)
 _TABLE: dict[str, tuple[str, str]] = {
@@ -387,3 +388,4 @@ _TABLE: dict[str, tuple[str, str]] = {
     "and": (" et ", " and "),
 }
 CARD = Catalogue("card", _TABLE)
+CARD.add(CARD_STEERING)  # a key in both is refused

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from . import LANGUAGES, Catalogue, Translator
+from .steering import WEB_STEERING
 
 DEFAULT_LANG = "fr"
 WEB = Catalogue("web")
@@ -553,3 +554,6 @@ WEB.add({
     "sample_not_music": ("{id} n’est pas une pièce de musique : seule la musique a une partition.",
                          "{id} is not a piece of music: only music has a score."),
 })  # fmt: skip
+
+# -- controls, infilling and constraints: the model page's Generate form and the Write page
+WEB.add(WEB_STEERING)

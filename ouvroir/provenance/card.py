@@ -38,6 +38,7 @@ from ..store import snapshots as snapshot_store
 from ..store import works as work_store
 from ..store.db import now
 from .card_markdown import consent_sentence, intended_uses, limits, render_datasheet, render_markdown
+from .card_steering import steering_data
 
 __all__ = ["CardFiles", "build_card", "datasheet_json", "render_datasheet", "render_markdown", "write_card"]
 
@@ -136,6 +137,7 @@ def _model(studio, record: model_store.ModelRecord) -> dict:
         "retrained_from": record.config.get("retrained_from"),
         "left_out": [{"work_id": w, "title": _title(studio, w)} for w in left_out],
         "finetune": _finetune(record.config),
+        "steering": steering_data(studio.layout.model(record.id), record.config),  # controls known, infilling
     }  # fmt: skip
 
 

@@ -17,6 +17,7 @@ import re
 from ..i18n import NNBSP, decimal, integer, percent
 from ..i18n.card import CARD
 from ..i18n.report import ReportTranslator
+from .card_steering import steering_lines
 
 
 def _t(key: str, lang: str, **values: object) -> str:
@@ -184,6 +185,7 @@ def render_markdown(card: dict, lang: str = "fr") -> str:
         out += [f"## {_t('base_title', lang)}", "", *_base_lines(tuned, lang)]
     if model["loss_curve"]:
         out += [f"![{_t('loss_curve', lang)}]({model['loss_curve']})", ""]
+    out += steering_lines(card, lang, _md)
     out += [f"## {_t('corpus', lang)}", "", _corpus_text(card, lang), ""]
     out += [_authors_table(sheet, lang), ""]
     if sheet["licenses"]:

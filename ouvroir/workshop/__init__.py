@@ -28,6 +28,7 @@ _EXPORTS = {
     "ConstraintUnmet": (".workshop.constraining", "ConstraintUnmet"),
     "INFILL_MARKER": (".workshop.steering", "INFILL_MARKER"),
     "split_marker": (".workshop.steering", "split_marker"),
+    "RewriteRefused": (".cocreate.ledger", "RewriteRefused"),
     "AuditOptions": (".audit.run", "AuditOptions"),
     "audit_summary": (".audit.run", "summarize"),
     "headline_sentence": (".audit.uniform", "headline_sentence"),

@@ -51,8 +51,16 @@ class Documents:
         return docs.rename(self._studio, doc_id, version, title)
 
     def suggest(self, doc_id: str, cursor: int, **settings) -> list[docs.Suggestion]:
-        """Continuations at ``cursor`` (n, max_tokens, temperature, model_ref, seed), stored as samples."""
+        """Continuations at ``cursor`` (n, max_tokens, temperature, model_ref, seed, controls, constraint), stored
+        as samples; with a constraint, ``.unmet`` counts those that could not keep it (neither stored nor returned)."""
         return suggest(self._studio, doc_id, cursor, **settings)
+
+    def rewrite(self, doc_id: str, start: int, end: int, **settings) -> list[docs.Suggestion]:
+        """Candidates for the selection ``start``–``end`` (n, max_tokens, temperature, model_ref, controls, seed,
+        version), each a middle between the text before and after it, stored as a sample (see ``rewriting``)."""
+        from .rewriting import rewrite
+
+        return rewrite(self._studio, doc_id, start, end, **settings)
 
     def export(self, doc_id: str, fmt: str, out_dir: Path, lang: str | None = None) -> Path:
         """The document as txt, md or html in ``out_dir``, beside its signed provenance."""
@@ -71,8 +79,15 @@ def _shorter(prompt: str) -> str:
     return prompt[space + 1 if space is not None else cut:]
 
 
+class Suggestions(list):
+    """Suggestions, and ``unmet``: how many of those asked for could not keep the constraint."""
+
+    unmet = 0
+
+
 def suggest(studio, doc_id: str, cursor: int, n: int = 1, max_tokens: int = 60, temperature: float = 0.8,
-            model_ref: str | None = None, seed: int | None = None) -> list[docs.Suggestion]:  # fmt: skip
+            model_ref: str | None = None, seed: int | None = None, controls: dict[str, list[str]] | None = None,
+            constraint=None) -> list[docs.Suggestion]:  # fmt: skip
     """``n`` continuations of the text before ``cursor``, stored as samples; none is inserted yet.
 
     The prompt is the end of the text before the cursor, shortened until it fits the model's context.
@@ -95,13 +110,16 @@ def suggest(studio, doc_id: str, cursor: int, n: int = 1, max_tokens: int = 60, 
     params = GenerationParams(max_tokens=max_tokens, temperature=float(temperature))
     while True:
         try:
-            records = generate_samples(studio, record.id, prompt, n, params, seed=seed)
+            records = generate_samples(studio, record.id, prompt, n, params, seed=seed, controls=controls,
+                                       constraint=constraint)  # fmt: skip
             break
         except PromptTooLong:
             if not prompt:
                 raise
             prompt = _shorter(prompt)
-    return [docs.Suggestion(r.id, r.model_id, docs.as_typed(r.text[len(r.prompt):])) for r in records]
+    out = Suggestions(docs.Suggestion(r.id, r.model_id, docs.as_typed(r.text[len(r.prompt):])) for r in records)
+    out.unmet = len(getattr(records, "unmet", ()))
+    return out
 
 
 def source_type(spans: list[dict]) -> str | None:

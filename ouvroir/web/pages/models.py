@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from ...errors import ModelNotFound, OuvroirError
 from ...workshop import SampleRecord, Studio
 from ..shared import StudioDep, form_data, job_started, render, said, translator, wants_json
+from .steering import controls_from, controls_from_form, model_steering
 
 router = APIRouter()
 
@@ -55,9 +56,10 @@ def model_page(ref: str, request: Request, studio: Studio = StudioDep):
     has_plot = studio.layout.model_plot(record.id).is_file()
     medium = studio.models.medium(record)
     samples = [_sample_view(studio, s, medium) for s in reversed(studio.models.samples(record)[-12:])]
+    steering = model_steering(studio, record) if record.status == "ready" else None
     return render(request, "model.html", {"model": record, "withdrawn": withdrawn, "card_html": card_html,
                                           "datasheet_html": datasheet_html, "has_plot": has_plot, "medium": medium,
-                                          "samples": samples})  # fmt: skip
+                                          "samples": samples, "steering": steering})  # fmt: skip
 
 
 def _sample_view(studio: Studio, sample: SampleRecord, medium: str) -> dict:
@@ -124,10 +126,14 @@ async def generate(ref: str, request: Request, studio: Studio = StudioDep) -> Re
                                   temperature=max(0.0, min(2.0, float(form.get("temperature") or 0.8))))  # fmt: skip
     except ValueError as exc:
         raise said(OuvroirError(translator(request)("bad_number", detail=exc))) from None
+    # A multiple choice (several authors, mixed) comes as repeated fields of a form, as a list in JSON.
+    posted_json = request.headers.get("content-type", "").startswith("application/json")
+    controls = controls_from(form.get("controls")) if posted_json else controls_from_form(await request.form())
     # Generation takes seconds: in a worker thread, so the studio keeps answering meanwhile.
     prompt = str(form.get("prompt") or "")
     samples = await run_in_threadpool(lambda: studio.models.generate(record.id, prompt, count, params,
-                                                                     render_audio=medium == "music"))  # fmt: skip
+                                                                     render_audio=medium == "music",
+                                                                     controls=controls))  # fmt: skip
     if wants_json(request):
         return JSONResponse({"samples": [_sample_view(studio, s, medium) for s in samples]})
     return RedirectResponse(f"/models/{record.id}#samples", status_code=303)

@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from ...errors import DocumentError
 from ...workshop import ModelRecord, Studio
 from ..shared import StudioDep, render, translator
+from .steering import constraint_from, controls_from, in_page_language, model_steering
 
 router = APIRouter()
 
@@ -52,11 +53,15 @@ def editor(doc_id: str, request: Request, model: str = "", studio: Studio = Stud
     models = _text_models(studio)
     withdrawn = {m.id for m in models if studio.models.withdrawals(m)}
     strings = t.strings("cat_written", "cat_generated", "cat_edited", "accept", "reject", "thinking", "saved",
-                        "saving", "conflict", "at_cursor", "by_model", "undo", "redo")  # fmt: skip
+                        "saving", "conflict", "at_cursor", "by_model", "undo", "redo", "control_author", "control_form",
+                        "control_any", "controls_mix", "controls_none", "infill_none", "rewrite_select_first",
+                        "rewrite_replacing", "rewrite_choose", "rewrite_unfinished", "rewrites_title", "rewrite_entry",
+                        "unmet_some")  # fmt: skip
     return render(request, "write.html", {
         "doc": doc, "state": doc.as_dict(), "models": models, "withdrawn": withdrawn,
         "model": model if any(m.id == model for m in models) else (models[0].id if models else ""),
         "formats": list(studio.documents.FORMATS), "strings": strings,
+        "steering": {m.id: model_steering(studio, m) for m in models},
     })  # fmt: skip
 
 
@@ -80,7 +85,8 @@ async def apply_ops(doc_id: str, request: Request, studio: Studio = StudioDep) -
     body = await _json(request)
     # A suggestion from a model whose works' consent was withdrawn is refused unless the page says so explicitly.
     allow = body.get("allow_withdrawn") is True
-    doc = studio.documents.apply(doc_id, body.get("version"), body.get("ops"), allow_withdrawn=allow)
+    with in_page_language(request):  # a rewrite whose surroundings changed since it was written
+        doc = studio.documents.apply(doc_id, body.get("version"), body.get("ops"), allow_withdrawn=allow)
     return JSONResponse(doc.as_dict())
 
 
@@ -105,12 +111,29 @@ async def rename(doc_id: str, request: Request, studio: Studio = StudioDep) -> J
 @router.post("/write/{doc_id}/suggest")
 async def suggest(doc_id: str, request: Request, studio: Studio = StudioDep) -> JSONResponse:
     body = await _json(request)
-    # Generation takes seconds: in a worker thread, so the studio keeps answering other requests meanwhile.
-    suggestions = await run_in_threadpool(
-        studio.documents.suggest, doc_id, body.get("cursor"), n=body.get("n", 1), max_tokens=body.get("max_tokens", 60),
-        temperature=body.get("temperature", 0.8), model_ref=body.get("model") or None,
-    )  # fmt: skip
-    return JSONResponse({"suggestions": [s.as_dict() for s in suggestions]})
+    with in_page_language(request):
+        controls, constraint = controls_from(body.get("controls")), constraint_from(body.get("constraint"))
+        # Generation takes seconds: in a worker thread, so the studio keeps answering other requests meanwhile.
+        suggestions = await run_in_threadpool(
+            studio.documents.suggest, doc_id, body.get("cursor"), n=body.get("n", 1),
+            max_tokens=body.get("max_tokens", 60), temperature=body.get("temperature", 0.8),
+            model_ref=body.get("model") or None, controls=controls, constraint=constraint,
+        )  # fmt: skip
+    return JSONResponse({"suggestions": [s.as_dict() for s in suggestions], "unmet": suggestions.unmet})
+
+
+@router.post("/write/{doc_id}/rewrite")
+async def rewrite(doc_id: str, request: Request, studio: Studio = StudioDep) -> JSONResponse:
+    """Candidates for the selection ``start``–``end``; the page accepts one as an ``accept`` op over the selection."""
+    body = await _json(request)
+    with in_page_language(request):
+        candidates = await run_in_threadpool(
+            studio.documents.rewrite, doc_id, body.get("start"), body.get("end"), n=body.get("n", 3),
+            max_tokens=body.get("max_tokens", 60), temperature=body.get("temperature", 0.8),
+            model_ref=body.get("model") or None, controls=controls_from(body.get("controls")),
+            version=body.get("version"),
+        )  # fmt: skip
+    return JSONResponse({"candidates": [c.as_dict() for c in candidates], "start": body["start"], "end": body["end"]})
 
 
 @router.post("/write/{doc_id}/export")
