@@ -61,10 +61,20 @@
         ouvroir.el("span", { class: `swatch ${category}` }), words[`cat_${category}`],
         ouvroir.el("span", { class: "share", text: percent(share) }));
     });
-    ledger.replaceChildren(...lines, stack);
+    // Rewritten selections: what the person's text was, and the sample that took its place.
+    const rewrites = (doc.pieces || []).filter((p) => p.replaced && p.state !== "gone");
+    const list = ouvroir.el("ul", { class: "rewrites small", id: "rewrites" });
+    for (const p of rewrites) {
+      list.append(ouvroir.el("li", { "data-sample": p.sample_id, text: words.rewrite_entry
+        .replace("{old}", clip(p.replaced)).replace("{new}", clip(p.text)).replace("{sample}", p.sample_id) }));
+    }
+    const more = rewrites.length ? [ouvroir.el("strong", { text: words.rewrites_title }), list] : [];
+    ledger.replaceChildren(...lines, stack, ...more);
     document.getElementById("undo").disabled = !doc.can_undo && !pending.length;
     document.getElementById("redo").disabled = !doc.can_redo || pending.length > 0;
   }
+
+  const clip = (text) => (cpLength(text) > 60 ? `${Array.from(text).slice(0, 60).join("")}…` : text);
 
   // French puts a narrow no-break space before the percent sign; English none.
   const percent = (share) => `${Math.round(share * 100)}${document.documentElement.lang === "fr" ? "\u202f" : ""}%`;
@@ -195,8 +205,10 @@
     try {
       const answer = await ouvroir.post(`/write/${docId}/suggest`, {
         cursor, n: Number(document.getElementById("variations").value), model: document.getElementById("model").value,
-        max_tokens: Number(document.getElementById("length").value), temperature: Number(document.getElementById("temperature").value) });
-      box.replaceChildren(...answer.suggestions.map(card));
+        max_tokens: Number(document.getElementById("length").value), temperature: Number(document.getElementById("temperature").value),
+        controls: chosenControls(), constraint: chosenConstraint() });
+      const unmet = answer.unmet ? [ouvroir.el("p", { class: "muted small", text: words.unmet_some.replace("{n}", answer.unmet) })] : [];
+      box.replaceChildren(...answer.suggestions.map(card), ...unmet);
     } catch (err) {
       box.replaceChildren(ouvroir.el("p", { class: "error", text: err.message }));
     } finally { button.disabled = false; }
@@ -222,6 +234,93 @@
   }
   const suggestButton = document.getElementById("suggest");
   if (suggestButton) suggestButton.addEventListener("click", suggest);
+
+  // The chosen model's controls (author, several mixed; form), rebuilt when another model is chosen.
+  const steering = ouvroir.strings("write-models");
+  const modelSelect = document.getElementById("model");
+  const controlsBox = document.getElementById("steer-controls");
+  function showControls() {
+    if (!controlsBox || !modelSelect) return;
+    const known = steering[modelSelect.value] || { controls: {}, infill: false };
+    const fields = [];
+    for (const name of ["author", "form"]) {
+      const values = known.controls[name];
+      if (!values || !values.length) continue;
+      const select = ouvroir.el("select", { id: `control-${name}`, name });
+      if (name === "author") { select.multiple = true; select.size = Math.min(values.length, 4); }
+      else select.append(ouvroir.el("option", { value: "", text: words.control_any }));
+      for (const value of values) select.append(ouvroir.el("option", { value, text: value }));
+      fields.push(ouvroir.el("label", {}, words[`control_${name}`], select));
+    }
+    if (known.controls.author) fields.push(ouvroir.el("span", { class: "muted small", text: words.controls_mix }));
+    if (!fields.length) fields.push(ouvroir.el("p", { class: "muted small", text: words.controls_none }));
+    if (!known.infill) fields.push(ouvroir.el("p", { class: "muted small", id: "infill-none", text: words.infill_none }));
+    controlsBox.replaceChildren(...fields);
+  }
+  function chosenControls() {
+    const out = {};
+    for (const name of ["author", "form"]) {
+      const select = document.getElementById(`control-${name}`);
+      const values = select ? Array.from(select.selectedOptions, (o) => o.value).filter(Boolean) : [];
+      if (values.length) out[name] = values;
+    }
+    return out;
+  }
+  function chosenConstraint() {
+    const value = (id) => { const node = document.getElementById(id); return node ? node.value.trim() : ""; };
+    const out = {};
+    if (value("c-lipogram")) out.lipogram = value("c-lipogram");
+    if (value("c-forbid")) out.forbid = value("c-forbid");
+    if (value("c-require")) out.require = value("c-require");
+    if (value("c-max-line")) out.max_line = Number(value("c-max-line"));
+    return out;
+  }
+  if (modelSelect) modelSelect.addEventListener("change", showControls);
+  showControls();
+
+  // Rewrite the selection: candidates written between the text before and after it; the chosen one replaces
+  // it as an accepted suggestion, and the studio's ledger keeps the text it replaced.
+  async function rewrite() {
+    const button = document.getElementById("rewrite");
+    if (!button || button.disabled) return;
+    await flush();
+    const from = area.selectionStart, to = area.selectionEnd;
+    if (from === to) { box.replaceChildren(ouvroir.el("p", { class: "error", text: words.rewrite_select_first })); return; }
+    const start = toCp(area.value, from), end = toCp(area.value, to), replaced = area.value.slice(from, to);
+    button.disabled = true;
+    box.replaceChildren(ouvroir.el("p", { class: "muted", text: words.thinking }));
+    try {
+      const answer = await ouvroir.post(`/write/${docId}/rewrite`, {
+        start, end, version: doc.version, n: Number(document.getElementById("variations").value), model: modelSelect.value,
+        max_tokens: Number(document.getElementById("length").value), temperature: Number(document.getElementById("temperature").value),
+        controls: chosenControls() });
+      const head = ouvroir.el("p", { class: "muted small replacing", text: words.rewrite_replacing.replace("{text}", clip(replaced)) });
+      box.replaceChildren(head, ...answer.candidates.map((c) => candidate(c, start, end)));
+    } catch (err) {
+      box.replaceChildren(ouvroir.el("p", { class: "error", text: err.message }));
+    } finally { button.disabled = false; }
+  }
+  function candidate(c, start, end) {
+    const keep = ouvroir.el("button", { type: "button", class: "accept", text: words.rewrite_choose });
+    const drop = ouvroir.el("button", { type: "button", class: "secondary reject", text: words.reject });
+    keep.disabled = !c.text;  // an empty middle replaces nothing
+    const unfinished = c.complete ? [] : [ouvroir.el("span", { class: "muted small", text: words.rewrite_unfinished })];
+    const node = ouvroir.el("div", { class: "suggestion candidate", "data-sample": c.sample_id },
+      ouvroir.el("p", { text: c.text }), ...unfinished, ouvroir.el("div", { class: "row" }, keep, drop));
+    keep.addEventListener("click", () => choose(c, start, end));
+    drop.addEventListener("click", () => node.remove());
+    return node;
+  }
+  async function choose(c, start, end) {
+    await flush();
+    box.replaceChildren();
+    await enqueue(async () => {
+      const ops = [{ type: "accept", at: start, delete: end - start, sample_id: c.sample_id }];
+      adopt(await ouvroir.post(`/write/${docId}/ops`, { version: doc.version, ops }), start + cpLength(c.text));
+    });
+  }
+  const rewriteButton = document.getElementById("rewrite");
+  if (rewriteButton) rewriteButton.addEventListener("click", rewrite);
 
   const title = document.getElementById("doc-title");
   title.addEventListener("change", async () => {
