@@ -231,7 +231,7 @@ def test_models_and_the_card_say_the_controls_and_the_infill_rate(web, run_cli):
         card = studio.models.card(steered, "fr")
         markdown, _ = studio.models.card_markdown(card, "fr")
         assert card["model"]["steering"]["controls"]["author"] == ["Alba Martin", "Zoé Roy"]
-        assert "## Ce qu'on peut lui demander" in markdown and "**Auteur·ice** (`--as`)\u00a0: Alba Martin, Zoé Roy" in markdown
+        assert "## Ce qu'on peut lui demander" in markdown and "**Auteur·ice**\u00a0: Alba Martin, Zoé Roy" in markdown
         assert "**Remplissage**\u00a0: disponible ; 50\u00a0% des fenêtres" in markdown.replace("\u202f;", " ;")
         english, _ = studio.models.card_markdown(studio.models.card(old, "en"), "en")
-        assert f"trained before they existed. `ouvroir retrain {old}`" in english
+        assert "trained before they existed; retraining it gives them" in english

@@ -19,25 +19,23 @@ _CONTROL_NAMES = {
 
 CARD_STEERING: dict[str, tuple[str, str]] = {
     "steering": ("Ce qu'on peut lui demander", "How to steer it"),
-    "steering_lead": ("Le modèle connaît ces contrôles, appris des métadonnées des œuvres consentantes "
-                      "(`ouvroir generate` {options}) :",
-                      "The model knows these controls, learned from the metadata of the consenting works "
-                      "(`ouvroir generate` {options}):"),
+    "steering_lead": ("Le modèle connaît ces contrôles, appris des métadonnées des œuvres consentantes ; on lui "
+                      "demande d'écrire comme l'une ou plusieurs de ces valeurs :",
+                      "The model knows these controls, learned from the metadata of the consenting works; it can be "
+                      "asked to write as one or several of these values:"),
     **{f"control_{name}": words for name, words in _CONTROL_NAMES.items()},
-    "control_line": ("**{name}** (`{option}`) : {values}", "**{name}** (`{option}`): {values}"),
+    "control_line": ("**{name}** : {values}", "**{name}**: {values}"),
     "steering_infill": ("**Remplissage** : disponible ; {rate} des fenêtres d'entraînement étaient en forme "
-                        "préfixe–suffixe–milieu, si bien qu'il écrit un passage entre deux autres (`ouvroir generate "
-                        "--before … --after …`, « réécrire la sélection » dans l'éditeur).",
+                        "préfixe–suffixe–milieu, si bien qu'il écrit un passage entre deux autres (« réécrire la "
+                        "sélection » dans l'éditeur).",
                         "**Infilling**: available; {rate} of the training windows were in prefix–suffix–middle form, "
-                        "so it writes a passage between two others (`ouvroir generate --before … --after …`, "
-                        "'rewrite the selection' in the editor)."),
+                        "so it writes a passage between two others ('rewrite the selection' in the editor)."),
     "steering_no_infill": ("**Remplissage** : non (entraîné sans fenêtres préfixe–suffixe–milieu).",
                            "**Infilling**: no (trained without prefix–suffix–middle windows)."),
     "steering_none_before": ("Ce modèle ne connaît aucun contrôle (auteur·ice, forme…) et ne sait pas remplir un "
-                             "passage : il a été entraîné avant leur arrivée. `ouvroir retrain {id}` en entraîne un "
-                             "qui les connaît.",
+                             "passage : il a été entraîné avant leur arrivée ; le réentraîner les lui donne.",
                              "This model knows no controls (author, form…) and cannot fill in a passage: it was "
-                             "trained before they existed. `ouvroir retrain {id}` trains one that knows them."),
+                             "trained before they existed; retraining it gives them."),
     "steering_none_finetuned": ("Ce modèle ne connaît aucun contrôle et ne sait pas remplir un passage : il est affiné "
                                 "à partir d'un modèle pré-entraîné, dont le tokeniseur n'a pas leurs jetons.",
                                 "This model knows no controls and cannot fill in a passage: it is fine-tuned from a "

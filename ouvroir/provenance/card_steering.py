@@ -11,7 +11,6 @@ from ..i18n import percent
 from ..i18n.card import CARD
 
 CONTROL_ORDER = ("author", "form", "key", "meter", "voices")
-OPTION = {"author": "--as", "form": "--form", "key": "--key", "meter": "--meter", "voices": "--voices"}
 
 
 def steering_data(folder, config: dict) -> dict:
@@ -38,13 +37,12 @@ def steering_lines(card: dict, lang: str, md) -> list[str]:
         return []
     out = [f"## {_t('steering', lang)}", ""]
     if steering["none_because"]:
-        out += [_t(f"steering_none_{steering['none_because']}", lang, id=card["model"]["id"]), ""]
+        out += [_t(f"steering_none_{steering['none_because']}", lang), ""]
         return out
     controls = steering["controls"]
     if controls:
-        options = " ".join(f"`{OPTION[name]}`" for name in controls)
-        out += [_t("steering_lead", lang, options=options), ""]
-        out += ["- " + _t("control_line", lang, name=_t(f"control_{name}", lang), option=OPTION[name],
+        out += [_t("steering_lead", lang), ""]
+        out += ["- " + _t("control_line", lang, name=_t(f"control_{name}", lang),
                           values=", ".join(md(v) for v in controls[name])) for name in controls]  # fmt: skip
         out.append("")
     if steering["infill"]:
