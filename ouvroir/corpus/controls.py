@@ -29,6 +29,10 @@ from ..errors import OuvroirError
 TEXT_CONTROLS = ("author", "form")
 MUSIC_CONTROLS = ("key", "meter", "voices")
 TEXT_FORMS = ("poem", "prose", "play", "screenplay")
+# What ingest stores (``media.document.Form``) as the control names it, and what a person may type for each form.
+STORED_FORMS = {"poetry": "poem", "theatre": "play"}
+FORM_WORDS = {"poetry": "poem", "poeme": "poem", "poemes": "poem", "poesie": "poem", "verse": "poem", "vers": "poem",
+              "theatre": "play", "drama": "play", "piece": "play", "scenario": "screenplay", "script": "screenplay"}  # fmt: skip
 
 # music21's default key profiles (analysis.discrete.AardenEssen), tonic first.
 _MAJOR = np.array([17.7661, 0.145624, 14.9265, 0.160186, 19.8049, 11.3587, 0.291248, 22.062, 0.145624, 8.15494,
@@ -50,7 +54,7 @@ class UnknownControl(OuvroirError, ValueError):
 def work_controls(medium: str, author: str | None, form: str | None, text: str) -> dict[str, str]:
     """The controls of one work: ``{"author": ..., "form": ...}`` or ``{"key": ..., "meter": ..., "voices": ...}``.
 
-    >>> work_controls("text", "Paul Verlaine", "poem", "Les sanglots longs")
+    >>> work_controls("text", "Paul Verlaine", "poetry", "Les sanglots longs")
     {'author': 'Paul Verlaine', 'form': 'poem'}
     >>> work_controls("music", None, "score", "B3/4 K1 V0 P0 n67 d12 n69 d12 n71 d12\\nB3/4 K1 V0 P0 n72 d12 n74 d12 n66 d12 "
     ...               "V1 P0 n55 d36")
@@ -69,8 +73,8 @@ def work_controls(medium: str, author: str | None, form: str | None, text: str) 
     controls = {}
     if author and author.strip():
         controls["author"] = " ".join(author.split())
-    if form in TEXT_FORMS:
-        controls["form"] = form
+    if (named := STORED_FORMS.get(form or "", form)) in TEXT_FORMS:
+        controls["form"] = named
     return controls
 
 
@@ -131,8 +135,12 @@ def match_value(name: str, wanted: str, known: list[str]) -> str:
     'Paul Verlaine'
     >>> match_value("key", "G", ["G major", "E minor"])
     'G major'
+    >>> match_value("form", "poésie", ["poem", "prose"])
+    'poem'
     """
     folded = _fold(wanted)
+    if name == "form":
+        folded = FORM_WORDS.get(folded, folded)
     exact = [v for v in known if _fold(v) == folded]
     if not exact and name == "key" and (target := _key_class(wanted)) is not None:
         exact = [v for v in known if _key_class(v) == target]
