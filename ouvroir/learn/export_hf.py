@@ -16,7 +16,8 @@ ouvroir does. The directory loads offline::
     out = model.generate(ids, max_new_tokens=50, do_sample=False)
 
 Like ouvroir, the exported tokenizer puts ``<|endoftext|>`` (a new work)
-before the text, and generation stops at the next one.
+before the text, and generation stops at the next one; like ouvroir, it never
+writes the infilling and control tokens (``suppress_tokens``).
 
 >>> export_hf("studio/models/abc", "abc-hf")     # doctest: +SKIP
 PosixPath('abc-hf')
@@ -82,6 +83,8 @@ def export_hf(model_dir: str | os.PathLike, out_dir: str | os.PathLike) -> Path:
         hf_weights.pop("lm_head.weight", None)
     ckpt.save_weights(out / "model.safetensors", hf_weights, {"format": "pt"})
     ckpt.atomic_write_json(out / "config.json", qwen3_config_dict(meta, eot_id))
+    # The infilling sentinels and control tokens only steer: the studio never writes them, nor should transformers.
+    steering = sorted(t["id"] for t in tokenizer_json.get("added_tokens", []) if t.get("special") and t["id"] != eot_id)
     ckpt.atomic_write_json(
         out / "generation_config.json",
         {
@@ -89,7 +92,7 @@ def export_hf(model_dir: str | os.PathLike, out_dir: str | os.PathLike) -> Path:
             "eos_token_id": eot_id,
             "pad_token_id": eot_id,
             "do_sample": False,
-        },
+        } | ({"suppress_tokens": steering} if steering else {}),
     )
     # A work starts after <|endoftext|>: the HF tokenizer adds it like a BOS token.
     tokenizer_json["post_processor"] = {
