@@ -8,7 +8,8 @@ Public API::
     KVCache(config, batch_size, device, dtype)   (for generate.py)
 
 Why Qwen3's exact architecture (RMSNorm, rotary embeddings, per-head QK
-RMSNorm, no biases, gated MLP with ``hidden_act`` = ReLU² by default): it is a
+RMSNorm, no biases, gated MLP with ``hidden_act``: SiLU in every model the planner
+sizes, ReLU² in a config that names none, as models trained before SiLU were): it is a
 modern, fast-learning small GPT, and ``transformers`` ships it, so a trained
 model exports to a Hugging Face directory by renaming weights only
 (``export_hf.py``) and continues text exactly as it does here. Parameter names
@@ -42,7 +43,7 @@ class ModelConfig:
     n_kv_head: int | None = None  # None = n_head (no grouped-query attention)
     head_dim: int | None = None
     d_ff: int | None = None  # gated MLP width; None = 3 * d_model
-    hidden_act: str = "relu2"  # any name in transformers' ACT2FN that ACTIVATIONS has too
+    hidden_act: str = "relu2"  # any name in transformers' ACT2FN that ACTIVATIONS has too; older configs lack it
     rope_theta: float = 10000.0
     norm_eps: float = 1e-6
     tie_embeddings: bool = False
