@@ -284,6 +284,7 @@ def generate_ids(
             tokenizer.eot_id if stop_at_eot else None,
             banned,
             guard,
+            0 if infill_after is not None or not controls else len(controls[0]),
         )
     finally:
         gpt.train(was_training)
@@ -318,7 +319,7 @@ def _mixed(logits: np.ndarray, k: int, banned: Sequence[int]) -> np.ndarray:
 
 
 def _sample(gpt, fast, prompt_rows, n, max_tokens, temperature, top_k, top_p, seed, stream, eot_id,
-            banned=(), guard=None) -> list[list[int]]:  # fmt: skip
+            banned=(), guard=None, pinned=0) -> list[list[int]]:  # fmt: skip
     """The decode loop, on the host in numpy whatever the device: token ids of each sample.
 
     ``prompt_rows``: one row per alternative of the controls (module docstring); with k of them,
@@ -383,8 +384,14 @@ def _sample(gpt, fast, prompt_rows, n, max_tokens, temperature, top_k, top_p, se
             logits = step(np.repeat(token, k), cache)
         else:  # cache full: slide, re-prefilling the last half of the context
             history = np.concatenate([np.tile(prompt, (n, 1)), np.repeat(out[:, :produced], k, axis=0)], axis=1)
-            cache, logits = prefill(np.ascontiguousarray(history[:, -(context // 2) :]))
+            cache, logits = prefill(_slid(history, np.tile(prompt[:, 1 : 1 + pinned], (n, 1)), context))
     return out[:, :produced].tolist()
+
+
+def _slid(history: np.ndarray, heads: np.ndarray, context: int) -> np.ndarray:
+    """What a full context re-reads: the controls (``heads``, one row per history row) then the latest tokens, half a
+    context in all, the layout training gives a window that starts inside a work (``data.py``)."""
+    return np.ascontiguousarray(np.concatenate([heads, history[:, -(context // 2 - heads.shape[1]) :]], axis=1))
 
 
 @torch.inference_mode()  # (thread-local: a pool thread needs it too)

@@ -123,6 +123,10 @@ def _start_afresh(out: Path, config: TrainConfig, budget: Budget, seed: int) -> 
     )
 
 
+def control_ids(tok) -> list[int]:
+    return [i for values in tok.controls.values() for i in values.values()]
+
+
 def build(data: TrainData, config: TrainConfig, seed: int, device: torch.device) -> Parts:
     """The parts of a fresh run; the seed fixes the initial weights and the order of the batches."""
     random.seed(seed)
@@ -134,7 +138,8 @@ def build(data: TrainData, config: TrainConfig, seed: int, device: torch.device)
     tok = data.tokenizer
     fim = (*tok.fim_ids, tok.eot_id) if tok is not None and tok.has_fim and config.fim_rate > 0 else None
     batches = Batches(data.train_ids, config.batch_size, config.model.context, seed, device, fim=fim,
-                      fim_rate=config.fim_rate, special=tok.special_ids.values() if fim else ())  # fmt: skip
+                      fim_rate=config.fim_rate, special=tok.special_ids.values() if fim else (),
+                      pin=(tok.eot_id, control_ids(tok)) if tok is not None else None)  # fmt: skip
     return Parts(model, optimizers, ema, batches)
 
 
