@@ -76,6 +76,10 @@ class ProvenanceError(OuvroirError):
     """The studio's signing key cannot be read, created or imported, or an output cannot be labelled."""
 
 
+class PublishError(OuvroirError):
+    """A publication cannot be made: an unknown or empty item, an output folder that exists, a missing tool."""
+
+
 class DocumentError(OuvroirError):
     """A co-written document cannot be changed as asked (a bad offset, an unknown suggestion...).
 

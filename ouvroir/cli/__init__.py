@@ -63,4 +63,4 @@ def main() -> None:
     cli(prog_name="ouvroir")
 
 
-from . import audit, card, corpus, docs, generate, models, provenance, web  # noqa: E402,F401  (registers the commands)
+from . import audit, card, corpus, docs, generate, models, provenance, publish, web  # noqa: E402,F401  (registers the commands)

@@ -80,9 +80,11 @@ def _studio_for(ctx: click.Context, path: Path, explicit: str | None, no_studio:
               help="Trust the public keys in FILE (from `ouvroir key export`); repeat for several studios.")  # fmt: skip
 @click.option("--allow-unknown-signer", is_flag=True, help="Accept a valid signature by a key neither the studio "
               "nor --key vouches for (it proves the manifest is intact, not who made it).")  # fmt: skip
+@click.option("--qr", "qr", is_flag=True, help="Check the provenance QR code in each file (a PNG, an SVG, or a "
+              "PDF's first page) offline, and the text it signs when the file carries it (PDF, EPUB, HTML).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the verdicts as JSON.")
 @click.pass_context
-def verify(ctx, paths, studio_opt, no_studio, key_files, allow_unknown_signer, as_json) -> None:
+def verify(ctx, paths, studio_opt, no_studio, key_files, allow_unknown_signer, qr, as_json) -> None:
     """Check the provenance of samples, exported models and audit reports.
 
     Reads each output's signed manifest (FILE.provenance.json beside a file,
@@ -106,6 +108,9 @@ def verify(ctx, paths, studio_opt, no_studio, key_files, allow_unknown_signer, a
     and, for a file received from another studio:
 
         ouvroir verify --key studio.pub received/g1a2b3c4d5.txt
+
+    With --qr, the QR code ouvroir publish prints is read from the file and
+    checked against the studio's keys and --key: ouvroir verify --qr poem.pdf
     """
     from ..workshop import load_keyring
     from ..workshop import verify as verify_one
@@ -114,9 +119,10 @@ def verify(ctx, paths, studio_opt, no_studio, key_files, allow_unknown_signer, a
     studios = Studios()
     try:
         verdicts = []
-        for path in expand(list(paths)):
+        for path in list(paths) if qr else expand(list(paths)):
             root = _studio_for(ctx, path, studio_opt, no_studio)
-            verdict = verify_one(path, studios.get(root), keys=keys, allow_unknown_signer=allow_unknown_signer)
+            verdict = (_verify_qr(path, studios.get(root), keys) if qr else
+                       verify_one(path, studios.get(root), keys=keys, allow_unknown_signer=allow_unknown_signer))  # fmt: skip
             verdicts.append(verdict)
             if not as_json:
                 _print(verdict, studios.notes.get(root.resolve()) if root else None)
@@ -126,6 +132,12 @@ def verify(ctx, paths, studio_opt, no_studio, key_files, allow_unknown_signer, a
         click.echo(json.dumps([v.as_dict() for v in verdicts], ensure_ascii=False, indent=2))
     if not all(v.ok for v in verdicts):
         ctx.exit(1)
+
+
+def _verify_qr(path: Path, studio, keys):
+    from ..workshop import verify_qr
+
+    return verify_qr(path, studio, keys)
 
 
 def _print(verdict, note: str | None) -> None:

@@ -38,6 +38,8 @@ _EXPORTS = {
     "verify": (".workshop.provenance_api", "verify"),
     "load_keyring": (".workshop.provenance_api", "load_keyring"),
     "outputs_in": (".workshop.provenance_api", "outputs_in"),
+    "publish": (".workshop.publishing", "publish"),
+    "verify_qr": (".workshop.publishing", "verify_qr"),
     "now": (".store.db", "now"),
 }
 

@@ -144,6 +144,12 @@ class Studio:
         """Co-written documents: edit, suggest, export (``workshop.documents_api``)."""
         return Documents(self)
 
+    def publish(self, items: list[str], formats, out: Path, **choices):
+        """Documents and samples as HTML, EPUB and PDF, signed, with a provenance QR code (``workshop.publishing``)."""
+        from .publishing import publish
+
+        return publish(self, items, formats, out, **choices)
+
     @cached_property
     def provenance(self) -> Provenance:
         """The signing key and verifying outputs (``workshop.provenance_api``)."""

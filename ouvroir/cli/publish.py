@@ -1,0 +1,50 @@
+"""``ouvroir publish``: documents and samples as HTML, EPUB and PDF, each signed, each with a provenance QR code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.markup import escape
+
+from . import cli
+from .corpus import open_studio, out
+
+
+@cli.command()
+@click.argument("items", nargs=-1, required=True)
+@click.option("--formats", default="html,epub,pdf", show_default=True, metavar="LIST",
+              help="Comma-separated: html, epub, pdf.")  # fmt: skip
+@click.option("--out", "out_dir", default="published", show_default=True, type=click.Path(path_type=Path),
+              help="The folder to write (refused if it exists, unless --force).")  # fmt: skip
+@click.option("--title", help="The title printed (one item only; default: the document's title).")
+@click.option("--lang", type=click.Choice(["fr", "en"]), help="Language of the colophon and typography "
+              "(default: the document's; fr for a sample).")  # fmt: skip
+@click.option("--tdm-reservation/--no-tdm-reservation", default=True, show_default=True,
+              help="Reserve text and data mining rights (W3C TDMRep) in the EPUB, the page and the PDF's metadata.")
+@click.option("--url", metavar="BASE", help="Where the items will be online: BASE/<name> goes in each QR code.")
+@click.option("--force", is_flag=True, help="Replace the --out folder if it exists (once the new one is complete).")
+@click.pass_context
+def publish(ctx, items, formats, out_dir, title, lang, tdm_reservation, url, force) -> None:
+    """Publish co-written documents and samples as a web page, an ebook and a PDF.
+
+    ITEM is a document (id, id prefix or title: `ouvroir docs list`) or a
+    sample id. Every file gets its signed sidecar (FILE.provenance.json), so
+    `ouvroir verify` checks it; every format carries the co-creation ledger as
+    a colophon and a QR code that `ouvroir verify --qr FILE --key studio.pub`
+    checks offline. The EPUB reserves text and data mining rights (TDMRep)
+    unless --no-tdm-reservation. Nothing is left half-written: the folder
+    appears complete, or not at all.
+
+    Example:
+
+        ouvroir publish "Le port, la nuit" --formats html,epub,pdf --out publie
+    """
+    studio = open_studio(ctx)
+    published = studio.publish(list(items), formats, out_dir, title=title, lang=lang, tdm_reservation=tdm_reservation,
+                               url=url, force=force)  # fmt: skip
+    out.print(f"[green]Published {len(published.files)} file(s)[/green] in {escape(str(published.folder))}, "
+              "each with its signed sidecar:")  # fmt: skip
+    for path in published.files:
+        out.print(f"  {escape(path.name)}", soft_wrap=True)
+    out.print(f"Check them with: ouvroir verify {escape(str(published.folder))}")

@@ -1,0 +1,147 @@
+"""Writing a publication: every format of every item, each with its signed sidecar, all or nothing.
+
+Everything is written into a hidden temporary folder beside ``out`` and renamed into place at the
+end: an error, a missing tool or an interruption leaves no half-written folder behind. An ``out``
+that exists is refused unless ``force``; then it is replaced whole, in one rename, once the new one
+is complete.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from ..cocreate.export import slug
+from ..errors import PublishError
+from ..fileio import atomic_write, fsync_dir
+from ..provenance import manifest as mf
+from ..provenance.keys import key_id
+from . import qr
+from .item import Item, Stamp
+
+FORMATS = ("html", "epub", "pdf")
+SUFFIXES = {"html": ".html", "epub": ".epub", "pdf": ".pdf"}
+
+
+@dataclass
+class Published:
+    folder: Path
+    files: list[Path] = field(default_factory=list)  # every output, in the final folder (sidecars beside them)
+
+
+def parse_formats(text: str) -> list[str]:
+    wanted = [f.strip().lower() for f in text.split(",") if f.strip()]
+    unknown = [f for f in wanted if f not in FORMATS]
+    if unknown or not wanted:
+        planned = " (audio comes later)" if "audio" in unknown else ""
+        raise PublishError(f"unknown format {', '.join(unknown) or text!r}{planned}: choose among {', '.join(FORMATS)}")
+    return list(dict.fromkeys(wanted))
+
+
+def _sign(path: Path, item: Item, fmt: str, stamp: Stamp, key: Ed25519PrivateKey) -> None:
+    assertions = dict(item.assertions)
+    if "ouvroir.ledger" in assertions:
+        assertions["ouvroir.ledger"] = assertions["ouvroir.ledger"] | {"format": fmt}
+    assertions["ouvroir.publication"] = {"item": item.kind, "id": item.id, "format": fmt, "title": item.title,
+                                         "lang": item.lang, "qr": stamp.payload, "tdm_reservation": stamp.tdm_reservation,
+                                         "url": stamp.url}  # fmt: skip
+    manifest = mf.build(item.kind, [path], path.parent, item.source_type, {"action": "c2pa.published"}, assertions,
+                        stamp.created)  # fmt: skip
+    mf.write(manifest, mf.sidecar_path(path), key)
+
+
+def _inner_sidecar(scratch: Path, item: Item, stamp: Stamp, key: Ed25519PrivateKey) -> bytes:
+    """The signed sidecar of the EPUB's text chapter, made on a scratch copy of the chapter."""
+    from . import epub
+
+    scratch.mkdir()
+    chapter = scratch / epub.TEXT_NAME
+    chapter.write_bytes(epub.text_page(item))
+    _sign(chapter, item, "epub", stamp, key)
+    data = mf.sidecar_path(chapter).read_bytes()
+    shutil.rmtree(scratch)
+    return data
+
+
+def _write_item(folder: Path, name: str, item: Item, formats: list[str], stamp: Stamp,
+                key: Ed25519PrivateKey) -> list[Path]:  # fmt: skip
+    written = []
+    fonts = None
+    if "pdf" in formats:
+        from . import pdf
+
+        fonts = pdf.check_font(item)  # before anything of this item is written
+    for fmt in formats:
+        path = folder / (name + SUFFIXES[fmt])
+        if fmt == "html":
+            from . import html
+
+            atomic_write(path, html.render(item, stamp, path.name))
+        elif fmt == "epub":
+            from . import epub
+
+            epub.write(item, stamp, path, _inner_sidecar(folder / f".{name}.epub-parts", item, stamp, key))
+        else:
+            from . import pdf
+
+            atomic_write(path, pdf.render(item, stamp, path.name, fonts))
+        _sign(path, item, fmt, stamp, key)
+        written.append(path)
+    return written
+
+
+def publish(items: list[Item], formats: list[str], out: Path, key: Ed25519PrivateKey, created: str,
+            tdm_reservation: bool = True, url: str | None = None, force: bool = False) -> Published:  # fmt: skip
+    """Write ``formats`` of each item into ``out``; return what was written (paths in ``out``)."""
+    if not items:
+        raise PublishError("nothing to publish: name a document, a sample or a work")
+    for item in items:
+        if not item.text.strip():
+            raise PublishError(f"{item.kind} {item.id} ({item.title!r}) is empty: write something before publishing it")
+    out = Path(out)
+    if out.exists() and not force:
+        raise PublishError(f"{out} already exists: choose another --out, or give --force to replace it")
+    if out.exists() and not out.is_dir():
+        raise PublishError(f"{out} exists and is not a folder: choose another --out")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temporary = out.parent / f".{out.name}.publishing-{secrets.token_hex(4)}"
+    temporary.mkdir()
+    names: set[str] = set()
+    files: list[str] = []
+    try:
+        for item in items:
+            name = slug(item.title, item.id)
+            if name in names:
+                name = f"{name}-{item.id}"
+            names.add(name)
+            item_url = url.rstrip("/") + "/" + name if url else None
+            stamp = Stamp(qr.make_payload(item.kind, item.text, key, item_url), key_id(key.public_key()), created,
+                          tdm_reservation, item_url)  # fmt: skip
+            files += [p.name for p in _write_item(temporary, name, item, formats, stamp, key)]
+        fsync_dir(temporary)
+        _swap(temporary, out)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    return Published(out, [out / name for name in files])
+
+
+def _swap(temporary: Path, out: Path) -> None:
+    """``temporary`` becomes ``out``; a former ``out`` goes only once the new one is in place."""
+    if not out.exists():
+        os.rename(temporary, out)
+    else:
+        former = out.parent / f".{out.name}.former-{secrets.token_hex(4)}"
+        os.rename(out, former)
+        try:
+            os.rename(temporary, out)
+        except OSError:
+            os.rename(former, out)
+            raise
+        shutil.rmtree(former, ignore_errors=True)
+    fsync_dir(out.parent)

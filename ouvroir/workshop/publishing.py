@@ -1,0 +1,106 @@
+"""``studio.publish``: co-written documents and samples as HTML, EPUB and PDF, signed, with a provenance QR code.
+
+The workshop finds each item in the store and says what its sidecars assert (the authorship ledger,
+the model and snapshot chain, the generation); :mod:`ouvroir.publish` renders, signs and writes.
+``verify_qr`` checks a QR code offline against the studio's keys and the keys a reader was given.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from ..cocreate import documents as docs
+from ..cocreate.export import ledger_record
+from ..cocreate.ledger import GENERATED, MODEL, PERSON, WRITTEN, summarize
+from ..errors import DocumentNotFound, PublishError
+from ..fileio import sha256_bytes
+from ..i18n import Translator
+from ..i18n.publish import PUBLISH
+from ..provenance import manifest as mf
+from ..provenance.keys import load_or_create_key, trusted_keys
+from ..publish.bundle import Published, parse_formats, publish as write_bundle
+from ..publish.item import Item
+from ..store import models as model_store
+from ..store.db import now
+from .documents_api import source_type
+
+
+def _model_chains(studio, model_ids: list[str]) -> dict:
+    chains = [mf.model_chain(studio, model_store.resolve_model(studio.conn, m, ready_only=False)) for m in model_ids]
+    if len(chains) == 1:  # as a sample's: verify's chain checks apply as they are
+        return chains[0]
+    return {"ouvroir.models": chains} if chains else {}
+
+
+def document_item(studio, doc: docs.Doc, title: str | None, lang: str | None) -> Item:
+    record = ledger_record(doc, "publication")
+    used = list(dict.fromkeys(p["sample_id"] for p in record["pieces"]))
+    assertions = {"ouvroir.ledger": record, "ouvroir.samples": used}
+    assertions |= _model_chains(studio, sorted({p["model_id"] for p in record["pieces"]}))
+    return Item("co-creation", doc.id, title or doc.title, lang or doc.lang, doc.text, record["spans"], record["summary"],
+                record["pieces"], source_type(record["spans"]), assertions)  # fmt: skip
+
+
+def sample_item(studio, row, title: str | None, lang: str | None) -> Item:
+    path = studio.root / row["path"]
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PublishError(f"the text of sample {row['id']} is missing ({path}: {exc.strerror or exc})") from exc
+    if sha256_bytes(data) != row["text_sha256"]:
+        raise PublishError(f"sample {row['id']} changed since it was generated ({path.name} does not match its hash)")
+    if model_store.snapshot_medium(studio.conn, _model(studio, row).snapshot_id) == "music":
+        raise PublishError(f"sample {row['id']} is music: publishing scores and audio comes later; publish text samples "
+                           "and documents")  # fmt: skip
+    text, prompt = data.decode("utf-8"), row["prompt"]
+    spans = [{"start": 0, "end": len(prompt), "category": WRITTEN, "origin": PERSON, "piece": None}] if prompt else []
+    if len(text) > len(prompt):
+        spans.append({"start": len(prompt), "end": len(text), "category": GENERATED, "origin": MODEL, "piece": 0,
+                      "sample_id": row["id"], "model_id": row["model_id"], "offset": 0})  # fmt: skip
+    summary = summarize(Counter({WRITTEN: len(prompt), GENERATED: len(text) - len(prompt)}), len(text))
+    lang = lang or "fr"
+    generation = {"sample_id": row["id"], "prompt": prompt, "params": json.loads(row["params"]), "seed": row["seed"]}
+    assertions = _model_chains(studio, [row["model_id"]]) | {"ouvroir.generation": generation}
+    return Item("sample", row["id"], title or Translator(lang, PUBLISH)("sample_title", sample=row["id"]), lang, text,
+                spans, summary, [{"sample_id": row["id"], "model_id": row["model_id"]}], mf.TRAINED, assertions,
+                prompt=prompt)  # fmt: skip
+
+
+def _model(studio, row):
+    return model_store.resolve_model(studio.conn, row["model_id"], ready_only=False)
+
+
+def find_item(studio, ref: str, title: str | None = None, lang: str | None = None) -> Item:
+    """A sample by its id, else a document by id, id prefix or title."""
+    row = model_store.sample_row(studio.conn, ref)
+    if row is not None:
+        return sample_item(studio, row, title, lang)
+    try:
+        doc = docs.get_document(studio, ref)
+    except DocumentNotFound as exc:
+        raise PublishError(f"nothing to publish matches {ref!r}: give a document (`ouvroir docs list`) or a sample id "
+                           f"(samples/g….txt)") from exc  # fmt: skip
+    return document_item(studio, doc, title, lang)
+
+
+def publish(studio, refs: list[str], formats: str | list[str], out: Path, title: str | None = None,
+            lang: str | None = None, tdm_reservation: bool = True, url: str | None = None,
+            force: bool = False) -> Published:  # fmt: skip
+    """Write each item in each format into ``out`` (refused if it exists, unless ``force``); all or nothing."""
+    wanted = parse_formats(formats) if isinstance(formats, str) else parse_formats(",".join(formats))
+    if lang is not None and lang not in ("fr", "en"):
+        raise PublishError(f"--lang {lang!r}: ouvroir publishes in fr or en")
+    if title is not None and len(refs) > 1:
+        raise PublishError("--title names one item: publish the items one at a time to give each its title")
+    items = [find_item(studio, ref, title, lang) for ref in refs]
+    return write_bundle(items, wanted, Path(out), load_or_create_key(studio.root), now(), tdm_reservation, url, force)
+
+
+def verify_qr(path: Path, studio=None, keys=()):
+    """The verdict on the QR code in ``path``, against the studio's keys (current and former) and ``keys``."""
+    from ..publish.check import verify_qr as check
+
+    trusted = [k.public_bytes for k in trusted_keys(studio.root)] if studio is not None else []
+    return check(path, trusted + [k.public_bytes for k in keys])
