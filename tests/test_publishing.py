@@ -277,3 +277,15 @@ def test_every_publish_string_has_both_languages_with_the_same_fields():
     assert all(PUBLISH["fr"][k].strip() and PUBLISH["en"][k].strip() for k in PUBLISH["fr"])
     assert [k for k in PUBLISH["fr"] if fields(PUBLISH["fr"][k]) != fields(PUBLISH["en"][k])] == []
     assert "\u202f?" not in PUBLISH["en"]["check"] and PUBLISH["fr"]["prompt"].startswith("Amorce\u00a0:")
+
+
+def test_control_characters_a_model_emits_are_left_out_of_every_page_and_of_the_hash(made, tmp_path):
+    studio, _, _, pub = made
+    doc = docs.create_document(studio, "Contrôle", lang="fr")
+    docs.apply(studio, doc.id, 1, [{"type": "edit", "at": 0, "insert": "Un\x12 deux\x06 trois"}])
+    result = studio.publish([doc.id], "html,epub,pdf", tmp_path / "c")  # XHTML refuses \x12: the EPUB would not parse
+    keys = [k.public_bytes for k in load_keyring([pub])]
+    for path in result.files:
+        verdict = check_qr(path, keys)
+        assert verdict.ok and verdict.checks[-1].ok is True, (path.name, verdict.problem)
+    assert epub_reader.read(result.files[1].read_bytes(), "x").text == "Un deux trois"

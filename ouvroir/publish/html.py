@@ -13,7 +13,7 @@ import html
 from ..cocreate.export import CSS as DOCUMENT_CSS
 from ..version import __version__
 from . import qr
-from .item import Item, Stamp, colophon_lines, label_sentence, ledger_rows, tr
+from .item import Item, Stamp, colophon_lines, label_sentence, ledger_rows, printable, tr
 
 CSS = DOCUMENT_CSS + """
 .qr{float:right;margin:0 0 1rem 1rem;text-align:center;font:12px/1.3 system-ui,sans-serif;max-width:9rem}
@@ -26,7 +26,7 @@ CSS = DOCUMENT_CSS + """
 def _marked(item: Item) -> str:
     e, t, parts = html.escape, tr(item), []
     for span in item.spans:
-        chunk = e(item.text[span["start"]:span["end"]])
+        chunk = e(printable(item.text[span["start"]:span["end"]]))
         if span["category"] == "written":
             parts.append(chunk)
             continue

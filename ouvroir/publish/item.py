@@ -6,6 +6,7 @@ the formats (:mod:`.html`, :mod:`.epub`, :mod:`.pdf`) only render it, and :mod:`
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..i18n import Translator
@@ -14,6 +15,7 @@ from ..provenance.manifest import COMPOSITE, TRAINED
 from ..version import __version__
 
 GENERATED_CATEGORIES = ("generated", "edited")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # a model may emit them; XHTML forbids them, no page shows them
 
 
 @dataclass(frozen=True)
@@ -81,5 +83,10 @@ def colophon_lines(item: Item, stamp: Stamp, file_name: str) -> list[str]:
 
 def paragraphs(text: str) -> list[list[str]]:
     """The text's paragraphs (split at blank lines), each a list of its lines."""
-    blocks = [block for block in text.replace("\r\n", "\n").split("\n\n")]
+    blocks = printable(text.replace("\r\n", "\n")).split("\n\n")
     return [block.strip("\n").split("\n") for block in blocks if block.strip()]
+
+
+def printable(text: str) -> str:
+    """``text`` without control characters (line breaks and tabs stay)."""
+    return _CONTROL.sub("", text)

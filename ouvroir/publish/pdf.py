@@ -27,7 +27,7 @@ from ..errors import PublishError
 from ..i18n import NBSP, NNBSP
 from ..version import __version__
 from . import qr
-from .item import Item, Stamp, colophon_lines, label_sentence, ledger_rows, paragraphs, tr
+from .item import Item, Stamp, colophon_lines, label_sentence, ledger_rows, paragraphs, printable, tr
 
 FONTS = ("DejaVuSerif.ttf", "DejaVuSans.ttf")
 DEBIAN_FONTS = Path("/usr/share/fonts/truetype/dejavu")
@@ -104,6 +104,7 @@ def xmp(item: Item, stamp: Stamp) -> str:
 
 
 def _display(item: Item, text: str) -> str:
+    text = printable(text)
     return french(text) if item.lang == "fr" else text
 
 

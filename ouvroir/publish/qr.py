@@ -5,7 +5,7 @@ Payload (one line of text, byte mode)::
     OUVROIR:1;k=<kind>;h=<text hash>;f=<key id>[;u=<url>];s=<signature>
 
 * ``kind`` — ``co-creation`` (a co-written document) or ``sample`` (a model's text);
-* ``h`` — base64url of the sha256 of the text with every whitespace character removed (:func:`letters_sha256`),
+* ``h`` — base64url of the sha256 of the text with every whitespace and control character removed (:func:`letters_sha256`),
   so that a page's line breaks and French non-breaking spaces do not count and the same code holds for the
   HTML, the EPUB and the PDF of one text;
 * ``f`` — the signing key's id (16 hex digits, as in the sidecars): the key itself is not in the code, the
@@ -38,6 +38,7 @@ PREFIX = "OUVROIR:1"
 _PAYLOAD = re.compile(r"OUVROIR:1;k=(?P<kind>[a-z-]{1,20});h=(?P<hash>[A-Za-z0-9_-]{43});f=(?P<key>[0-9a-f]{16})"
                       r"(?:;u=(?P<url>[^\s]{1,300}))?;s=(?P<sig>[A-Za-z0-9_-]{86})")  # fmt: skip
 _SPACE = re.compile(r"\s+")
+_UNSEEN = re.compile(r"[\s\x00-\x1f\x7f-\x9f]+")  # whitespace and control characters: no page shows them
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,9 @@ def _unb64(text: str) -> bytes:
 
 
 def letters_sha256(text: str) -> str:
-    """base64url sha256 of ``text`` without any whitespace (layout and French spaces are not content)."""
-    return _b64(hashlib.sha256(_SPACE.sub("", text).encode("utf-8")).digest())
+    """base64url sha256 of ``text`` without whitespace or control characters (layout and French spaces are not
+    content, and no page prints a control character)."""
+    return _b64(hashlib.sha256(_UNSEEN.sub("", text).encode("utf-8")).digest())
 
 
 def make_payload(kind: str, text: str, key: Ed25519PrivateKey, url: str | None = None) -> str:
