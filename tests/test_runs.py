@@ -63,10 +63,10 @@ def trained(tmp_path_factory):
     seen_by_tokenizer: list[str] = []
     original = training.train_tokenizer
 
-    def spy(texts, vocab_size):
+    def spy(texts, vocab_size, *args, **kwargs):
         texts = list(texts)
         seen_by_tokenizer.extend(texts)
-        return original(texts, vocab_size)
+        return original(texts, vocab_size, *args, **kwargs)
 
     training.train_tokenizer = spy
     try:
