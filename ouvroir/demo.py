@@ -42,6 +42,13 @@ def fresh_studio(folder: str) -> Path:
     return studio
 
 
+def latest_sample(studio: Path) -> str:
+    from ouvroir import Studio
+
+    with Studio.open(studio) as opened:
+        return opened.models.samples()[-1].id
+
+
 def chatbot_answer(plays: Path, studio: Path) -> Path | None:
     """A made-up chatbot answer that passes off Hamlet's soliloquy as new (built from the installed play)."""
     hamlet = next(plays.rglob("*amlet*"), None)
@@ -78,6 +85,15 @@ def main() -> None:
     run("train", "--minutes", f"{args.minutes:g}", "--seed", "1")
     run("models")
     run("generate", "--prompt", "HAMLET\n", "-n", "3", "--max-tokens", "120", "--temperature", "0.8", "--seed", "1")
+    print("\nWriting under a constraint, as the Oulipo does: the same model, never once the letter e.")
+    run("generate", "--prompt", "HAMLET\n", "--lipogram", "e", "--max-tokens", "80", "--temperature", "0.8", "--seed", "2")
+    # A PDF too (--formats html,epub,pdf) once the model writes only characters its fonts have: a few minutes'
+    # model still writes stray bytes now and then, which the PDF refuses to draw as something else.
+    print("\nPublishing that sample: a web page and an EPUB, each signed, each with a QR code that proves,"
+          " offline, where it comes from.")
+    published = studio / "examples" / "published"
+    run("publish", latest_sample(studio), "--formats", "html,epub", "--lang", "en", "--out", str(published))
+    run("verify", str(published))
     print("\nThe audit: what the model copies from the tragedies, how diverse it is, at three temperatures.")
     run("audit", "--samples", "6", "--max-tokens", "150", "--lang", "en", "--seed", "1")
     print("\nThe model card and the corpus datasheet: what the model is, what it learned from, with whose consent.")
