@@ -23,9 +23,13 @@ from .corpus import open_studio, out
 @click.option("--tdm-reservation/--no-tdm-reservation", default=True, show_default=True,
               help="Reserve text and data mining rights (W3C TDMRep) in the EPUB, the page and the PDF's metadata.")
 @click.option("--url", metavar="BASE", help="Where the items will be online: BASE/<name> goes in each QR code.")
-@click.option("--force", is_flag=True, help="Replace the --out folder if it exists (once the new one is complete).")
+@click.option("--site", "site_dir", type=click.Path(path_type=Path), metavar="DIR",
+              help="Write a static gallery instead: an index, a page per item with its formats, QR code and "
+                   "provenance, readable offline (refused if DIR exists, unless --force).")  # fmt: skip
+@click.option("--force", is_flag=True, help="Replace the --out (or --site) folder if it exists (once the new one is "
+              "complete).")  # fmt: skip
 @click.pass_context
-def publish(ctx, items, formats, out_dir, title, lang, tdm_reservation, url, force) -> None:
+def publish(ctx, items, formats, out_dir, title, lang, tdm_reservation, url, site_dir, force) -> None:
     """Publish co-written documents and samples as a web page, an ebook and a PDF.
 
     ITEM is a document (id, id prefix or title: `ouvroir docs list`) or a
@@ -36,11 +40,27 @@ def publish(ctx, items, formats, out_dir, title, lang, tdm_reservation, url, for
     unless --no-tdm-reservation. Nothing is left half-written: the folder
     appears complete, or not at all.
 
-    Example:
+    With --site DIR, the same files go into DIR/files and DIR gets a small
+    gallery around them: index.html, one page per item with its formats, its
+    QR code and its provenance, under a strict Content-Security-Policy (no
+    script, no request out): open DIR/index.html, or copy DIR to any server.
+
+    Examples:
 
         ouvroir publish "Le port, la nuit" --formats html,epub,pdf --out publie
+
+        ouvroir publish --site galerie "Le port, la nuit" g0001
     """
     studio = open_studio(ctx)
+    if site_dir is not None:
+        if title is not None:
+            raise click.UsageError("--title is for one item's files; a --site takes each item's own title")
+        made = studio.publish_site(list(items), formats, site_dir, lang=lang, tdm_reservation=tdm_reservation,
+                                   url=url, force=force)  # fmt: skip
+        out.print(f"[green]Gallery of {len(made.entries)} item(s)[/green] in {escape(str(made.folder))}: "
+                  f"open {escape(str(made.folder / 'index.html'))}")  # fmt: skip
+        out.print(f"Check its files with: ouvroir verify {escape(str(made.folder / 'files'))}")
+        return
     published = studio.publish(list(items), formats, out_dir, title=title, lang=lang, tdm_reservation=tdm_reservation,
                                url=url, force=force)  # fmt: skip
     out.print(f"[green]Published {len(published.files)} file(s)[/green] in {escape(str(published.folder))}, "

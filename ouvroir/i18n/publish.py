@@ -46,3 +46,27 @@ PUBLISH = Catalogue("publish", {
     "missing_glyphs": ("La police de ce PDF n'a pas ces caractères : {chars}",
                        "The PDF's font lacks these characters: {chars}"),
 })  # fmt: skip
+
+# The static gallery (``ouvroir publish --site``): its index and one page per item.
+PUBLISH.add({
+    "site_title": ("Galerie", "Gallery"),
+    "site_intro": ("Chaque œuvre ci-dessous est publiée dans plusieurs formats, chacun signé ; son code QR prouve "
+                   "sa provenance sans réseau.",
+                   "Each item below is published in several formats, each one signed; its QR code proves its "
+                   "provenance offline."),
+    "site_count": ("{count} œuvre(s)", "{count} item(s)"),
+    "site_back": ("← Toute la galerie", "← The whole gallery"),
+    "site_formats": ("Formats", "Formats"),
+    "site_provenance": ("Provenance", "Provenance"),
+    "site_sidecar": ("provenance signée", "signed provenance"),
+    "site_kind_co-creation": ("Texte co-écrit", "Co-written text"),
+    "site_kind_sample": ("Texte généré", "Generated text"),
+    "site_format_html": ("Page web", "Web page"),
+    "site_format_epub": ("Livre numérique (EPUB 3)", "Ebook (EPUB 3)"),
+    "site_format_pdf": ("PDF à imprimer", "Printable PDF"),
+    "site_key": ("Signé par la clé {key_id} le {date}.", "Signed by key {key_id} on {date}."),
+    "site_verify": ("Vérifier un fichier : ouvroir verify {file}", "Check a file: ouvroir verify {file}"),
+    "site_verify_qr": ("Vérifier le code : ouvroir verify --qr {file} --key studio.pub",
+                       "Check the code: ouvroir verify --qr {file} --key studio.pub"),
+    "site_generated_share": ("{share} généré", "{share} generated"),
+})  # fmt: skip

@@ -32,6 +32,7 @@ SUFFIXES = {"html": ".html", "epub": ".epub", "pdf": ".pdf"}
 class Published:
     folder: Path
     files: list[Path] = field(default_factory=list)  # every output, in the final folder (sidecars beside them)
+    entries: list[tuple[Item, str, Stamp]] = field(default_factory=list)  # each item, its file name stem, its stamp
 
 
 def parse_formats(text: str) -> list[str]:
@@ -113,6 +114,7 @@ def publish(items: list[Item], formats: list[str], out: Path, key: Ed25519Privat
     temporary.mkdir()
     names: set[str] = set()
     files: list[str] = []
+    entries: list[tuple[Item, str, Stamp]] = []
     try:
         for item in items:
             name = slug(item.title, item.id)
@@ -123,15 +125,16 @@ def publish(items: list[Item], formats: list[str], out: Path, key: Ed25519Privat
             stamp = Stamp(qr.make_payload(item.kind, item.text, key, item_url), key_id(key.public_key()), created,
                           tdm_reservation, item_url)  # fmt: skip
             files += [p.name for p in _write_item(temporary, name, item, formats, stamp, key)]
+            entries.append((item, name, stamp))
         fsync_dir(temporary)
-        _swap(temporary, out)
+        swap(temporary, out)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
-    return Published(out, [out / name for name in files])
+    return Published(out, [out / name for name in files], entries)
 
 
-def _swap(temporary: Path, out: Path) -> None:
+def swap(temporary: Path, out: Path) -> None:
     """``temporary`` becomes ``out``; a former ``out`` goes only once the new one is in place."""
     if not out.exists():
         os.rename(temporary, out)

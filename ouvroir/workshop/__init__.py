@@ -39,6 +39,7 @@ _EXPORTS = {
     "load_keyring": (".workshop.provenance_api", "load_keyring"),
     "outputs_in": (".workshop.provenance_api", "outputs_in"),
     "publish": (".workshop.publishing", "publish"),
+    "publish_site": (".workshop.publishing", "publish_site"),
     "verify_qr": (".workshop.publishing", "verify_qr"),
     "now": (".store.db", "now"),
 }

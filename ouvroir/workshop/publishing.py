@@ -89,13 +89,27 @@ def publish(studio, refs: list[str], formats: str | list[str], out: Path, title:
             lang: str | None = None, tdm_reservation: bool = True, url: str | None = None,
             force: bool = False) -> Published:  # fmt: skip
     """Write each item in each format into ``out`` (refused if it exists, unless ``force``); all or nothing."""
+    wanted, items = _prepare(studio, refs, formats, title, lang)
+    return write_bundle(items, wanted, Path(out), load_or_create_key(studio.root), now(), tdm_reservation, url, force)
+
+
+def publish_site(studio, refs: list[str], formats: str | list[str], site: Path, lang: str | None = None,
+                 tdm_reservation: bool = True, url: str | None = None, force: bool = False) -> Published:  # fmt: skip
+    """A static gallery in ``site``: an index, a page per item with its formats, QR code and provenance."""
+    from ..publish import site as gallery
+
+    wanted, items = _prepare(studio, refs, formats, None, lang)
+    return gallery.write(items, wanted, Path(site), load_or_create_key(studio.root), now(), lang, tdm_reservation,
+                         url, force)  # fmt: skip
+
+
+def _prepare(studio, refs: list[str], formats: str | list[str], title: str | None, lang: str | None):
     wanted = parse_formats(formats) if isinstance(formats, str) else parse_formats(",".join(formats))
     if lang is not None and lang not in ("fr", "en"):
         raise PublishError(f"--lang {lang!r}: ouvroir publishes in fr or en")
     if title is not None and len(refs) > 1:
         raise PublishError("--title names one item: publish the items one at a time to give each its title")
-    items = [find_item(studio, ref, title, lang) for ref in refs]
-    return write_bundle(items, wanted, Path(out), load_or_create_key(studio.root), now(), tdm_reservation, url, force)
+    return wanted, [find_item(studio, ref, title, lang) for ref in refs]
 
 
 def verify_qr(path: Path, studio=None, keys=()):

@@ -150,6 +150,12 @@ class Studio:
 
         return publish(self, items, formats, out, **choices)
 
+    def publish_site(self, items: list[str], formats, site: Path, **choices):
+        """A static gallery of documents and samples, readable offline (``workshop.publishing``)."""
+        from .publishing import publish_site
+
+        return publish_site(self, items, formats, site, **choices)
+
     @cached_property
     def provenance(self) -> Provenance:
         """The signing key and verifying outputs (``workshop.provenance_api``)."""
