@@ -70,3 +70,16 @@ PUBLISH.add({
                        "Check the code: ouvroir verify --qr {file} --key studio.pub"),
     "site_generated_share": ("{share} généré", "{share} generated"),
 })  # fmt: skip
+
+# The web studio's Publish form (Write page, and each text sample on a model's page).
+WEB_PUBLISH = {
+    "publish": ("Publier", "Publish"),
+    "publish_help": ("Une page web, un livre numérique et un PDF, chacun signé, avec le registre en colophon et un "
+                     "code QR qui prouve la provenance hors ligne ; téléchargés ensemble dans un .zip.",
+                     "A web page, an ebook and a PDF, each signed, with the ledger as a colophon and a QR code that "
+                     "proves the provenance offline; downloaded together as a .zip."),
+    "publish_format_html": ("page web", "web page"),
+    "publish_format_epub": ("EPUB", "EPUB"),
+    "publish_format_pdf": ("PDF", "PDF"),
+    "publish_download": ("Publier et télécharger", "Publish and download"),
+}  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from . import LANGUAGES, Catalogue, Translator
+from .publish import WEB_PUBLISH
 from .steering import WEB_STEERING
 
 DEFAULT_LANG = "fr"
@@ -557,3 +558,6 @@ WEB.add({
 
 # -- controls, infilling and constraints: the model page's Generate form and the Write page
 WEB.add(WEB_STEERING)
+
+# -- publishing: the Publish form of the Write page and of a text sample
+WEB.add(WEB_PUBLISH)

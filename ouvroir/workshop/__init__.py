@@ -40,6 +40,8 @@ _EXPORTS = {
     "outputs_in": (".workshop.provenance_api", "outputs_in"),
     "publish": (".workshop.publishing", "publish"),
     "publish_site": (".workshop.publishing", "publish_site"),
+    "publish_archive": (".workshop.publishing", "publish_archive"),
+    "PUBLISH_FORMATS": (".publish.bundle", "FORMATS"),
     "verify_qr": (".workshop.publishing", "verify_qr"),
     "now": (".store.db", "now"),
 }

@@ -103,6 +103,27 @@ def publish_site(studio, refs: list[str], formats: str | list[str], site: Path, 
                          url, force)  # fmt: skip
 
 
+def publish_archive(studio, ref: str, formats: list[str], lang: str | None = None) -> tuple[str, bytes]:
+    """One item published in ``formats``, every file and sidecar in one zip: (its file name, its bytes)."""
+    import io
+    import shutil
+    import tempfile
+    import zipfile
+
+    if not formats:
+        raise PublishError("choose at least one format to publish (html, epub, pdf)")
+    scratch = Path(tempfile.mkdtemp(prefix="ouvroir-publish-"))
+    try:
+        made = publish(studio, [ref], formats, scratch / "out", lang=lang)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for file in sorted(made.folder.iterdir()):
+                archive.write(file, file.name)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return f"{made.entries[0][1]}.zip", buffer.getvalue()
+
+
 def _prepare(studio, refs: list[str], formats: str | list[str], title: str | None, lang: str | None):
     wanted = parse_formats(formats) if isinstance(formats, str) else parse_formats(",".join(formats))
     if lang is not None and lang not in ("fr", "en"):

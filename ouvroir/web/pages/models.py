@@ -16,7 +16,7 @@ from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import ModelNotFound, OuvroirError
-from ...workshop import SampleRecord, Studio
+from ...workshop import PUBLISH_FORMATS, SampleRecord, Studio
 from ..shared import StudioDep, form_data, job_started, render, said, translator, wants_json
 from .steering import controls_from, controls_from_form, model_steering
 
@@ -59,7 +59,8 @@ def model_page(ref: str, request: Request, studio: Studio = StudioDep):
     steering = model_steering(studio, record) if record.status == "ready" else None
     return render(request, "model.html", {"model": record, "withdrawn": withdrawn, "card_html": card_html,
                                           "datasheet_html": datasheet_html, "has_plot": has_plot, "medium": medium,
-                                          "samples": samples, "steering": steering})  # fmt: skip
+                                          "samples": samples, "steering": steering,
+                                          "publish_formats": PUBLISH_FORMATS})  # fmt: skip
 
 
 def _sample_view(studio: Studio, sample: SampleRecord, medium: str) -> dict:

@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import DocumentError
-from ...workshop import ModelRecord, Studio
+from ...workshop import PUBLISH_FORMATS, ModelRecord, Studio
 from ..shared import StudioDep, render, translator
 from .steering import constraint_from, controls_from, in_page_language, model_steering
 
@@ -60,7 +60,7 @@ def editor(doc_id: str, request: Request, model: str = "", studio: Studio = Stud
     return render(request, "write.html", {
         "doc": doc, "state": doc.as_dict(), "models": models, "withdrawn": withdrawn,
         "model": model if any(m.id == model for m in models) else (models[0].id if models else ""),
-        "formats": list(studio.documents.FORMATS), "strings": strings,
+        "formats": list(studio.documents.FORMATS), "publish_formats": PUBLISH_FORMATS, "strings": strings,
         "steering": {m.id: model_steering(studio, m) for m in models},
     })  # fmt: skip
 
