@@ -80,6 +80,29 @@ class TrainData:
         )
 
 
+def work_heads(ids: np.ndarray, eot: int, controls: Sequence[int]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Where each work starts (its end-of-document token) and the control tokens that follow it."""
+    ids = np.asarray(ids)
+    starts = np.flatnonzero(ids == eot)
+    is_control = np.isin(ids, np.asarray(list(controls), dtype=np.int64))
+    heads = []
+    for at in starts:
+        end = at + 1
+        while end < len(ids) and is_control[end]:
+            end += 1
+        heads.append(np.asarray(ids[at + 1 : end], dtype=np.int64))
+    return starts, heads
+
+
+def head_before(heads: tuple[np.ndarray, list[np.ndarray]], start: int) -> np.ndarray:
+    """The controls to put before a window starting at ``start``: its work's, when it starts past them; else none."""
+    starts, found = heads
+    k = int(np.searchsorted(starts, start, side="right")) - 1
+    if k < 0 or not len(found[k]) or start <= starts[k] + len(found[k]):
+        return np.zeros(0, dtype=np.int64)  # before any work, at a work's start, or inside its controls
+    return found[k]
+
+
 class Batches:
     """Shuffled non-overlapping windows, one epoch after another.
 
@@ -150,27 +173,15 @@ class Batches:
         return np.asarray(self.ids[start : start + self.context + 1], dtype=np.int64)
 
     def _heads(self, eot: int, controls: Sequence[int]) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Where each work starts (its end-of-document token) and the control tokens that follow it."""
-        ids = np.asarray(self.ids)
-        starts = np.flatnonzero(ids == eot)
-        is_control = np.isin(ids, np.asarray(list(controls), dtype=np.int64))
-        heads = []
-        for at in starts:
-            end = at + 1
-            while end < len(ids) and is_control[end]:
-                end += 1
-            heads.append(np.asarray(ids[at + 1 : end], dtype=np.int64))
-        return starts, heads
+        return work_heads(self.ids, eot, controls)
 
     def _pinned(self, start: int) -> np.ndarray:
         """The window at ``start``, after its work's controls when it starts past them."""
         if self.heads is None:
             return self._window(start)
-        starts, heads = self.heads
-        k = int(np.searchsorted(starts, start, side="right")) - 1
-        if k < 0 or not len(heads[k]) or start <= starts[k] + len(heads[k]):
-            return self._window(start)  # before any work, at a work's start, or inside its controls
-        head = heads[k]
+        head = head_before(self.heads, start)
+        if not len(head):
+            return self._window(start)
         return np.concatenate([head, self.ids[start : start + self.context + 1 - len(head)]]).astype(np.int64)
 
     def _infilled(self, window: np.ndarray, i: int, j: int) -> np.ndarray:

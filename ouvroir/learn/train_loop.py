@@ -28,7 +28,7 @@ from ouvroir.learn.cpu_parallel import ShardedStep
 from ouvroir.learn.data import TrainData
 from ouvroir.learn.loss_eval import autocast, evaluate_bpb
 from ouvroir.learn.sizing import Budget, TrainConfig, usable_cores
-from ouvroir.learn.train_state import Counters, Parts, save_checkpoint
+from ouvroir.learn.train_state import Counters, Parts, control_ids, save_checkpoint
 
 
 @dataclass
@@ -160,6 +160,8 @@ class Loop:
         self.smooth_loss: float | None = None
         self.last_log, self.log_tokens, self.log_time = time.perf_counter(), 0, 0.0
         self.sharded: ShardedStep | None = None
+        # Validation windows read inside a work after its controls, as training windows are (loss_eval.py).
+        self.controls = control_ids(data.tokenizer) if data.tokenizer is not None else []
 
     def run(self) -> None:
         """Step, log and evaluate until the budget is spent or the run stops early."""
@@ -200,7 +202,8 @@ class Loop:
         ids, context, batch = self.data.val_ids, self.config.model.context, 32
         sample = ids[: batch * context + 1]
         t0 = time.perf_counter()
-        evaluate_bpb(self.parts.model, sample, 1, self.data.eot_id, self.device, batch_size=batch)
+        evaluate_bpb(self.parts.model, sample, 1, self.data.eot_id, self.device, batch_size=batch,
+                     controls=self.controls)  # fmt: skip
         scored = time.perf_counter() - t0
         weights_mb = 16 * self.parts.model.num_params() / 1e6  # weights, optimizer moments, average: ~4 copies
         return scored * len(ids) / max(len(sample), 1) + 0.5 + weights_mb / 200
@@ -262,7 +265,7 @@ class Loop:
         c, parts, data = self.counters, self.parts, self.data
         t0 = time.perf_counter()
         with parts.averaged():
-            val = evaluate_bpb(parts.model, data.val_ids, data.val_bytes, data.eot_id, self.device)
+            val = evaluate_bpb(parts.model, data.val_ids, data.val_bytes, data.eot_id, self.device, controls=self.controls)
             improved = val < c.best - 1e-4
             best_weights = ckpt.weights_to_save(parts.model) if improved else None
         lr_mult = self.schedule.lr_multiplier(c)  # before judging: a finished run reserves no more evaluations
