@@ -7,19 +7,25 @@ bar's key signature, or the raised leading tone of its relative minor) and in ra
 lowest and highest pitch the corpus gives that voice). The same shares for the held-out chorales
 are the human reference.
 
-Usage: .venv/bin/python bench/music_train.py [--minutes 2 5 10] [--chorales 371]
+Training pieces are augmented with their transpositions (corpus/augment.py); ``--plain`` adds, for each
+budget, a run without them on the same held-out chorales, side by side. ``--steps N`` gives every run the same
+step budget instead of minutes, so a busy machine changes the time a run takes, not what it learns.
+
+Usage: .venv/bin/python bench/music_train.py [--minutes 2 5 10] [--steps N] [--size S] [--plain] [--chorales 371]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
 from ouvroir import Studio
+from ouvroir.corpus import augment as augments
 from ouvroir.workshop import training
 from ouvroir.corpus.ingest import AddOptions
 from ouvroir.corpus.snapshot import load_snapshot, snapshot_texts
@@ -28,6 +34,7 @@ from ouvroir.media.music.encoding import decode
 from ouvroir.workshop.generation import GenerationParams, generate_samples
 
 MAJOR = (0, 2, 4, 5, 7, 9, 11)
+augment_rule = augments.augments
 
 
 def key_pitch_classes(sharps: int) -> set[int]:
@@ -53,6 +60,10 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, nargs="+", default=[2, 5, 10])
     parser.add_argument("--chorales", type=int, default=371)
     parser.add_argument("--samples", type=int, default=32)
+    parser.add_argument("--steps", type=int, help="a step budget for every run instead of --minutes")
+    parser.add_argument("--plain", action="store_true", help="also train without transposed copies, side by side")
+    parser.add_argument("--size", choices=["tiny", "small", "base"], help="model size (default: the planner's choice)")
+    parser.add_argument("--no-augmented", action="store_true", help="only the run without transposed copies")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="ouvroir-bench-music-"))
     try:
@@ -60,12 +71,18 @@ def main() -> None:
         inbox.mkdir()
         for path in chorale_files()[: args.chorales]:
             shutil.copy(path, inbox / path.name)
-        for minutes in args.minutes:
-            studio = Studio.init(root / f"studio-{minutes:g}")
+        budgets = [(None, args.steps)] if args.steps else [(minutes, None) for minutes in args.minutes]
+        kinds = (False,) if args.no_augmented else (True, False) if args.plain else (True,)
+        arms = [(b, augment) for b in budgets for augment in kinds]
+        for (minutes, steps), augment in arms:
+            studio = Studio.init(root / f"studio-{minutes or steps:g}-{augment}")
             started = time.perf_counter()
             report = studio.add([inbox], AddOptions(author="J. S. Bach", license="public-domain", consent="train"))
             ingest_s = time.perf_counter() - started
-            record = training.train_model(studio, minutes=minutes, seed=1, medium="music")
+            augments.augments = augment_rule if augment else (lambda snapshot: False)
+            trained = time.perf_counter()
+            record = training.train_model(studio, size=args.size, minutes=minutes, steps=steps, seed=1, medium="music")
+            train_s = time.perf_counter() - trained
             snapshot = load_snapshot(studio, record.snapshot_id)
             train, val = snapshot_texts(studio, snapshot)
             ranges: dict[int, tuple[int, int]] = {}
@@ -81,7 +98,9 @@ def main() -> None:
             key_share, range_share, notes = shares([s.text for s in made], ranges)
             human_key, human_range, _ = shares(val, ranges)
             print(json.dumps({
-                "bench": "music_train", "minutes": minutes, "works": report.count("added"), "ingest_s": round(ingest_s, 1),
+                "bench": "music_train", "minutes": minutes, "budget_steps": steps, "augmented": augment,
+                "works": report.count("added"), "ingest_s": round(ingest_s, 1), "train_s": round(train_s, 1),
+                "loadavg_1m": round(os.getloadavg()[0], 2),
                 "size": record.size, "parameters": record.parameters, "steps": record.steps,
                 "val_works": len(snapshot.val_works), "val_bits_per_byte": round(record.val_bpb, 4),
                 "val_bits_per_event": round(bits / val_words, 4), "val_bits_per_note": round(bits / val_notes, 3),
