@@ -1,4 +1,5 @@
-"""Publishing speed: a 10-page co-written document into HTML, EPUB and PDF (target: at most 2 s on 2 cores).
+"""Publishing speed: a 10-page co-written document into HTML, EPUB and PDF (target: at most 2 s on 2 cores), and
+with the audio too (the text read aloud by espeak-ng into a WAV with its C2PA manifest; target: at most 10 s).
 
 Usage: .venv/bin/python bench/publish.py [--pages 10] [--repeat 5]
 
@@ -6,7 +7,8 @@ Builds, in a temporary folder, a studio with a tiny model (10 training steps, no
 document alternating a person's paragraphs and accepted suggestions until it holds ``pages`` × 1,800
 characters (a printed page). Then times ``studio.publish`` (the three formats, each signed, with its QR
 code), the first run in a fresh process (imports of fpdf2, ebooklib, segno included) and the median
-of the next ``repeat``. Prints one JSON line.
+of the next ``repeat``; then the four formats (HTML, EPUB, PDF and audio), ``repeat`` times, their median,
+the WAV's duration and size (skipped, and said, without espeak-ng). Prints one JSON line.
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ def main() -> None:
             start = time.perf_counter()
             result = studio.publish([doc_id], "html,epub,pdf", root / "out", force=True)
             times.append(time.perf_counter() - start)
+        audio = _audio(studio, doc_id, root, args.repeat)
         from pypdf import PdfReader
 
         pdf = next(p for p in result.files if p.suffix == ".pdf")
@@ -81,8 +84,26 @@ def main() -> None:
         print(json.dumps({"chars": chars, "pdf_pages": len(PdfReader(str(pdf)).pages),
                           "shares": summary["shares"], "first_s": round(times[0], 3),
                           "median_s": round(statistics.median(times[1:]), 3),
-                          "bytes": {p.suffix[1:]: p.stat().st_size for p in result.files}}))  # fmt: skip
+                          "bytes": {p.suffix[1:]: p.stat().st_size for p in result.files}, "with_audio": audio}))  # fmt: skip
         studio.close()
+
+
+def _audio(studio: Studio, doc_id: str, root: Path, repeat: int) -> dict:
+    import shutil
+    import wave
+
+    if shutil.which("espeak-ng") is None:
+        return {"skipped": "espeak-ng is not installed (apt install espeak-ng)"}
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = studio.publish([doc_id], "html,epub,pdf,audio", root / "out-audio", force=True)
+        times.append(time.perf_counter() - start)
+    wav = next(p for p in result.files if p.suffix == ".wav")
+    with wave.open(str(wav), "rb") as w:
+        duration = w.getnframes() / w.getframerate()
+    return {"median_s": round(statistics.median(times), 3), "max_s": round(max(times), 3),
+            "wav_seconds": round(duration, 1), "wav_bytes": wav.stat().st_size}  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -237,8 +237,8 @@ def test_bad_input_is_refused_and_nothing_is_left_half_written(made, tmp_path):
     empty = docs.create_document(studio, "Vide", lang="fr")
     with pytest.raises(PublishError, match=f"co-creation {empty.id} .'Vide'. is empty"):
         studio.publish([empty.id], "html", out)
-    with pytest.raises(PublishError, match="unknown format 'audio' .audio comes later."):
-        studio.publish([doc.id], "html,audio", out)
+    with pytest.raises(PublishError, match="unknown format 'mp3': choose among html, epub, pdf, audio"):
+        studio.publish([doc.id], "html,mp3", out)
     out.mkdir()
     (out / "mine.txt").write_text("à garder")
     with pytest.raises(PublishError, match="already exists: choose another --out, or give --force"):

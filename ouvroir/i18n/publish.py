@@ -64,6 +64,7 @@ PUBLISH.add({
     "site_format_html": ("Page web", "Web page"),
     "site_format_epub": ("Livre numérique (EPUB 3)", "Ebook (EPUB 3)"),
     "site_format_pdf": ("PDF à imprimer", "Printable PDF"),
+    "site_format_audio": ("Lecture à voix haute (WAV)", "Read aloud (WAV)"),
     "site_key": ("Signé par la clé {key_id} le {date}.", "Signed by key {key_id} on {date}."),
     "site_verify": ("Vérifier un fichier : ouvroir verify {file}", "Check a file: ouvroir verify {file}"),
     "site_verify_qr": ("Vérifier le code : ouvroir verify --qr {file} --key studio.pub",

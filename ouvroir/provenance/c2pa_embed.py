@@ -180,9 +180,12 @@ def fingerprint(cert: x509.Certificate) -> str:
 # -- embedding ----------------------------------------------------------------------------------
 
 
-def definition(title: str, mime: str, assertions: dict, created: str, source_type: str = TRAINED) -> dict:
-    """The C2PA manifest definition: a ``c2pa.created`` action with the AI label, and ouvroir's assertions."""
-    action = {"action": "c2pa.created", "digitalSourceType": source_type, "softwareAgent": generator(), "when": created}
+def definition(title: str, mime: str, assertions: dict, created: str, source_type: str | None = TRAINED) -> dict:
+    """The C2PA manifest definition: a ``c2pa.created`` action with the AI label (none when a person wrote it all,
+    ``source_type`` None), and ouvroir's assertions."""
+    action = {"action": "c2pa.created", "softwareAgent": generator(), "when": created}
+    if source_type:
+        action["digitalSourceType"] = source_type
     custom = [{"label": label, "data": data} for label, data in assertions.items() if label != "c2pa.actions"]
     return {"claim_generator_info": [{"name": "ouvroir", "version": __version__}], "title": title, "format": mime,
             "assertions": [{"label": "c2pa.actions", "data": {"actions": [action]}}] + custom}  # fmt: skip
@@ -324,7 +327,7 @@ def signer_key(found: Embedded, data: bytes) -> bytes | None:
 
 def _described(found: Embedded, studio) -> str:
     signer = found.signature_info.get("common_name") or "an unnamed certificate"
-    label = "trainedAlgorithmicMedia" if TRAINED in source_types(found) else "no AI label"
+    label = next((s.rsplit("/", 1)[-1] for s in source_types(found) if isinstance(s, str)), "no AI label")
     whose = "this studio's certificate" if studio is not None else "its certificate"
     return f"embedded C2PA manifest valid ({label}), signed by {whose} {signer!r}"
 

@@ -24,8 +24,18 @@ from ..provenance.keys import key_id
 from . import qr
 from .item import Item, Stamp
 
-FORMATS = ("html", "epub", "pdf")
-SUFFIXES = {"html": ".html", "epub": ".epub", "pdf": ".pdf"}
+FORMATS = ("html", "epub", "pdf")  # the visual formats, each with its QR code (the web studio offers these)
+ALL_FORMATS = FORMATS + ("audio",)  # audio: the text read aloud (see .audio), a WAV with a C2PA manifest inside
+SUFFIXES = {"html": ".html", "epub": ".epub", "pdf": ".pdf", "audio": ".wav"}
+
+
+@dataclass(frozen=True)
+class Voice:
+    """How the audio format is made: the voice engine's command line (None: the default) and the
+    studio's C2PA credentials (``provenance.c2pa_embed``) to embed a manifest in the WAV."""
+
+    command: str | None = None
+    credentials: object = None
 
 
 @dataclass
@@ -33,24 +43,30 @@ class Published:
     folder: Path
     files: list[Path] = field(default_factory=list)  # every output, in the final folder (sidecars beside them)
     entries: list[tuple[Item, str, Stamp]] = field(default_factory=list)  # each item, its file name stem, its stamp
+    warnings: list[str] = field(default_factory=list)  # formats skipped because their tool is missing, and why
+    formats: list[str] = field(default_factory=list)  # the formats made
 
 
 def parse_formats(text: str) -> list[str]:
     wanted = [f.strip().lower() for f in text.split(",") if f.strip()]
-    unknown = [f for f in wanted if f not in FORMATS]
+    unknown = [f for f in wanted if f not in ALL_FORMATS]
     if unknown or not wanted:
-        planned = " (audio comes later)" if "audio" in unknown else ""
-        raise PublishError(f"unknown format {', '.join(unknown) or text!r}{planned}: choose among {', '.join(FORMATS)}")
+        raise PublishError(f"unknown format {', '.join(unknown) or text!r}: choose among {', '.join(ALL_FORMATS)}")
     return list(dict.fromkeys(wanted))
 
 
-def _sign(path: Path, item: Item, fmt: str, stamp: Stamp, key: Ed25519PrivateKey) -> None:
+def _assertions(item: Item, fmt: str, stamp: Stamp) -> dict:
     assertions = dict(item.assertions)
     if "ouvroir.ledger" in assertions:
         assertions["ouvroir.ledger"] = assertions["ouvroir.ledger"] | {"format": fmt}
     assertions["ouvroir.publication"] = {"item": item.kind, "id": item.id, "format": fmt, "title": item.title,
                                          "lang": item.lang, "qr": stamp.payload, "tdm_reservation": stamp.tdm_reservation,
                                          "url": stamp.url}  # fmt: skip
+    return assertions
+
+
+def _sign(path: Path, item: Item, fmt: str, stamp: Stamp, key: Ed25519PrivateKey) -> None:
+    assertions = _assertions(item, fmt, stamp)
     manifest = mf.build(item.kind, [path], path.parent, item.source_type, {"action": "c2pa.published"}, assertions,
                         stamp.created)  # fmt: skip
     mf.write(manifest, mf.sidecar_path(path), key)
@@ -69,8 +85,22 @@ def _inner_sidecar(scratch: Path, item: Item, stamp: Stamp, key: Ed25519PrivateK
     return data
 
 
+def _wav(item: Item, stamp: Stamp, file_name: str, voice: Voice) -> bytes:
+    """The item read aloud, with a C2PA manifest inside carrying the sidecar's assertions (when credentials are given)."""
+    from . import audio
+
+    data = audio.speak(item, voice.command)
+    if voice.credentials is None:
+        return data
+    from ..provenance import c2pa_embed
+
+    definition = c2pa_embed.definition(file_name, "audio/wav", _assertions(item, "audio", stamp), stamp.created,
+                                       item.source_type)  # fmt: skip
+    return c2pa_embed.embed(data, "audio/wav", definition, voice.credentials)
+
+
 def _write_item(folder: Path, name: str, item: Item, formats: list[str], stamp: Stamp,
-                key: Ed25519PrivateKey) -> list[Path]:  # fmt: skip
+                key: Ed25519PrivateKey, voice: Voice) -> list[Path]:  # fmt: skip
     written = []
     fonts = None
     if "pdf" in formats:
@@ -87,6 +117,8 @@ def _write_item(folder: Path, name: str, item: Item, formats: list[str], stamp: 
             from . import epub
 
             epub.write(item, stamp, path, _inner_sidecar(folder / f".{name}.epub-parts", item, stamp, key))
+        elif fmt == "audio":
+            atomic_write(path, _wav(item, stamp, path.name, voice))
         else:
             from . import pdf
 
@@ -97,8 +129,13 @@ def _write_item(folder: Path, name: str, item: Item, formats: list[str], stamp: 
 
 
 def publish(items: list[Item], formats: list[str], out: Path, key: Ed25519PrivateKey, created: str,
-            tdm_reservation: bool = True, url: str | None = None, force: bool = False) -> Published:  # fmt: skip
-    """Write ``formats`` of each item into ``out``; return what was written (paths in ``out``)."""
+            tdm_reservation: bool = True, url: str | None = None, force: bool = False,
+            voice: Voice | None = None) -> Published:  # fmt: skip
+    """Write ``formats`` of each item into ``out``; return what was written (paths in ``out``).
+
+    A format whose tool is missing (audio without its voice engine) is left out with a warning in
+    ``Published.warnings``; the other formats are made.
+    """
     if not items:
         raise PublishError("nothing to publish: name a document, a sample or a work")
     for item in items:
@@ -109,6 +146,8 @@ def publish(items: list[Item], formats: list[str], out: Path, key: Ed25519Privat
         raise PublishError(f"{out} already exists: choose another --out, or give --force to replace it")
     if out.exists() and not out.is_dir():
         raise PublishError(f"{out} exists and is not a folder: choose another --out")
+    voice = voice or Voice()
+    formats, warnings = _available(formats, voice)
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.parent / f".{out.name}.publishing-{secrets.token_hex(4)}"
     temporary.mkdir()
@@ -124,14 +163,30 @@ def publish(items: list[Item], formats: list[str], out: Path, key: Ed25519Privat
             item_url = url.rstrip("/") + "/" + name if url else None
             stamp = Stamp(qr.make_payload(item.kind, item.text, key, item_url), key_id(key.public_key()), created,
                           tdm_reservation, item_url)  # fmt: skip
-            files += [p.name for p in _write_item(temporary, name, item, formats, stamp, key)]
+            files += [p.name for p in _write_item(temporary, name, item, formats, stamp, key, voice)]
             entries.append((item, name, stamp))
         fsync_dir(temporary)
         swap(temporary, out)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
-    return Published(out, [out / name for name in files], entries)
+    return Published(out, [out / name for name in files], entries, warnings, formats)
+
+
+def _available(formats: list[str], voice: Voice) -> tuple[list[str], list[str]]:
+    """The formats whose tools are here, and a warning for each one that is not (nothing made at all: an error)."""
+    if "audio" not in formats:
+        return formats, []
+    from . import audio
+
+    try:
+        audio.check_engine(voice.command)
+    except audio.EngineMissing as exc:
+        rest = [f for f in formats if f != "audio"]
+        if not rest:
+            raise
+        return rest, [str(exc)]
+    return formats, []
 
 
 def swap(temporary: Path, out: Path) -> None:

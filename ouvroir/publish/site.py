@@ -121,7 +121,7 @@ def index_page(entries: list[tuple[Item, str, Stamp]], lang: str) -> bytes:
 
 def write(items: list[Item], formats: list[str], out: Path, key: Ed25519PrivateKey, created: str,
           lang: str | None = None, tdm_reservation: bool = True, url: str | None = None,
-          force: bool = False) -> bundle.Published:  # fmt: skip
+          force: bool = False, voice: bundle.Voice | None = None) -> bundle.Published:  # fmt: skip
     """The gallery of ``items`` in ``out`` (refused if it exists, unless ``force``); all or nothing."""
     out = Path(out)
     if out.exists() and not force:
@@ -133,11 +133,12 @@ def write(items: list[Item], formats: list[str], out: Path, key: Ed25519PrivateK
     temporary.mkdir()
     try:
         files_url = url.rstrip("/") + "/" + FILES if url else None
-        made = bundle.publish(items, formats, temporary / FILES, key, created, tdm_reservation, files_url)
+        made = bundle.publish(items, formats, temporary / FILES, key, created, tdm_reservation, files_url,
+                              voice=voice)  # fmt: skip
         (temporary / CODES).mkdir()
         for item, name, stamp in made.entries:
             atomic_write(temporary / CODES / f"{name}.svg", qr.svg_file(stamp.payload, tr(item)("qr_alt")))
-            atomic_write(temporary / f"{name}.html", item_page(item, name, stamp, formats, lang or item.lang))
+            atomic_write(temporary / f"{name}.html", item_page(item, name, stamp, made.formats, lang or item.lang))
         atomic_write(temporary / "site.css", CSS.encode("utf-8"))
         atomic_write(temporary / "index.html", index_page(made.entries, lang or items[0].lang))
         fsync_dir(temporary)
@@ -146,4 +147,4 @@ def write(items: list[Item], formats: list[str], out: Path, key: Ed25519PrivateK
         shutil.rmtree(temporary, ignore_errors=True)
         raise
     files = [out / FILES / p.name for p in made.files]
-    return bundle.Published(out, [out / "index.html", *files], made.entries)
+    return bundle.Published(out, [out / "index.html", *files], made.entries, made.warnings, made.formats)

@@ -20,7 +20,7 @@ from ..i18n import Translator
 from ..i18n.publish import PUBLISH
 from ..provenance import manifest as mf
 from ..provenance.keys import load_or_create_key, trusted_keys
-from ..publish.bundle import Published, parse_formats, publish as write_bundle
+from ..publish.bundle import Published, Voice, parse_formats, publish as write_bundle
 from ..publish.item import Item
 from ..store import models as model_store
 from ..store.db import now
@@ -87,20 +87,26 @@ def find_item(studio, ref: str, title: str | None = None, lang: str | None = Non
 
 def publish(studio, refs: list[str], formats: str | list[str], out: Path, title: str | None = None,
             lang: str | None = None, tdm_reservation: bool = True, url: str | None = None,
-            force: bool = False) -> Published:  # fmt: skip
-    """Write each item in each format into ``out`` (refused if it exists, unless ``force``); all or nothing."""
+            force: bool = False, voice_command: str | None = None) -> Published:  # fmt: skip
+    """Write each item in each format into ``out`` (refused if it exists, unless ``force``); all or nothing.
+
+    ``audio`` reads the text aloud with ``voice_command`` (default: espeak-ng, see ``publish.audio``);
+    without its engine it is skipped with a warning in ``Published.warnings``.
+    """
     wanted, items = _prepare(studio, refs, formats, title, lang)
-    return write_bundle(items, wanted, Path(out), load_or_create_key(studio.root), now(), tdm_reservation, url, force)
+    return write_bundle(items, wanted, Path(out), load_or_create_key(studio.root), now(), tdm_reservation, url, force,
+                        _voice(studio, wanted, voice_command))  # fmt: skip
 
 
 def publish_site(studio, refs: list[str], formats: str | list[str], site: Path, lang: str | None = None,
-                 tdm_reservation: bool = True, url: str | None = None, force: bool = False) -> Published:  # fmt: skip
+                 tdm_reservation: bool = True, url: str | None = None, force: bool = False,
+                 voice_command: str | None = None) -> Published:  # fmt: skip
     """A static gallery in ``site``: an index, a page per item with its formats, QR code and provenance."""
     from ..publish import site as gallery
 
     wanted, items = _prepare(studio, refs, formats, None, lang)
     return gallery.write(items, wanted, Path(site), load_or_create_key(studio.root), now(), lang, tdm_reservation,
-                         url, force)  # fmt: skip
+                         url, force, _voice(studio, wanted, voice_command))  # fmt: skip
 
 
 def publish_archive(studio, ref: str, formats: list[str], lang: str | None = None) -> tuple[str, bytes]:
@@ -122,6 +128,15 @@ def publish_archive(studio, ref: str, formats: list[str], lang: str | None = Non
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return f"{made.entries[0][1]}.zip", buffer.getvalue()
+
+
+def _voice(studio, wanted: list[str], command: str | None) -> Voice:
+    """The voice engine and, for the WAV's embedded C2PA manifest, the studio's certificate chain."""
+    if "audio" not in wanted:
+        return Voice(command)
+    from ..provenance.c2pa_embed import load_or_create_credentials
+
+    return Voice(command, load_or_create_credentials(studio.root))
 
 
 def _prepare(studio, refs: list[str], formats: str | list[str], title: str | None, lang: str | None):
