@@ -3,8 +3,8 @@
 Infilling (fill-in-the-middle). With a tokenizer that has the infilling tokens
 and ``fim_rate`` > 0, that share of the training windows is rearranged so the
 model learns to write *between* two passages: a window ``w`` of
-``context + 1 - 4`` tokens and two cut points ``i <= j`` give
-``<|fim_prefix|> w[:i] <|fim_suffix|> w[j:] <|fim_middle|> w[i:j] <|endoftext|>``
+``context + 1 - 4`` tokens, a length ``L`` and two cut points ``i <= j <= L`` give
+``<|fim_prefix|> w[:i] <|fim_suffix|> w[j:L] <|fim_middle|> w[i:j] <|endoftext|> w[L:]``
 (prefix–suffix–middle order; the end-of-document token after the middle
 teaches where a middle ends, which is where generation stops). A middle never
 crosses a special token (the end of a work, a control): it is cut before the
@@ -39,6 +39,7 @@ from ouvroir.learn.tokenizer import Tokenizer
 # half keeps left-to-right quality, see bench/controls.py).
 FIM_RATE = 0.5
 FIM_EXTRA = 4  # the three infilling tokens and the end-of-document token after the middle
+MIN_FIM_LENGTH = 8  # the fewest window tokens an infilling part is cut from
 
 
 @dataclass
@@ -145,6 +146,10 @@ class Batches:
             fim_rng = np.random.default_rng([self.seed, self.epoch, 1])
             self.infill = fim_rng.random(n) < self.fim_rate
             self.cuts = np.sort(fim_rng.integers(0, self.context + 2 - FIM_EXTRA, size=(n, 2)), axis=1)
+            # How much of the window the infilling part takes (the rest follows its end token, left to right): were it
+            # always the whole window, a middle would always end on the window's last token, and a model learns to
+            # end it there by position alone (0.01 bits for the end token in a full row, 14.5 bits in a shorter one).
+            self.fim_lengths = fim_rng.integers(MIN_FIM_LENGTH, self.context + 2 - FIM_EXTRA, size=n)
 
     def next(self) -> tuple[torch.Tensor, torch.Tensor]:
         starts, infills = [], []
@@ -154,10 +159,12 @@ class Batches:
                 self._load_epoch()
             starts.append(int(self.starts[self.index]))
             if self.fim is not None and self.infill[self.index]:
-                infills.append((len(starts) - 1, *map(int, self.cuts[self.index])))
+                length = int(self.fim_lengths[self.index])
+                i, j = (int(c) * length // (self.context + 1 - FIM_EXTRA) for c in self.cuts[self.index])
+                infills.append((len(starts) - 1, i, j, length))
             self.index += 1
         if infills or self.heads is not None:
-            filled = {row: (i, j) for row, i, j in infills}
+            filled = {row: (i, j, length) for row, i, j, length in infills}
             xy = torch.from_numpy(np.stack([self._infilled(self._window(s), *filled[row]) if row in filled
                                             else self._pinned(s) for row, s in enumerate(starts)]))  # fmt: skip
             if self.on_device is not None:
@@ -184,14 +191,16 @@ class Batches:
             return self._window(start)
         return np.concatenate([head, self.ids[start : start + self.context + 1 - len(head)]]).astype(np.int64)
 
-    def _infilled(self, window: np.ndarray, i: int, j: int) -> np.ndarray:
-        """``PRE w[:i] SUF w[j:] MID w[i:j] EOT`` from the window's first ``context + 1 - 4`` tokens."""
+    def _infilled(self, window: np.ndarray, i: int, j: int, length: int | None = None) -> np.ndarray:
+        """``PRE w[:i] SUF w[j:] MID w[i:j] EOT`` from the window's first ``length`` tokens, then the window's next ones."""
         pre, suf, mid, eot = self.fim
-        w = window[: len(window) - FIM_EXTRA]
+        rest = window[: len(window) - FIM_EXTRA]
+        length = len(rest) if length is None else length
+        w, tail = rest[:length], rest[length:]
         crossing = np.flatnonzero(np.isin(w[i:j], self.special))
         if len(crossing):  # a middle ends before the first special token it would cross
             j = i + int(crossing[0])
-        return np.concatenate([[pre], w[:i], [suf], w[j:], [mid], w[i:j], [eot]]).astype(np.int64)
+        return np.concatenate([[pre], w[:i], [suf], w[j:], [mid], w[i:j], [eot], tail]).astype(np.int64)
 
     def state(self) -> dict:
         return {"epoch": self.epoch, "index": self.index}
