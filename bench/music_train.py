@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from ouvroir import Studio
-from ouvroir.corpus import augment as augments
+from ouvroir.media.music import transpose
 from ouvroir.workshop import training
 from ouvroir.corpus.ingest import AddOptions
 from ouvroir.corpus.snapshot import load_snapshot, snapshot_texts
@@ -34,7 +34,6 @@ from ouvroir.media.music.encoding import decode
 from ouvroir.workshop.generation import GenerationParams, generate_samples
 
 MAJOR = (0, 2, 4, 5, 7, 9, 11)
-augment_rule = augments.augments
 
 
 def key_pitch_classes(sharps: int) -> set[int]:
@@ -79,7 +78,7 @@ def main() -> None:
             started = time.perf_counter()
             report = studio.add([inbox], AddOptions(author="J. S. Bach", license="public-domain", consent="train"))
             ingest_s = time.perf_counter() - started
-            augments.augments = augment_rule if augment else (lambda snapshot: False)
+            transpose.TRAIN_ON_TRANSPOSITIONS = augment
             trained = time.perf_counter()
             record = training.train_model(studio, size=args.size, minutes=minutes, steps=steps, seed=1, medium="music")
             train_s = time.perf_counter() - trained

@@ -64,7 +64,10 @@ def test_augment_keeps_the_originals_first():
                                              transpose_text(corpus[1], -2), transpose_text(corpus[1], -1)]
 
 
-def test_a_music_snapshot_trains_on_transposed_copies_and_validates_on_the_originals_only(tmp_path):
+def test_a_music_snapshot_trains_on_transposed_copies_and_validates_on_the_originals_only(tmp_path, monkeypatch):
+    from ouvroir.media.music import transpose
+
+    monkeypatch.setattr(transpose, "TRAIN_ON_TRANSPOSITIONS", True)  # off by default: see the module
     import json
     import shutil
 

@@ -39,7 +39,7 @@ from pathlib import Path
 from ..errors import TrainingError
 from .controls import work_controls
 from ..layout import SNAPSHOT_MANIFEST
-from ..media.music.transpose import AUGMENTATION
+from ..media.music import transpose
 from ..store import edits as edit_store
 from ..store import snapshots as snapshot_store
 from ..store.blobs import atomic_write
@@ -207,8 +207,8 @@ def works_key(medium: str, rule: str, works: list[SnapshotWork]) -> str:
     It is also the id snapshots had before consent events were part of it, so their folders are found by it.
     """
     frozen = [[medium, rule, [(w.text_sha256, w.split) + w.frozen_controls() for w in works]]]
-    if medium == "music" and any(w.controls is not None for w in works):  # training pieces transposed (corpus/augment.py)
-        frozen.append(AUGMENTATION)
+    if transpose.TRAIN_ON_TRANSPOSITIONS and medium == "music" and any(w.controls is not None for w in works):  # corpus/augment.py
+        frozen.append(transpose.AUGMENTATION)
     identity = json.dumps(frozen[0] if len(frozen) == 1 else frozen)
     return "s" + hashlib.sha256(identity.encode()).hexdigest()[:11]
 
