@@ -54,7 +54,7 @@ def publish(ctx, items, formats, out_dir, title, lang, tdm_reservation, url, sit
     QR code and its provenance, under a strict Content-Security-Policy (no
     script, no request out): open DIR/index.html, or copy DIR to any server.
 
-    Examples:
+    Example:
 
         ouvroir publish "Le port, la nuit" --formats html,epub,pdf --out publie
 
