@@ -3,23 +3,18 @@ with a C2PA manifest inside and its signed sidecar; without the engine, the othe
 
 from __future__ import annotations
 
-import random
 import shutil
 import sys
 import wave
 from pathlib import Path
 
 import pytest
-import torch
 
-from ouvroir import Studio
-from ouvroir.cocreate import documents as docs
-from ouvroir.corpus.ingest import AddOptions
 from ouvroir.errors import PublishError
 from ouvroir.provenance.manifest import COMPOSITE
 from ouvroir.publish import audio
-from ouvroir.workshop import training, verify
-from ouvroir.workshop.documents_api import suggest
+from ouvroir.workshop import verify
+from tests.test_publishing import cowritten
 
 ESPEAK = shutil.which("espeak-ng")
 needs_espeak = pytest.mark.skipif(ESPEAK is None, reason="espeak-ng is not installed (apt install espeak-ng)")
@@ -34,35 +29,10 @@ with wave.open(sys.argv[2], "wb") as w:
 """
 
 
-WORDS = ("la", "lune", "le", "vent", "une", "barque", "sur", "l'eau", "grise", "chante", "doucement", "vers", "port")
-
-
-def poem(seed: int) -> str:
-    rng = random.Random(seed)
-    return "\n\n".join("\n".join(" ".join(rng.choice(WORDS) for _ in range(6)) for _ in range(4)) for _ in range(20))
-
-
 @pytest.fixture(scope="module")
 def made(tmp_path_factory):
     """A tiny model (10 steps) and a French document: a person's paragraphs and a kept suggestion."""
-    root = tmp_path_factory.mktemp("audio")
-    (root / "corpus").mkdir()
-    for i in range(6):
-        (root / "corpus" / f"poeme-{i}.txt").write_text(poem(i), "utf-8")
-    studio = Studio.init(root / "studio")
-    assert studio.add([root / "corpus"], AddOptions(author="Ada Martin", license="CC-BY-4.0", consent="train")).ok
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        record = training.train_model(studio, size="tiny", steps=10, seed=3)
-    finally:
-        torch.set_num_threads(threads)
-    doc = docs.create_document(studio, "Le port, la nuit", lang="fr")
-    doc = docs.apply(studio, doc.id, 1, [{"type": "edit", "at": 0, "insert": PERSON_TEXT}])
-    found = suggest(studio, doc.id, len(doc.text), n=3, max_tokens=12, model_ref=record.id, seed=5)
-    pick = max(found, key=lambda s: len(s.text.strip()))
-    doc = docs.apply(studio, doc.id, doc.version, [{"type": "accept", "at": len(doc.text), "delete": 0,
-                                                    "sample_id": pick.sample_id}])  # fmt: skip
+    studio, doc, _ = cowritten(tmp_path_factory.mktemp("audio"), PERSON_TEXT)
     yield studio, doc
     studio.close()
 

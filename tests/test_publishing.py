@@ -38,10 +38,9 @@ def poem(seed: int) -> str:
     return "\n\n".join("\n".join(" ".join(rng.choice(WORDS) for _ in range(6)) for _ in range(4)) for _ in range(20))
 
 
-@pytest.fixture(scope="module")
-def made(tmp_path_factory):
-    """A tiny model (10 steps), a document mixing a person's text and a kept suggestion, and a sample."""
-    root = tmp_path_factory.mktemp("publishing")
+def cowritten(root: Path, person_text: str = PERSON_TEXT):
+    """A studio in ``root`` with a tiny model (10 steps) and a French document: ``person_text``, then a kept
+    suggestion; returns (studio, document, the kept sample's id)."""
     (root / "corpus").mkdir()
     for i in range(6):
         (root / "corpus" / f"poeme-{i}.txt").write_text(poem(i), "utf-8")
@@ -54,15 +53,23 @@ def made(tmp_path_factory):
     finally:
         torch.set_num_threads(threads)
     doc = docs.create_document(studio, "Le port, la nuit", lang="fr")
-    doc = docs.apply(studio, doc.id, 1, [{"type": "edit", "at": 0, "insert": PERSON_TEXT}])
+    doc = docs.apply(studio, doc.id, 1, [{"type": "edit", "at": 0, "insert": person_text}])
     found = suggest(studio, doc.id, len(doc.text), n=3, max_tokens=12, model_ref=record.id, seed=5)
     pick = max(found, key=lambda s: len(s.text.strip()))
     doc = docs.apply(studio, doc.id, doc.version, [{"type": "accept", "at": len(doc.text), "delete": 0,
                                                     "sample_id": pick.sample_id}])  # fmt: skip
+    return studio, doc, pick.sample_id
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    """A tiny model (10 steps), a document mixing a person's text and a kept suggestion, and a sample."""
+    root = tmp_path_factory.mktemp("publishing")
+    studio, doc, sample_id = cowritten(root)
     doc = docs.apply(studio, doc.id, doc.version, [{"type": "edit", "at": len(doc.text), "insert": "\n\nFin."}])
     pub = root / "studio.pub"
     pub.write_text(studio.provenance.public_key()[0])
-    yield studio, doc, pick.sample_id, pub
+    yield studio, doc, sample_id, pub
     studio.close()
 
 
