@@ -5,16 +5,12 @@ shows a copied passage as two score excerpts, the piece's bars beside the source
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-from music21 import corpus
 from starlette.testclient import TestClient
 
-from ouvroir import Studio
 from ouvroir.audit.run import AuditOptions
-from ouvroir.corpus.ingest import AddOptions
 from ouvroir.media.music.encoding import decode, encode
 from ouvroir.media.music.events import Bar, Event, Piece
 from ouvroir.media.music.render import to_midi
@@ -22,20 +18,14 @@ from ouvroir.web.app import create_app, wrap
 from ouvroir.workshop import training
 from ouvroir.workshop.auditing import audit_texts
 from ouvroir.workshop.generation import GenerationParams, generate_samples
+from tests.test_music_studio import chorale_studio
 
 CHORALES = ["bwv26.6", "bwv40.8", "bwv57.8", "bwv66.6", "bwv86.6", "bwv88.7", "bwv103.6", "bwv108.6"]
 
 
 @pytest.fixture(scope="module")
 def chorales(tmp_path_factory):
-    root = tmp_path_factory.mktemp("scores")
-    folder = root / "chorales"
-    folder.mkdir()
-    for name in CHORALES:
-        shutil.copy(corpus.getWork(f"bach/{name}"), folder / f"{name}.mxl")
-    studio = Studio.init(root / "studio")
-    report = studio.add([folder], AddOptions(author="J. S. Bach", license="public-domain", consent="train"))
-    assert report.ok, report.summary()
+    studio = chorale_studio(tmp_path_factory.mktemp("scores"), CHORALES)
     yield studio
     studio.close()
 

@@ -24,16 +24,21 @@ CHORALES = ["bwv26.6", "bwv40.8", "bwv57.8", "bwv66.6", "bwv86.6", "bwv88.7", "b
             "bwv121.6", "bwv133.6", "bwv145.5", "bwv153.1", "bwv154.3", "bwv157.5", "bwv164.6"]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def music_studio(tmp_path_factory):
-    root = tmp_path_factory.mktemp("music")
+def chorale_studio(root, names) -> Studio:
+    """A studio in ``root`` holding the named chorales music21 ships, consenting, by J. S. Bach."""
     folder = root / "chorales"
     folder.mkdir()
-    for name in CHORALES:
+    for name in names:
         shutil.copy(corpus.getWork(f"bach/{name}"), folder / f"{name}.mxl")
     studio = Studio.init(root / "studio")
     report = studio.add([folder], AddOptions(author="J. S. Bach", license="public-domain", consent="train"))
     assert report.ok, report.summary()
+    return studio
+
+
+@pytest.fixture(scope="module")
+def music_studio(tmp_path_factory):
+    studio = chorale_studio(tmp_path_factory.mktemp("music"), CHORALES)
     record = training.train_model(studio, size="tiny", steps=12, seed=2)
     yield studio, record
     studio.close()
