@@ -93,24 +93,13 @@ def train(studio, size: str, steps: int, fim: bool, medium: str | None = None):
     return record
 
 
-def training_works_by_author(studio, record) -> dict[str, list[str]]:
+def works_by_author(studio, record, held_out: bool = False) -> dict[str, list[str]]:
+    """The snapshot's training texts (or its held-out ones) by the author control of each."""
     from ouvroir.corpus.snapshot import load_snapshot, snapshot_controls, snapshot_texts
 
     snapshot = load_snapshot(studio, record.snapshot_id)
-    texts, _ = snapshot_texts(studio, snapshot)
-    controls, _ = snapshot_controls(snapshot)
-    by_author: dict[str, list[str]] = {}
-    for text, c in zip(texts, controls, strict=True):
-        by_author.setdefault(c["author"], []).append(text)
-    return by_author
-
-
-def held_out_by_author(studio, record) -> dict[str, list[str]]:
-    from ouvroir.corpus.snapshot import load_snapshot, snapshot_controls, snapshot_texts
-
-    snapshot = load_snapshot(studio, record.snapshot_id)
-    _, texts = snapshot_texts(studio, snapshot)
-    _, controls = snapshot_controls(snapshot)
+    side = 1 if held_out else 0
+    texts, controls = snapshot_texts(studio, snapshot)[side], snapshot_controls(snapshot)[side]
     by_author: dict[str, list[str]] = {}
     for text, c in zip(texts, controls, strict=True):
         by_author.setdefault(c["author"], []).append(text)
@@ -126,7 +115,7 @@ def nearest_authors(texts: list[str], by_author: dict[str, list[str]]) -> list[s
 def author_section(studio, record, samples: int, max_tokens: int, extra: dict | None = None) -> None:
     from ouvroir.workshop.generation import GenerationParams, generate_samples
 
-    by_author = training_works_by_author(studio, record)
+    by_author = works_by_author(studio, record)
     authors = sorted(by_author)
     params = GenerationParams(max_tokens=max_tokens)  # the studio's defaults otherwise (temperature 0.8, top-p 0.95)
     rows: dict[str, Counter] = {}
@@ -139,7 +128,7 @@ def author_section(studio, record, samples: int, max_tokens: int, extra: dict | 
         f"training poems ({time.perf_counter() - t0:.0f} s)")  # fmt: skip
     short = {a: a.split()[-1][:9] for a in authors}
     lengths = sorted(len(s.text) for s in made)
-    held = held_out_by_author(studio, record)
+    held = works_by_author(studio, record, held_out=True)
     ceiling = {a: Counter(nearest_authors([t[: lengths[len(lengths) // 2]] for t in held.get(a, [])[:samples]], by_author))
                for a in authors}  # fmt: skip
     known = sum(len(held.get(a, [])[:samples]) for a in authors)
