@@ -250,19 +250,24 @@ def refuse_music(studio: Studio, model_id: str, snapshot_id: str) -> None:
                             "Choose a model trained on texts to write with.")  # fmt: skip
 
 
+def checked_sample_text(studio: Studio, row, error: type[Exception] = DocumentError, noun: str = "suggestion") -> str:
+    """A stored sample's text, refused with ``error`` when its file is missing or differs from its recorded hash."""
+    path = studio.root / row["path"]
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise error(f"the text of {noun} {row['id']} is missing ({path}: {exc.strerror or exc})") from exc
+    if sha256_bytes(data) != row["text_sha256"]:
+        raise error(f"{noun} {row['id']} changed since it was generated ({path.name} does not match its hash)")
+    return data.decode("utf-8")
+
+
 def stored_suggestion(studio: Studio, sample_id: str) -> Suggestion:
     """A sample's continuation as the studio stored it, checked against the hash taken when it was generated."""
     row = model_store.sample_row(studio.conn, sample_id)
     if row is None:
         raise DocumentError(f"no suggestion {sample_id!r} in this studio: ask the model for one first")
-    path = studio.root / row["path"]
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DocumentError(f"the text of suggestion {sample_id} is missing ({path}: {exc.strerror or exc})") from exc
-    if sha256_bytes(data) != row["text_sha256"]:
-        raise DocumentError(f"suggestion {sample_id} changed since it was generated ({path.name} does not match its hash)")
-    full = data.decode("utf-8")
+    full = checked_sample_text(studio, row)
     if not full.startswith(row["prompt"]):
         raise DocumentError(f"suggestion {sample_id} does not begin with its prompt: its record is damaged")
     middle = json.loads(row["params"]).get("infill")

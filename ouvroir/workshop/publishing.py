@@ -15,7 +15,6 @@ from ..cocreate import documents as docs
 from ..cocreate.export import ledger_record
 from ..cocreate.ledger import GENERATED, MODEL, PERSON, WRITTEN, summarize
 from ..errors import DocumentNotFound, PublishError
-from ..fileio import sha256_bytes
 from ..i18n import Translator
 from ..i18n.publish import PUBLISH
 from ..provenance import manifest as mf
@@ -44,17 +43,11 @@ def document_item(studio, doc: docs.Doc, title: str | None, lang: str | None) ->
 
 
 def sample_item(studio, row, title: str | None, lang: str | None) -> Item:
-    path = studio.root / row["path"]
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise PublishError(f"the text of sample {row['id']} is missing ({path}: {exc.strerror or exc})") from exc
-    if sha256_bytes(data) != row["text_sha256"]:
-        raise PublishError(f"sample {row['id']} changed since it was generated ({path.name} does not match its hash)")
+    text = docs.checked_sample_text(studio, row, PublishError, "sample")
     if model_store.snapshot_medium(studio.conn, _model(studio, row).snapshot_id) == "music":
         raise PublishError(f"sample {row['id']} is music: publishing scores and audio comes later; publish text samples "
                            "and documents")  # fmt: skip
-    text, prompt = data.decode("utf-8"), row["prompt"]
+    prompt = row["prompt"]
     spans = [{"start": 0, "end": len(prompt), "category": WRITTEN, "origin": PERSON, "piece": None}] if prompt else []
     if len(text) > len(prompt):
         spans.append({"start": len(prompt), "end": len(text), "category": GENERATED, "origin": MODEL, "piece": 0,
