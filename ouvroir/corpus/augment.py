@@ -15,16 +15,14 @@ Snapshots taken before controls existed keep the token files they always had. It
 
 from __future__ import annotations
 
-from ..media.music import transpose
 from ..media.music.transpose import AUGMENTATION, transpositions, voice_ranges
 from .controls import estimate_key
-from .snapshot import Snapshot
+from .snapshot import Snapshot, transposes
 
 
 def augments(snapshot: Snapshot) -> bool:
     """True when this snapshot's training pieces are augmented (a music snapshot with controls)."""
-    return transpose.TRAIN_ON_TRANSPOSITIONS and snapshot.medium == "music" and \
-        any(w.controls is not None for w in snapshot.works)  # fmt: skip
+    return transposes(snapshot.medium, snapshot.works)
 
 
 def augmented(snapshot: Snapshot, texts: list[str], controls: list[dict]) -> tuple[list[str], list[dict], dict]:

@@ -201,13 +201,18 @@ def _holds_the_same_events(studio, snapshot_id: str, works: list[SnapshotWork]) 
     return bool(rows) and set(rows) == {(w.work_id, w.text_sha256, w.consent_event_id, w.split) for w in works}
 
 
+def transposes(medium: str, works: list[SnapshotWork]) -> bool:
+    """True when the training pieces of these works are also trained on transposed (``corpus/augment.py``)."""
+    return transpose.TRAIN_ON_TRANSPOSITIONS and medium == "music" and any(w.controls is not None for w in works)
+
+
 def works_key(medium: str, rule: str, works: list[SnapshotWork]) -> str:
     """What the tokenizer and token files depend on: the texts and their split (not the consent events).
 
     It is also the id snapshots had before consent events were part of it, so their folders are found by it.
     """
     frozen = [[medium, rule, [(w.text_sha256, w.split) + w.frozen_controls() for w in works]]]
-    if transpose.TRAIN_ON_TRANSPOSITIONS and medium == "music" and any(w.controls is not None for w in works):  # corpus/augment.py
+    if transposes(medium, works):
         frozen.append(transpose.AUGMENTATION)
     identity = json.dumps(frozen[0] if len(frozen) == 1 else frozen)
     return "s" + hashlib.sha256(identity.encode()).hexdigest()[:11]
