@@ -296,3 +296,23 @@ def test_control_characters_a_model_emits_are_left_out_of_every_page_and_of_the_
         verdict = check_qr(path, keys)
         assert verdict.ok and verdict.checks[-1].ok is True, (path.name, verdict.problem)
     assert epub_reader.read(result.files[1].read_bytes(), "x").text == "Un deux trois"
+
+
+def test_an_item_from_a_model_that_learned_a_withdrawn_work_is_refused_unless_allowed(tmp_path, run_cli):
+    """Consent follows a model's output out of the studio: publishing is refused as generating and exporting are."""
+    (tmp_path / "studio-root").mkdir()
+    studio, doc, sample_id = cowritten(tmp_path / "studio-root")
+    withdrawn = studio.works()[0]
+    studio.set_consent([withdrawn.id], "no-train", "the author asked")
+    for ref in (sample_id, doc.id):
+        result = run_cli("--studio", studio.root, "publish", ref, "--formats", "html", "--out", tmp_path / ref)
+        assert result.exit_code != 0 and "consent is withdrawn" in result.output and "--allow-withdrawn" in result.output
+        assert not (tmp_path / ref).exists()
+    result = run_cli("--studio", studio.root, "publish", sample_id, "--formats", "html", "--out", tmp_path / "anyway",
+                     "--allow-withdrawn")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    sidecar = next((tmp_path / "anyway").glob("*.provenance.json"))
+    publication = json.loads(sidecar.read_text())["assertions"]["ouvroir.publication"]
+    assert publication["consent_withdrawn_works"] == [withdrawn.id] and publication["item"] == "sample"
+    assert verify(next((tmp_path / "anyway").glob("*.html")), studio).ok
+    studio.close()

@@ -32,8 +32,11 @@ from .corpus import open_studio, out
                    "OUVROIR_VOICE_COMMAND).")  # fmt: skip
 @click.option("--force", is_flag=True, help="Replace the --out (or --site) folder if it exists (once the new one is "
               "complete).")  # fmt: skip
+@click.option("--allow-withdrawn", is_flag=True, help="Publish even though a model behind an item was trained on works "
+              "whose consent is withdrawn (each file's provenance then lists them).")  # fmt: skip
 @click.pass_context
-def publish(ctx, items, formats, out_dir, title, lang, tdm_reservation, url, site_dir, voice_command, force) -> None:
+def publish(ctx, items, formats, out_dir, title, lang, tdm_reservation, url, site_dir, voice_command, force,
+            allow_withdrawn) -> None:  # fmt: skip
     """Publish co-written documents and samples as a web page, an ebook, a PDF and audio.
 
     ITEM is a document (id, id prefix or title: `ouvroir docs list`) or a
@@ -67,14 +70,16 @@ def publish(ctx, items, formats, out_dir, title, lang, tdm_reservation, url, sit
         if title is not None:
             raise click.UsageError("--title is for one item's files; a --site takes each item's own title")
         made = studio.publish_site(list(items), formats, site_dir, lang=lang, tdm_reservation=tdm_reservation,
-                                   url=url, force=force, voice_command=voice_command)  # fmt: skip
+                                   url=url, force=force, voice_command=voice_command,
+                                   allow_withdrawn=allow_withdrawn)  # fmt: skip
         _warn(made.warnings)
         out.print(f"[green]Gallery of {len(made.entries)} item(s)[/green] in {escape(str(made.folder))}: "
                   f"open {escape(str(made.folder / 'index.html'))}")  # fmt: skip
         out.print(f"Check its files with: ouvroir verify {escape(str(made.folder / 'files'))}")
         return
     published = studio.publish(list(items), formats, out_dir, title=title, lang=lang, tdm_reservation=tdm_reservation,
-                               url=url, force=force, voice_command=voice_command)  # fmt: skip
+                               url=url, force=force, voice_command=voice_command,
+                               allow_withdrawn=allow_withdrawn)  # fmt: skip
     _warn(published.warnings)
     out.print(f"[green]Published {len(published.files)} file(s)[/green] in {escape(str(published.folder))}, "
               "each with its signed sidecar:")  # fmt: skip

@@ -59,7 +59,8 @@ def _assertions(item: Item, fmt: str, stamp: Stamp) -> dict:
     assertions = dict(item.assertions)
     if "ouvroir.ledger" in assertions:
         assertions["ouvroir.ledger"] = assertions["ouvroir.ledger"] | {"format": fmt}
-    assertions["ouvroir.publication"] = {"item": item.kind, "id": item.id, "format": fmt, "title": item.title,
+    # what the item brings (the works withdrawn since its model learned them, when published anyway) stays
+    assertions["ouvroir.publication"] = assertions.get("ouvroir.publication", {}) | {"item": item.kind, "id": item.id, "format": fmt, "title": item.title,
                                          "lang": item.lang, "qr": stamp.payload, "tdm_reservation": stamp.tdm_reservation,
                                          "url": stamp.url}  # fmt: skip
     return assertions

@@ -26,23 +26,29 @@ from ..store.db import now
 from .documents_api import source_type
 
 
-def _model_chains(studio, model_ids: list[str]) -> dict:
-    chains = [mf.model_chain(studio, model_store.resolve_model(studio.conn, m, ready_only=False)) for m in model_ids]
+def _model_chains(studio, model_ids: list[str], allow_withdrawn: bool = False) -> dict:
+    """The models' provenance chains; refused when one learned a work whose consent is withdrawn, unless allowed
+    (then the works are listed): consent follows a model's output out of the studio as it follows its weights."""
+    records = [model_store.resolve_model(studio.conn, m, ready_only=False) for m in model_ids]
+    withdrawn = [w.work_id for r in records for w in model_store.refuse_withdrawn(
+        studio.conn, r, "pass --allow-withdrawn to publish anyway", allow_withdrawn)]  # fmt: skip
+    chains = [mf.model_chain(studio, r) for r in records]
+    marked = {"ouvroir.publication": {"consent_withdrawn_works": sorted(set(withdrawn))}} if withdrawn else {}
     if len(chains) == 1:  # as a sample's: verify's chain checks apply as they are
-        return chains[0]
-    return {"ouvroir.models": chains} if chains else {}
+        return chains[0] | marked
+    return ({"ouvroir.models": chains} if chains else {}) | marked
 
 
-def document_item(studio, doc: docs.Doc, title: str | None, lang: str | None) -> Item:
+def document_item(studio, doc: docs.Doc, title: str | None, lang: str | None, allow_withdrawn: bool = False) -> Item:
     record = ledger_record(doc, "publication")
     used = list(dict.fromkeys(p["sample_id"] for p in record["pieces"]))
     assertions = {"ouvroir.ledger": record, "ouvroir.samples": used}
-    assertions |= _model_chains(studio, sorted({p["model_id"] for p in record["pieces"]}))
+    assertions |= _model_chains(studio, sorted({p["model_id"] for p in record["pieces"]}), allow_withdrawn)
     return Item("co-creation", doc.id, title or doc.title, lang or doc.lang, doc.text, record["spans"], record["summary"],
                 record["pieces"], source_type(record["spans"]), assertions)  # fmt: skip
 
 
-def sample_item(studio, row, title: str | None, lang: str | None) -> Item:
+def sample_item(studio, row, title: str | None, lang: str | None, allow_withdrawn: bool = False) -> Item:
     text = docs.checked_sample_text(studio, row, PublishError, "sample")
     if model_store.snapshot_medium(studio.conn, _model(studio, row).snapshot_id) == "music":
         raise PublishError(f"sample {row['id']} is music: publishing scores and audio comes later; publish text samples "
@@ -55,7 +61,7 @@ def sample_item(studio, row, title: str | None, lang: str | None) -> Item:
     summary = summarize(Counter({WRITTEN: len(prompt), GENERATED: len(text) - len(prompt)}), len(text))
     lang = lang or "fr"
     generation = {"sample_id": row["id"], "prompt": prompt, "params": json.loads(row["params"]), "seed": row["seed"]}
-    assertions = _model_chains(studio, [row["model_id"]]) | {"ouvroir.generation": generation}
+    assertions = _model_chains(studio, [row["model_id"]], allow_withdrawn) | {"ouvroir.generation": generation}
     return Item("sample", row["id"], title or Translator(lang, PUBLISH)("sample_title", sample=row["id"]), lang, text,
                 spans, summary, [{"sample_id": row["id"], "model_id": row["model_id"]}], mf.TRAINED, assertions,
                 prompt=prompt)  # fmt: skip
@@ -65,39 +71,41 @@ def _model(studio, row):
     return model_store.resolve_model(studio.conn, row["model_id"], ready_only=False)
 
 
-def find_item(studio, ref: str, title: str | None = None, lang: str | None = None) -> Item:
+def find_item(studio, ref: str, title: str | None = None, lang: str | None = None, allow_withdrawn: bool = False) -> Item:
     """A sample by its id, else a document by id, id prefix or title."""
     row = model_store.sample_row(studio.conn, ref)
     if row is not None:
-        return sample_item(studio, row, title, lang)
+        return sample_item(studio, row, title, lang, allow_withdrawn)
     try:
         doc = docs.get_document(studio, ref)
     except DocumentNotFound as exc:
         raise PublishError(f"nothing to publish matches {ref!r}: give a document (`ouvroir docs list`) or a sample id "
                            f"(samples/g….txt)") from exc  # fmt: skip
-    return document_item(studio, doc, title, lang)
+    return document_item(studio, doc, title, lang, allow_withdrawn)
 
 
 def publish(studio, refs: list[str], formats: str | list[str], out: Path, title: str | None = None,
             lang: str | None = None, tdm_reservation: bool = True, url: str | None = None,
-            force: bool = False, voice_command: str | None = None) -> Published:  # fmt: skip
+            force: bool = False, voice_command: str | None = None, allow_withdrawn: bool = False) -> Published:  # fmt: skip
     """Write each item in each format into ``out`` (refused if it exists, unless ``force``); all or nothing.
+
+    An item from a model trained on a work whose consent is withdrawn is refused unless ``allow_withdrawn``.
 
     ``audio`` reads the text aloud with ``voice_command`` (default: espeak-ng, see ``publish.audio``);
     without its engine it is skipped with a warning in ``Published.warnings``.
     """
-    wanted, items = _prepare(studio, refs, formats, title, lang)
+    wanted, items = _prepare(studio, refs, formats, title, lang, allow_withdrawn)
     return write_bundle(items, wanted, Path(out), load_or_create_key(studio.root), now(), tdm_reservation, url, force,
                         _voice(studio, wanted, voice_command))  # fmt: skip
 
 
 def publish_site(studio, refs: list[str], formats: str | list[str], site: Path, lang: str | None = None,
                  tdm_reservation: bool = True, url: str | None = None, force: bool = False,
-                 voice_command: str | None = None) -> Published:  # fmt: skip
+                 voice_command: str | None = None, allow_withdrawn: bool = False) -> Published:  # fmt: skip
     """A static gallery in ``site``: an index, a page per item with its formats, QR code and provenance."""
     from ..publish import site as gallery
 
-    wanted, items = _prepare(studio, refs, formats, None, lang)
+    wanted, items = _prepare(studio, refs, formats, None, lang, allow_withdrawn)
     return gallery.write(items, wanted, Path(site), load_or_create_key(studio.root), now(), lang, tdm_reservation,
                          url, force, _voice(studio, wanted, voice_command))  # fmt: skip
 
@@ -132,13 +140,14 @@ def _voice(studio, wanted: list[str], command: str | None) -> Voice:
     return Voice(command, load_or_create_credentials(studio.root))
 
 
-def _prepare(studio, refs: list[str], formats: str | list[str], title: str | None, lang: str | None):
+def _prepare(studio, refs: list[str], formats: str | list[str], title: str | None, lang: str | None,
+             allow_withdrawn: bool = False):  # fmt: skip
     wanted = parse_formats(formats) if isinstance(formats, str) else parse_formats(",".join(formats))
     if lang is not None and lang not in ("fr", "en"):
         raise PublishError(f"--lang {lang!r}: ouvroir publishes in fr or en")
     if title is not None and len(refs) > 1:
         raise PublishError("--title names one item: publish the items one at a time to give each its title")
-    return wanted, [find_item(studio, ref, title, lang) for ref in refs]
+    return wanted, [find_item(studio, ref, title, lang, allow_withdrawn) for ref in refs]
 
 
 def verify_qr(path: Path, studio=None, keys=()):
