@@ -28,6 +28,8 @@ def _relation(measure: str, similarity: float, subject: str, other: str) -> str:
         return f"{subject} is {similarity:.0%} the same as {other}"
     if measure == "contains":
         return f"{subject} contains {similarity:.0%} of {other}"
+    if measure == "phash":
+        return f"{subject} is a near-duplicate image of {other} (perceptual hash {similarity:.0%} the same)"
     return f"{similarity:.0%} of {subject} also appears in {other}"
 
 

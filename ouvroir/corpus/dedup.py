@@ -61,7 +61,7 @@ _NOT_WORD = re.compile(r"\W")
 @dataclass(frozen=True)
 class NearDuplicate:
     other_id: str
-    measure: str  # minhash-jaccard | shared-passages | contains | repeated-passages
+    measure: str  # minhash-jaccard | shared-passages | contains | repeated-passages | phash (images)
     similarity: float
     title: str | None = None
     author: str | None = None
@@ -74,6 +74,9 @@ class NearDuplicate:
             return f"near-duplicate of {what} (similarity {self.similarity:.2f}, MinHash Jaccard of word 5-grams)"
         if self.measure == "contains":
             return f"contains {self.similarity:.0%} of {what}"
+        if self.measure == "phash":
+            bits = round((1 - self.similarity) * 64)
+            return f"near-duplicate image of {what} (perceptual hash: {bits} of 64 bits differ)"
         return f"{self.similarity:.0%} of its text also appears in {what}"
 
 

@@ -6,49 +6,23 @@ reason and the batch goes on; a crash leaves every stored work whole.
 
 from __future__ import annotations
 
-import re
 import sqlite3
-import unicodedata
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Literal
 
 from ..errors import DiskFull, IngestError, is_disk_full
-from ..media.document import ParsedWork, blocks_to_json, clean_label
-from ..media.formats import TEXT_SUFFIXES, many_reader_for
+from ..media.document import ParsedWork, blocks_to_json
+from ..media.formats import READABLE_SUFFIXES, many_reader_for
+from ..media.images import IMAGE_SUFFIXES
 from ..store import passages as passage_store
 from ..store import works as store
 from ..store.blobs import BlobStore, sha256_bytes
 from ..store.db import now, transaction
-from . import copies, dedup
+from . import copies, dedup, image_ingest
 from .files import Candidate, read_file
-from .rights import RightsError, check_consent, check_license
+from .intake import (MAX_FILE_BYTES, AddOptions, FileOutcome, consent_events, discard_unreferenced,  # noqa: F401
+                     display_name, title_from_filename, work_metadata)
+from .rights import RightsError
 
-MAX_FILE_BYTES = 256 * 1024 * 1024
-
-
-@dataclass
-class AddOptions:
-    """Metadata given on the command line; a manifest row overrides it per file, and it overrides the file's own."""
-
-    author: str | None = None
-    title: str | None = None
-    license: str | None = None
-    consent: str | None = None
-    source: str | None = None
-    reason: str | None = None
-    author_from_dir: bool = False
-    max_file_bytes: int = MAX_FILE_BYTES
-
-
-@dataclass
-class FileOutcome:
-    path: Path
-    status: Literal["added", "duplicate", "failed"]
-    message: str
-    work: store.Work | None = None
-    notes: list[str] = field(default_factory=list)
-    near_duplicates: list[dedup.NearDuplicate] = field(default_factory=list)
+__all__ = ["MAX_FILE_BYTES", "AddOptions", "FileOutcome", "display_name", "ingest", "parse_bytes", "title_from_filename"]
 
 
 def ingest(
@@ -61,20 +35,23 @@ def ingest(
     try:
         suffix = path.suffix.lower()
         reader = many_reader_for(suffix)
-        if reader is None:
-            known = " ".join(sorted(TEXT_SUFFIXES))
+        if reader is None and suffix not in IMAGE_SUFFIXES:
+            known = " ".join(sorted(READABLE_SUFFIXES))
             raise IngestError(f"unknown format {suffix or '(no extension)'!r}; ouvroir reads {known}")
         data = read_file(path, options.max_file_bytes)
         if not data:
             raise IngestError("empty file")
-        works = parse_bytes(reader, data, path.name)
+        works = [None] if reader is None else parse_bytes(reader, data, path.name)  # None: an image, read below
     except (IngestError, RightsError) as exc:
         return [FileOutcome(path, "failed", str(exc))]
     outcomes = []
     for number, parsed in enumerate(works, 1):
         label = "" if len(works) == 1 else f" (tune {parsed.metadata.get('abc-tune') or number})"
         try:
-            outcomes.append(_ingest(conn, blobs, candidate, options, owner, data, parsed, label))
+            if parsed is None:
+                outcomes.append(image_ingest.ingest_image(conn, blobs, candidate, options, owner, data))
+            else:
+                outcomes.append(_ingest(conn, blobs, candidate, options, owner, data, parsed, label))
         except store.AlreadyPresent as exc:  # the same text, stored meanwhile by another upload or process
             outcomes.append(FileOutcome(path, "duplicate", f"{exc}{label}", exc.work))
         except (IngestError, RightsError) as exc:  # RightsError: a manifest row's bad licence or consent
@@ -100,7 +77,7 @@ def _ingest(conn, blobs: BlobStore, candidate: Candidate, options: AddOptions, o
         return FileOutcome(path, "duplicate", f"same {'music' if parsed.form == 'score' else 'text'} as {existing.id} "
                            f"{existing.title!r}: not stored twice{label}", existing)  # fmt: skip
 
-    meta = _metadata(candidate, options, parsed)
+    meta = work_metadata(candidate, options, parsed)
     notes = list(parsed.notes)
     if parsed.byline and not meta["author_given"] and meta["author"]:  # a guess the person should see, and can undo
         notes.append(f"author taken from the byline: {meta['author']} ({parsed.byline!r})")
@@ -118,9 +95,7 @@ def _ingest(conn, blobs: BlobStore, candidate: Candidate, options: AddOptions, o
             if new:
                 written.append(sha)
     except BaseException:  # a full disk after the first file: leave no blob that no row records
-        for sha in written:
-            if not store.blob_is_referenced(conn, sha):
-                blobs.delete(sha)
+        discard_unreferenced(conn, blobs, written)
         raise
     work = store.Work(
         id=text_sha[:10], title=meta["title"], author=meta["author"], medium="music" if parsed.form == "score" else "text",
@@ -135,16 +110,14 @@ def _ingest(conn, blobs: BlobStore, candidate: Candidate, options: AddOptions, o
             for sha in (work.original_sha256, work.text_sha256, work.structure_sha256):
                 store.record_blob(conn, sha, blobs.path(sha).stat().st_size, work.added_at)
             store.insert_work(conn, work, signature.tobytes())
-            for consent, reason, origin in _consent_events(meta, parsed, owner, copies.hold_reason(conn, near)):
+            for consent, reason, origin in consent_events(meta, parsed, owner, copies.hold_reason(conn, near)):
                 store.append_consent(conn, work.id, consent, reason, origin)
             passage_store.record_passages(conn, work.id, passages)
             passage_store.record_near_duplicates(
                 conn, [(work.id, d.other_id or work.id, d.measure, d.similarity, work.added_at) for d in near]
             )
     except BaseException:
-        for sha in written:
-            if not store.blob_is_referenced(conn, sha):
-                blobs.delete(sha)
+        discard_unreferenced(conn, blobs, written)
         raise
     stored = store.resolve(conn, work.id)
     size = f"{len(text.splitlines()):,} bars" if parsed.form == "score" else f"{len(text):,} characters"
@@ -168,70 +141,3 @@ def parse_bytes(reader, data: bytes, name: str):
         raise IngestError(f"cannot be read: {type(exc).__name__}: {exc}".split("\n")[0][:300]) from exc
 
 
-def _metadata(candidate: Candidate, options: AddOptions, parsed: ParsedWork) -> dict[str, str | None]:
-    row = candidate.overrides
-    author = row.get("author") or options.author
-    if not author and options.author_from_dir and candidate.root is not None and candidate.path.parent != candidate.root.parent:
-        author = display_name(candidate.path.parent.name)
-    meta = {
-        "title": row.get("title") or options.title or parsed.title or title_from_filename(candidate.path),
-        "author": author or parsed.author,
-        "author_given": bool(author),  # by the person (option, folder, manifest), not declared by the file
-        "license": check_license(row.get("license") or options.license or "unknown"),
-        "consent": check_consent(row["consent"]) if row.get("consent") else options.consent,
-        "source": row.get("source") or options.source,
-        "reason": options.reason,
-    }
-    # one line of visible text: a file name or metadata with a line break or a bidi override must not spoof listings
-    meta["title"] = clean_label(meta["title"]) or clean_label(title_from_filename(candidate.path)) or "untitled"
-    meta["author"] = clean_label(meta["author"]) or None
-    return meta
-
-
-def _consent_events(meta: dict, parsed: ParsedWork, owner: str | None, hold: str | None = None) -> list[tuple[str, str, str]]:
-    """The consent history a new work starts with, oldest first.
-
-    The owner rule trusts only an author the person gave: any file can declare the owner's name.
-    ``hold`` (a copy of a work without consent) turns what would be ``train`` into ``unknown``.
-    """
-    events = []
-    if parsed.metadata.get("tdm-reservation") == "1":
-        events.append(("no-train", "the file reserves its text-and-data-mining rights (TDMRep tdm-reservation=1)", "tdm-reservation"))
-    consent = meta["consent"]
-    if consent:
-        reason = meta["reason"] or f"given by you at ingest: --consent {consent}"
-        if events and consent == "train":
-            reason = f"explicit override of the file's TDM reservation: {reason}"
-        events.append((consent, reason, "user"))
-    elif not events:
-        if owner and meta["author"] and _same_name(owner, meta["author"]):
-            if meta.get("author_given"):
-                events.append(("train", f"owner rule: the author you gave is the studio's owner, {owner}", "owner-default"))
-            else:
-                events.append(("unknown", f"author {meta['author']!r} declared by the file; the owner rule needs an author "
-                                          "you give (--author, --author-from-dir or a manifest)", "ingest"))  # fmt: skip
-        else:
-            events.append(("unknown", "no consent given at ingest", "ingest"))
-    if hold and events[-1][0] == "train":
-        events.append(("unknown", hold, copies.HOLD_ORIGIN))
-    elif hold and events[-1][0] == "unknown":
-        events[-1] = ("unknown", f"{events[-1][1]}; {hold}", events[-1][2])
-    return events
-
-
-def _same_name(a: str, b: str) -> bool:
-    fold = lambda s: " ".join(unicodedata.normalize("NFC", s).casefold().split())  # noqa: E731
-    return fold(a) == fold(b)
-
-
-def display_name(folder: str) -> str:
-    """``victor_hugo`` → ``Victor Hugo``; names already capitalized are kept."""
-    name = re.sub(r"[_]+", " ", folder).strip()
-    return name.title() if name == name.lower() else name
-
-
-def title_from_filename(path: Path) -> str:
-    """``les_fleurs_du_mal.txt`` → ``Les fleurs du mal``; ``measure-for-measure.md`` → ``Measure for measure``."""
-    separators = r"[_]+" if " " in path.stem or "_" in path.stem else r"[_-]+"
-    title = re.sub(separators, " ", path.stem).strip() or path.name
-    return title[0].upper() + title[1:] if title == title.lower() else title

@@ -49,6 +49,14 @@ VAL_TARGET = 0.10
 VAL_MIN, VAL_MAX = 0.05, 0.25
 SPLIT_BY_WORK = "whole works held out for validation"
 SPLIT_BY_TAIL = "last 10% of every work held out (too few works to hold out whole ones)"
+# An image cannot be cut: with too few to hold whole ones out, every image is trained on and validated on.
+SPLIT_IMAGES_BOTH = "every image both trained on and validated on (too few images to hold out whole ones)"
+
+
+@dataclass(frozen=True)
+class _Counted:
+    id: str
+    chars: int
 
 
 @dataclass(frozen=True)
@@ -147,7 +155,11 @@ def take_snapshot(studio, medium: str = "text", seed: int = 0) -> Snapshot:
                 "'train'): record consent with `ouvroir consent WORK train --reason ...`"
             )
         raise TrainingError(f"the studio has no {medium} works: add some, or train on another medium (--medium)")
-    splits, rule = split_works(works, seed)
+    if medium == "image":  # each image is one training example whatever its size: held out by count
+        splits, rule = split_works([_Counted(w.id, 1) for w in works], seed)
+        rule = SPLIT_IMAGES_BOTH if rule == SPLIT_BY_TAIL else rule
+    else:
+        splits, rule = split_works(works, seed)
     edited = edit_store.latest_edit_ids(studio.conn, [w.id for w in works])
     frozen = [
         SnapshotWork(w.id, w.title, w.author, w.text_sha256, w.consent_event_id, w.chars, splits[w.id],
@@ -169,7 +181,9 @@ def take_snapshot(studio, medium: str = "text", seed: int = 0) -> Snapshot:
         train_chars = sum(w.chars for w in frozen if w.split == "train")
         val_chars = sum(w.chars for w in frozen if w.split == "val")
         for w in frozen:  # the tail fallback splits each work: count both parts as trained on and held out
-            if w.split == "both":
+            if w.split == "both" and medium == "image":  # pixels, both trained on and validated on
+                train_chars, val_chars = train_chars + w.chars, val_chars + w.chars
+            elif w.split == "both":
                 head, tail = tail_split(studio.blobs.get(w.text_sha256).decode("utf-8"))
                 train_chars, val_chars = train_chars + len(head), val_chars + len(tail)
         with transaction(studio.conn):
@@ -191,7 +205,9 @@ def take_snapshot(studio, medium: str = "text", seed: int = 0) -> Snapshot:
 
 
 def _controls_of(studio, work) -> dict[str, str]:
-    """The work's controls, from its stored metadata (and for music, its event text)."""
+    """The work's controls, from its stored metadata (and for music, its event text); images have none yet."""
+    if work.medium == "image":
+        return {}
     text = studio.blobs.get(work.text_sha256).decode("utf-8") if work.medium == "music" else ""
     return work_controls(work.medium, work.author, work.form, text)
 
@@ -290,6 +306,8 @@ def control_tokens(snapshot: Snapshot) -> list[str]:
 
 def snapshot_texts(studio, snapshot: Snapshot) -> tuple[list[str], list[str]]:
     """(training documents, validation documents), read from the blobs by the hashes the snapshot froze."""
+    if snapshot.medium == "image":  # never tokenized: images are read by corpus.image_snapshot.image_arrays
+        raise TrainingError(f"snapshot {snapshot.id} holds images: it has no texts to tokenize")
     train, val = [], []
     for w in snapshot.works:
         text = studio.blobs.get(w.text_sha256).decode("utf-8")

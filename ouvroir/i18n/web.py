@@ -161,6 +161,9 @@ WEB.add({
     "origin_tdm-reservation": ("réserve TDM du fichier", "the file's TDM reservation"),
     "origin_manifest": ("manifeste", "manifest"),
     "origin_copy-hold": ("copie retenue", "copy held"),
+    "origin_c2pa-training-mining": ("refus C2PA du fichier", "the file's C2PA refusal"),
+    "origin_plus-data-mining": ("refus IPTC/PLUS du fichier", "the file's IPTC/PLUS refusal"),
+    "form_image": ("image", "image"),
     "sample_settings": ("température {temperature} · graine {seed}", "temperature {temperature} · seed {seed}"),
     "suggest_shortcut": ("Ctrl+Entrée", "Ctrl+Enter"),
     "upload_reason": ("choisi par vous à l’ajout, dans l’atelier", "chosen by you when adding it, in the studio"),
@@ -493,6 +496,12 @@ WEB.add({
                           "the file reserves its text-and-data-mining rights (TDMRep tdm-reservation=1)"),
     "ingest_reason_tdm_override": ("outrepasse explicitement la réserve TDM du fichier : {reason}",
                                    "explicit override of the file's TDM reservation: {reason}"),
+    "ingest_reason_c2pa": ("le manifeste C2PA du fichier refuse l’entraînement ({detail})",
+                           "the file's C2PA manifest refuses training ({detail})"),
+    "ingest_reason_plus": ("le champ IPTC/PLUS de fouille de données du fichier l’interdit (plus:DataMining {value})",
+                           "the file's IPTC/PLUS data-mining field prohibits it (plus:DataMining {value})"),
+    "ingest_reason_refusal_override": ("outrepasse explicitement le refus d’entraînement du fichier : {reason}",
+                                       "explicit override of the file's refusal of training: {reason}"),
 })  # fmt: skip
 _REASONS: list[tuple[str, re.Pattern]] = []
 

@@ -78,7 +78,7 @@ class AlreadyPresent(IngestError):
     uploads of one file at once give one work and one "already present", never a constraint error."""
 
     def __init__(self, work: Work) -> None:
-        kind = "music" if work.form == "score" else "text"
+        kind = {"score": "music", "image": "image"}.get(work.form, "text")
         super().__init__(f"same {kind} as {work.id} {work.title!r}: not stored twice")
         self.work = work
 

@@ -22,6 +22,7 @@ _EXPORTS = {
     "ModelRecord": (".store.models", "ModelRecord"),
     "SampleRecord": (".store.models", "SampleRecord"),
     "TEXT_SUFFIXES": (".media.formats", "TEXT_SUFFIXES"),
+    "READABLE_SUFFIXES": (".media.formats", "READABLE_SUFFIXES"),
     "GenerationParams": (".workshop.generation", "GenerationParams"),
     "Constraint": (".learn.constraints", "Constraint"),
     "ConstraintError": (".learn.constraints", "ConstraintError"),

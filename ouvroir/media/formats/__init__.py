@@ -11,6 +11,7 @@ import importlib
 from collections.abc import Callable
 
 from ..document import ParsedWork
+from ..images import IMAGE_SUFFIXES
 
 Reader = Callable[[bytes, str], ParsedWork]
 
@@ -41,6 +42,7 @@ _MODULES = {
 
 TEXT_SUFFIXES = frozenset(_MODULES)  # every suffix ouvroir reads, scores included
 MUSIC_SUFFIXES = frozenset(s for s, module in _MODULES.items() if module == "music")  # .xml may be either
+READABLE_SUFFIXES = TEXT_SUFFIXES | frozenset(IMAGE_SUFFIXES)  # what `ouvroir add` and the upload accept
 
 
 def reader_for(suffix: str) -> Reader | None:

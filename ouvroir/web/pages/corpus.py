@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import ConsentReversal
-from ...workshop import CONSENTS, TEXT_SUFFIXES, AddOptions, Studio
+from ...workshop import CONSENTS, READABLE_SUFFIXES, AddOptions, Studio
 from ..security import local_target, safe_upload_name
 from ..shared import StudioDep, error_response, render, translator, wants_json
 
@@ -26,7 +26,7 @@ PAGE_SIZE = 100  # rows per corpus page: a few hundred kB of HTML at most, whate
 
 
 def _formats() -> str:
-    return " ".join(sorted(TEXT_SUFFIXES))
+    return " ".join(sorted(READABLE_SUFFIXES))
 
 
 @router.get("/corpus")
@@ -107,7 +107,7 @@ async def _receive(upload_file: UploadFile, folder: Path, t) -> tuple[str | None
     if name is None:
         return t("refused_name"), None
     suffix = Path(name).suffix.lower()
-    if suffix not in TEXT_SUFFIXES:
+    if suffix not in READABLE_SUFFIXES:
         return t("refused_format", suffix=suffix or "—", formats=_formats()), None
     folder.mkdir(parents=True)
     path = folder / name

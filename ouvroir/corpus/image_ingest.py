@@ -1,0 +1,110 @@
+"""Image files become works: decoded with limits, normalized, de-duplicated, stored with rights and consent.
+
+The normalized stream of an image work is a PNG blob (``media/images/read.py``:
+8-bit sRGB RGB, orientation applied, alpha on white, long side capped); its
+sha256 is ``works.text_sha256``, so the same pixels re-encoded are refused as a
+duplicate, as the same text is. Near duplicates are found by perceptual hash
+(64-bit DCT pHash, PHASH_NEAR_BITS bits or fewer apart), reported on the
+outcome line and recorded with the measure ``phash``; a near duplicate of an
+image without consent is held at ``unknown`` like a copied text. A file that
+refuses training (C2PA ``c2pa.training-mining`` or IPTC/PLUS ``plus:DataMining``)
+is stored ``no-train`` with the reason, as a text's TDMRep reservation is.
+``works.chars`` holds the normalized image's pixel count; ``metadata`` its
+width, height, pHash and what the file says (creator, rights, description).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from ..media.document import ParsedWork, blocks_to_json
+from ..media.images.phash import from_hex, hamming, phash, to_hex
+from ..media.images.read import decode
+from ..media.images.render import png_bytes
+from ..store import images as image_store
+from ..store import passages as passage_store
+from ..store import works as store
+from ..store.blobs import BlobStore, sha256_bytes
+from ..store.db import now, transaction
+from . import copies
+from .dedup import NearDuplicate
+from .files import Candidate
+from .intake import AddOptions, FileOutcome, consent_events, discard_unreferenced, work_metadata
+
+PHASH_NEAR_BITS = 10  # of 64: re-encodings, small crops and light edits fall under it; other pictures ~32 apart
+NO_STRUCTURE = blocks_to_json([]).encode("utf-8")  # an image has no text blocks; the column wants a blob
+KEPT_METADATA = ("rights", "description")
+
+
+def ingest_image(conn: sqlite3.Connection, blobs: BlobStore, candidate: Candidate, options: AddOptions,
+                 owner: str | None, data: bytes) -> FileOutcome:  # fmt: skip
+    """Read and store one image file; raise IngestError (the caller reports it) when it cannot be read."""
+    path = candidate.path
+    decoded = decode(data, path.name)
+    normalized = png_bytes(decoded.pixels)
+    image_sha = sha256_bytes(normalized)
+    existing = store.find_by_text_hash(conn, image_sha)
+    if existing:
+        return FileOutcome(path, "duplicate", f"same image as {existing.id} {existing.title!r}: not stored twice",
+                           existing)  # fmt: skip
+    height, width = decoded.pixels.shape[:2]
+    hash64 = phash(decoded.pixels)
+    metadata = {"width": str(width), "height": str(height), "phash": to_hex(hash64),
+                "original-size": f"{decoded.original_size[0]}x{decoded.original_size[1]}"}  # fmt: skip
+    metadata |= {key: decoded.metadata[key] for key in KEPT_METADATA if decoded.metadata.get(key)}
+    parsed = ParsedWork(blocks=[], form="image", title=decoded.metadata.get("title"),
+                        author=decoded.metadata.get("creator"), notes=list(decoded.notes), metadata=metadata)  # fmt: skip
+    meta = work_metadata(candidate, options, parsed)
+    notes = list(parsed.notes)
+    if parsed.author and not meta["author_given"] and meta["author"]:
+        notes.append(f"author taken from the file's metadata: {meta['author']}")
+    opt_out = (decoded.opt_out.reason, decoded.opt_out.origin) if decoded.opt_out else None
+
+    written = []
+    try:
+        for payload in (data, normalized, NO_STRUCTURE):
+            sha, new = blobs.put(payload)
+            if new:
+                written.append(sha)
+    except BaseException:
+        discard_unreferenced(conn, blobs, written)
+        raise
+    work = store.Work(
+        id=image_sha[:10], title=meta["title"], author=meta["author"], medium="image", form="image",
+        format=decoded.format, license=meta["license"], source=meta["source"], original_name=path.name,
+        original_sha256=sha256_bytes(data), text_sha256=image_sha, structure_sha256=sha256_bytes(NO_STRUCTURE),
+        chars=width * height, encoding=None, added_at=now(), notes=notes, metadata=metadata,
+    )  # fmt: skip
+    try:
+        with transaction(conn):
+            near = near_images(conn, hash64)
+            for sha in (work.original_sha256, work.text_sha256, work.structure_sha256):
+                store.record_blob(conn, sha, blobs.path(sha).stat().st_size, work.added_at)
+            store.insert_work(conn, work, None)
+            for consent, reason, origin in consent_events(meta, parsed, owner, copies.hold_reason(conn, near), opt_out):
+                store.append_consent(conn, work.id, consent, reason, origin)
+            passage_store.record_near_duplicates(
+                conn, [(work.id, d.other_id, d.measure, d.similarity, work.added_at) for d in near]
+            )
+    except BaseException:
+        discard_unreferenced(conn, blobs, written)
+        raise
+    stored = store.resolve(conn, work.id)
+    message = (f"added {work.id} {work.title!r} (image, {decoded.format}, {width} × {height} pixels); "
+               f"consent {stored.consent} ({stored.consent_reason})")  # fmt: skip
+    return FileOutcome(path, "added", message, stored, notes, near)
+
+
+def near_images(conn: sqlite3.Connection, hash64: int) -> list[NearDuplicate]:
+    """The stored images whose pHash is PHASH_NEAR_BITS bits or fewer from ``hash64``, closest first.
+
+    ``similarity`` is the share of the 64 bits that agree (1.0: the same hash).
+    """
+    found = []
+    for work_id, hex_hash in image_store.image_phashes(conn):
+        bits = hamming(hash64, from_hex(hex_hash))
+        if bits <= PHASH_NEAR_BITS:
+            found.append((bits, work_id))
+    found.sort()
+    return [NearDuplicate(work_id, "phash", round(1 - bits / 64, 3), *store.title_and_author(conn, work_id))
+            for bits, work_id in found]  # fmt: skip
