@@ -35,7 +35,8 @@ def save(folder: Path, name: str, arr: np.ndarray, **params) -> Path:
 
 
 def test_image_arrays_hold_consenting_images_only_and_refuse_a_tampered_blob(studio, tmp_path):
-    trained = [save(tmp_path / "yes", f"d{i}.png", drawing(i)) for i in range(8)]
+    sizes = [(24 + (37 * i) % 150, 24 + (53 * i) % 170) for i in range(8)]  # sizes and shapes far apart
+    trained = [save(tmp_path / "yes", f"d{i}.png", drawing(i, sizes[i])) for i in range(8)]
     refused = save(tmp_path / "no", "refused.png", drawing(100))
     studio.add(trained, AddOptions(consent="train", author="Ada"))
     (outcome,) = studio.add([refused], AddOptions(consent="no-train", author="Ada")).outcomes

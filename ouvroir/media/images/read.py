@@ -70,6 +70,8 @@ def decode(data: bytes, name: str = "") -> DecodedImage:
             notes.append(f"the file holds {frames} {what}: only the first was read")
         try:
             image.seek(0)
+            if _sixteen_bit_colour(image):  # Pillow keeps the high byte of each channel: the same as ouvroir would
+                notes.append("16-bit colour channels reduced to 8 bits")
             image.load()
             meta, xmp_problem = image_metadata.read(image)
             oriented = ImageOps.exif_transpose(image)
@@ -91,6 +93,15 @@ def decode(data: bytes, name: str = "") -> DecodedImage:
         notes.append(f"{w} × {h} pixels: square training resolutions use its centre square only")
     found = optout.find(data, MIME_TYPES[fmt], meta.pop("plus-data-mining", None))
     return DecodedImage(pixels, fmt, (width, height), notes, meta, found)
+
+
+def _sixteen_bit_colour(image: Image.Image) -> bool:
+    """True for 16-bit RGB(A) pixels, which Pillow opens as 8-bit modes (the raw mode still says 16)."""
+    if image.mode.startswith("I") or not image.tile:
+        return False
+    args = image.tile[0][3]
+    rawmode = args[0] if isinstance(args, tuple) and args else args
+    return isinstance(rawmode, str) and ";16" in rawmode
 
 
 def _to_srgb(image: Image.Image, notes: list[str]) -> np.ndarray:
