@@ -106,16 +106,22 @@ def find_spans(
     def ends(chars: np.ndarray) -> Ends:
         return match_ends(index, queries, chars, None if excluded is None else excluded[text_of_char[chars]])
 
+    starts = span_starts(queries, text_of_char, min_len, lambda chars: ends(chars).end)
+    return _describe(index, queries, texts, starts, excluded, text_of_char, ends)
+
+
+def span_starts(queries: QueryBuffer, text_of_char: np.ndarray, min_len: int, end_of) -> set[int]:
+    """Global character positions where a maximal span of ≥ ``min_len`` starts, ``end_of`` giving ``end(a)``."""
     stride = max(1, min_len // 2)
     anchors_rel = [np.append(np.arange(0, n, stride), n) for n in queries.lengths]
-    anchors = np.concatenate([queries.first[t] + a for t, a in enumerate(anchors_rel)]) if texts else np.zeros(0, np.int64)
+    anchors = np.concatenate([queries.first[t] + a for t, a in enumerate(anchors_rel)] or [np.zeros(0, np.int64)])
     is_text_end = np.isin(anchors, queries.first + queries.lengths)
-    found = ends(anchors[~is_text_end])
+    found_end = end_of(anchors[~is_text_end])
     end_at = anchors.copy()  # a text's end matches nothing: end(a) = a
-    end_at[~is_text_end] = found.end
+    end_at[~is_text_end] = found_end
     queried = anchors[~is_text_end]
     # a text's first character starts a span whenever it matches: nothing before it can extend it
-    starts = set(queried[np.isin(queried, queries.first) & (found.end - queried >= min_len)].tolist())
+    starts = set(queried[np.isin(queried, queries.first) & (found_end - queried >= min_len)].tolist())
     # intervals (left, right] between consecutive anchors of the same text
     same_text = text_of_char[anchors[:-1]] == text_of_char[anchors[1:]] if len(anchors) > 1 else np.zeros(0, bool)
     left, right = anchors[:-1][same_text], anchors[1:][same_text]
@@ -130,10 +136,10 @@ def find_spans(
         if not left.size:
             break
         mid = (left + right) // 2
-        end_mid = ends(mid).end
+        end_mid = end_of(mid)
         left, right = np.concatenate([left, mid]), np.concatenate([mid, right])
         end_left, end_right = np.concatenate([end_left, end_mid]), np.concatenate([end_mid, end_right])
-    return _describe(index, queries, texts, starts, excluded, text_of_char, ends)
+    return starts
 
 
 def _describe(index, queries, texts, starts, excluded, text_of_char, ends) -> list[list[Span]]:

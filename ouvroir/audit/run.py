@@ -29,7 +29,8 @@ from ..i18n.stages import Stage
 from ..store.audits import insert_audit
 from ..store.db import now, transaction
 from . import attribution, bootstrap, diversity, style, uniform
-from .copying import Span, find_spans
+from .copying import Span
+from .engines import copy_spans
 from .figures import (
     AuditText,
     copy_stats,
@@ -74,6 +75,8 @@ class AuditOptions:
     max_tokens: int = 200
     seed: int = 0
     device: str = "auto"
+    workers: int | None = None  # processes searching the copy index's shards (None: all cores)
+    cluster: str | None = None  # dask://HOST:PORT or ray://HOST:PORT (dask, ray: a local one) instead
 
 
 @dataclass
@@ -204,11 +207,11 @@ def _measure(corpus: Corpus, texts: list[AuditText], options: AuditOptions) -> l
     if not medium.keeps_offsets:  # search the derived text, keep what it was made from
         texts = [replace(t, text=medium.searchable(t.text), source=t.text) for t in texts]
         bodies = [t.text for t in texts]
-        spans = find_spans(corpus.index, bodies, options.min_copy, exclude)
+        spans = copy_spans(corpus.index, bodies, options.min_copy, exclude, options.workers, options.cluster)
     else:  # search the folded text; spans are mapped back into the text as written, and into the work
         folds = [fold(t.text) for t in texts]
         bodies = [f for f, _ in folds]
-        found = find_spans(corpus.index, bodies, options.min_copy, exclude)
+        found = copy_spans(corpus.index, bodies, options.min_copy, exclude, options.workers, options.cluster)
         originals, origins = dict(corpus.works), {}
 
         def work_origin(work: int):

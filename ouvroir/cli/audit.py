@@ -71,10 +71,14 @@ def print_summary(data: dict, html: Path) -> None:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--medium", type=click.Choice(["text", "music"]), help="Without MODEL: audit the latest model of this medium.")
+@click.option("--workers", type=click.IntRange(1), help="Processes searching the copy index's shards (default: all cores).")
+@click.option("--cluster", metavar="ADDRESS",
+              help="Search the shards on dask://HOST:PORT or ray://HOST:PORT (or 'dask', 'ray': a local one), "
+                   "which must see the studio's folder; needs pip install 'ouvroir[dask]' or '[ray]'.")  # fmt: skip
 @click.argument("more_texts", nargs=-1, type=click.Path(path_type=Path), required=False)
 @click.pass_context
 def audit(ctx, model, texts, reuse, samples, temperatures, prompts_file, min_copy, max_tokens, lang, seed, device, medium,
-          more_texts) -> None:  # fmt: skip
+          workers, cluster, more_texts) -> None:  # fmt: skip
     """Measure what a model copies from the corpus and from whom, how much it flattens it, and whose style it has.
 
     With a MODEL (default: the latest of --medium; without --medium, the
@@ -97,6 +101,8 @@ def audit(ctx, model, texts, reuse, samples, temperatures, prompts_file, min_cop
         ouvroir audit --temperatures 0.8,1.2 --lang en
 
         ouvroir audit --texts chatbot-answer.txt
+
+        ouvroir audit --texts answers/*.txt --cluster dask://scheduler:8786
     """
     from ..workshop import AuditOptions, decode_text
 
@@ -112,7 +118,7 @@ def audit(ctx, model, texts, reuse, samples, temperatures, prompts_file, min_cop
         if not prompts:
             raise click.BadParameter(f"{prompts_file}: no prompt in it", param_hint="--prompts")
     options = AuditOptions(samples=samples, temperatures=temperatures, prompts=prompts, min_copy=min_copy, lang=lang,
-                           max_tokens=max_tokens, seed=seed, device=device)  # fmt: skip
+                           max_tokens=max_tokens, seed=seed, device=device, workers=workers, cluster=cluster)  # fmt: skip
 
     def progress(message: str) -> None:
         err.print(f"[dim]{escape(message)}[/dim]", soft_wrap=True)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..audit.engines import check_cluster
 from ..audit.figures import AuditText
 from ..audit.run import AuditOptions, AuditOutcome, add_baseline, assemble, model_corpus, store_audit, studio_corpus
 from ..corpus.ingest import parse_bytes
@@ -76,6 +77,7 @@ def stored_samples(studio, model_id: str) -> tuple[list[AuditText], dict[str, li
 def audit_model(studio, model_ref: str | None, options: AuditOptions, progress: Progress | None = None,
                 reuse: bool = False) -> AuditOutcome:  # fmt: skip
     """Generate samples at each temperature (or reuse the stored ones) and audit them against the training text."""
+    check_cluster(options.cluster)
     record = model_store.resolve_model(studio.conn, model_ref)
     if not reuse and "base" in record.config:  # before the copy index is built: a changed base is refused at once
         from .finetuning import check_base_of
@@ -157,6 +159,7 @@ def audit_texts(
     studio, paths: Sequence[Path], options: AuditOptions, progress: Progress | None = None
 ) -> tuple[AuditOutcome, list[Skipped]]:
     """Audit the given files against every work of the studio; no model needed."""
+    check_cluster(options.cluster)
     texts, skipped = read_texts(paths)
     if not texts:
         reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped)
