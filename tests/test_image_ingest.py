@@ -18,6 +18,7 @@ from ouvroir.media.images.phash import hamming, phash
 from ouvroir.media.images.read import MAX_PIXELS, decode, load_normalized
 from ouvroir.media.images.render import contact_sheet, png_bytes
 from ouvroir.provenance.c2pa_embed import definition, embed, load_or_create_credentials
+from ouvroir.workshop.studio import Studio
 
 PHOTO = "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture"
 SRGB_D50 = {"r": (0.4361, 0.2225, 0.0139), "g": (0.3851, 0.7169, 0.0971), "b": (0.1431, 0.0606, 0.7141)}
@@ -87,6 +88,14 @@ def xmp(creator: str = "Ada Martin", data_mining: str | None = None, rights: str
             f'<dc:creator><rdf:Seq><rdf:li>{creator}</rdf:li></rdf:Seq></dc:creator>'
             f'<dc:rights><rdf:Alt><rdf:li xml:lang="x-default">{rights}</rdf:li></rdf:Alt></dc:rights>'
             '</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>').encode()  # fmt: skip
+
+
+def with_iptc(jpeg: bytes, records: dict[int, str]) -> bytes:
+    """``jpeg`` with an IPTC-IIM block (Photoshop APP13 resource 0x0404), as photo agencies' tools write it."""
+    iim = b"".join(b"\x1c\x02" + bytes([n]) + struct.pack(">H", len(v.encode())) + v.encode() for n, v in records.items())
+    resource = b"8BIM\x04\x04\x00\x00" + struct.pack(">I", len(iim)) + iim + b"\0" * (len(iim) % 2)
+    payload = b"Photoshop 3.0\0" + resource
+    return jpeg[:2] + b"\xff\xed" + struct.pack(">H", len(payload) + 2) + payload + jpeg[2:]
 
 
 def c2pa_refusing(data: bytes, mime: str, root: Path, use: str = "notAllowed") -> bytes:
@@ -206,6 +215,10 @@ def test_orientation_colour_profile_and_metadata(studio, tmp_path):
     assert xmp_work.consent == "unknown"  # an author the file declares never triggers the owner rule
     exif_work = outcomes["exif.jpg"].work
     assert (exif_work.author, exif_work.format, exif_work.metadata["description"]) == ("Ada Exif", "jpeg", "a study in black")
+    iptc = decode(with_iptc(encoded(drawing(8), "JPEG"), {80: "Zoé Lambert", 116: "© Zoé Lambert 2026", 120: "Quai",
+                                                          5: "Le quai"}))  # fmt: skip
+    assert iptc.metadata == {"creator": "Zoé Lambert", "rights": "© Zoé Lambert 2026", "description": "Quai",
+                             "title": "Le quai"}  # fmt: skip
     given = by_name(studio.add([write(folder, "given.png", encoded(drawing(7), pnginfo=info))], AddOptions(author="Zoé")))
     assert given["given.png"].work.author == "Zoé"
 
@@ -278,3 +291,33 @@ def test_phash_and_rendering():
     assert png_bytes(base) == png_bytes(base.copy()) and np.array_equal(load_normalized(png_bytes(base)), base)
     sheet = contact_sheet([base, base, base], columns=2, gap=2)
     assert sheet.shape == (2 * 48 + 3 * 2, 2 * 64 + 3 * 2, 3) and np.array_equal(sheet[2:50, 2:66], base)
+
+
+def test_the_web_upload_takes_images_and_their_page_opens(studio_dir):
+    from starlette.testclient import TestClient
+
+    from ouvroir.web.app import create_app, wrap
+    from ouvroir.web.security import CSRF_COOKIE
+
+    Studio.init(studio_dir).close()
+    app = create_app(studio_dir)
+    try:
+        client = TestClient(wrap(app, None), base_url="http://127.0.0.1", headers={"Accept-Language": "en"})
+        client.get("/corpus")
+        csrf = client.cookies[CSRF_COOKIE]
+        files = [("files", ("étude.webp", encoded(drawing(60), "WEBP", lossless=True), "image/webp")),
+                 ("files", ("clip.gif", b"GIF89a", "image/gif"))]  # fmt: skip
+        answer = client.post("/corpus/upload", files=files, data={"csrf": csrf, "consent": "train"},
+                             headers={"Accept": "application/json", "X-CSRF-Token": csrf})  # fmt: skip
+        assert answer.status_code == 200, answer.text
+        outcomes = {o["name"]: o for o in answer.json()["outcomes"]}
+        assert outcomes["clip.gif"]["status"] == "failed" and ".webp" in outcomes["clip.gif"]["message"]
+        added = outcomes["étude.webp"]
+        assert added["status"] == "added" and "(image, 64 × 48 pixels); consent: train" in added["message"], added
+        with Studio.open(studio_dir) as studio:
+            (work,) = studio.works(medium="image")
+        assert added["work_id"] == work.id and work.format == "webp"
+        page = client.get(f"/corpus/{work.id}", headers={"Accept": "text/html"})
+        assert page.status_code == 200 and "64 × 48 px" in page.text
+    finally:
+        app.state.jobs.shutdown()

@@ -146,6 +146,9 @@ def _chosen(form, t) -> str | None:
 def _said(outcome, t) -> str:
     """An outcome in the page's language from what it holds (a refusal's reason stays the reader's own line)."""
     work = outcome.work
+    if outcome.status == "added" and work and work.medium == "image":
+        return t("outcome_added_image", id=work.id, title=work.title, width=work.metadata.get("width", "?"),
+                 height=work.metadata.get("height", "?"), consent=t.word("consent_", work.consent))  # fmt: skip
     if outcome.status == "added" and work:
         return t("outcome_added_detail", id=work.id, title=work.title, form=t.word("form_", work.form),
                  chars=t.integer(work.chars), consent=t.word("consent_", work.consent))  # fmt: skip
@@ -224,7 +227,7 @@ async def edit(ref: str, request: Request, studio: Studio = StudioDep) -> Respon
 def work_page(ref: str, request: Request, studio: Studio = StudioDep):
     work = studio.work(ref)
     models = studio.models.trained_on(work.id)
-    text = studio.text(work)
+    text = "" if work.medium == "image" else studio.text(work)  # an image's stream is a PNG (a gallery is to come)
     return render(request, "work.html", {
         "work": work, "history": studio.consent_history(work), "models": models, "edits": studio.edit_history(work),
         "excerpt": text[:3000], "truncated": len(text) > 3000, "consents": CONSENTS,
