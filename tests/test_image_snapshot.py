@@ -84,6 +84,11 @@ def test_image_snapshots_never_reach_tokenization_and_texts_stay_apart(studio, t
     assert images.train_works == images.val_works == [image_snapshot.works[0].work_id]
     with pytest.raises(TrainingError, match="holds images"):
         snapshot_texts(studio, image_snapshot)
+    # the model card's datasheet counts the one image as trained on and validated on (it decoded the PNG as text)
+    from ouvroir.provenance import card
+
+    frozen = card._snapshot(studio, image_snapshot, card._works(studio, image_snapshot, set()))
+    assert frozen["train_chars"] == frozen["val_chars"] == 40 * 56 and frozen["medium"] == "image"
     text_snapshot = take_snapshot(studio, medium="text")
     assert [w.title for w in text_snapshot.works] == ["Poem"]
     assert "violons" in snapshot_texts(studio, text_snapshot)[0][0]

@@ -21,6 +21,7 @@ _TABLE: dict[str, tuple[str, str]] = {
     "glance": ("En bref", "At a glance"),
     "medium_text": ("de texte", "text"),
     "medium_music": ("de musique (partitions)", "music (scores)"),
+    "medium_image": ("d’images", "images"),
     "glance_what": (
         "**Le modèle** : un modèle {medium} de {size}, de {params}, entraîné le {date}.",
         "**The model**: a {size} {medium} model of {params}, trained on {date}.",

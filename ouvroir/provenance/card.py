@@ -192,7 +192,9 @@ def _snapshot(studio, snapshot, works: list[dict]) -> dict:
     train_chars = sum(w["chars"] for w in works if w["split"] == "train")
     val_chars = sum(w["chars"] for w in works if w["split"] == "val")
     for w in works:
-        if w["split"] == "both":  # tail fallback: the cut is where training saw it
+        if w["split"] == "both" and snapshot.medium == "image":  # an image is not cut: trained on and validated on
+            train_chars, val_chars = train_chars + w["chars"], val_chars + w["chars"]
+        elif w["split"] == "both":  # tail fallback: the cut is where training saw it
             head, tail = tail_split(studio.blobs.get(w["text_sha256"]).decode("utf-8"))
             train_chars, val_chars = train_chars + len(head), val_chars + len(tail)
     return {"id": snapshot.id, "created": snapshot.created_at, "medium": snapshot.medium,
