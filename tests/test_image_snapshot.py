@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ from PIL import Image
 
 from ouvroir.corpus.image_snapshot import ImageIntegrityError, image_arrays
 from ouvroir.corpus.ingest import AddOptions
-from ouvroir.corpus.snapshot import SPLIT_IMAGES_BOTH, snapshot_texts, take_snapshot
+from ouvroir.corpus.snapshot import SPLIT_IMAGES_BOTH, load_snapshot, snapshot_texts, take_snapshot
 from ouvroir.errors import TrainingError
 from ouvroir.media.images.read import load_normalized, to_square
 
@@ -62,6 +63,18 @@ def test_image_arrays_hold_consenting_images_only_and_refuse_a_tampered_blob(stu
 
     cached = image_arrays(studio, snapshot, 16)  # from snapshots/<id>/images-16.npz
     assert (snapshot.path / "images-16.npz").is_file() and np.array_equal(cached.train, images.train)
+
+    # a manifest edited to add the refused image is refused, though its blob is intact
+    manifest_path = snapshot.path / "manifest.json"
+    manifest = json.loads(manifest_path.read_text("utf-8"))
+    intruder = dict(manifest["works"][0], work_id=refused_work.id, text_sha256=refused_work.text_sha256,
+                    consent_event_id=refused_work.consent_event_id)  # fmt: skip
+    original = manifest_path.read_bytes()
+    manifest_path.chmod(0o644)
+    manifest_path.write_text(json.dumps(dict(manifest, works=[*manifest["works"], intruder])), "utf-8")
+    with pytest.raises(ImageIntegrityError, match=f"differs from the studio's record of it \\(works {refused_work.id}"):
+        image_arrays(studio, load_snapshot(studio, snapshot.id), 16)
+    manifest_path.write_bytes(original)
 
     # a blob changed on disk is refused, even with the arrays cached
     victim = snapshot.works[0]

@@ -2,8 +2,10 @@
 
 ``image_arrays`` reads each work of the snapshot from the blob the snapshot
 froze, *after* checking that the blob still hashes to the sha256 the manifest
-holds (the consent canary: a blob changed on disk, or a manifest edited to
-point at another image, is refused, never trained on). Only the snapshot's
+holds, and that the manifest holds what the studio recorded when it froze the
+snapshot, each work by a ``train`` consent event (the consent canary: a blob
+changed on disk, or a manifest edited to add an image or point at another, is
+refused, never trained on). Only the snapshot's
 works are read, and a snapshot holds only works whose consent was ``train``
 when it was taken, so a ``no-train`` image cannot reach these arrays.
 
@@ -24,6 +26,8 @@ import numpy as np
 
 from ..errors import TrainingError
 from ..media.images.read import load_normalized, to_square
+from ..store import images as image_store
+from ..store import snapshots as snapshot_store
 from ..store.blobs import atomic_write, sha256_bytes
 
 CACHE_FORMAT = "ouvroir-image-arrays/1"  # bump when to_square or the normalization changes
@@ -51,6 +55,7 @@ def image_arrays(studio, snapshot, resolution: int) -> ImageSet:
     if int(resolution) not in RESOLUTIONS:
         raise TrainingError(f"image resolution {resolution} is not one of {', '.join(map(str, RESOLUTIONS))}")
     resolution = int(resolution)
+    _check_frozen(studio, snapshot)
     hashes = {w.work_id: w.text_sha256 for w in snapshot.works}
     blobs = {w.work_id: _checked_blob(studio, snapshot, w) for w in snapshot.works}  # every call: the canary
     cache = snapshot.path / f"images-{resolution}.npz"
@@ -66,6 +71,22 @@ def image_arrays(studio, snapshot, resolution: int) -> ImageSet:
     result = ImageSet(train, train_works, val, val_works, hashes, resolution)
     _save_cache(cache, result)
     return result
+
+
+def _check_frozen(studio, snapshot) -> None:
+    """The manifest holds what the studio recorded when it froze the snapshot, each work by a ``train`` event:
+    a manifest edited to add an image (or to point a work at another) is refused."""
+    recorded = set(snapshot_store.frozen_works(studio.conn, snapshot.id))
+    manifest = {(w.work_id, w.text_sha256, w.consent_event_id, w.split) for w in snapshot.works}
+    if recorded != manifest:
+        differ = sorted({row[0] for row in recorded ^ manifest})
+        raise ImageIntegrityError(f"snapshot {snapshot.id}'s manifest differs from the studio's record of it "
+                                  f"(works {', '.join(differ[:5])}): refused for training")  # fmt: skip
+    consents = image_store.event_consents(studio.conn, [w.consent_event_id for w in snapshot.works])
+    refused = [w.work_id for w in snapshot.works if consents.get(w.consent_event_id) != "train"]
+    if refused:
+        raise ImageIntegrityError(f"snapshot {snapshot.id} names consent events that are not 'train' for works "
+                                  f"{', '.join(refused[:5])}: refused for training")  # fmt: skip
 
 
 def _checked_blob(studio, snapshot, work) -> bytes:
