@@ -279,6 +279,16 @@ def test_duplicates_are_refused_and_near_duplicates_reported(studio, tmp_path, r
     assert shown.exit_code == 0 and "size" in shown.output and "64×48 px" in shown.output
 
 
+def test_a_large_jpeg_is_decoded_at_a_reduced_scale_and_capped():
+    y, x = np.mgrid[0:2000, 0:3000]
+    photo = np.stack([x * 255 // 3000, y * 255 // 2000, (x // 40 + y // 40) % 2 * 200], -1).astype(np.uint8)
+    decoded = decode(encoded(photo, "JPEG", quality=92))
+    assert decoded.pixels.shape == (683, 1024, 3) and decoded.original_size == (3000, 2000)
+    assert "reduced from 3000 × 2000 to 1024 × 683 pixels" in decoded.notes[0]
+    reference = np.asarray(Image.fromarray(photo).resize((1024, 683), Image.Resampling.LANCZOS), dtype=float)
+    assert np.abs(decoded.pixels - reference).mean() < 4  # the same picture as a full decode reduced
+
+
 def test_phash_and_rendering():
     base = drawing(40)
     noisy = np.clip(base.astype(int) + np.random.default_rng(1).integers(-6, 7, base.shape), 0, 255).astype(np.uint8)

@@ -72,6 +72,9 @@ def decode(data: bytes, name: str = "") -> DecodedImage:
             image.seek(0)
             if _sixteen_bit_colour(image):  # Pillow keeps the high byte of each channel: the same as ouvroir would
                 notes.append("16-bit colour channels reduced to 8 bits")
+            if fmt == "jpeg" and max(width, height) > 2 * MAX_LONG_SIDE:  # decode at 1/2, 1/4 or 1/8 scale: 5× faster
+                long_side = max(width, height)
+                image.draft(image.mode, (-(-width * MAX_LONG_SIDE // long_side), -(-height * MAX_LONG_SIDE // long_side)))
             image.load()
             meta, xmp_problem = image_metadata.read(image)
             oriented = ImageOps.exif_transpose(image)
@@ -87,7 +90,7 @@ def decode(data: bytes, name: str = "") -> DecodedImage:
     if min(pixels.shape[:2]) < MIN_SIDE:
         raise IngestError(f"{pixels.shape[1]} × {pixels.shape[0]} pixels: smaller than {MIN_SIDE} pixels on a side "
                           "is too small to learn from")  # fmt: skip
-    pixels = _cap(pixels, notes)
+    pixels = _cap(pixels, notes, (width, height))
     h, w = pixels.shape[:2]
     if max(h, w) / min(h, w) > WIDE_RATIO:
         notes.append(f"{w} × {h} pixels: square training resolutions use its centre square only")
@@ -176,13 +179,15 @@ def _apply_profile(image: Image.Image, icc: bytes, notes: list[str]) -> Image.Im
         return image.convert("RGBA" if "A" in image.mode else "RGB")
 
 
-def _cap(pixels: np.ndarray, notes: list[str]) -> np.ndarray:
+def _cap(pixels: np.ndarray, notes: list[str], declared: tuple[int, int]) -> np.ndarray:
     h, w = pixels.shape[:2]
     if max(h, w) <= MAX_LONG_SIDE:
+        if max(declared) > MAX_LONG_SIDE:  # a JPEG decoded at a reduced scale already
+            notes.append(f"reduced from {declared[0]} × {declared[1]} to {w} × {h} pixels (training needs far less)")
         return pixels
     scale = MAX_LONG_SIDE / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    notes.append(f"reduced from {w} × {h} to {size[0]} × {size[1]} pixels (training needs far less)")
+    notes.append(f"reduced from {declared[0]} × {declared[1]} to {size[0]} × {size[1]} pixels (training needs far less)")
     return np.asarray(Image.fromarray(pixels).resize(size, Image.Resampling.LANCZOS), dtype=np.uint8)
 
 
