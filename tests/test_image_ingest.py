@@ -329,5 +329,6 @@ def test_the_web_upload_takes_images_and_their_page_opens(studio_dir):
         assert added["work_id"] == work.id and work.format == "webp"
         page = client.get(f"/corpus/{work.id}", headers={"Accept": "text/html"})
         assert page.status_code == 200 and "64 × 48 px" in page.text
+        assert client.get("/train", headers={"Accept": "text/html"}).status_code == 200  # it sorted media by a list without images
     finally:
         app.state.jobs.shutdown()

@@ -25,7 +25,7 @@ def train_page(request: Request, studio: Studio = StudioDep):
                  and not (current and current.state == "running" and current.result.get("model_id") == m.id)]  # fmt: skip
     t = translator(request)
     trainable = studio.trainable_works()
-    media = sorted({w.medium for w in trainable}, key=("text", "music").index)
+    media = sorted({w.medium for w in trainable}, key=("text", "music", "image").index)
     counts = {m: sum(w.medium == m for w in trainable) for m in media}  # a run trains on one medium: count that one's
     # A run on works whose consent was withdrawn since is offered a retrain, never a resume.
     withdrawn = {m.id: ", ".join(w.title for w in studio.models.withdrawals(m)) for m in resumable}
