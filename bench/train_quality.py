@@ -10,6 +10,13 @@ run, then a summary.
     python bench/train_quality.py --device cuda --minutes 0.75
     python bench/train_quality.py --minutes 1 --size small --set dropout=0.1 matrix_lr=0.04
     python bench/train_quality.py --steps 700 --size small --float-dropout
+    python bench/train_quality.py --minutes 3 --precision fp32 bf16      # side by side, in turn
+    python bench/train_quality.py --minutes 10 --probe --precision auto  # planned as `ouvroir train` plans
+
+--precision bf16 trains under bf16 autocast (weights and optimizer in fp32). Without --probe the
+size comes from the planner's fixed table whatever the precision, so fp32 and bf16 train the same
+model for the same minutes; with --probe the plan uses this machine's measured rates (learn/probe.py,
+its cache included), as `ouvroir train` does.
 """
 
 from __future__ import annotations
@@ -65,7 +72,16 @@ def one_run(args) -> dict:
     # --steps: a compute budget that a busy machine cannot distort (for tuning)
     budget = Budget(steps=args.steps) if args.steps else Budget(minutes=args.minutes)
     device = "cuda" if args.device == "cuda" else "cpu"
-    cfg = plan(args.size, data.train_tokens, budget, device=device, vocab_size=tok.vocab_size)
+    rates = None
+    if args.probe:
+        from ouvroir.learn import probe
+        from ouvroir.learn.sizing import probe_shapes
+
+        shapes, batch = probe_shapes(device)
+        wanted = ("fp32", "bf16") if args.precision != "fp32" else ("fp32",)
+        rates = probe.rates(device, shapes, batch, wanted).rates
+    cfg = plan(args.size, data.train_tokens, budget, device=device, vocab_size=tok.vocab_size, rates=rates,
+               precision=args.precision)
     overrides = dict(kv.split("=", 1) for kv in args.set)
     model_fields = {k: parse_value(v) for k, v in overrides.items() if k in cfg.model.__dataclass_fields__}
     train_fields = {k: parse_value(v) for k, v in overrides.items() if k not in model_fields}
@@ -92,6 +108,8 @@ def one_run(args) -> dict:
         "budget_min": None if args.steps else args.minutes,
         "budget_steps": args.steps,
         "size": cfg.size,
+        "precision": cfg.precision or ("bf16" if device == "cuda" else "fp32"),
+        "probe_rates": rates,
         "params": res.params,
         "vocab": tok.vocab_size,
         "best_val_bpb": round(res.best_val_bpb, 4),
@@ -127,16 +145,21 @@ def main() -> None:
         action="store_true",
         help="dropout masks from F.dropout (one float per element, the default generator) instead of byte masks",
     )
+    ap.add_argument("--precision", nargs="+", choices=["fp32", "bf16", "auto"], default=["fp32"],
+                    help="one run per precision and budget, in turn (default fp32)")
+    ap.add_argument("--probe", action="store_true", help="plan from this machine's measured rates (learn/probe.py)")
     ap.add_argument("--verbose", action="store_true")
     ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
         args.minutes = args.minutes[0]
+        args.precision = args.precision[0]
         print(json.dumps(one_run(args)), flush=True)
         return
     results = []
     # a step budget is one run, whatever --minutes says
-    for minutes in args.minutes[:1] if args.steps else args.minutes:
+    runs = [(m, p) for m in (args.minutes[:1] if args.steps else args.minutes) for p in args.precision]
+    for minutes, precision in runs:
         cmd = [
             sys.executable,
             __file__,
@@ -156,15 +179,16 @@ def main() -> None:
         cmd += ["--set", *args.set] if args.set else []
         cmd += ["--float-dropout"] if args.float_dropout else []
         cmd += ["--verbose"] if args.verbose else []
+        cmd += ["--precision", precision] + (["--probe"] if args.probe else [])
         line = subprocess.run(cmd, check=True, text=True, stdout=subprocess.PIPE).stdout.strip().splitlines()[-1]
         print(line, flush=True)
         results.append(json.loads(line))
-    print("\nbudget  size   params  best bpb  train s  eval s  tokens/s  peak RSS", file=sys.stderr)
+    print("\nbudget  size  prec    params  best bpb  train s  eval s  tokens/s  peak RSS  load", file=sys.stderr)
     for r in results:
         budget = f"{r['budget_steps']} steps" if r["budget_steps"] else f"{r['budget_min']:>5} m"
         print(
-            f"{budget}  {r['size']:<5} {r['params'] / 1e6:6.2f}M  {r['best_val_bpb']:8.3f}  "
-            f"{r['train_s']:7.0f}  {r['eval_s']:6.1f}  {r['tokens_per_s']:8d}  {r['peak_rss_mb']:5d} MB",
+            f"{budget}  {r['size']:<5} {r['precision']:<5} {r['params'] / 1e6:6.2f}M  {r['best_val_bpb']:8.3f}  "
+            f"{r['train_s']:7.0f}  {r['eval_s']:6.1f}  {r['tokens_per_s']:8d}  {r['peak_rss_mb']:5d} MB  {r['loadavg_1m']}",
             file=sys.stderr,
         )
     print("anchors (bits/byte): " + ", ".join(f"{k}: {v}" for k, v in ANCHORS.items()), file=sys.stderr)

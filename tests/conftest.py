@@ -39,6 +39,10 @@ def _one_torch_thread():
     yield
     torch.set_num_threads(threads)
 
+# Training plans from fixed speeds (the planner's own table, fp32 only) instead of timing the machine
+# for seconds in every test, module-scoped studios included; tests of the probe lift it (test_probe.py).
+os.environ["OUVROIR_PROBE_RATES"] = '{"fp32": {"tiny": 10500, "small": 5600, "base": 2300}}'
+
 # A subprocess run of the console script gets this long before the test fails instead of hanging.
 SUBPROCESS_TIMEOUT_S = 120
 

@@ -79,6 +79,24 @@ STAGES = Catalogue("stages", {
                         "point de reprise ; « Reprendre » continue de là.",
                         "Extending model {model} ({size}) on {device} — {budget}. “Stop” keeps the last checkpoint; "
                         "“Resume” continues from there."),
+    "speed_plan": ("Plan : modèle {size} en {precision}, {rate} jetons par seconde mesurés sur cette machine "
+                   "({probe}) ; en fp32 : minuscule {fp32_tiny}, petit {fp32_small}, moyen {fp32_base} jetons/s",
+                   "Plan: {size} model in {precision}, {rate} tokens per second measured on this machine ({probe}); "
+                   "fp32: tiny {fp32_tiny}, small {fp32_small}, base {fp32_base} tokens/s"),
+    "speed_plan_bf16": ("Plan : modèle {size} en {precision}, {rate} jetons par seconde mesurés sur cette machine "
+                        "({probe}) ; en fp32 : minuscule {fp32_tiny}, petit {fp32_small}, moyen {fp32_base} ; en bf16 : "
+                        "minuscule {bf16_tiny}, petit {bf16_small}, moyen {bf16_base} jetons/s",
+                        "Plan: {size} model in {precision}, {rate} tokens per second measured on this machine ({probe}); "
+                        "fp32: tiny {fp32_tiny}, small {fp32_small}, base {fp32_base}; bf16: tiny {bf16_tiny}, small "
+                        "{bf16_small}, base {bf16_base} tokens/s"),
+    "probe_measured": ("mesuré en {seconds} s, gardé pour les prochaines fois",
+                       "measured in {seconds} s, kept for next time"),
+    "probe_cached": ("mesure du {date}", "measured on {date}"),
+    "probe_given": ("débits donnés par OUVROIR_PROBE_RATES", "rates given by OUVROIR_PROBE_RATES"),
+    "bf16_emulated": ("Attention : ce processeur ({cpu}) n’a pas d’unités bf16 (ni AMX ni AVX-512-bf16) : le bf16 y "
+                      "est émulé et entraîne plus lentement que le fp32 ; --precision auto garde le fp32.",
+                      "Warning: this CPU ({cpu}) has no bf16 units (neither AMX nor AVX-512-bf16): bf16 is emulated "
+                      "there and trains slower than fp32; --precision auto keeps fp32."),
     "audit_indexing": ("Indexation de {works} œuvre(s) ({mb} Mo) en {shards} partie(s)",
                        "Indexing {works} work(s) ({mb} MB) in {shards} shard(s)"),
     "audit_generating": ("Génération de {n} texte(s) à la température {temperature}",

@@ -2,7 +2,7 @@
 
 Public API::
 
-    ShardedStep(model, batch_size, shards, parallel=True)
+    ShardedStep(model, batch_size, shards, parallel=True, precision=None)
         (x, y) -> loss          forward and backward of the whole batch
         .map(fn, items)         any per-item work, spread the same way (Muon's matrices)
         .close()
@@ -28,16 +28,19 @@ from concurrent.futures import ThreadPoolExecutor
 
 import torch
 
+from ouvroir.learn.loss_eval import autocast
 from ouvroir.learn.model import GPT
 
 
 class ShardedStep:
     """``shards`` is the number of cores to use (at most one shard per sequence);
     ``parallel=False`` runs the shards in turn on the calling thread, each on
-    one thread as in parallel, so both give the same numbers."""
+    one thread as in parallel, so both give the same numbers. ``precision`` "bf16": each
+    shard runs under bf16 autocast (autocast is per thread, so the shard enters it itself)."""
 
-    def __init__(self, model: GPT, batch_size: int, shards: int, parallel: bool = True):
+    def __init__(self, model: GPT, batch_size: int, shards: int, parallel: bool = True, precision: str | None = None):
         self.model = model
+        self.precision = precision
         self.params = [p for p in model.parameters() if p.requires_grad]
         self.shards = max(1, min(shards, batch_size))
         self.generators = [torch.Generator() for _ in range(self.shards)]
@@ -60,7 +63,8 @@ class ShardedStep:
 
         def shard(i: int) -> tuple[torch.Tensor, tuple]:
             generator = self.generators[i].manual_seed(seeds[i])
-            loss = self.model(xs[i], ys[i], generator=generator) * (len(xs[i]) / batch)
+            with autocast(torch.device("cpu"), self.precision):
+                loss = self.model(xs[i], ys[i], generator=generator) * (len(xs[i]) / batch)
             return loss.detach(), torch.autograd.grad(loss, params, allow_unused=True)
 
         results = self.map(shard, range(self.shards))

@@ -23,10 +23,16 @@ def resolve_device(device: str) -> torch.device:
     return torch.device(device)
 
 
-def autocast(device: torch.device):
-    if device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    return torch.autocast("cpu", enabled=False)
+def autocast(device: torch.device, precision: str | None = None):
+    """bf16 autocast (weights and optimizer state stay fp32) or none.
+
+    ``precision`` None is each device's default: bf16 on CUDA, fp32 on CPU. Autocast is per
+    thread: each CPU shard's thread enters it itself (``cpu_parallel.py``).
+    """
+    bf16 = precision == "bf16" or (precision is None and device.type == "cuda")
+    if bf16:
+        return torch.autocast(device.type, dtype=torch.bfloat16)
+    return torch.autocast(device.type, enabled=False)
 
 
 @torch.no_grad()

@@ -5,15 +5,18 @@ Public API::
     Budget(minutes: float | None = None, steps: int | None = None)
     TrainConfig(model: ModelConfig, batch_size=..., lrs..., dropout...)
     plan(size: "tiny" | "small" | "base" | None, train_tokens: int, budget: Budget,
-         device: str = "cpu", vocab_size: int = 768) -> TrainConfig
-    corpus_passes(config, train_tokens, budget, device="cpu") -> float
+         device: str = "cpu", vocab_size: int = 768, rates=None, precision="auto") -> TrainConfig
+    probe_shapes(device) -> (shapes, batch)     what the speed probe times (probe.py)
+    planned_rate(config, rates, device="cpu") -> float   the tokens/s a plan counts on
+    corpus_passes(config, train_tokens, budget, device="cpu", rates=None) -> float
     memorized(train_bpb, val_bpb) -> bool
 
 Why a planner: on a laptop CPU the best model for 30 seconds is not the best
 for 10 minutes (a bigger network learns more per token but sees fewer
 tokens), and on a 1 MB corpus a big model only memorizes. ``plan(None, ...)``
-picks the size from the compute the budget allows (measured tokens/s per
-size on 2 cores) and from the corpus size, and scales dropout with how many
+picks the size from the compute the budget allows (the tokens/s of each size
+measured on this machine by ``probe.py``, given as ``rates``; without them, a
+table measured on 2 cores of a Zen 3) and from the corpus size, and scales dropout with how many
 times the model will see each training token.
 
 >>> cfg = plan(None, train_tokens=450_000, budget=Budget(minutes=1), vocab_size=768)
@@ -76,6 +79,9 @@ class TrainConfig:
     compile: bool = False  # torch.compile (only used on CUDA)
     max_steps: int | None = None  # the planner's cap: the run ends here if its budget has not
     fim_rate: float = 0.0  # share of training windows in infilling form (data.py); 0 for tokenizers without its tokens
+    # "fp32" or "bf16" (autocast: weights and optimizer state stay fp32); None: the device's default,
+    # bf16 on CUDA and fp32 on CPU, as every run planned before the probe.
+    precision: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -106,6 +112,40 @@ _GPU_SHAPES = {
 _CPU_TOKENS_PER_S = {"tiny": 10_500, "small": 5_600, "base": 2_300}
 _GPU_TOKENS_PER_S = {"tiny": 260_000, "small": 240_000, "base": 165_000}
 _MAX_PASSES = 6.5
+PRECISIONS = ("fp32", "bf16", "auto")
+# auto takes bf16 only when the probe measured it this much faster at the planned size: rounding
+# every product to 8 bits of mantissa is not worth a gain within the probe's noise.
+BF16_MARGIN = 1.1
+
+
+def probe_shapes(device: str = "cpu") -> tuple[dict, int]:
+    """The shapes and batch the planner would time on ``device`` (the probe measures these)."""
+    if str(device).startswith("cuda"):
+        return _GPU_SHAPES, 64
+    return _CPU_SHAPES, 16
+
+
+def _table(device: str) -> dict[str, dict[str, float]]:
+    """The fixed figures, for a plan made without a probe (tests, benches)."""
+    speed = _GPU_TOKENS_PER_S if str(device).startswith("cuda") else _CPU_TOKENS_PER_S
+    return {"bf16" if str(device).startswith("cuda") else "fp32": speed}
+
+
+def _choose_precision(precision: str, rates: dict | None, size: str) -> str | None:
+    if precision != "auto":
+        return precision
+    if not rates or "bf16" not in rates or "fp32" not in rates:
+        return None if not rates else next(iter(rates))
+    return "bf16" if rates["bf16"][size] > BF16_MARGIN * rates["fp32"][size] else "fp32"
+
+
+def planned_rate(config: TrainConfig, rates: dict | None, device: str = "cpu") -> float:
+    """The training tokens per second the plan of ``config`` counts on."""
+    rates = rates or _table(device)
+    cuda = str(device).startswith("cuda")
+    chosen = config.precision or ("bf16" if cuda else "fp32")
+    speed = rates.get(chosen) or next(iter(rates.values()))
+    return float(speed.get(config.size, speed["tiny"]))
 
 
 def plan(
@@ -114,11 +154,23 @@ def plan(
     budget: Budget,
     device: str = "cpu",
     vocab_size: int = 768,
+    rates: dict[str, dict[str, float]] | None = None,
+    precision: str = "auto",
 ) -> TrainConfig:
-    """A TrainConfig for this corpus and budget; ``size=None`` chooses the size."""
+    """A TrainConfig for this corpus and budget; ``size=None`` chooses the size.
+
+    ``rates``: training tokens per second by precision and size, measured on this device
+    (``probe.rates``) for the shapes ``probe_shapes(device)`` names. ``precision`` "auto" takes
+    the faster of fp32 and bf16 at the planned size (bf16 only if the probe measured it).
+    """
     if size is not None and size not in SIZES:
         raise ValueError(f"size must be one of {SIZES} or None (auto), got {size!r}")
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
     cuda = str(device).startswith("cuda")
+    given = rates
+    usable = {p: r for p, r in (rates or {}).items() if precision == "auto" or p == precision} or rates
+    measured = {s: max(r[s] for r in usable.values()) for s in SIZES} if usable else None
     seconds = budget.minutes * 60 if budget.minutes else None
     # A GPU minute is dozens of passes over a corpus of a few MB, and past
     # ~6.5 passes more steps only memorize it: there the run is capped at
@@ -127,9 +179,10 @@ def plan(
     # H100 those 710 steps take ~35 s and reached 2.068-2.080 with the previous
     # regularization; a 6 x 256 model for the same steps (2.063) or 1,100
     # (2.060) was no clear gain on an H200.
-    capped = cuda and seconds is not None and _GPU_TOKENS_PER_S["tiny"] * seconds > _MAX_PASSES * train_tokens
+    gpu_tiny = measured["tiny"] if cuda and measured else _GPU_TOKENS_PER_S["tiny"]
+    capped = cuda and seconds is not None and gpu_tiny * seconds > _MAX_PASSES * train_tokens
     gpu_shapes = cuda and not capped
-    speed = _GPU_TOKENS_PER_S if gpu_shapes else _CPU_TOKENS_PER_S
+    speed = measured or (_GPU_TOKENS_PER_S if gpu_shapes else _CPU_TOKENS_PER_S)
     batch = 64 if gpu_shapes else 16
     shapes = _GPU_SHAPES if gpu_shapes else _CPU_SHAPES
 
@@ -181,6 +234,7 @@ def plan(
         embedding_weight_decay=0.05 if regularize else 0.0,
         ema_decay=ema,
         max_steps=math.ceil(steps) if capped else None,
+        precision=_choose_precision(precision, given, size),
     )
 
 
@@ -200,7 +254,8 @@ MEMORIZED_GAP_BPB = 0.5
 MEMORIZED_GAP_SHARE = 0.15
 
 
-def corpus_passes(config: TrainConfig, train_tokens: int, budget: Budget, device: str = "cpu") -> float:
+def corpus_passes(config: TrainConfig, train_tokens: int, budget: Budget, device: str = "cpu",
+                  rates: dict | None = None) -> float:
     """How many times a run of ``config`` under ``budget`` will see each training token (the planner's estimate)."""
     per_step = config.batch_size * config.model.context
     seen = []
@@ -209,8 +264,11 @@ def corpus_passes(config: TrainConfig, train_tokens: int, budget: Budget, device
     if budget.steps:
         seen.append(budget.steps * per_step)
     if budget.minutes:
-        speed = _GPU_TOKENS_PER_S if str(device).startswith("cuda") and not config.max_steps else _CPU_TOKENS_PER_S
-        seen.append(speed.get(config.size, speed["tiny"]) * budget.minutes * 60)
+        if rates:
+            seen.append(planned_rate(config, rates, device) * budget.minutes * 60)
+        else:
+            speed = _GPU_TOKENS_PER_S if str(device).startswith("cuda") and not config.max_steps else _CPU_TOKENS_PER_S
+            seen.append(speed.get(config.size, speed["tiny"]) * budget.minutes * 60)
     return min(seen) / max(train_tokens, 1)
 
 
@@ -254,4 +312,5 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-__all__ = ["SIZES", "Budget", "TrainConfig", "corpus_passes", "memorized", "plan", "usable_cores"]
+__all__ = ["PRECISIONS", "SIZES", "Budget", "TrainConfig", "corpus_passes", "memorized", "plan", "planned_rate",
+           "probe_shapes", "usable_cores"]

@@ -6,7 +6,7 @@ Public API::
     TrainData.from_texts(tokenizer, train_texts, val_texts)
     plan(size, train_tokens, budget, device="cpu", vocab_size=768) -> TrainConfig
     train(data, config, out_dir, budget, seed=0, device="auto", resume=False,
-          on_progress=None, extend=False, started=None) -> TrainResult
+          on_progress=None, extend=False, started=None, plan_note=None) -> TrainResult
     evaluate_bpb(model, val_ids, val_bytes, eot_id, device) -> float
     Progress(step, train_loss, val_bpb, best_val_bpb, tokens_per_s, elapsed_s,
              seconds_left, event, train_s)
@@ -107,6 +107,7 @@ def train(
     on_progress: Callable[[Progress], None] | None = None,
     extend: bool = False,
     started: float | None = None,
+    plan_note: dict | None = None,
 ) -> TrainResult:
     """Train, evaluate, checkpoint; return where the best model is and how good it is.
 
@@ -114,11 +115,15 @@ def train(
     start; ``config`` may then differ from the saved one in its training settings, not its model.
     ``started`` (a ``time.perf_counter()``): when the person started the run, so that a minutes
     budget bounds the whole of it (default: when ``train`` is called).
+    ``plan_note``: how the plan was made (the speed probe's figures); a fresh run writes it as the
+    first line of ``metrics.jsonl`` (``"event": "plan"``).
     """
     started = time.perf_counter() if started is None else started
     dev = resolve_device(device)
     out = Path(out_dir)
     saved = open_run(out, data, config, budget, seed, resume, extend)
+    if saved is None and plan_note:
+        ckpt.append_jsonl(out / ckpt.METRICS, {"event": "plan", "step": 0, "elapsed_s": 0.0} | plan_note)
     parts = build(data, config, seed, dev)
     counters = Counters()
     if saved is not None:

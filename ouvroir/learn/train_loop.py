@@ -169,7 +169,7 @@ class Loop:
         self.prepare()
         forward = torch.compile(model) if (self.config.compile and self.device.type == "cuda") else model
         if self.device.type == "cpu":
-            self.sharded = ShardedStep(model, self.config.batch_size, usable_cores())
+            self.sharded = ShardedStep(model, self.config.batch_size, usable_cores(), precision=self.config.precision)
             self.parts.optimizers[1].map = self.sharded.map  # Muon: each core orthogonalizes its share of the matrices
         model.train()
         try:
@@ -221,7 +221,7 @@ class Loop:
         if self.sharded:
             loss = self.sharded(x, y)
         else:
-            with autocast(self.device):
+            with autocast(self.device, self.config.precision):
                 loss = forward(x, y)
             loss.backward()
         for opt in parts.optimizers:

@@ -24,7 +24,7 @@ from ..corpus.augment import augmented
 from ..corpus.snapshot import (SPLIT_BY_WORK, Snapshot, control_tokens, load_snapshot, reuse_tokens, snapshot_controls,
                                snapshot_texts, take_snapshot, works_key)  # fmt: skip
 from ..errors import DiskFull, TrainingError, is_disk_full
-from ..learn.sizing import TINY_CORPUS_PASSES, Budget, TrainConfig, corpus_passes, memorized, plan
+from ..learn.sizing import TINY_CORPUS_PASSES, Budget, TrainConfig, corpus_passes, memorized
 from ..store import models as model_store
 from ..store.blobs import atomic_write, sha256_file
 from ..store.db import now, transaction
@@ -34,6 +34,7 @@ from ..learn.data import FIM_RATE
 from ..learn.train import Progress, TrainData, resolve_device, train
 from ..i18n.stages import Stage, word
 from .run_rules import budget_text, budget_word, refuse_unlicensed
+from .speed import check_precision, measured_plan
 
 # Below this many training tokens a model learns nothing worth generating from.
 MIN_TRAIN_TOKENS = 2_000
@@ -108,6 +109,8 @@ def train_model(
     name: str | None = None,
     require_license: bool = False,
     started: float | None = None,
+    precision: str = "auto",
+    reprobe: bool = False,
 ) -> model_store.ModelRecord:
     """Train a model on the studio's consenting works (or resume one); return its record.
 
@@ -117,10 +120,14 @@ def train_model(
     ``require_license`` refuses a snapshot holding a work whose licence is ``unknown``.
     ``minutes`` bound the whole run, from ``started`` (a ``time.perf_counter()``, default: this call)
     to the ready model: snapshot, tokenizer and evaluations are taken from them, not added.
+    ``precision`` "fp32", "bf16" or "auto" (the faster on this machine at the planned size, from the speed
+    probe, ``speed.py``; a resumed run keeps its own); ``reprobe`` measures the machine again.
     """
     started = time.perf_counter() if started is None else started
     stage = on_stage or (lambda message: None)
+    check_precision(precision)
     extend = False
+    plan_note = None
     if resume:
         record = model_store.resolve_model(studio.conn, resume, ready_only=False)
         if "base" in record.config:  # a fine-tune: it resumes with its stored base, method and settings
@@ -176,21 +183,21 @@ def train_model(
                 model_store.update_model(studio.conn, model_id, status="training", config=record.config | {
                     "train": config.to_dict(), "budget": stored_budget} | ({"extended": True} if extend else {}))  # fmt: skip
     else:
-        config = plan(size, data.train_tokens, steps_budget(budget, time.perf_counter() - started), device=str(dev),
-                      vocab_size=tokenized.tokenizer.vocab_size)  # fmt: skip
+        config, plan_note = measured_plan(size, data.train_tokens, steps_budget(budget, time.perf_counter() - started),
+                                          dev, tokenized.tokenizer.vocab_size, precision, reprobe, stage)  # fmt: skip
         if tokenized.tokenizer.has_fim:  # recorded in config.json and the card: the model can fill in a middle
             config = replace(config, fim_rate=FIM_RATE)
         record = model_store.ModelRecord(
             id=model_id, snapshot_id=snapshot.id, created_at=now(), status="training", size=config.size,
             parameters=None, val_bpb=None, train_seconds=None, steps=None, device=str(dev),
-            config={"train": config.to_dict(), "budget": {"minutes": budget.minutes, "steps": budget.steps}, "seed": seed}
-            | (lineage or {}), name=name,
+            config={"train": config.to_dict(), "budget": {"minutes": budget.minutes, "steps": budget.steps}, "seed": seed,
+                    "plan": plan_note} | (lineage or {}), name=name,
         )  # fmt: skip
         with transaction(studio.conn):
             model_store.insert_model(studio.conn, record)
     if on_model:
         on_model(model_id)
-    passes = corpus_passes(config, data.train_tokens, budget, str(dev))
+    passes = corpus_passes(config, data.train_tokens, budget, str(dev), plan_note and plan_note["rates"])
     if passes > TINY_CORPUS_PASSES:
         stage(tiny_corpus_warning(passes, data.train_bytes))
     on_progress = _in_bits_per_byte(on_progress, data.bytes_per_token)
@@ -200,7 +207,7 @@ def train_model(
     # train() writes tokenizer.json into the model folder itself (data.tokenizer is set).
     try:
         result = train(data, config, out_dir, budget, seed=seed, device=str(dev), resume=resume_flag, extend=extend,
-                       on_progress=on_progress, started=started)  # fmt: skip
+                       on_progress=on_progress, started=started, plan_note=plan_note)  # fmt: skip
     except (OSError, sqlite3.OperationalError) as exc:
         if not is_disk_full(exc):
             raise
