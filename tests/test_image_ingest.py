@@ -273,6 +273,16 @@ def test_duplicates_are_refused_and_near_duplicates_reported(studio, tmp_path, r
     assert [n["measure"] for n in studio.near_duplicates(near_outcome.work)] == ["phash"]
     assert outcomes["f.png"].near_duplicates == [] and outcomes["f.png"].work.consent == "train"
 
+    # two plain strokes whose low frequencies agree (pHash 6 bits apart) but whose pixels do not: not reported
+    strokes = []
+    for left, width in ((12, 6), (11, 4)):
+        stroke = np.zeros((32, 32, 3), np.uint8)
+        stroke[6:26, left : left + width] = 255
+        strokes.append(write(folder, f"stroke{width}.png", encoded(stroke)))
+    assert hamming(phash(load_normalized(strokes[0].read_bytes())), phash(load_normalized(strokes[1].read_bytes()))) <= 10
+    pair = by_name(studio.add(strokes, AddOptions(consent="train")))
+    assert pair["stroke4.png"].status == "added" and pair["stroke4.png"].near_duplicates == []
+
     listing = run_cli("works")
     assert listing.exit_code == 0 and "64×48 px" in listing.output
     shown = run_cli("show", stored.id)

@@ -8,10 +8,10 @@ from __future__ import annotations
 import sqlite3
 
 
-def image_phashes(conn: sqlite3.Connection) -> list[tuple[str, str]]:
-    """(work id, pHash in hex) of every stored image work that has one."""
+def image_phashes(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
+    """(work id, pHash in hex, sha256 of its normalized PNG) of every stored image work that has one."""
     return [tuple(r) for r in conn.execute(
-        "SELECT id, json_extract(metadata, '$.phash') FROM works "
+        "SELECT id, json_extract(metadata, '$.phash'), text_sha256 FROM works "
         "WHERE medium = 'image' AND json_extract(metadata, '$.phash') IS NOT NULL ORDER BY id"
     )]  # fmt: skip
 
