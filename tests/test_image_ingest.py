@@ -192,6 +192,13 @@ def test_orientation_colour_profile_and_metadata(studio, tmp_path):
     assert upright.pixels.shape == (40, 20, 3) and (upright.pixels[:20] == 255).all() and (upright.pixels[20:] == 0).all()
     assert upright.metadata == {"creator": "Ada Exif", "rights": "CC BY 4.0 Ada", "description": "a study in black"}
 
+    # one colour made transparent (PNG tRNS) in an RGB or a grey image: white, as an alpha channel would be
+    keyed = np.zeros((16, 16, 3), np.uint8)
+    keyed[:8] = (10, 20, 30)
+    for arr, key in ((keyed, (10, 20, 30)), (keyed[..., 0], 10)):
+        seen = decode(encoded(arr, transparency=key))
+        assert (seen.pixels[:8] == 255).all() and (seen.pixels[8:] == 0).all() and "composited on white" in seen.notes[0]
+
     # a profile whose red is sRGB's green: pure red in the file is green once converted to sRGB
     red = np.zeros((16, 16, 3), np.uint8)
     red[..., 0] = 255

@@ -15,6 +15,7 @@ decompression bomb costs a header read.
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 from dataclasses import dataclass, field
 
@@ -77,7 +78,7 @@ def decode(data: bytes, name: str = "") -> DecodedImage:
                 image.draft(image.mode, (-(-width * MAX_LONG_SIDE // long_side), -(-height * MAX_LONG_SIDE // long_side)))
             image.load()
             meta, xmp_problem = image_metadata.read(image)
-            oriented = ImageOps.exif_transpose(image)
+            oriented = _upright(image, notes)
         except Image.DecompressionBombError as exc:
             raise IngestError(f"refused as a decompression bomb: {exc}".split("\n")[0][:300]) from exc
         except MemoryError as exc:
@@ -98,6 +99,15 @@ def decode(data: bytes, name: str = "") -> DecodedImage:
     return DecodedImage(pixels, fmt, (width, height), notes, meta, found)
 
 
+def _upright(image: Image.Image, notes: list[str]) -> Image.Image:
+    """The image turned as its EXIF orientation says; an unreadable EXIF block leaves it as stored, and says so."""
+    try:
+        return ImageOps.exif_transpose(image)
+    except (SyntaxError, ValueError, TypeError, KeyError, IndexError, struct.error) as exc:
+        notes.append(f"EXIF orientation unreadable ({type(exc).__name__}): the image is kept as stored")
+        return image
+
+
 def _sixteen_bit_colour(image: Image.Image) -> bool:
     """True for 16-bit RGB(A) pixels, which Pillow opens as 8-bit modes (the raw mode still says 16)."""
     if image.mode.startswith("I") or not image.tile:
@@ -111,13 +121,19 @@ def _to_srgb(image: Image.Image, notes: list[str]) -> np.ndarray:
     """8-bit sRGB RGB pixels, transparency on white."""
     icc = image.info.get("icc_profile")
     image = _eight_bit(image, notes)
+    # Transparency as an alpha channel first (a palette's, or one colour made transparent by a tRNS chunk),
+    # grey kept grey so that a grey colour profile still applies.
+    if image.mode in ("P", "PA") or (image.mode == "RGB" and image.info.get("transparency") is not None):
+        image = image.convert("RGBA")
+    elif image.mode == "La" or (image.mode == "L" and image.info.get("transparency") is not None):
+        image = image.convert("LA")
+    elif image.mode == "RGBa":
+        image = image.convert("RGBA")
     if image.mode == "CMYK" and not icc:
         notes.append("CMYK without a colour profile: converted to RGB without colour management")
     if icc:
         image = _apply_profile(image, icc, notes)
-    if image.mode in ("P", "PA"):
-        image = image.convert("RGBA")
-    if image.mode in ("LA", "La", "RGBa"):
+    if image.mode == "LA":
         image = image.convert("RGBA")
     if image.mode == "RGBA":
         alpha = np.asarray(image.getchannel("A"))
