@@ -158,3 +158,6 @@ def test_the_studio_prints_and_keeps_the_plan_and_the_probe_figures(studio_dir, 
         assert record.config["plan"]["precision"] == "fp32" and record.config["train"]["precision"] == "fp32"
         first = ckpt.read_jsonl(studio.layout.model(record.id) / ckpt.METRICS)[0]
     assert first["event"] == "plan" and first["tokens_per_s"] == 10_500
+    for precision in ("bf16", "fp32"):  # generation under bf16 autocast (PyTorch), and fp32 (the compiled decoder)
+        result = run_cli("generate", "--precision", precision, "--prompt", "ba", "--max-tokens", "12", "--seed", "1")
+        assert result.exit_code == 0 and "ba" in result.output, result.output

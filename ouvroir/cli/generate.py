@@ -22,6 +22,9 @@ from .corpus import err, open_studio, out
 @click.option("--top-k", type=click.IntRange(1), default=None)
 @click.option("--seed", type=int, help="Random seed (default: a new one, recorded with the sample).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--precision", type=click.Choice(["auto", "fp32", "bf16"]), default="auto", show_default=True,
+              help="bf16: every step in PyTorch under bf16 autocast; auto: fp32 (on CPU the compiled decoder, "
+              "about 10x faster than PyTorch in bf16 for these small models).")
 @click.option("--allow-withdrawn", is_flag=True, help="Generate even though the model was trained on works whose consent is withdrawn.")
 @click.option("--render-audio/--no-audio", default=True, show_default=True,
               help="Music: write a WAV (built-in synthesizer) beside the MIDI and MusicXML; --no-audio leaves it out.")
@@ -42,7 +45,7 @@ from .corpus import err, open_studio, out
 @click.pass_context
 def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, top_p, top_k, seed, device, allow_withdrawn,
              render_audio, medium, authors, forms, keys, meters, voices, before_file, after_file,
-             infill_file, **constraining) -> None:  # fmt: skip
+             infill_file, precision, **constraining) -> None:  # fmt: skip
     """Generate text with a model (default: the latest of the request's medium) and store every sample.
 
     Without MODEL, the medium is --medium's, else the prompt's (a prompt in
@@ -103,7 +106,8 @@ def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, to
     samples = studio.models.generate(model, prompt, count, params, seed, device,
                                      on_text=(lambda text: click.echo(text, nl=False)) if stream else None,
                                      allow_withdrawn=allow_withdrawn, render_audio=render_audio,
-                                     controls=controls, after=after, constraint=constraint)  # fmt: skip
+                                     controls=controls, after=after, constraint=constraint,
+                                     precision=precision)  # fmt: skip
     if stream:
         if after:
             click.secho(after, nl=False, dim=True)

@@ -74,6 +74,7 @@ def generate_samples(
     controls: dict[str, list[str]] | None = None,
     after: str | None = None,
     constraint=None,
+    precision: str = "auto",
 ) -> list[model_store.SampleRecord]:
     """Generate ``n`` samples from a model (default: the latest) and store them; return their records.
 
@@ -86,6 +87,7 @@ def generate_samples(
     and WAV beside it (``render_audio=False`` leaves the WAV out). A ``constraint``
     (``learn.constraints.Constraint``) is enforced on every token; what is kept then is a
     ``constraining.Samples`` (see ``constraining`` for what happens to a sample that cannot meet it).
+    ``precision`` "bf16" decodes in PyTorch under bf16 autocast; "auto" is fp32 (``learn.generate``).
     """
     from ..learn.generate import generate
 
@@ -109,7 +111,7 @@ def generate_samples(
 
         loaded = _load(str(studio.layout.model(record.id)), device)
         middles = infill(loaded, loaded.tokenizer, prompt, after, n, steering.alternatives, seed=seed,
-                         on_text=on_text if n == 1 else None, **params.as_dict())  # fmt: skip
+                         on_text=on_text if n == 1 else None, precision=precision, **params.as_dict())  # fmt: skip
         texts, completes = [m.text for m in middles], [m.complete for m in middles]
     elif "base" in record.config:  # fine-tuned from a pre-trained model: transformers generates (workshop.finetuning)
         from .finetuning import generate_finetuned
@@ -120,7 +122,7 @@ def generate_samples(
     else:
         loaded = _load(str(studio.layout.model(record.id)), device)
         texts = generate(loaded, loaded.tokenizer, prompt, n=n, seed=seed, on_text=on_text if n == 1 else None,
-                         controls=steering.alternatives, **params.as_dict(),
+                         controls=steering.alternatives, precision=precision, **params.as_dict(),
                          **({"constraint": constraint} if constraint else {}))  # fmt: skip
     indices, unmet = range(len(texts)), []
     if constraint is not None:

@@ -130,7 +130,7 @@ class Models:
     def generate(self, ref: str | None = None, prompt: str = "", n: int = 1, params=None, seed: int | None = None,
                  device: str = "auto", on_text: Callable[[str], None] | None = None, allow_withdrawn: bool = False,
                  render_audio: bool = False, controls: dict[str, list[str]] | None = None,
-                 after: str | None = None, constraint=None) -> list[SampleRecord]:  # fmt: skip
+                 after: str | None = None, constraint=None, precision: str = "auto") -> list[SampleRecord]:  # fmt: skip
         """Generate ``n`` samples (a ``GenerationParams`` as ``params``) and store each with its provenance.
 
         ``controls`` steer it ({"author": ["Verlaine"]}); with ``after`` each sample fills the middle
@@ -140,7 +140,7 @@ class Models:
 
         return generate_samples(self._studio, ref, prompt, n, params, seed, device, on_text=on_text,
                                 allow_withdrawn=allow_withdrawn, render_audio=render_audio, controls=controls,
-                                after=after, constraint=constraint)  # fmt: skip
+                                after=after, constraint=constraint, precision=precision)  # fmt: skip
 
     def infill(self, ref: str | None, before: str, after: str, n: int = 3, params=None, seed: int | None = None,
                controls: dict[str, list[str]] | None = None, device: str = "auto", allow_withdrawn: bool = False):
