@@ -84,6 +84,11 @@ def test_image_arrays_hold_consenting_images_only_and_refuse_a_tampered_blob(stu
     data[-20] ^= 1
     path.write_bytes(bytes(data))
     with pytest.raises(ImageIntegrityError, match=f"{victim.work_id}.*no longer matches"):
+        image_arrays(studio, snapshot, 16)  # the cached arrays
+    with pytest.raises(ImageIntegrityError, match=f"{victim.work_id}.*no longer matches"):
+        image_arrays(studio, snapshot, 32)  # made from the blobs
+    path.unlink()
+    with pytest.raises(ImageIntegrityError, match=f"{victim.work_id}.*is missing from the studio"):
         image_arrays(studio, snapshot, 16)
 
 

@@ -57,12 +57,16 @@ def image_arrays(studio, snapshot, resolution: int) -> ImageSet:
     resolution = int(resolution)
     _check_frozen(studio, snapshot)
     hashes = {w.work_id: w.text_sha256 for w in snapshot.works}
-    blobs = {w.work_id: _checked_blob(studio, snapshot, w) for w in snapshot.works}  # every call: the canary
     cache = snapshot.path / f"images-{resolution}.npz"
     cached = _load_cache(cache, hashes, resolution)
     if cached is not None:
+        for w in snapshot.works:  # every call, cache or not: the canary (streamed: no image held in memory)
+            if problem := studio.blobs.verify(w.text_sha256):
+                raise _changed(snapshot, w, problem)
         return cached
-    squares = {work_id: to_square(load_normalized(data), resolution) for work_id, data in blobs.items()}
+    # one blob at a time, checked then reduced: a few hundred large images never sit in memory together
+    squares = {w.work_id: to_square(load_normalized(_checked_blob(studio, snapshot, w)), resolution)
+               for w in snapshot.works}  # fmt: skip
     train_works = [w.work_id for w in snapshot.works if w.split in ("train", "both")]
     val_works = [w.work_id for w in snapshot.works if w.split in ("val", "both")]
     empty = np.zeros((0, resolution, resolution, 3), np.uint8)
@@ -93,12 +97,18 @@ def _checked_blob(studio, snapshot, work) -> bytes:
     try:
         data = studio.blobs.get(work.text_sha256)
     except OSError as exc:
-        raise ImageIntegrityError(f"the image of work {work.work_id} {work.title!r} frozen in snapshot {snapshot.id} "
-                                  f"is missing from the studio ({exc.__class__.__name__}): run `ouvroir check`") from exc  # fmt: skip
+        raise _changed(snapshot, work, "missing") from exc
     if sha256_bytes(data) != work.text_sha256:
-        raise ImageIntegrityError(f"the image of work {work.work_id} {work.title!r} no longer matches the hash "
-                                  f"snapshot {snapshot.id} froze: refused for training; run `ouvroir check`")  # fmt: skip
+        raise _changed(snapshot, work, "changed")
     return data
+
+
+def _changed(snapshot, work, problem: str) -> ImageIntegrityError:
+    if problem == "missing":
+        return ImageIntegrityError(f"the image of work {work.work_id} {work.title!r} frozen in snapshot {snapshot.id} "
+                                   "is missing from the studio: run `ouvroir check`")  # fmt: skip
+    return ImageIntegrityError(f"the image of work {work.work_id} {work.title!r} no longer matches the hash "
+                               f"snapshot {snapshot.id} froze: refused for training; run `ouvroir check`")  # fmt: skip
 
 
 def _arrays_digest(image_set: ImageSet) -> str:
