@@ -4,6 +4,7 @@ opt-outs are stored no-train with the reason; duplicates are refused and near du
 from __future__ import annotations
 
 import io
+import random
 import struct
 import zlib
 from pathlib import Path
@@ -14,6 +15,7 @@ from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 from ouvroir.corpus.ingest import AddOptions
+from ouvroir.errors import IngestError
 from ouvroir.media.images.phash import hamming, phash
 from ouvroir.media.images.read import MAX_PIXELS, decode, load_normalized
 from ouvroir.media.images.render import contact_sheet, png_bytes
@@ -180,6 +182,32 @@ def test_each_bad_image_gets_one_line_and_the_batch_goes_on(studio, tmp_path):
     assert (work.medium, work.form, work.format, work.chars) == ("image", "image", "png", 48 * 64)
     assert work.metadata["width"] == "64" and work.metadata["height"] == "48" and len(work.metadata["phash"]) == 16
     assert studio.check().ok
+
+
+def test_corrupted_bytes_give_a_reason_never_a_crash():
+    """Seeded random damage (bytes changed, files cut short) to every format: an IngestError of one line, or an image."""
+    rng = random.Random(24)
+    frames = [Image.fromarray(drawing(70 + i, (24, 32))) for i in range(3)]
+    seeds = [encoded(drawing(70, (24, 32)), fmt, **params) for fmt, params in
+             (("PNG", {}), ("JPEG", {}), ("WEBP", {}), ("TIFF", {}), ("TIFF", {"compression": "tiff_lzw"}))]  # fmt: skip
+    for fmt in ("PNG", "TIFF"):
+        out = io.BytesIO()
+        frames[0].save(out, fmt, save_all=True, append_images=frames[1:])
+        seeds.append(out.getvalue())
+    refused = 0
+    for data in seeds:
+        for _ in range(40):
+            damaged = bytearray(data)
+            for _ in range(rng.randint(1, 8)):
+                damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+            if rng.random() < 0.3:
+                damaged = damaged[: rng.randrange(len(damaged))]
+            try:
+                decode(bytes(damaged))
+            except IngestError as exc:
+                assert "\n" not in str(exc) and len(str(exc)) <= 300
+                refused += 1
+    assert refused > 40  # the damage was real
 
 
 def test_orientation_colour_profile_and_metadata(studio, tmp_path):

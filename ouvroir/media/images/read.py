@@ -49,6 +49,7 @@ def decode(data: bytes, name: str = "") -> DecodedImage:
     """Read an image file's bytes; raise IngestError with the reason when they cannot be read."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # checked below, with ouvroir's own limit
+        warnings.simplefilter("ignore", UserWarning)  # Pillow's "Corrupt EXIF data" and such: the outcome line says it
         try:
             image = Image.open(io.BytesIO(data), formats=OPENED_AS)
         except Image.DecompressionBombError as exc:
@@ -65,11 +66,11 @@ def decode(data: bytes, name: str = "") -> DecodedImage:
                               "(a decompression bomb, or far larger than training needs)")  # fmt: skip
         fmt = FORMATS[image.format]
         notes: list[str] = []
-        frames = getattr(image, "n_frames", 1) or 1
-        if frames > 1:
-            what = "pages" if fmt == "tiff" else "frames"
-            notes.append(f"the file holds {frames} {what}: only the first was read")
         try:
+            frames = getattr(image, "n_frames", 1) or 1  # a TIFF walks its chain of pages: may meet corrupt data
+            if frames > 1:
+                what = "pages" if fmt == "tiff" else "frames"
+                notes.append(f"the file holds {frames} {what}: only the first was read")
             image.seek(0)
             if _sixteen_bit_colour(image):  # Pillow keeps the high byte of each channel: the same as ouvroir would
                 notes.append("16-bit colour channels reduced to 8 bits")
