@@ -322,6 +322,7 @@ def test_duplicates_are_refused_and_near_duplicates_reported(studio, tmp_path, r
     assert listing.exit_code == 0 and "64×48 px" in listing.output
     shown = run_cli("show", stored.id)
     assert shown.exit_code == 0 and "size" in shown.output and "64×48 px" in shown.output
+    assert f"phash  {stored.metadata['phash']}" in shown.output and "original-size  64x48" in shown.output
 
 
 def test_a_large_jpeg_is_decoded_at_a_reduced_scale_and_capped():

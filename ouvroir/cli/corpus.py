@@ -235,6 +235,8 @@ def show(ctx, work, chars) -> None:
             ("source", w.source or "—"),
             ("consent", f"{w.consent} — {'trainable' if w.trainable else 'not trainable'}"), ("added", w.added_at),
             ("text sha256", w.text_sha256)]  # fmt: skip
+    if w.medium == "image":  # what the file says of itself, and the hash its near duplicates are found by
+        rows += [(key, w.metadata[key]) for key in ("original-size", "rights", "description", "phash") if w.metadata.get(key)]
     for key, value in rows:
         out.print(f"[bold]{key:>12}[/bold]  {escape(str(value))}", soft_wrap=True)
     for note in w.notes:
