@@ -284,6 +284,18 @@ def test_c2pa_and_plus_opt_outs_are_stored_no_train_with_the_reason(studio, tmp_
     assert history[1].reason.startswith("explicit override of the file's refusal of training")
 
 
+def test_the_same_pixels_are_a_duplicate_whatever_bytes_their_png_had(studio, tmp_path, monkeypatch):
+    from ouvroir.corpus import image_ingest
+
+    original = drawing(33)
+    first = studio.add([write(tmp_path, "a.png", encoded(original))], AddOptions()).outcomes[0]
+    # as if a later Pillow or zlib wrote the normalized PNG: other bytes, the same pixels
+    monkeypatch.setattr(image_ingest, "png_bytes", lambda arr: encoded(arr, compress_level=1))
+    assert image_ingest.png_bytes(original) != studio.blobs.get(first.work.text_sha256)
+    (again,) = studio.add([write(tmp_path, "b.webp", encoded(original, "WEBP", lossless=True))], AddOptions()).outcomes
+    assert again.status == "duplicate" and again.work.id == first.work.id, again.message
+
+
 def test_duplicates_are_refused_and_near_duplicates_reported(studio, tmp_path, run_cli):
     original = drawing(30)
     folder = tmp_path / "dups"

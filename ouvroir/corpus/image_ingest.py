@@ -52,12 +52,12 @@ def ingest_image(conn: sqlite3.Connection, blobs: BlobStore, candidate: Candidat
     decoded = decode(data, path.name)
     normalized = png_bytes(decoded.pixels)
     image_sha = sha256_bytes(normalized)
-    existing = store.find_by_text_hash(conn, image_sha)
+    hash64 = phash(decoded.pixels)
+    existing = store.find_by_text_hash(conn, image_sha) or same_pixels(conn, blobs, decoded.pixels, hash64)
     if existing:
         return FileOutcome(path, "duplicate", f"same image as {existing.id} {existing.title!r}: not stored twice",
                            existing)  # fmt: skip
     height, width = decoded.pixels.shape[:2]
-    hash64 = phash(decoded.pixels)
     metadata = {"width": str(width), "height": str(height), "phash": to_hex(hash64),
                 "original-size": f"{decoded.original_size[0]}x{decoded.original_size[1]}"}  # fmt: skip
     metadata |= {key: decoded.metadata[key] for key in KEPT_METADATA if decoded.metadata.get(key)}
@@ -102,6 +102,15 @@ def ingest_image(conn: sqlite3.Connection, blobs: BlobStore, candidate: Candidat
     message = (f"added {work.id} {work.title!r} (image, {decoded.format}, {width} × {height} pixels); "
                f"consent {stored.consent} ({stored.consent_reason})")  # fmt: skip
     return FileOutcome(path, "added", message, stored, notes, near)
+
+
+def same_pixels(conn: sqlite3.Connection, blobs: BlobStore, pixels: np.ndarray, hash64: int) -> store.Work | None:
+    """The stored image with exactly these pixels, found by its pHash even when its PNG bytes differ (a PNG
+    written by another zlib or Pillow holds the same pixels in other bytes, so the hash alone would miss it)."""
+    for work_id, hex_hash, sha in image_store.image_phashes(conn):
+        if from_hex(hex_hash) == hash64 and np.array_equal(load_normalized(blobs.get(sha)), pixels):
+            return store.resolve(conn, work_id)
+    return None
 
 
 def near_images(conn: sqlite3.Connection, blobs: BlobStore, pixels: np.ndarray, hash64: int) -> list[NearDuplicate]:
