@@ -72,10 +72,10 @@ def _blurred(images: np.ndarray) -> np.ndarray:
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
-    x = x.reshape(len(x), -1)
-    x = x - x.mean(axis=1, keepdims=True)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return np.divide(x, norms, out=np.zeros_like(x), where=norms > 1e-6).astype(np.float32)
+    x = np.array(x, np.float32).reshape(len(x), -1)
+    x -= x.mean(axis=1, keepdims=True)
+    norms = np.sqrt(np.einsum("ij,ij->i", x, x))[:, None]
+    return np.divide(x, norms, out=np.zeros_like(x), where=norms > 1e-6)
 
 
 def unit_vectors(images: np.ndarray) -> np.ndarray:
@@ -203,7 +203,7 @@ def _grey32(images: np.ndarray) -> np.ndarray:
     (Lanczos, as the media module's pHash reduces), float64."""
     from PIL import Image
 
-    rgb = images.astype(np.int64)
+    rgb = images.astype(np.int32)  # 255 × 65536 fits
     grey = ((rgb[..., 0] * 19595 + rgb[..., 1] * 38470 + rgb[..., 2] * 7471 + 0x8000) >> 16).astype(np.uint8)
     if grey.shape[1:] != (32, 32):
         grey = np.stack([np.asarray(Image.fromarray(g).resize((32, 32), Image.Resampling.LANCZOS)) for g in grey])

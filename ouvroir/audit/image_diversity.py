@@ -30,7 +30,7 @@ from . import bootstrap
 from .image_copies import FACTOR, QUANTILE, nearest
 
 COVERAGE_K = 5
-INTERVAL_MAX = 256  # images per side up to which every measure is resampled (Vendi is an eigenproblem per draw)
+INTERVAL_MAX = 128  # images per side up to which every measure is resampled (Vendi is an eigenproblem per draw)
 MEASURES = ("vendi", "coverage", "distinct_share")
 
 
@@ -164,13 +164,21 @@ def _resampled(samples: np.ndarray, corpus: np.ndarray, reference: np.ndarray, t
         kernel, pairs = u @ u.T, _pairwise(u)
         to_reference = _cross(reference, v) if radius is not None else None
         draws = bootstrap.draws(n, seed + side)
-        out["vendi"].append(np.array([_entropy_exp(np.linalg.eigvalsh(kernel[np.ix_(d, d)] / n)) for d in draws]))
+        out["vendi"].append(np.array([_resampled_vendi(kernel, d) for d in draws]))
         if to_reference is None:
             out["coverage"].append(np.full(len(draws), np.nan))
         else:
             out["coverage"].append(np.array([np.mean(to_reference[:, d].min(axis=1) <= radius) for d in draws]))
         out["distinct_share"].append(np.array([_share(pairs, d, threshold) for d in draws]))
     return {name: (values[0], values[1]) for name, values in out.items()}
+
+
+def _resampled_vendi(kernel: np.ndarray, draw: np.ndarray) -> float:
+    """Vendi of a draw with repeats, from its distinct images: K/N over the draw has the non-zero eigenvalues
+    of √c K √c / N over the distinct ones (c their counts), a smaller matrix."""
+    unique, counts = np.unique(draw, return_counts=True)
+    root = np.sqrt(counts)
+    return _entropy_exp(np.linalg.eigvalsh(kernel[np.ix_(unique, unique)] * root[:, None] * root[None, :] / len(draw)))
 
 
 def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
