@@ -223,14 +223,14 @@ def test_every_string_has_both_languages_with_the_same_fields(catalogue):
 
 
 # Keys built in a template from a value (``t("job_" ~ state)``): every value each prefix may meet.
-DYNAMIC = {"nav_": ("corpus", "train", "write", "audit", "models"), "consent_": ("train", "no-train", "unknown"),
-           "medium_": ("text", "music"), "outcome_": ("added", "duplicate", "failed"),
+DYNAMIC = {"nav_": ("corpus", "gallery", "train", "write", "audit", "models"),
+           "consent_": ("train", "no-train", "unknown"), "medium_": ("text", "music", "image"), "outcome_": ("added", "duplicate", "failed"),
            "job_": ("running", "finished", "failed", "stopped", "interrupted"),
            "model_status_": ("training", "ready", "failed"), "size_": ("tiny", "small", "base"),
            "job_kind_": ("train", "audit-model", "audit-texts"),
            "form_": ("poetry", "prose", "theatre", "screenplay", "score"),
            "origin_": ("user", "owner-default", "ingest", "tdm-reservation", "manifest", "copy-hold"),
-           "control_": ("author", "form", "key", "meter", "voices")}  # fmt: skip
+           "control_": ("author", "form", "key", "meter", "voices"), "near_measure_": ("phash",)}  # fmt: skip
 
 
 def used_keys() -> tuple[set[str], set[str]]:

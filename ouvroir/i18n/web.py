@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from . import LANGUAGES, Catalogue, Translator
+from .images import WEB_IMAGES
 from .publish import WEB_PUBLISH
 from .steering import WEB_STEERING
 
@@ -203,8 +204,8 @@ WEB.add({
                     "Every work keeps its rights and its consent history. Only works whose latest consent says "
                     "“train” are ever trained on."),
     "upload_title": ("Ajouter des œuvres", "Add works"),
-    "upload_drop": ("Déposez ici vos fichiers (textes, pièces, scénarios, partitions, MIDI), ou",
-                    "Drop your files here (texts, plays, screenplays, scores, MIDI), or"),
+    "upload_drop": ("Déposez ici vos fichiers (textes, pièces, scénarios, partitions, MIDI, images), ou",
+                    "Drop your files here (texts, plays, screenplays, scores, MIDI, images), or"),
     "upload_choose": ("choisissez-les", "choose them"),
     "upload_formats": ("Formats lus : {formats}. {mb}\u00a0Mo au plus par fichier.",
                        "Formats read: {formats}. At most {mb} MB per file."),
@@ -573,3 +574,6 @@ WEB.add(WEB_STEERING)
 
 # -- publishing: the Publish form of the Write page and of a text sample
 WEB.add(WEB_PUBLISH)
+
+# -- images: the gallery, an image work's page, image models, their samples and audits
+WEB.add(WEB_IMAGES)

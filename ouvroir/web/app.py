@@ -44,9 +44,9 @@ def create_app(root: Path, token: str | None = None) -> FastAPI:
     app.state.jobs = JobRunner(root)
     app.mount("/static", StaticFiles(packages=[("ouvroir.web", "static")]), name="static")
 
-    from .pages import audit, corpus, jobs_api, models, publish, train, write
+    from .pages import audit, corpus, images, jobs_api, models, publish, train, write
 
-    for page in (corpus, train, write, audit, models, jobs_api, publish):
+    for page in (corpus, images, train, write, audit, models, jobs_api, publish):
         app.include_router(page.router, dependencies=[Depends(check_csrf)])
 
     @app.get("/")

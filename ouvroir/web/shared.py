@@ -19,7 +19,8 @@ from ..i18n.web import WebTranslator, negotiate
 from .security import CSRF_FIELD, csrf_token, set_csrf_cookie
 
 LANG_COOKIE = "lang"
-NAV = (("corpus", "/corpus"), ("train", "/train"), ("write", "/write"), ("audit", "/audit"), ("models", "/models"))
+NAV = (("corpus", "/corpus"), ("gallery", "/gallery"), ("train", "/train"), ("write", "/write"), ("audit", "/audit"),
+       ("models", "/models"))
 
 
 class Messages:

@@ -45,6 +45,11 @@ _EXPORTS = {
     "PUBLISH_FORMATS": (".publish.bundle", "FORMATS"),
     "verify_qr": (".workshop.publishing", "verify_qr"),
     "now": (".store.db", "now"),
+    "image_png": (".workshop.gallery", "image_png"),
+    "image_thumbnail": (".workshop.gallery", "thumbnail"),
+    "picture_facts": (".workshop.gallery", "picture_facts"),
+    "THUMBNAIL_SIZES": (".workshop.gallery", "THUMBNAIL_SIZES"),
+    "PHASH_NEAR_BITS": (".corpus.image_ingest", "PHASH_NEAR_BITS"),
 }
 
 __all__ = sorted(_EXPORTS)

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import ConsentReversal
-from ...workshop import CONSENTS, READABLE_SUFFIXES, AddOptions, Studio
+from ...workshop import CONSENTS, PHASH_NEAR_BITS, READABLE_SUFFIXES, AddOptions, Studio, picture_facts
 from ..security import local_target, safe_upload_name
 from ..shared import StudioDep, error_response, render, translator, wants_json
 
@@ -55,6 +55,7 @@ def _corpus(request: Request, studio: Studio, q: str = "", consent: str = "", me
         "this_url": link(page), "prev_url": link(page - 1) if page > 1 else None,
         "next_url": link(page + 1) if page < pages else None,
         "formats": _formats(), "max_mb": MAX_UPLOAD_BYTES >> 20, "outcomes": outcomes, "summary": summary,
+        "accept": ",".join(sorted(READABLE_SUFFIXES)), "images": sum(studio.consent_counts(medium="image").values()),
     })  # fmt: skip
 
 
@@ -227,8 +228,11 @@ async def edit(ref: str, request: Request, studio: Studio = StudioDep) -> Respon
 def work_page(ref: str, request: Request, studio: Studio = StudioDep):
     work = studio.work(ref)
     models = studio.models.trained_on(work.id)
-    text = "" if work.medium == "image" else studio.text(work)  # an image's stream is a PNG (a gallery is to come)
+    image = work.medium == "image"
+    text = "" if image else studio.text(work)  # an image's stream is its PNG: the page shows the picture
     return render(request, "work.html", {
         "work": work, "history": studio.consent_history(work), "models": models, "edits": studio.edit_history(work),
         "excerpt": text[:3000], "truncated": len(text) > 3000, "consents": CONSENTS,
+        "picture": picture_facts(work) if image else None, "near": studio.near_duplicates(work) if image else [],
+        "near_bits": PHASH_NEAR_BITS,
     })  # fmt: skip

@@ -1,0 +1,48 @@
+"""The web studio's words for images: the gallery, an image work's page, image models, their samples and audits.
+
+Registered in :mod:`.web` as the other pages' tables are (one lookup for the whole web studio).
+"""
+
+from __future__ import annotations
+
+WEB_IMAGES: dict[str, tuple[str, str]] = {
+    # the navigation and the gallery
+    "nav_gallery": ("Galerie", "Gallery"),
+    "gallery_title": ("Galerie des images", "Image gallery"),
+    "gallery_lede": ("Vos images, en petit. Chacune garde ses droits et l’historique de son consentement ; seules "
+                     "celles dont le dernier consentement dit « entraîner » servent à entraîner un modèle d’images.",
+                     "Your images, small. Each keeps its rights and its consent history; only those whose latest "
+                     "consent says “train” are ever trained on by an image model."),
+    "gallery_add": ("Ajouter des images", "Add images"),
+    "gallery_empty": ("Aucune image pour l’instant : ajoutez des fichiers PNG, JPEG, WebP ou TIFF depuis la page "
+                      "du corpus.",
+                      "No image yet: add PNG, JPEG, WebP or TIFF files from the corpus page."),
+    "gallery_link": ("Voir les images en galerie", "See the images as a gallery"),
+    "images_one": ("{n} image", "{n} image"),
+    "images_other": ("{n} images", "{n} images"),
+    # an image work's page
+    "picture_title": ("L’image", "The picture"),
+    "picture_alt": ("« {title} », l’image telle que l’atelier la garde", "“{title}”, the picture as the studio keeps it"),
+    "picture_stored": ("Gardée en PNG sRGB 8 bits, orientation appliquée ; c’est elle qui sert à l’entraînement.",
+                       "Kept as an 8-bit sRGB PNG, orientation applied: this is what training sees."),
+    "picture_size": ("Taille gardée", "Size kept"),
+    "picture_original": ("Taille du fichier d’origine", "Original file's size"),
+    "picture_phash": ("Empreinte perceptuelle (pHash)", "Perceptual hash (pHash)"),
+    "picture_rights": ("Droits (dans le fichier)", "Rights (in the file)"),
+    "picture_description": ("Description (dans le fichier)", "Description (in the file)"),
+    "picture_full": ("Voir l’image en grand", "See the full picture"),
+    "pixels": ("{width} × {height} pixels", "{width} × {height} pixels"),
+    "near_title": ("Images proches", "Near duplicates"),
+    "near_help": ("Des images de l’atelier dont l’empreinte perceptuelle diffère d’au plus {bits} bits sur 64 : "
+                  "peut-être la même image recadrée, retouchée ou réencodée.",
+                  "Images in the studio whose perceptual hash differs by at most {bits} bits of 64: perhaps the "
+                  "same picture cropped, retouched or re-encoded."),
+    "near_none": ("Aucune image proche dans l’atelier.", "No near duplicate in the studio."),
+    "near_similarity": ("ressemblance {share}", "similarity {share}"),
+    "near_measure_phash": ("empreinte perceptuelle", "perceptual hash"),
+    "upload_images_hint": ("Les images (PNG, JPEG, WebP, TIFF) sont gardées en sRGB, orientation appliquée ; une "
+                           "image dont le fichier refuse la fouille de données (C2PA ou IPTC/PLUS) est gardée « ne "
+                           "pas entraîner », avec la raison.",
+                           "Images (PNG, JPEG, WebP, TIFF) are kept in sRGB, orientation applied; an image whose file "
+                           "refuses data mining (C2PA or IPTC/PLUS) is kept as “do not train”, with the reason."),
+}

@@ -1,0 +1,50 @@
+"""The gallery: the studio's image works as thumbnails, with their consent, changed here as on the corpus page;
+and the pictures themselves, served small from the studio's blobs."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from ...workshop import CONSENTS, Studio, image_png, image_thumbnail
+from ..shared import StudioDep, render
+
+router = APIRouter()
+GALLERY_PAGE = 60  # thumbnails per page: a few hundred kB of small PNGs at most
+GALLERY_THUMB = 160
+# A work's picture never changes under its id (a new picture is a new work), but a removed id may come back
+# after a studio is rebuilt: cached an hour, revalidated by the picture's hash.
+PICTURE_CACHE = "private, max-age=3600"
+
+
+@router.get("/gallery")
+def gallery(request: Request, consent: str = "", page: str = "1", studio: Studio = StudioDep):
+    filters = {"consent": consent or None, "medium": "image"}
+    matched = sum(studio.consent_counts(**filters).values())
+    total = sum(studio.consent_counts(medium="image").values()) if consent else matched
+    pages = max(1, -(-matched // GALLERY_PAGE))
+    number = min(max(1, int(page) if page.isdigit() else 1), pages)
+    works = studio.works(**filters, limit=GALLERY_PAGE, offset=(number - 1) * GALLERY_PAGE)
+
+    def link(n: int) -> str:
+        return "/gallery?" + urlencode(({"consent": consent} if consent else {}) | ({"page": n} if n > 1 else {}))
+
+    return render(request, "gallery.html", {
+        "works": works, "matched": matched, "total": total, "consent": consent, "consents": CONSENTS,
+        "page": number, "pages": pages, "this_url": link(number), "thumb": GALLERY_THUMB,
+        "prev_url": link(number - 1) if number > 1 else None, "next_url": link(number + 1) if number < pages else None,
+    })  # fmt: skip
+
+
+@router.get("/corpus/{ref}/picture.png")
+def picture(ref: str, request: Request, size: int = 0, studio: Studio = StudioDep) -> Response:
+    """The work's picture: normalized, whole (``size`` 0) or as a thumbnail of one of the sizes pages use."""
+    work = studio.work(ref)
+    etag = f'"{work.text_sha256[:32]}-{size}"'
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"etag": etag, "cache-control": PICTURE_CACHE})
+    data = image_png(studio, work) if size == 0 else image_thumbnail(studio, work, size)
+    return Response(data, media_type="image/png", headers={"etag": etag, "cache-control": PICTURE_CACHE})
+
