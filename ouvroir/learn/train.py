@@ -108,6 +108,7 @@ def train(
     extend: bool = False,
     started: float | None = None,
     plan_note: dict | None = None,
+    group=None,
 ) -> TrainResult:
     """Train, evaluate, checkpoint; return where the best model is and how good it is.
 
@@ -116,23 +117,29 @@ def train(
     ``started`` (a ``time.perf_counter()``): when the person started the run, so that a minutes
     budget bounds the whole of it (default: when ``train`` is called).
     ``plan_note``: how the plan was made (the speed probe's figures); a fresh run writes it as the
-    first line of ``metrics.jsonl`` (``"event": "plan"``).
+    first line of ``metrics.jsonl`` (``"event": "plan"``). ``group``: this process's ``distributed.Group``
+    under torchrun (it trains its share of every batch; rank 0 alone writes).
     """
     started = time.perf_counter() if started is None else started
     dev = resolve_device(device)
     out = Path(out_dir)
-    saved = open_run(out, data, config, budget, seed, resume, extend)
-    if saved is None and plan_note:
+    writes = group is None or group.writes
+    saved = open_run(out, data, config, budget, seed, resume, extend) if writes else None
+    if saved is None and plan_note and writes:
         ckpt.append_jsonl(out / ckpt.METRICS, {"event": "plan", "step": 0, "elapsed_s": 0.0} | plan_note)
+    if group is not None:
+        group.check_batch(config.batch_size)
+        saved = group.opened(saved, out, resume)
     parts = build(data, config, seed, dev)
     counters = Counters()
     if saved is not None:
-        restore(saved, parts, counters, out, dev, extend)
+        restore(saved, parts, counters, out, dev, extend, writes)
     loop = None
     if not counters.done:  # a run stopped after its last checkpoint has nothing left to train, and no plot yet
-        loop = Loop(data, parts, counters, Schedule(config, budget), out, dev, on_progress, started)
+        loop = Loop(data, parts, counters, Schedule(config, budget), out, dev, on_progress, started, group)
         loop.run()
-    ckpt.plot_curves(out, data.bytes_per_token)  # one unit when the training bytes are known
+    if writes:
+        ckpt.plot_curves(out, data.bytes_per_token)  # one unit when the training bytes are known
     if loop is not None:
         loop.notify(counters.last_val, 0.0, "done")
     return _result(out, counters, parts.model.num_params(), dev)

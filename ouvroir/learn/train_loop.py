@@ -150,8 +150,12 @@ class Loop:
         device: torch.device,
         on_progress: Callable[[Progress], None] | None,
         started: float | None = None,
+        group=None,
     ):
-        """``started``: the ``time.perf_counter()`` at which the run began for the person (default: now)."""
+        """``started``: the ``time.perf_counter()`` at which the run began for the person (default: now).
+        ``group``: a ``distributed.Group``: this rank trains its share of each batch, rank 0 alone writes."""
+        self.group = group
+        self.writes = group is None or group.writes
         self.started = time.perf_counter() if started is None else started
         self.data, self.parts, self.counters, self.schedule = data, parts, counters, schedule
         self.config, self.out, self.device, self.on_progress = schedule.config, out, device, on_progress
@@ -169,7 +173,10 @@ class Loop:
         self.prepare()
         forward = torch.compile(model) if (self.config.compile and self.device.type == "cuda") else model
         if self.device.type == "cpu":
-            self.sharded = ShardedStep(model, self.config.batch_size, usable_cores(), precision=self.config.precision)
+            batch, cores = self.config.batch_size, usable_cores()
+            if self.group:
+                batch, cores = batch // self.group.world, self.group.cores()
+            self.sharded = ShardedStep(model, batch, cores, precision=self.config.precision)
             self.parts.optimizers[1].map = self.sharded.map  # Muon: each core orthogonalizes its share of the matrices
         model.train()
         try:
@@ -192,6 +199,8 @@ class Loop:
         if schedule.budget_s and not c.done:
             seconds = schedule.eval_s(c) if c.evals else self.time_one_evaluation()
             c.prep_s += time.perf_counter() - self.started
+            if self.group:  # every rank plans the same evaluations from the same clock
+                seconds, c.prep_s = self.group.agree(seconds), self.group.agree(c.prep_s)
             schedule.estimate_eval(seconds, c)
             self.next_eval = schedule.evals_passed(c)
         else:
@@ -218,24 +227,32 @@ class Loop:
                 group["lr"] = group["base_lr"] * mult
         x, y = parts.batches.next()
         x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
+        if self.group:
+            x, y = self.group.share(x), self.group.share(y)
         if self.sharded:
             loss = self.sharded(x, y)
         else:
             with autocast(self.device, self.config.precision):
                 loss = forward(x, y)
             loss.backward()
+        if self.group:
+            self.group.average_gradients(parts.model)
         for opt in parts.optimizers:
             opt.step()
         parts.model.zero_grad(set_to_none=True)
         if parts.ema:
             parts.ema.update()
         loss_value = loss.item()  # syncs the GPU, so the clock below is honest
+        if self.group:
+            loss_value = self.group.mean(loss_value)
         if not math.isfinite(loss_value):
             raise TrainingError(
                 f"the loss diverged at step {c.step}: lower the learning rates or resume from the last checkpoint"
             )
         self.smooth_loss = loss_value if self.smooth_loss is None else 0.9 * self.smooth_loss + 0.1 * loss_value
         dt = time.perf_counter() - t0
+        if self.group:
+            dt = self.group.agree(dt)
         c.step += 1
         c.elapsed += dt
         c.tokens += self.tokens_per_step
@@ -243,7 +260,7 @@ class Loop:
 
     def log_when_due(self) -> None:
         """Every ``config.log_every_s``: a metrics line and a progress event with the recent speed."""
-        if time.perf_counter() - self.last_log < self.config.log_every_s:
+        if not self.writes or time.perf_counter() - self.last_log < self.config.log_every_s:
             return
         c = self.counters
         tps = self.log_tokens / max(self.log_time, 1e-9)
@@ -270,6 +287,10 @@ class Loop:
             best_weights = ckpt.weights_to_save(parts.model) if improved else None
         lr_mult = self.schedule.lr_multiplier(c)  # before judging: a finished run reserves no more evaluations
         self.judge(val, improved)
+        c.evals += 1  # before the checkpoint, which saves the counters
+        if not self.writes:  # every rank judged the same score; rank 0 alone writes
+            c.eval_s = self.group.agree(c.eval_s + time.perf_counter() - t0)
+            return
         ckpt.append_jsonl(
             self.out / ckpt.METRICS,
             {
@@ -282,9 +303,10 @@ class Loop:
                 "lr_mult": lr_mult,
             },
         )
-        c.evals += 1  # before the checkpoint, which saves the counters
         save_checkpoint(self.out, parts, c, self.device, best_weights, val)
         c.eval_s += time.perf_counter() - t0
+        if self.group:
+            c.eval_s = self.group.agree(c.eval_s)
         self.notify(val, 0.0, "eval")
 
     def judge(self, val: float, improved: bool) -> None:
@@ -301,7 +323,7 @@ class Loop:
         c.last_val = val
 
     def notify(self, val: float | None, tokens_per_s: float, event: str) -> None:
-        if self.on_progress is None:
+        if self.on_progress is None or not self.writes:
             return
         c = self.counters
         self.on_progress(

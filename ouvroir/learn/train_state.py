@@ -143,8 +143,11 @@ def build(data: TrainData, config: TrainConfig, seed: int, device: torch.device)
     return Parts(model, optimizers, ema, batches)
 
 
-def restore(state: dict, parts: Parts, counters: Counters, out: Path, device: torch.device, extend: bool) -> None:
-    """Put a saved state back: weights, optimizers, average, data position, random generators, counters."""
+def restore(state: dict, parts: Parts, counters: Counters, out: Path, device: torch.device, extend: bool,
+            writes: bool = True) -> None:  # fmt: skip
+    """Put a saved state back: weights, optimizers, average, data position, random generators, counters.
+
+    ``writes`` False (a rank other than 0 under torchrun): the repairs of the run's files are rank 0's."""
     parts.model.load_state_dict(state["model"])
     for opt, sd in zip(parts.optimizers, state["optimizers"]):
         opt.load_state_dict(sd)
@@ -155,6 +158,8 @@ def restore(state: dict, parts: Parts, counters: Counters, out: Path, device: to
     counters.update(state["run"])
     if extend and counters.done:  # its budget was spent (or it stopped early): the new one goes further
         counters.done, counters.bad_evals, counters.stopped = False, 0, "budget"
+    if not writes:
+        return
     with parts.averaged():  # the best weights are the averaged ones
         ckpt.repair_best_weights(out, parts.model, state)
     # Lines logged after this checkpoint belong to steps the run is about to take again.
