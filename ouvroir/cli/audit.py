@@ -57,6 +57,39 @@ def print_summary(data: dict, html: Path) -> None:
     out.print(f"Report: {html}")
 
 
+def print_image_summary(data: dict, html: Path) -> None:
+    """An image audit in a few lines: the copies named, the three-sample test, the diversity ratios."""
+    copies, corpus = data["copies"], data["corpus"]
+    out.print(f"[bold]Audit {data['id']}[/bold] — {copies['images']} images against {corpus['images']} training images "
+              f"of {corpus['works']} works at {corpus['resolution']} px")  # fmt: skip
+    out.print(f"  Copies: {copies['flagged']} of {copies['images']} images (threshold {copies['threshold']['pixels']:.3f}, "
+              f"from {copies['threshold']['baseline_images']} baseline images: {copies['threshold']['source']})")  # fmt: skip
+    for record in data["images"]:
+        if record["flagged"] and record["source"]:
+            source = record["source"]
+            out.print(f"    {escape(record['label'])} copies {escape(source.get('title') or '?')} "
+                      f"({escape(source.get('author') or 'unknown author')}, work {source['work_id']})")  # fmt: skip
+    test = copies["three_sample_test"]
+    if test["c_t"] is not None:
+        out.print(f"  Three-sample test: C_T = {test['c_t']:.2f}" + (" — the images copy the training set" if test["copying"] else ""))
+    for space, result in data["diversity"].items():
+        ratios = ", ".join(f"{m['name']} {m['ratio']:.2f}" for m in result["measures"] if m["ratio"] is not None)
+        out.print(f"  Diversity against the corpus ({space}): {ratios}")
+    out.print(f"Report: {html}")
+
+
+def _audit_images(ctx, studio, paths: list[Path], options) -> None:
+    def progress(message: str) -> None:
+        err.print(f"[dim]{escape(message)}[/dim]", soft_wrap=True)
+
+    outcome, skipped = studio.audits.images(paths, options, progress)
+    for item in skipped:
+        err.print(f"[red]{escape(str(item.path))}[/red]: {escape(item.reason)} — skipped", soft_wrap=True)
+    print_image_summary(outcome.data, outcome.html)
+    if skipped:
+        ctx.exit(1)
+
+
 @cli.command()
 @click.argument("model", required=False)
 @click.option("--texts", "texts", type=click.Path(path_type=Path), multiple=True, metavar="PATH",
@@ -75,10 +108,16 @@ def print_summary(data: dict, html: Path) -> None:
 @click.option("--cluster", metavar="ADDRESS",
               help="Search the shards on dask://HOST:PORT or ray://HOST:PORT (or 'dask', 'ray': a local one), "
                    "which must see the studio's folder; needs pip install 'ouvroir[dask]' or '[ray]'.")  # fmt: skip
+@click.option("--images", "images", type=click.Path(path_type=Path), multiple=True, metavar="PATH",
+              help="Audit these image files (a generator's outputs) against the studio's image works instead of a model.")  # fmt: skip
+@click.option("--resolution", type=click.Choice(["16", "32", "64"]), default=None,
+              help="Images: the side at which pictures are compared (default: the model's; 32 for --images).")  # fmt: skip
+@click.option("--features", "features", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Images: your own feature extractor (TorchScript, (N,3,H,W) floats in [0,1] to (N,D)) for diversity.")  # fmt: skip
 @click.argument("more_texts", nargs=-1, type=click.Path(path_type=Path), required=False)
 @click.pass_context
 def audit(ctx, model, texts, reuse, samples, temperatures, prompts_file, min_copy, max_tokens, lang, seed, device, medium,
-          workers, cluster, more_texts) -> None:  # fmt: skip
+          workers, cluster, more_texts, **image_args) -> None:  # fmt: skip
     """Measure what a model copies from the corpus and from whom, how much it flattens it, and whose style it has.
 
     With a MODEL (default: the latest of --medium; without --medium, the
@@ -94,6 +133,10 @@ def audit(ctx, model, texts, reuse, samples, temperatures, prompts_file, min_cop
     With --texts, audits any files (a chatbot's answer, a draft) against every
     work of the studio, whatever its consent: an audit reads and trains nothing.
 
+    An image model, or --images with any pictures, is audited for copies (nearest
+    works by pixels and perceptual hash, flagged beyond what your held-out images
+    come to, named with work and author), memorization clusters and diversity.
+
     Writes reports/<id>/report.html (opens offline) and audit.json in the studio.
 
     Example:
@@ -102,11 +145,20 @@ def audit(ctx, model, texts, reuse, samples, temperatures, prompts_file, min_cop
 
         ouvroir audit --texts chatbot-answer.txt
 
+        ouvroir audit --images generator-output/*.png
+
         ouvroir audit --texts answers/*.txt --cluster dask://scheduler:8786
     """
-    from ..workshop import AuditOptions, decode_text
+    from ..workshop import AuditOptions, ImageAuditOptions, decode_text
 
     studio = open_studio(ctx)
+    resolution = image_args.get("resolution")
+    image_options = ImageAuditOptions(resolution=int(resolution) if resolution else None, seed=seed, lang=lang,
+                                      features=image_args.get("features"), device=device)  # fmt: skip
+    if image_args.get("images"):
+        _audit_images(ctx, studio, list(image_args["images"]) + ([Path(model)] if model else []) + list(more_texts),
+                      image_options)  # fmt: skip
+        return
     paths = list(texts)
     if paths:
         paths += ([Path(model)] if model else []) + list(more_texts)
@@ -129,8 +181,11 @@ def audit(ctx, model, texts, reuse, samples, temperatures, prompts_file, min_cop
             err.print(f"[red]{escape(str(item.path))}[/red]: {escape(item.reason)} — skipped", soft_wrap=True)
     else:
         ref = model or studio.models.default_for(medium=medium).id
-        outcome = studio.audits.model(ref, options, progress, reuse=reuse)
+        outcome = studio.audits.model(ref, options, progress, reuse=reuse, image_options=image_options)
         skipped = []
+    if outcome.data.get("medium") == "image":
+        print_image_summary(outcome.data, outcome.html)
+        return
     print_summary(outcome.data, outcome.html)
     if skipped:
         ctx.exit(1)

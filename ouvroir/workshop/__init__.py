@@ -32,6 +32,7 @@ _EXPORTS = {
     "RewriteRefused": (".cocreate.ledger", "RewriteRefused"),
     "AuditOptions": (".audit.run", "AuditOptions"),
     "audit_summary": (".audit.run", "summarize"),
+    "ImageAuditOptions": (".audit.image_run", "ImageAuditOptions"),
     "headline_sentence": (".audit.uniform", "headline_sentence"),
     "span": (".audit.uniform", "span"),
     "decode_text": (".media.encoding", "decode_text"),

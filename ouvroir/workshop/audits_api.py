@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..errors import AuditError
 from ..store import audits as audit_store
+from ..store import models as audit_store_models
 
 REPORT_FILES = ("report.html", "audit.json", "provenance.json")
 
@@ -38,10 +39,20 @@ class Audits:
             raise AuditError(f"{path} is missing: the report of audit {audit_id} was moved or deleted")
         return path
 
-    def model(self, ref: str | None, options, progress: Callable[[str], None] | None = None, reuse: bool = False):
-        """Audit a model's samples (new ones, or with ``reuse`` the stored ones); an ``AuditOutcome``."""
-        from .auditing import audit_model
+    def model(self, ref: str | None, options, progress: Callable[[str], None] | None = None, reuse: bool = False,
+              image_options=None):  # fmt: skip
+        """Audit a model's samples (new ones, or with ``reuse`` the stored ones); an ``AuditOutcome``.
 
+        An image model is audited by the image instruments (``image_options``, or their defaults)."""
+        from .auditing import audit_model
+        from .image_auditing import audit_image_model, is_image_model
+
+        record = audit_store_models.resolve_model(self._studio.conn, ref)
+        if is_image_model(self._studio, record):
+            from ..audit.image_run import ImageAuditOptions
+
+            image_options = image_options or ImageAuditOptions(seed=options.seed, lang=options.lang, device=options.device)
+            return audit_image_model(self._studio, record, image_options, progress, reuse=reuse)
         return audit_model(self._studio, ref, options, progress, reuse=reuse)
 
     def texts(self, paths: Sequence[Path], options, progress: Callable[[str], None] | None = None):
@@ -49,3 +60,10 @@ class Audits:
         from .auditing import audit_texts
 
         return audit_texts(self._studio, paths, options, progress)
+
+    def images(self, paths: Sequence[Path], options, progress: Callable[[str], None] | None = None):
+        """Audit image files (a generator's outputs) against every image work of the studio:
+        the outcome and the files skipped (with why)."""
+        from .image_auditing import audit_images
+
+        return audit_images(self._studio, paths, options, progress)
