@@ -19,6 +19,9 @@ from ouvroir.web.app import create_app, wrap
 from ouvroir.web.security import CSRF_COOKIE
 
 
+JSON = {"Accept": "application/json"}
+
+
 def drawing(seed: int, size: int = 48) -> Image.Image:
     """A picture of its own: a few coloured rectangles and a disc on a tinted ground, different for each seed."""
     rng = np.random.default_rng(seed)
@@ -164,3 +167,18 @@ def test_the_gallery_speaks_french_and_english(web):
     french, english = html(client, "/gallery", "fr"), html(client, "/gallery", "en")
     assert "Galerie des images" in french and "1 image" in french and ">Galerie<" in french
     assert "Image gallery" in english and ">Gallery<" in english
+
+
+def test_the_train_page_offers_the_image_medium_and_its_resolutions(web):
+    client, _ = web
+    upload(client, [(f"d{i}.png", encoded(drawing(50 + i))) for i in range(3)], consent="train")
+    upload(client, [("poeme.txt", "Aube\n\nLa lune se lève sur la mer.\n".encode())], consent="train")
+    page = html(client, "/train")  # it failed with a server error once the studio held an image
+    assert '<option value="image">image (3 works)</option>' in page
+    assert '<select name="resolution" id="resolution">' in page and '<option value="32">32 × 32 pixels</option>' in page
+    refused = client.post("/train/start", json={"medium": "image", "resolution": "100", "minutes": 1}, headers=JSON)
+    assert refused.status_code == 400 and "Resolution 100 refused" in refused.json()["error"]
+    refused = client.post("/train/start", json={"medium": "video", "minutes": 1}, headers=JSON)
+    assert refused.status_code == 400 and "text, music or image" in refused.json()["error"]
+    french = html(client, "/train", "fr")
+    assert "Résolution" in french and "32 × 32 pixels" in french

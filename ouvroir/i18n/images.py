@@ -45,4 +45,20 @@ WEB_IMAGES: dict[str, tuple[str, str]] = {
                            "pas entraîner », avec la raison.",
                            "Images (PNG, JPEG, WebP, TIFF) are kept in sRGB, orientation applied; an image whose file "
                            "refuses data mining (C2PA or IPTC/PLUS) is kept as “do not train”, with the reason."),
+    # training an image model (the train page follows it live)
+    "image_train_loss": ("Perte d’entraînement (vitesse)", "Training loss (velocity)"),
+    "image_best_val": ("Meilleure perte sur les images mises de côté", "Best loss on held-out images"),
+    "images_per_s": ("images/s", "images/s"),
+    "model_ready_image": ("Modèle {model} prêt : perte {loss} sur les images mises de côté.",
+                          "Model {model} ready: loss {loss} on the held-out images."),
+    "go_generate": ("Générer des images", "Generate images"),
+    "resolution": ("Résolution", "Resolution"),
+    "resolution_px": ("{n} × {n} pixels", "{n} × {n} pixels"),
+    "resolution_hint": ("Pour un modèle d’images : la taille des images qu’il apprend et qu’il génère. 16 ou 32 "
+                        "pixels s’entraînent en quelques minutes sur un ordinateur ; 64 demande une carte graphique.",
+                        "For an image model: the size of the pictures it learns and generates. 16 or 32 pixels "
+                        "train in minutes on a computer; 64 wants a graphics card."),
+    "bad_resolution": ("Résolution {value} refusée : un modèle d’images apprend à {sizes} pixels.",
+                       "Resolution {value} refused: an image model learns at {sizes} pixels."),
+    "resolution_auto": ("automatique", "automatic"),
 }

@@ -80,6 +80,11 @@ class Events:
         if p.event == "log" and moment - self.last_log < LOG_EVERY_S:
             return  # a step takes milliseconds; the page needs a few points a second
         self.last_log = moment
+        if hasattr(p, "val_loss"):  # an image model: a velocity error (no bytes to count), images a second
+            self.emit("progress", kind=p.event, medium="image", step=p.step, train_loss=p.train_loss,
+                      val_loss=p.val_loss, best_val_loss=p.best_val_loss, images_per_s=p.images_per_s,
+                      elapsed_s=p.elapsed_s, seconds_left=p.seconds_left)  # fmt: skip
+            return
         self.emit("progress", kind=p.event, step=p.step, train_loss=p.train_loss, val_bpb=p.val_bpb,
                   train_bpb=getattr(p, "train_bpb", None),  # the page shows train and validation in bits per byte
                   best_val_bpb=p.best_val_bpb, tokens_per_s=p.tokens_per_s, elapsed_s=p.elapsed_s,

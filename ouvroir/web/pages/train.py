@@ -13,6 +13,8 @@ from ..shared import StudioDep, form_data, job_started, render, said, translator
 
 router = APIRouter()
 SIZES = ("tiny", "small", "base")
+MEDIA = ("text", "music", "image")
+RESOLUTIONS = (16, 32, 64)  # what an image model is offered here; the command line's --resolution says the same
 MAX_MINUTES = 24 * 60
 
 
@@ -30,10 +32,11 @@ def train_page(request: Request, studio: Studio = StudioDep):
     # A run on works whose consent was withdrawn since is offered a retrain, never a resume.
     withdrawn = {m.id: ", ".join(w.title for w in studio.models.withdrawals(m)) for m in resumable}
     return render(request, "train.html", {
-        "trainable": len(trainable), "sizes": SIZES, "media": media, "counts": counts, "current": current, "recent": recent,
+        "trainable": len(trainable), "sizes": SIZES, "media": media, "resolutions": RESOLUTIONS, "counts": counts, "current": current, "recent": recent,
         "resumable": resumable, "withdrawn": withdrawn, "unlicensed": sum(w.license == "unknown" for w in trainable),
         "strings": t.strings("step", "train_loss", "train_loss_nats", "val_bpb", "best_val", "tokens_per_s", "time_left", "model_ready", "model_ready_finetuned",
-                             "go_write", "job_running", "job_finished", "job_failed", "job_stopped", "job_interrupted"),
+                             "go_write", "image_train_loss", "image_best_val", "images_per_s", "model_ready_image",
+                             "go_generate", "job_running", "job_finished", "job_failed", "job_stopped", "job_interrupted"),
     })  # fmt: skip
 
 
@@ -54,9 +57,11 @@ async def start(request: Request, studio: Studio = StudioDep) -> Response:
     if not studio.trainable_works():
         raise said(TrainingError(t("no_trainable")))
     medium = form.get("medium") or None
-    if medium not in (None, "text", "music"):
+    if medium not in (None, *MEDIA):
         raise said(TrainingError(t("unknown_medium", medium=medium)))
     params = {"size": size, "minutes": minutes, "seed": seed, "medium": medium}
+    if medium == "image":
+        params["resolution"] = _resolution(form, t)
     if form.get("require_license"):  # refused here, before a job starts: the worker would refuse it too
         _refuse_unlicensed(studio, medium, t)
         params["require_license"] = True
@@ -65,6 +70,16 @@ async def start(request: Request, studio: Studio = StudioDep) -> Response:
                   | {k: v for k, v in params.items() if k == "require_license"})
     job = request.app.state.jobs.start("train", params)
     return job_started(request, job, "/train")
+
+
+def _resolution(form: dict, t) -> int | None:
+    """The image model's resolution asked for (None: chosen from the corpus and the budget), or why it is refused."""
+    value = str(form.get("resolution") or "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) not in RESOLUTIONS:
+        raise said(TrainingError(t("bad_resolution", value=value, sizes=", ".join(map(str, RESOLUTIONS)))))
+    return int(value)
 
 
 def _finetune_settings(studio: Studio, form: dict, base: str, t) -> dict:

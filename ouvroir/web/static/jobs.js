@@ -75,7 +75,19 @@
   }
 
   function apply(event) {
-    if (event.event === "progress") {
+    if (event.event === "progress" && event.medium === "image") {
+      // an image model's loss is the flow's mean squared velocity error, on training and held-out images
+      loss.push([event.step, event.train_loss]);
+      if (event.kind === "eval" && event.val_loss !== null) val.push([event.step, event.val_loss]);
+      if (event.images_per_s) speed = event.images_per_s;
+      if (event.at && Number.isFinite(event.seconds_left)) deadline = Date.parse(event.at) + 1000 * event.seconds_left;
+      const total = event.elapsed_s + event.seconds_left;
+      document.getElementById("progress-bar").style.width = `${total > 0 ? (100 * event.elapsed_s) / total : 0}%`;
+      document.getElementById("stats").replaceChildren(
+        stat(words.step, fmt(event.step, 0)), stat(words.image_train_loss, fmt(event.train_loss, 4)),
+        stat(words.image_best_val, fmt(event.best_val_loss, 4)), stat(words.images_per_s, fmt(speed, 0)),
+        stat(words.time_left, clock(event.seconds_left), "time-left"));
+    } else if (event.event === "progress") {
       // bits per byte, the validation's unit; a run without its training bytes shows nats per token, labelled so
       const train = event.train_bpb ?? null, nats = train === null ? event.train_loss : null;
       if (train !== null) loss.push([event.step, train]);
@@ -99,11 +111,14 @@
       if (event.model_id) {
         // "Model {model} ready…", the model's id a link to its page; writing is offered for a text model only
         // a fine-tune says its base's figure before fine-tuning, then its own: zero-shot → fine-tuned
-        const ready = event.zero_shot_bpb != null ? (words.model_ready_finetuned || "").replace("{zero}", fmt(event.zero_shot_bpb, 3)) : words.model_ready;
+        const ready = event.medium === "image" ? (words.model_ready_image || "").replace("{loss}", fmt(event.val_loss, 4))
+          : event.zero_shot_bpb != null ? (words.model_ready_finetuned || "").replace("{zero}", fmt(event.zero_shot_bpb, 3)) : words.model_ready;
         const [before, after] = (ready || "{model}").replace("{bpb}", fmt(event.val_bpb, 3)).split("{model}");
         const link = ouvroir.el("a", { href: `/models/${encodeURIComponent(event.model_id)}`, id: "go-model", text: event.model_id });
         result.replaceChildren(ouvroir.el("span", { class: "notice" }, before, link, after ?? ""));
-        if (event.medium !== "music") {
+        if (event.medium === "image") {
+          result.append(" ", ouvroir.el("a", { href: `/models/${encodeURIComponent(event.model_id)}#samples`, class: "button", id: "go-generate", text: words.go_generate }));
+        } else if (event.medium !== "music") {
           result.append(" ", ouvroir.el("a", { href: `/write?model=${encodeURIComponent(event.model_id)}`, class: "button", id: "go-write", text: words.go_write }));
         }
       } else if (event.audit_id) {
