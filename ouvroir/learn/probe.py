@@ -11,11 +11,9 @@ Public API::
 Why measure: a fixed table of tokens per second was wrong on every machine but
 the one it was measured on (a Xeon with AMX trained the "small" model 2x faster
 than the Zen 3 the table came from, and bf16 changed the order again). The
-probe runs a few forward-backward passes of every candidate size on the actual
-device, on a short batch (two sequences per core), plus one optimizer update
-per size, and turns them into the training tokens per second of the planner's
-batch. About 4 s on 2 cores of an AMD EPYC (fp32 and bf16), once per machine
-and torch version: the result is cached in the user's cache folder under the
+probe times one training step (after an untimed one) of every candidate size
+at the planner's batch on the actual device, in fp32 and bf16. About 9 s on 2
+cores of an AMD EPYC with AVX-512-bf16, once per machine and torch version: the result is cached in the user's cache folder under the
 machine's identity, so another CPU, another core count or another torch
 measures again. ``OUVROIR_PROBE_RATES`` (JSON ``{"fp32": {"tiny": 10500,
 ...}, "bf16": {...}}``) gives fixed rates instead of measuring: the tests use
@@ -166,11 +164,10 @@ def _read(path: Path) -> dict:
 
 
 def _tokens_per_s(size: str, shape: dict, batch: int, device: torch.device, precisions: tuple[str, ...]) -> dict:
-    """Training tokens per second at ``batch`` sequences, by precision: forward-backward on a short batch, plus one update.
+    """Training tokens per second of whole steps (forward, backward, update) at the planner's batch, by precision.
 
-    The forward-backward cost grows with the tokens, the optimizer's (Muon orthogonalizes every
-    matrix, in fp32 whatever the precision) does not: timing them apart lets two sequences per
-    core stand for the planner's batch, and one update serves both precisions.
+    Whole batches: a short one is no shortcut, its small matrix products ran at a third of the
+    speed per token on 2 cores, and the planner would have counted on a third of the steps.
     """
     from ouvroir.learn.cpu_parallel import ShardedStep
     from ouvroir.learn.loss_eval import autocast
@@ -181,42 +178,31 @@ def _tokens_per_s(size: str, shape: dict, batch: int, device: torch.device, prec
     torch.manual_seed(0)
     config = ModelConfig(vocab_size=PROBE_VOCAB, hidden_act="silu", **shape)
     model = GPT(config).to(device)
-    cpu = device.type == "cpu"
-    cores = usable_cores() if cpu else 1
-    short = min(batch, 2 * cores) if cpu else batch
-    x = torch.randint(0, PROBE_VOCAB, (short, config.context), device=device)
-    step = ShardedStep(model, short, cores) if cpu else None
+    optimizers = optimizers_for(model, TrainConfig(model=config))
+    x = torch.randint(0, PROBE_VOCAB, (batch, config.context), device=device)
+    step = ShardedStep(model, batch, usable_cores()) if device.type == "cpu" else None
+    if step is not None:
+        optimizers[1].map = step.map  # as the training loop does: Muon's matrices shared among the cores
     seconds = {}
+
+    def train_step(precision: str) -> None:
+        if step is not None:
+            step.precision = precision
+            step(x, x)
+        else:
+            with autocast(device, precision):
+                model(x, x).backward()
+        for opt in optimizers:
+            opt.step()
+        model.zero_grad(set_to_none=True)
+
     try:
         for precision in precisions:
-
-            def forward_backward() -> None:
-                if step is not None:
-                    step(x, x)
-                else:
-                    with autocast(device, precision):
-                        model(x, x).backward()
-                model.zero_grad(set_to_none=True)
-
-            if step is not None:
-                step.precision = precision
-            seconds[precision] = _best_time(forward_backward, device)
-        optimizers = optimizers_for(model, TrainConfig(model=config))
-        if step is not None:
-            optimizers[1].map = step.map
-
-        def update() -> None:
-            for p in model.parameters():
-                p.grad = torch.zeros_like(p)
-            for opt in optimizers:
-                opt.step()
-
-        update_s = _best_time(update, device, repeats=1)
+            seconds[precision] = _best_time(lambda: train_step(precision), device, repeats=1)
     finally:
         if step is not None:
             step.close()
-    tokens = batch * config.context
-    return {p: tokens / (s / short * batch + update_s) for p, s in seconds.items()}
+    return {p: batch * config.context / s for p, s in seconds.items()}
 
 
 def _best_time(fn, device: torch.device, repeats: int = 2) -> float:
