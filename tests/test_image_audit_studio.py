@@ -101,3 +101,36 @@ def test_every_image_report_string_has_both_languages_with_the_same_fields():
     assert set(IMAGE_REPORT["fr"]) == set(IMAGE_REPORT["en"])
     assert all(IMAGE_REPORT["fr"][k].strip() and IMAGE_REPORT["en"][k].strip() for k in IMAGE_REPORT["fr"])
     assert [k for k in IMAGE_REPORT["fr"] if fields(IMAGE_REPORT["fr"][k]) != fields(IMAGE_REPORT["en"][k])] == []
+
+
+def test_audit_of_an_image_model_names_the_copies_among_its_stored_samples(image_studio, tmp_path, run_cli):
+    from ouvroir.audit.drawings import noised
+    from ouvroir.corpus.image_snapshot import image_arrays
+    from ouvroir.corpus.snapshot import load_snapshot
+    from ouvroir.fileio import sha256_bytes
+    from ouvroir.media.images.render import png_bytes
+    from ouvroir.store import models as model_store
+    from ouvroir.workshop.image_training import train_image_model
+
+    record = train_image_model(image_studio, resolution=16, steps=2, seed=0, device="cpu")
+    arrays = image_arrays(image_studio, load_snapshot(image_studio, record.snapshot_id), 16)
+    made = [arrays.train[0], noised(arrays.train[1], 4.0), shifted(arrays.train[2], 1, 0)]
+    made += [drawing(s, 16) for s in range(700, 709)]
+    folder = image_studio.root / "samples" / record.id
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, image in enumerate(made):
+        data = png_bytes(image)
+        (folder / f"s{i}.png").write_bytes(data)
+        model_store.insert_sample(image_studio.conn, model_store.SampleRecord(
+            f"s{i:02d}", record.id, "2026-01-01T00:00:00Z", "", {}, i, sha256_bytes(data),
+            str((folder / f"s{i}.png").relative_to(image_studio.root))))  # fmt: skip
+    image_studio.conn.commit()
+    result = run_cli("audit", record.id, "--reuse", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    assert f"Copies: 3 of {len(made)} images" in result.stdout, result.stdout
+    (audit,) = image_studio.audits.all()
+    assert audit["model_id"] == record.id
+    data = json.loads(image_studio.audits.file(audit["id"], "audit.json").read_text())
+    assert data["subject"]["kind"] == "model" and data["corpus"]["resolution"] == 16
+    assert [r["source"]["work_id"] if r["flagged"] else None for r in data["images"][:3]] == arrays.train_works[:3]
+    assert data["copies"]["threshold"]["source"] == "held-out images"

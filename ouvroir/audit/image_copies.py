@@ -16,10 +16,9 @@ Two distances, both exact (every pair is compared; ``nearest`` equals a brute-fo
   re-encoded copy keeps almost all its bits.
 
 The threshold is calibrated by the **human baseline**: the distances of held-out
-images (made by the same people, never trained on) to their nearest training
-image. A sample is flagged when it stands nearer a training image than
-``FACTOR`` × the ``QUANTILE`` of those distances on either measure: closer than
-almost any person's own other picture stands to the corpus.
+images (by the same people, never trained on) to their nearest training image.
+A sample is flagged nearer a training image than ``FACTOR`` × the ``QUANTILE`` of
+those distances (see ``flags``): closer than almost any person's own other picture.
 
 The three-sample test of Meehan, Chaudhuri and Dasgupta (AISTATS 2020) asks the
 same question of the whole set: are the samples nearer the training set than
@@ -27,8 +26,7 @@ held-out images are? In each cell of a partition of the training set (k-means),
 the Mann–Whitney U statistic compares the two sets' nearest distances, as a
 z-score; ``C_T`` is their average weighted by the held-out share of each cell.
 ``C_T`` well below 0 (a z-score: −3 is three standard errors) says the model
-copies; well above 0 says its samples stand farther from the corpus than people's
-new work does.
+copies; well above 0, that its samples stand farther from the corpus than new work.
 """
 
 from __future__ import annotations
