@@ -55,8 +55,8 @@ def colour_histogram(images: np.ndarray) -> np.ndarray:
     q = (images.astype(np.int64) * COLOUR_BINS) >> 8  # 0..3 per channel
     code = (q[..., 0] * COLOUR_BINS + q[..., 1]) * COLOUR_BINS + q[..., 2]
     n, pixels = len(images), code[0].size if len(images) else 1
-    counts = np.zeros((n, COLOUR_BINS**3))
-    np.add.at(counts, (np.repeat(np.arange(n), pixels), code.reshape(-1)), 1.0)
+    slots = (np.arange(n)[:, None] * COLOUR_BINS**3 + code.reshape(n, -1)).ravel()
+    counts = np.bincount(slots, minlength=n * COLOUR_BINS**3).reshape(n, -1).astype(np.float64)
     return np.sqrt(counts / pixels).astype(np.float32)
 
 
@@ -74,11 +74,11 @@ def gradient_histogram(images: np.ndarray) -> np.ndarray:
     high_share = position - low
     cell = (np.arange(r) * GRID // r)
     cell_of = (cell[:, None] * GRID + cell[None, :]).reshape(-1)
-    out = np.zeros((n, GRID * GRID, ORIENTATIONS))
-    rows = np.repeat(np.arange(n), r * r)
-    cells = np.tile(cell_of, n)
+    size = n * GRID * GRID * ORIENTATIONS
+    base = ((np.arange(n)[:, None] * GRID * GRID + cell_of[None, :]) * ORIENTATIONS).ravel()
+    out = np.zeros(size)
     for bins, share in ((low % ORIENTATIONS, 1 - high_share), ((low + 1) % ORIENTATIONS, high_share)):
-        np.add.at(out, (rows, cells, bins.reshape(-1)), (strength * share).reshape(-1))
+        out += np.bincount(base + bins.reshape(-1), weights=(strength * share).reshape(-1), minlength=size)
     return _unit_rows(out.reshape(n, -1)).astype(np.float32)
 
 
