@@ -28,7 +28,8 @@ from .corpus import err, open_studio, out
 @click.option("--allow-withdrawn", is_flag=True, help="Generate even though the model was trained on works whose consent is withdrawn.")
 @click.option("--render-audio/--no-audio", default=True, show_default=True,
               help="Music: write a WAV (built-in synthesizer) beside the MIDI and MusicXML; --no-audio leaves it out.")
-@click.option("--medium", type=click.Choice(["text", "music"]), help="Without MODEL: use the latest model of this medium.")
+@click.option("--medium", type=click.Choice(["text", "music", "image"]), help="Without MODEL: use the latest model of this medium.")
+@click.option("--steps", "image_steps", type=click.IntRange(1, 1000), help="Images: the sampler's integration steps (default 24).")
 @click.option("--as", "authors", multiple=True, metavar="AUTHOR",
               help="Text: write as this author of the corpus (a surname is enough); repeat it to mix several.")
 @click.option("--form", "forms", multiple=True, help="Text: poem, prose, play or screenplay (repeatable: mixed).")
@@ -45,8 +46,8 @@ from .corpus import err, open_studio, out
 @click.pass_context
 def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, top_p, top_k, seed, device, allow_withdrawn,
              render_audio, medium, authors, forms, keys, meters, voices, before_file, after_file,
-             infill_file, precision, **constraining) -> None:  # fmt: skip
-    """Generate text with a model (default: the latest of the request's medium) and store every sample.
+             infill_file, precision, image_steps, **constraining) -> None:  # fmt: skip
+    """Generate text, music or images with a model (default: the latest of the request's medium) and store every sample.
 
     Without MODEL, the medium is --medium's, else the prompt's (a prompt in
     music event text, starting with a bar such as "B4/4", means music; any
@@ -66,6 +67,13 @@ def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, to
 
     A model trained on scores writes each sample as event text, MIDI, MusicXML
     and WAV (--no-audio leaves the WAV out).
+
+    A model trained on images writes PNG files (-n of them, --steps of its
+    sampler, the same seed giving the same pixels), each with an embedded
+    C2PA manifest and a signed sidecar that `ouvroir verify` checks, and a
+    contact sheet of the batch:
+
+        ouvroir generate --medium image -n 16 --seed 3 --steps 24
 
     Controls (models trained since controls exist; `ouvroir models` lists
     those a model knows): --as AUTHOR and --form FORM for text, --key, --meter
@@ -98,6 +106,10 @@ def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, to
                 "voices": list(voices)}
     if not model:
         model = studio.models.default_for(medium=medium, prompt=prompt).id
+    if studio.models.medium(model) == "image":
+        return _images(studio, model, count, seed, device, allow_withdrawn, image_steps)
+    if image_steps is not None:
+        raise click.UsageError("--steps is for image models (text and music take --max-tokens)")
     params = GenerationParams(max_tokens=max_tokens, temperature=temperature, top_p=top_p, top_k=top_k)
     constraint = constraint_from(**constraining)
     stream = count == 1 and out.is_terminal and not (constraint and constraint.require)
@@ -125,6 +137,15 @@ def generate(ctx, model, prompt, prompt_file, count, max_tokens, temperature, to
                 if p.suffix in (".mid", ".musicxml", ".wav")]  # fmt: skip
     if rendered:
         out.print(f"Scores and sound: {', '.join(rendered)}", soft_wrap=True)
+
+
+def _images(studio, model, count, seed, device, allow_withdrawn, steps) -> None:
+    """An image model's samples: PNG files with their provenance, and a contact sheet of the batch."""
+    samples = studio.models.generate(model, "", count, None, seed, device, allow_withdrawn=allow_withdrawn, steps=steps)
+    first = studio.root / samples[0].path
+    out.print(f"{len(samples)} image(s) stored in {studio.layout.samples} (seed {samples[0].seed}; "
+              f"{', '.join(Path(s.path).name for s in samples)}), each with its embedded C2PA manifest and signed "
+              f"sidecar; contact sheet: {first.with_suffix('.sheet.png').name}", soft_wrap=True, markup=False)  # fmt: skip
 
 
 def _infill_sides(prompt: str, prompt_file, before_file: Path | None, after_file: Path | None,

@@ -23,7 +23,8 @@ from .corpus import err, open_studio, out
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--resume", metavar="MODEL", help="Continue MODEL's run with its stored size, configuration and seed; "
               "with --steps N (or --minutes M), a finished MODEL trains on to N steps (M minutes) in total.")
-@click.option("--medium", type=click.Choice(["text", "music"]), help="What to train on when the studio holds both (default: text if any).")
+@click.option("--medium", type=click.Choice(["text", "music", "image"]), help="What to train on when the studio holds several (default: text if any, else music, else images).")
+@click.option("--resolution", type=click.Choice(["16", "32", "64"]), help="Images: the side in pixels the model trains and generates at (default 32).")
 @click.option("--name", help="A name for the new model, usable wherever a model id is (`ouvroir rename` changes it).")
 @click.option("--require-license", is_flag=True, help="Refuse to train when a work to train on has no known licence.")
 @click.option("--from", "source", metavar="PATH|MODEL", help="Fine-tune the pre-trained model in this folder (transformers "
@@ -37,7 +38,7 @@ from .corpus import err, open_studio, out
 @click.option("--reprobe", is_flag=True, help="Measure this machine's training speed again before planning "
               "(the figures are kept per machine and torch version in ~/.cache/ouvroir).")
 @click.pass_context
-def train(ctx, size, minutes, steps, seed, device, resume, medium, name, require_license, source, lora, full,
+def train(ctx, size, minutes, steps, seed, device, resume, medium, resolution, name, require_license, source, lora, full,
           precision, reprobe) -> None:  # fmt: skip
     """Train a model on the works whose latest consent is 'train'.
 
@@ -58,15 +59,25 @@ def train(ctx, size, minutes, steps, seed, device, resume, medium, name, require
         ouvroir train --from models/Qwen3-0.6B --lora 8 --minutes 10
         ouvroir train --from m1a2b3c4d5 --lora 8 --minutes 5
         ouvroir train --minutes 10 --precision bf16 --reprobe
+
+    Images (--medium image) train a small diffusion transformer by rectified
+    flow at --resolution pixels; its validation figure is the flow's mean
+    squared error on the held-out images:
+
+        ouvroir train --medium image --resolution 16 --minutes 10
     """
     started = time.perf_counter()
+    if (source or lora is not None or full) and (precision != "auto" or reprobe):
+        raise click.UsageError("--precision and --reprobe are for training from scratch (a fine-tune keeps its base's "
+                               "precision)")  # fmt: skip
     if source or lora is not None or full:
         return _finetune(ctx, source, lora, full, minutes, steps, seed, device, resume, size, name, require_license)
     studio = open_studio(ctx)
     record = _with_progress(lambda on_progress, on_stage: studio.models.train(
         size=size, minutes=minutes, steps=steps, seed=seed, device=device, resume=resume,
         on_progress=on_progress, on_stage=on_stage, medium=medium, name=name,
-        require_license=require_license, precision=precision, reprobe=reprobe))  # fmt: skip
+        require_license=require_license, precision=precision, reprobe=reprobe,
+        **({"resolution": int(resolution)} if resolution else {})))  # fmt: skip
     if "bpb" in record.config:  # a resumed fine-tune
         _report_base(record)
     _report_trained(studio, record, time.perf_counter() - started)
@@ -126,6 +137,16 @@ def _with_progress(run):
 
         def on_progress(p) -> None:
             done = p.elapsed_s / max(p.elapsed_s + p.seconds_left, 1e-9)
+            if hasattr(p, "images_per_s"):  # an image model: the flow's squared error, images per second
+                last_speed[0] = p.images_per_s or last_speed[0]
+                val = f"val {p.best_val_loss:.4f}" if p.best_val_loss is not None else "val —"
+                status = (f"step {p.step:,} · train {p.train_loss:.4f} · {val} (squared error) · "
+                          f"{last_speed[0]:,.0f} images/s · {p.seconds_left:,.0f} s left")  # fmt: skip
+                progress.update(task, completed=done, status=status)
+                if not err.is_terminal and (p.event != "log" or p.elapsed_s - last_printed[0] >= 30):
+                    last_printed[0] = p.elapsed_s
+                    err.print(status, soft_wrap=True)
+                return
             last_speed[0] = p.tokens_per_s or last_speed[0]
             val = f"val {p.best_val_bpb:.3f}" if p.best_val_bpb is not None else "val —"
             # the train loss in the validation's unit, so the two compare (nats per token only when bytes are unknown)
@@ -144,6 +165,13 @@ def _with_progress(run):
 def _report_trained(studio, record, run_s: float | None = None) -> None:
     named = f" ({escape(record.name)})" if record.name else ""
     whole = f", {run_s:.0f} s in all" if run_s is not None else ""
+    if record.config.get("medium") == "image":
+        fit = record.config.get("fit", {})
+        out.print(f"[green]Image model {record.id}{named} ready[/green]: {record.parameters:,} parameters, "
+                  f"{record.config['resolution']} px, validation squared error {fit.get('val_loss', float('nan')):.4f} "
+                  f"after {record.steps:,} steps ({record.train_seconds:.0f} s of training{whole}).")  # fmt: skip
+        out.print(f"Files in {studio.layout.model(record.id)}; generate with: ouvroir generate {record.id} -n 16")
+        return
     out.print(f"[green]Model {record.id}{named} ready[/green]: {record.parameters:,} parameters, validation "
               f"{record.val_bpb:.3f} bits per byte after {record.steps:,} steps ({record.train_seconds:.0f} s of training{whole}).")  # fmt: skip
     out.print(f"Files in {studio.layout.model(record.id)}; generate with: ouvroir generate {record.id}")

@@ -1,4 +1,4 @@
-"""C2PA manifests embedded in the outputs whose format C2PA supports (today: the WAV of a music sample).
+"""C2PA manifests embedded in the outputs whose format C2PA supports (the WAV of a music sample, an image sample's PNG).
 
 Text, Fountain, MIDI and MusicXML have no C2PA binding, so they carry the sidecar
 manifest alone (see ``manifest``). A WAV gets both: the sidecar, and inside the
@@ -60,7 +60,7 @@ SIGNER_PREFIX = "ouvroir studio key "
 CA_YEARS, SIGNER_YEARS = 30, 10
 RENEW_BEFORE = dt.timedelta(days=30)
 # The formats ouvroir writes that C2PA can embed a manifest in (by file suffix).
-MIME_TYPES = {".wav": "audio/wav"}
+MIME_TYPES = {".wav": "audio/wav", ".png": "image/png"}  # a music sample's WAV; an image sample and its sheet
 ALLOWED_FAILURE = "signingCredential.untrusted"  # no trust list offline: expected without the studio
 
 

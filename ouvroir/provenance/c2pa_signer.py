@@ -1,10 +1,10 @@
-"""The certificate that signed a WAV's embedded C2PA manifest, read from the file's own bytes.
+"""The certificate that signed a WAV's or a PNG's embedded C2PA manifest, read from the file's own bytes.
 
 c2pa-python validates an embedded manifest's signature but names its signer only by the
 certificate's common name and serial, which anyone can copy into a certificate of their
 own. To tell whose key signed, ``signer_certificate`` walks the same bytes c2pa read:
 
-* the WAV's one ``C2PA`` RIFF chunk holds a JUMBF manifest store;
+* the WAV's one ``C2PA`` RIFF chunk, or the PNG's one ``caBX`` chunk, holds a JUMBF manifest store;
 * the store holds manifests (JUMBF superboxes, labelled ``urn:c2pa:…``); the active one's
   ``c2pa.signature`` box holds a CBOR COSE_Sign1 structure;
 * its ``x5chain`` header (label 33) lists DER certificates, the signing one first.
@@ -38,6 +38,22 @@ def riff_store(data: bytes) -> bytes | None:
         if chunk == b"C2PA":
             found.append(data[at + 8:at + 8 + size])
         at += 8 + size + (size & 1)
+    return found[0] if len(found) == 1 else None
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_store(data: bytes) -> bytes | None:
+    """The payload of the PNG's one ``caBX`` chunk (None if none, or several)."""
+    if not data.startswith(PNG_SIGNATURE):
+        return None
+    found, at = [], len(PNG_SIGNATURE)
+    while at + 8 <= len(data):
+        size, chunk = struct.unpack(">I", data[at:at + 4])[0], data[at + 4:at + 8]
+        if chunk == b"caBX":
+            found.append(data[at + 8:at + 8 + size])
+        at += 12 + size  # length, type, data, CRC
     return found[0] if len(found) == 1 else None
 
 
@@ -150,8 +166,8 @@ def _chain(cose: object) -> list[bytes]:
 
 
 def signer_certificate(data: bytes, active: str | None) -> x509.Certificate | None:
-    """The certificate that signed the manifest labelled ``active`` in a WAV's C2PA store, or None."""
-    store = riff_store(data)
+    """The certificate that signed the manifest labelled ``active`` in a WAV's or PNG's C2PA store, or None."""
+    store = riff_store(data) if data[:4] == b"RIFF" else png_store(data)
     if store is None:
         return None
     try:

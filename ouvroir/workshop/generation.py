@@ -75,6 +75,7 @@ def generate_samples(
     after: str | None = None,
     constraint=None,
     precision: str = "auto",
+    steps: int | None = None,
 ) -> list[model_store.SampleRecord]:
     """Generate ``n`` samples from a model (default: the latest) and store them; return their records.
 
@@ -93,6 +94,10 @@ def generate_samples(
 
     params = params or GenerationParams()
     record = model_store.resolve_model(studio.conn, model_ref)
+    if record.config.get("medium") == "image":  # PNG files from the flow's sampler (``steps``: its integration steps)
+        from .image_generation import generate_images
+
+        return generate_images(studio, record, n, seed, steps, device, allow_withdrawn)
     withdrawn = refuse_withdrawn(studio, record, "pass --allow-withdrawn to generate anyway", allow_withdrawn)
     seed = secrets.randbelow(2**31) if seed is None else seed
     prompt = unicodedata.normalize("NFC", prompt)

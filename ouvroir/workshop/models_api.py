@@ -79,6 +79,12 @@ class Models:
         """The models that learned from a work (id, status, created_at, val_bpb), oldest first."""
         return model_store.models_of_work(self._studio.conn, work_id)
 
+    def sample_images(self, model: str | ModelRecord | None = None):
+        """An image model's samples as uint8 [N, R, R, 3] and their sample ids (``image_generation.sample_arrays``)."""
+        from .image_generation import sample_arrays
+
+        return sample_arrays(self._studio, model.id if isinstance(model, ModelRecord) else model)
+
     def samples(self, model: str | ModelRecord | None = None) -> list[SampleRecord]:
         """The samples of one model (or of all), oldest first."""
         return model_store.list_samples(self._studio.conn, self._record(model).id if model else None)
@@ -130,8 +136,11 @@ class Models:
     def generate(self, ref: str | None = None, prompt: str = "", n: int = 1, params=None, seed: int | None = None,
                  device: str = "auto", on_text: Callable[[str], None] | None = None, allow_withdrawn: bool = False,
                  render_audio: bool = False, controls: dict[str, list[str]] | None = None,
-                 after: str | None = None, constraint=None, precision: str = "auto") -> list[SampleRecord]:  # fmt: skip
+                 after: str | None = None, constraint=None, precision: str = "auto",
+                 steps: int | None = None) -> list[SampleRecord]:  # fmt: skip
         """Generate ``n`` samples (a ``GenerationParams`` as ``params``) and store each with its provenance.
+
+        An image model writes PNG files and a contact sheet (``image_generation``); ``steps`` are its sampler's.
 
         ``controls`` steer it ({"author": ["Verlaine"]}); with ``after`` each sample fills the middle
         between ``prompt`` and ``after`` (see ``generation.generate_samples``); a ``Constraint`` is
@@ -140,7 +149,7 @@ class Models:
 
         return generate_samples(self._studio, ref, prompt, n, params, seed, device, on_text=on_text,
                                 allow_withdrawn=allow_withdrawn, render_audio=render_audio, controls=controls,
-                                after=after, constraint=constraint, precision=precision)  # fmt: skip
+                                after=after, constraint=constraint, precision=precision, steps=steps)  # fmt: skip
 
     def infill(self, ref: str | None, before: str, after: str, n: int = 3, params=None, seed: int | None = None,
                controls: dict[str, list[str]] | None = None, device: str = "auto", allow_withdrawn: bool = False):

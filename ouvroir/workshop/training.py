@@ -111,6 +111,7 @@ def train_model(
     started: float | None = None,
     precision: str = "auto",
     reprobe: bool = False,
+    resolution: int | None = None,
 ) -> model_store.ModelRecord:
     """Train a model on the studio's consenting works (or resume one); return its record.
 
@@ -128,6 +129,17 @@ def train_model(
     check_precision(precision)
     extend = False
     plan_note = None
+    resumed = model_store.resolve_model(studio.conn, resume, ready_only=False) if resume else None
+    medium = medium or (None if resume else default_medium(studio))
+    if medium == "image" or (resumed is not None and resumed.config.get("medium") == "image"):
+        from .image_training import train_image_model  # images are never tokenized: their own trainer (learn/image_train.py)
+
+        if resumed is not None:
+            check_resumable(studio, resumed, size)
+        return train_image_model(studio, resolution, size, minutes, steps, seed, device, resumed, on_progress, on_stage,
+                                 lineage, on_model, name, require_license, started)  # fmt: skip
+    if resolution is not None:
+        raise TrainingError("--resolution is for image models (--medium image)")
     if resume:
         record = model_store.resolve_model(studio.conn, resume, ready_only=False)
         if "base" in record.config:  # a fine-tune: it resumes with its stored base, method and settings
@@ -302,10 +314,11 @@ def resumed_budget(record: model_store.ModelRecord, minutes: float | None, steps
 
 
 def default_medium(studio) -> str:
-    """Text when the studio has trainable text, else music when it has trainable scores."""
-    if studio.trainable_works(medium="text") or not studio.trainable_works(medium="music"):
-        return "text"
-    return "music"
+    """Text when the studio has trainable text, else music when it has trainable scores, else images when it has those."""
+    for medium in ("text", "music", "image"):
+        if studio.trainable_works(medium=medium):
+            return medium
+    return "text"
 
 
 def retrain_model(studio, model_ref: str, device: str = "auto", **callbacks) -> model_store.ModelRecord:
@@ -323,7 +336,7 @@ def retrain_model(studio, model_ref: str, device: str = "auto", **callbacks) -> 
         return refinetune(studio, old, device, withdrawn, **callbacks)
     medium = model_store.snapshot_medium(studio.conn, old.snapshot_id)
     return train_model(studio, size=old.size, minutes=budget.get("minutes"), steps=budget.get("steps"),
-                       seed=old.config.get("seed", 0), device=device, medium=medium,
+                       seed=old.config.get("seed", 0), device=device, medium=medium, resolution=old.config.get("resolution"),
                        lineage={"retrained_from": old.id, "left_out": withdrawn}, **callbacks)  # fmt: skip
 
 
