@@ -104,6 +104,7 @@ def test_the_planner_sizes_and_picks_the_precision_from_the_rates_it_is_given():
     assert plan("tiny", tokens, budget, rates=both).precision == "fp32"  # at tiny, fp32 is the faster
     assert plan(None, tokens, budget, rates=both, precision="fp32").size == "small"
     assert plan(None, tokens, budget).precision is None  # no probe: the device's default, as before
+    assert plan(None, tokens, budget, rates={"fp32": {"tiny": 50_000}}).size == "small"  # the others: the table's
 
 
 def test_a_bf16_shard_step_keeps_fp32_weights_and_gradients_close_to_fp32():
@@ -158,6 +159,8 @@ def test_the_studio_prints_and_keeps_the_plan_and_the_probe_figures(studio_dir, 
         assert record.config["plan"]["precision"] == "fp32" and record.config["train"]["precision"] == "fp32"
         first = ckpt.read_jsonl(studio.layout.model(record.id) / ckpt.METRICS)[0]
     assert first["event"] == "plan" and first["tokens_per_s"] == 10_500
+    refused = run_cli("train", "--from", str(tmp_path), "--precision", "bf16")
+    assert refused.exit_code == 2 and "--precision and --reprobe are for training from scratch" in refused.output
     for precision in ("bf16", "fp32"):  # generation under bf16 autocast (PyTorch), and fp32 (the compiled decoder)
         result = run_cli("generate", "--precision", precision, "--prompt", "ba", "--max-tokens", "12", "--seed", "1")
         assert result.exit_code == 0 and "ba" in result.output, result.output

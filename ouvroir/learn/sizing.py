@@ -136,7 +136,8 @@ def _choose_precision(precision: str, rates: dict | None, size: str) -> str | No
         return precision
     if not rates or "bf16" not in rates or "fp32" not in rates:
         return None if not rates else next(iter(rates))
-    return "bf16" if rates["bf16"][size] > BF16_MARGIN * rates["fp32"][size] else "fp32"
+    bf16, fp32 = rates["bf16"].get(size, 0), rates["fp32"].get(size, 0)
+    return "bf16" if bf16 > BF16_MARGIN * fp32 else "fp32"
 
 
 def planned_rate(config: TrainConfig, rates: dict | None, device: str = "cpu") -> float:
@@ -170,7 +171,8 @@ def plan(
     cuda = str(device).startswith("cuda")
     given = rates
     usable = {p: r for p, r in (rates or {}).items() if precision == "auto" or p == precision} or rates
-    measured = {s: max(r[s] for r in usable.values()) for s in SIZES} if usable else None
+    table = _GPU_TOKENS_PER_S if cuda else _CPU_TOKENS_PER_S  # a size the rates leave out keeps the table's figure
+    measured = {s: max(r.get(s, table[s]) for r in usable.values()) for s in SIZES} if usable else None
     seconds = budget.minutes * 60 if budget.minutes else None
     # A GPU minute is dozens of passes over a corpus of a few MB, and past
     # ~6.5 passes more steps only memorize it: there the run is capped at
