@@ -127,13 +127,28 @@ def test_dask_local_cluster_finds_the_same_spans(patchwork_case, dask_engine):
     same_as_one_process(index, texts, exclude, workers=2, cluster="dask")
 
 
+def sorted_elsewhere_same_as_here(folder, cluster: str) -> None:
+    rng = random.Random(5)
+    docs = [doc(i, invented(rng, 300)) for i in range(6)]
+    here = build_index(folder / "here", docs, shard_bytes=4000)
+    there = build_index(folder / "there", docs, shard_bytes=4000, submit=engines.shard_sorter(cluster))
+    assert len(there.shards) == len(here.shards) >= 3
+    for name in sorted(p.name for p in here.path.iterdir()):
+        assert (there.path / name).read_bytes() == (here.path / name).read_bytes(), name
+
+
+def test_an_index_sorted_on_dask_workers_is_the_one_sorted_here(tmp_path, dask_engine):
+    sorted_elsewhere_same_as_here(tmp_path, "dask")
+
+
 @pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="ray is not installed (pip install 'ouvroir[ray]')")
-def test_ray_actors_find_the_same_spans(patchwork_case):
+def test_ray_actors_find_the_same_spans_and_sort_an_index(patchwork_case, tmp_path):
     index, texts, exclude = patchwork_case
     try:
         same_as_one_process(index, texts, exclude, workers=2, cluster="ray")
         running = engines.engine(2, "ray")
         assert len(running.groups) == 2  # two actors, each holding its shards open for the next audit
+        sorted_elsewhere_same_as_here(tmp_path, "ray")
     finally:
         engines._ENGINES.pop(("ray", None, 2), None)
         import ray

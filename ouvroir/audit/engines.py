@@ -152,7 +152,7 @@ class Dask:
             raise _lost(refs, "repeatedly") from exc
 
     def submit(self, fn, *args):
-        return self.client.submit(fn, *args, pure=False)
+        return self.client.submit(fn, *args, pure=False)  # a Dask future: .result() as concurrent.futures
 
     def close(self) -> None:
         self.client.close()
@@ -204,6 +204,13 @@ class Ray:
         by_shard = {r.shard: r for answer in answers for r in answer}
         return [by_shard[ref.number] for ref in refs]
 
+    def submit(self, fn, *args):
+        """For an index build: the actors are let go first, as each holds a CPU the sort needs."""
+        for actor in self.groups.values():
+            self.ray.kill(actor)
+        self.groups.clear()
+        return self.ray.remote(num_cpus=1)(fn).remote(*args).future()
+
     def close(self) -> None:
         self.groups.clear()
 
@@ -213,8 +220,12 @@ _ENGINES: dict[tuple, object] = {}
 
 def engine(workers: int | None = None, cluster: str | None = None):
     """The engine for ``--workers``/``--cluster``, started once per process and kept for later searches."""
-    workers = workers or os.cpu_count() or 1
     kind, address = parse_cluster(cluster)
+    if workers is None:  # a cluster already started for this address serves, whatever its size
+        started = [running for (k, a, _), running in _ENGINES.items() if (k, a) == (kind, address)]
+        if started:
+            return started[0]
+    workers = workers or os.cpu_count() or 1
     key = (kind, address, workers)
     if key not in _ENGINES:
         _ENGINES[key] = {"pool": Pool, "dask": Dask, "ray": Ray}[kind](*([workers] if kind == "pool" else [address, workers]))
@@ -229,6 +240,12 @@ def parse_cluster(cluster: str | None) -> tuple[str, str | None]:
     if kind not in EXTRAS or (sep and not address):
         raise AuditError(f"--cluster {cluster}: expected dask://HOST:PORT, ray://HOST:PORT, dask or ray")
     return kind, address or None
+
+
+def shard_sorter(cluster: str | None):
+    """How an index build sorts its shards: threads here (``None``: the sort frees the GIL and the
+    threads share the bytes, which a process pool would copy), or on the cluster's machines."""
+    return None if cluster is None else engine(None, cluster).submit
 
 
 def check_cluster(cluster: str | None) -> None:

@@ -120,6 +120,8 @@ def _build_shard(folder: Path, number: int, corpus: bytearray) -> dict:
     from pydivsufsort import divsufsort
 
     array = np.frombuffer(corpus, dtype=np.uint8)  # writable: pydivsufsort refuses read-only buffers
+    if not array.flags.writeable:  # the bytes as Ray hands them to a remote sort: zero-copy, read-only
+        array = array.copy()
     _write_array(folder / f"shard-{number:03d}.corpus", array)
     sa = divsufsort(array)
     _write_array(folder / f"shard-{number:03d}.sa", sa)
@@ -132,11 +134,14 @@ def build_index(
     shard_bytes: int = SHARD_BYTES,
     threads: int | None = None,
     progress: Callable[[str], None] | None = None,
+    submit: Callable | None = None,
 ) -> CorpusIndex:
     """Index ``documents`` into the folder ``path``; an index already there is opened instead.
 
     Documents are read one at a time (pass a generator to keep a large corpus out of
-    memory) and shards are sorted in worker threads while the next ones fill.
+    memory) and shards are sorted in worker threads while the next ones fill. ``submit``
+    (``Executor.submit``'s shape, a Dask client's) sorts them elsewhere instead: on a
+    cluster's machines, which must see ``path``'s folder.
     """
     if (path / "index.json").exists():
         return CorpusIndex.open(path)
@@ -145,12 +150,13 @@ def build_index(
     try:
         works: list[IndexedWork] = []
         with ThreadPoolExecutor(max_workers=threads or os.cpu_count() or 1) as pool:
+            run = submit or pool.submit
             futures = []
             corpus = bytearray()
             for doc in documents:
                 data = doc.text.encode("utf-8")
                 if corpus and len(corpus) + len(data) > shard_bytes:
-                    futures.append(pool.submit(_build_shard, tmp, len(futures), corpus))
+                    futures.append(run(_build_shard, tmp, len(futures), corpus))
                     corpus = bytearray()
                 works.append(IndexedWork(doc.work_id, doc.title, doc.author, doc.text_sha256, len(futures),
                                          len(corpus), len(data), len(doc.text)))  # fmt: skip
@@ -159,7 +165,7 @@ def build_index(
                 del data
             if not works:
                 raise AuditError("no works to index")
-            futures.append(pool.submit(_build_shard, tmp, len(futures), corpus))
+            futures.append(run(_build_shard, tmp, len(futures), corpus))
             del corpus
             if progress:
                 mb = round(sum(w.nbytes for w in works) / 1e6, 1)

@@ -30,7 +30,7 @@ from ..store.audits import insert_audit
 from ..store.db import now, transaction
 from . import attribution, bootstrap, diversity, style, uniform
 from .copying import Span
-from .engines import copy_spans
+from .engines import copy_spans, shard_sorter
 from .figures import (
     AuditText,
     copy_stats,
@@ -110,7 +110,8 @@ class AuditOutcome:
         return self.folder / "audit.json"
 
 
-def _index(studio, works: list[Document], medium: TextMedium, min_copy: int, progress: Progress | None) -> CorpusIndex:
+def _index(studio, works: list[Document], medium: TextMedium, min_copy: int, progress: Progress | None,
+           cluster: str | None = None) -> CorpusIndex:  # fmt: skip
     """The copy index of ``works`` as the medium searches them (music: interval texts), built once."""
     documents = []
     for w in works:
@@ -118,7 +119,7 @@ def _index(studio, works: list[Document], medium: TextMedium, min_copy: int, pro
         documents.append(Document(w.work_id, w.title, w.author, sha256_bytes(searchable.encode()), searchable))
     _check_size(documents, min_copy)
     key = index_key([d.text_sha256 for d in documents])
-    return build_index(studio.layout.index(key), documents, progress=progress)
+    return build_index(studio.layout.index(key), documents, progress=progress, submit=shard_sorter(cluster))
 
 
 def _excerpts(works: list[tuple[str, str]], count: int, length: int, seed: int, group: str) -> list[AuditText]:
@@ -126,7 +127,7 @@ def _excerpts(works: list[tuple[str, str]], count: int, length: int, seed: int, 
     return [AuditText(f"e{i + 1}", f"{group} #{i + 1}", group, t) for i, t in enumerate(texts)]
 
 
-def model_corpus(studio, record, progress: Progress | None, min_copy: int, seed: int) -> Corpus:
+def model_corpus(studio, record, progress: Progress | None, min_copy: int, seed: int, cluster: str | None = None) -> Corpus:
     """The training text of a model's snapshot (indexed) and its held-out text (baseline)."""
     from ..corpus.snapshot import load_snapshot, tail_split
 
@@ -149,13 +150,13 @@ def model_corpus(studio, record, progress: Progress | None, min_copy: int, seed:
                 authors.setdefault(w.author, []).append(learned)
         if kept:
             held.append((w.work_id, kept))
-    index = _index(studio, train, medium, min_copy, progress)
+    index = _index(studio, train, medium, min_copy, progress, cluster)
     works = [(d.work_id, d.text) for d in train]
     return Corpus(index, works, authors, [], None, "held-out works", snapshot.id, held,
                   medium=medium, warnings=[] if held else ["no_held_out"])  # fmt: skip
 
 
-def studio_corpus(studio, progress: Progress | None, min_copy: int, medium: str = "text") -> Corpus:
+def studio_corpus(studio, progress: Progress | None, min_copy: int, medium: str = "text", cluster: str | None = None) -> Corpus:
     """Every work of the studio in the medium (indexed); the baseline compares each work with the others."""
     documents = []
     authors: dict[str, list[str]] = {}
@@ -167,7 +168,7 @@ def studio_corpus(studio, progress: Progress | None, min_copy: int, medium: str 
     if not documents:
         kind = "scores" if medium == "music" else "works"
         raise AuditError(f"the studio has no {kind} to audit against: add some with `ouvroir add FILES`")
-    index = _index(studio, documents, medium_for(medium), min_copy, progress)
+    index = _index(studio, documents, medium_for(medium), min_copy, progress, cluster)
     warnings = [] if len(documents) > 1 else ["one_work"]
     return Corpus(index, [(d.work_id, d.text) for d in documents], authors, [], None, "each work against the others",
                   None, None, medium=medium_for(medium), warnings=warnings)  # fmt: skip

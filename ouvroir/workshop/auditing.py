@@ -83,7 +83,7 @@ def audit_model(studio, model_ref: str | None, options: AuditOptions, progress: 
         from .finetuning import check_base_of
 
         check_base_of(record)
-    corpus = model_corpus(studio, record, progress, options.min_copy, options.seed)
+    corpus = model_corpus(studio, record, progress, options.min_copy, options.seed, options.cluster)
     if reuse:
         texts, groups, temperatures = stored_samples(studio, record.id)
         options = replace(options, temperatures=temperatures)
@@ -167,7 +167,7 @@ def audit_texts(
     if len({t.group for t in texts}) > 1:
         raise AuditError("give texts or scores, not both: each is audited against its own kind of work")
     medium = "music" if texts[0].group == "scores" else "text"
-    corpus = studio_corpus(studio, progress, options.min_copy, medium)
+    corpus = studio_corpus(studio, progress, options.min_copy, medium, options.cluster)
     length = min(2000, round(sum(len(t.text) for t in texts) / len(texts)))
     add_baseline(corpus, len(texts), length, options.seed)
     subject = {"kind": "texts", "model_id": None, "snapshot_id": None, "paths": [str(p) for p in paths]}
