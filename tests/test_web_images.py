@@ -182,3 +182,67 @@ def test_the_train_page_offers_the_image_medium_and_its_resolutions(web):
     assert refused.status_code == 400 and "text, music or image" in refused.json()["error"]
     french = html(client, "/train", "fr")
     assert "Résolution" in french and "32 × 32 pixels" in french
+
+
+@pytest.fixture(scope="module")
+def image_model(tmp_path_factory):
+    """A studio of twelve drawings and a tiny image model trained on them for a few steps at 16 pixels."""
+    root = tmp_path_factory.mktemp("image-model")
+    folder = root / "dessins"
+    folder.mkdir()
+    for i in range(12):
+        (folder / f"dessin-{i:02d}.png").write_bytes(encoded(drawing(200 + i, size=32)))
+    from ouvroir.workshop import AddOptions
+
+    with Studio.init(root / "studio", owner="Ada Martin") as studio:
+        assert studio.add([folder], AddOptions(author="Ada Martin", consent="train")).ok
+        record = studio.models.train(medium="image", resolution=16, steps=3, minutes=2, seed=1)
+    return root / "studio", record
+
+
+def test_an_image_model_page_generates_a_gallery_and_a_contact_sheet(image_model):
+    studio_dir, record = image_model
+    app = create_app(studio_dir)
+    client = TestClient(wrap(app, None), base_url="http://127.0.0.1", headers={"Accept-Language": "en"})
+    client.get("/corpus")
+    client.headers["X-CSRF-Token"] = client.cookies[CSRF_COOKIE]
+    try:
+        page = html(client, f"/models/{record.id}")
+        assert "16 × 16 pixels" in page and 'id="generate-form"' in page and 'name="steps"' in page
+        assert 'name="prompt"' not in page and 'name="temperature"' not in page  # a text model's settings
+        made = client.post(f"/models/{record.id}/generate", json={"n": 4, "seed": 7, "steps": 2}, headers=JSON)
+        assert made.status_code == 200, made.text
+        answer = made.json()
+        assert len(answer["samples"]) == 4 and all(s["seed"] == 7 for s in answer["samples"])
+        pictures = []
+        for s in answer["samples"]:
+            served = client.get(f"/samples/{s['file']}")
+            assert served.status_code == 200 and served.headers["content-type"] == "image/png"
+            pictures.append(np.asarray(Image.open(io.BytesIO(served.content)).convert("RGB")))
+            assert pictures[-1].shape == (16, 16, 3)
+            assert client.get(f"/samples/{s['file']}.provenance.json").status_code == 200
+        sheet = client.get(f"/samples/{answer['sheet']}")
+        assert sheet.status_code == 200 and Image.open(io.BytesIO(sheet.content)).width >= 4 * 64
+        # The same seed gives the same pictures again (their files differ only in their signed manifests).
+        again = client.post(f"/models/{record.id}/generate", json={"n": 4, "seed": 7, "steps": 2}, headers=JSON).json()
+        repeated = [np.asarray(Image.open(io.BytesIO(client.get(f"/samples/{s['file']}").content)).convert("RGB"))
+                    for s in again["samples"]]  # fmt: skip
+        assert all(np.array_equal(a, b) for a, b in zip(pictures, repeated))
+        page = html(client, f"/models/{record.id}")
+        gallery = page[page.index('id="samples-gallery"'):]
+        assert gallery.count("<img") == 8 and f'src="/samples/{answer["sheet"]}"' not in gallery
+        assert f'class="sheet" src="/samples/{again["sheet"]}"' in page  # the latest batch's sheet
+        assert "image_audits_none" not in page and 'id="image-audit-form"' in page
+        french = html(client, f"/models/{record.id}", "fr")
+        assert "Images générées" in french and "Planche contact" in french and "Pas d’échantillonnage" in french
+        # An audit of the stored samples is listed on the page and opens its report.
+        from ouvroir.workshop import AuditOptions
+
+        with Studio.open(studio_dir) as studio:
+            audit = studio.audits.model(record.id, AuditOptions(lang="en"), reuse=True)
+        page = html(client, f"/models/{record.id}")
+        assert f'href="/audit/{audit.id}"' in page[page.index('id="image-audit-list"'):]
+        report = client.get(f"/audit/{audit.id}/report.html")
+        assert report.status_code == 200 and 'id="copies"' in report.text
+    finally:
+        app.state.jobs.shutdown()

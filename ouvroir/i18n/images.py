@@ -61,4 +61,24 @@ WEB_IMAGES: dict[str, tuple[str, str]] = {
     "bad_resolution": ("Résolution {value} refusée : un modèle d’images apprend à {sizes} pixels.",
                        "Resolution {value} refused: an image model learns at {sizes} pixels."),
     "resolution_auto": ("automatique", "automatic"),
+    # an image model's page
+    "image_val_loss": ("Perte sur les images mises de côté", "Loss on held-out images"),
+    "image_samples_title": ("Images générées", "Generated images"),
+    "seed_new": ("nouvelle", "new"),
+    "sampler_steps": ("Pas d’échantillonnage", "Sampling steps"),
+    "image_generate_note": ("Chaque image est un PNG signé (manifeste C2PA intégré et fichier de provenance) ; un lot "
+                            "a sa planche contact. La même graine redonne les mêmes images.",
+                            "Each image is a signed PNG (embedded C2PA manifest and provenance file); a batch gets "
+                            "its contact sheet. The same seed gives the same images again."),
+    "contact_sheet": ("Planche contact du dernier lot", "Contact sheet of the latest batch"),
+    "contact_sheet_alt": ("{n} images, graine {seed}", "{n} images, seed {seed}"),
+    "image_samples_shown": ("Les {shown} dernières images sur {total}.", "The latest {shown} images of {total}."),
+    "image_sample_seed": ("graine {seed}, n° {index}", "seed {seed}, no. {index}"),
+    "image_audits_title": ("Audits de ce modèle", "Audits of this model"),
+    "image_audit_help": ("L’audit génère des images et cherche, pour chacune, les images d’entraînement les plus "
+                         "proches ; le seuil vient des images mises de côté. Il mesure aussi la diversité.",
+                         "The audit generates images and finds, for each, the nearest training images; the "
+                         "threshold comes from the held-out images. It measures diversity too."),
+    "image_audits_none": ("Ce modèle n’a pas encore été audité.", "This model has not been audited yet."),
+    "image_audit_flagged": ("{flagged} image(s) signalée(s) comme copie sur {n}", "{flagged} of {n} images flagged as copies"),
 }

@@ -105,10 +105,15 @@ def run(studio: Studio, kind: str, params: dict, events: Events) -> dict:
             return {"model_id": record.id, "val_bpb": record.val_bpb, "steps": record.steps, "medium": "text",
                     "zero_shot_bpb": record.config["bpb"]["zero_shot"]}  # the base's figure, before fine-tuning
         else:
+            image = {"resolution": params["resolution"]} if params.get("resolution") else {}  # an image model's
             record = studio.models.train(size=params.get("size"), minutes=params.get("minutes"),
                                          steps=params.get("steps"), seed=params.get("seed", 0),
                                          resume=params.get("resume"), medium=params.get("medium"),
-                                         require_license=params.get("require_license", False), **callbacks)  # fmt: skip
+                                         require_license=params.get("require_license", False), **image,
+                                         **callbacks)  # fmt: skip
+        if record.config.get("medium") == "image":  # no bytes to count: the flow's loss on held-out images
+            return {"model_id": record.id, "val_loss": record.config.get("fit", {}).get("val_loss"),
+                    "steps": record.steps, "medium": "image"}  # fmt: skip
         # the medium: the page offers to write with a text model only
         return {"model_id": record.id, "val_bpb": record.val_bpb, "steps": record.steps,
                 "medium": studio.models.medium(record)}

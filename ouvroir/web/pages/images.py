@@ -3,6 +3,7 @@ and the pictures themselves, served small from the studio's blobs."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -48,3 +49,34 @@ def picture(ref: str, request: Request, size: int = 0, studio: Studio = StudioDe
     data = image_png(studio, work) if size == 0 else image_thumbnail(studio, work, size)
     return Response(data, media_type="image/png", headers={"etag": etag, "cache-control": PICTURE_CACHE})
 
+
+
+# -- an image model's page: its samples as a gallery, the contact sheet of each batch, its image audits
+SAMPLES_SHOWN = 48
+MAX_IMAGES = 64  # one Generate click: a sheet of 8 × 8
+MAX_SAMPLER_STEPS = 200
+
+
+def image_model_view(studio: Studio, record) -> dict:
+    """What the model page shows of an image model: its latest samples, its batches' sheets, its audits, its fit."""
+    samples = [s for s in studio.models.samples(record) if s.path.endswith(".png") and ".sheet." not in s.path]
+    shown = list(reversed(samples[-SAMPLES_SHOWN:]))
+    sheets = [s for s in shown
+              if s.params.get("index") == 0 and (studio.root / s.path).with_suffix(".sheet.png").is_file()]
+    audits = [a for a in studio.audits.all() if a.get("model_id") == record.id]
+    fit = record.config.get("fit", {})
+    return {"samples": [{"id": s.id, "file": Path(s.path).name, "seed": s.seed, "created_at": s.created_at,
+                         "steps": s.params.get("steps"), "index": s.params.get("index")} for s in shown],
+            "sheets": [{"id": s.id, "file": Path(s.path).with_suffix(".sheet.png").name, "seed": s.seed,
+                        "n": s.params.get("n"), "created_at": s.created_at} for s in sheets],
+            "audits": audits, "resolution": record.config.get("resolution"), "val_loss": fit.get("val_loss"),
+            "train_images": fit.get("train_images"), "val_images": fit.get("val_images"), "total": len(samples),
+            "max_images": MAX_IMAGES, "max_steps": MAX_SAMPLER_STEPS}  # fmt: skip
+
+
+def image_generation_settings(form: dict) -> dict:
+    """How many images, the seed (blank: a new one, recorded) and the sampler's steps (blank: its default)."""
+    count = max(1, min(MAX_IMAGES, int(form.get("n") or 8)))
+    seed = int(form["seed"]) if str(form.get("seed") or "").strip() else None
+    steps = max(1, min(MAX_SAMPLER_STEPS, int(form["steps"]))) if str(form.get("steps") or "").strip() else None
+    return {"n": count, "seed": seed, "steps": steps}

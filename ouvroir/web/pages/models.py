@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from ...errors import ModelNotFound, OuvroirError
 from ...workshop import PUBLISH_FORMATS, SampleRecord, Studio
 from ..shared import StudioDep, form_data, job_started, render, said, translator, wants_json
+from .images import image_generation_settings, image_model_view
 from .steering import controls_from, controls_from_form, model_steering
 
 router = APIRouter()
@@ -43,7 +44,10 @@ def model_page(ref: str, request: Request, studio: Studio = StudioDep):
     record = studio.models.get(ref, ready_only=False)
     withdrawn = studio.models.withdrawals(record)
     card_html = datasheet_html = None
-    if record.status == "ready":
+    medium = studio.models.medium(record)
+    # An image model's card is not written yet (its figures are a flow's loss, not bits per byte): the page goes
+    # without it rather than fail.
+    if record.status == "ready" and medium != "image":
         card = studio.models.card(record.id, t.lang)
         markdown, datasheet = studio.models.card_markdown(card, t.lang, works_shown=DATASHEET_ROWS)
         # The Markdown names its neighbours in the model's folder; on the page they live at other addresses.
@@ -54,12 +58,12 @@ def model_page(ref: str, request: Request, studio: Studio = StudioDep):
         card_html = _markdown.render(markdown)
         datasheet_html = _markdown.render(datasheet)
     has_plot = studio.layout.model_plot(record.id).is_file()
-    medium = studio.models.medium(record)
-    samples = [_sample_view(studio, s, medium) for s in reversed(studio.models.samples(record)[-12:])]
-    steering = model_steering(studio, record) if record.status == "ready" else None
+    images = image_model_view(studio, record) if medium == "image" else None  # pictures, not text: their own view
+    samples = [] if images else [_sample_view(studio, s, medium) for s in reversed(studio.models.samples(record)[-12:])]
+    steering = model_steering(studio, record) if record.status == "ready" and not images else None
     return render(request, "model.html", {"model": record, "withdrawn": withdrawn, "card_html": card_html,
                                           "datasheet_html": datasheet_html, "has_plot": has_plot, "medium": medium,
-                                          "samples": samples, "steering": steering,
+                                          "samples": samples, "steering": steering, "images": images,
                                           "publish_formats": PUBLISH_FORMATS})  # fmt: skip
 
 
@@ -78,10 +82,10 @@ def _sample_view(studio: Studio, sample: SampleRecord, medium: str) -> dict:
 
 
 # What /samples/ serves: the files generation writes, by their generated names only.
-SAMPLE_FILE = re.compile(r"g[0-9a-f]{10}\.(txt|fountain|mid|musicxml|wav|svg)(\.provenance\.json)?")
+SAMPLE_FILE = re.compile(r"g[0-9a-f]{10}\.(txt|fountain|mid|musicxml|wav|svg|png|sheet\.png)(\.provenance\.json)?")
 SAMPLE_TYPES = {"txt": "text/plain; charset=utf-8", "fountain": "text/plain; charset=utf-8", "mid": "audio/midi",
                 "musicxml": "application/vnd.recordare.musicxml+xml", "wav": "audio/wav", "json": "application/json",
-                "svg": "image/svg+xml"}
+                "svg": "image/svg+xml", "png": "image/png"}
 
 
 @router.get("/samples/{name}")
@@ -89,7 +93,7 @@ def sample_file(name: str, studio: Studio = StudioDep) -> Response:
     path = studio.layout.sample(name)
     if not SAMPLE_FILE.fullmatch(name) or not path.is_file():
         raise ModelNotFound(f"no generated file {name!r} in this studio")
-    download = {} if name.endswith((".wav", ".txt", ".svg")) else {"filename": name}
+    download = {} if name.endswith((".wav", ".txt", ".svg", ".png")) else {"filename": name}
     return FileResponse(path, media_type=SAMPLE_TYPES[name.rsplit(".", 1)[1]], **download)
 
 
@@ -121,6 +125,8 @@ async def generate(ref: str, request: Request, studio: Studio = StudioDep) -> Re
     form = await form_data(request)
     record = studio.models.get(ref)
     medium = studio.models.medium(record)
+    if medium == "image":
+        return await _generate_images(request, studio, record, form)
     try:
         count = max(1, min(8, int(form.get("n") or 1)))
         params = GenerationParams(max_tokens=max(1, min(2000, int(form.get("max_tokens") or 200))),
@@ -137,6 +143,21 @@ async def generate(ref: str, request: Request, studio: Studio = StudioDep) -> Re
                                                                      controls=controls))  # fmt: skip
     if wants_json(request):
         return JSONResponse({"samples": [_sample_view(studio, s, medium) for s in samples]})
+    return RedirectResponse(f"/models/{record.id}#samples", status_code=303)
+
+
+async def _generate_images(request: Request, studio: Studio, record, form: dict) -> Response:
+    """PNG samples (each signed, C2PA embedded) and their contact sheet, from an image model."""
+    try:
+        settings = image_generation_settings(form)
+    except ValueError as exc:
+        raise said(OuvroirError(translator(request)("bad_number", detail=exc))) from None
+    made = lambda: studio.models.generate(record.id, "", settings["n"], None, seed=settings["seed"],  # noqa: E731
+                                          steps=settings["steps"])  # fmt: skip
+    samples = await run_in_threadpool(made)  # seconds: the studio keeps answering meanwhile
+    if wants_json(request):
+        return JSONResponse({"samples": [{"id": s.id, "file": Path(s.path).name, "seed": s.seed} for s in samples],
+                             "sheet": Path(samples[0].path).with_suffix(".sheet.png").name})  # fmt: skip
     return RedirectResponse(f"/models/{record.id}#samples", status_code=303)
 
 

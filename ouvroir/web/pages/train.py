@@ -50,6 +50,7 @@ async def start(request: Request, studio: Studio = StudioDep) -> Response:
     try:
         minutes = float(form.get("minutes") or 3)
         seed = int(form.get("seed") or 0)
+        steps = int(form["steps"]) if str(form.get("steps") or "").strip() else None  # a script's step budget
     except ValueError as exc:
         raise said(TrainingError(t("bad_number", detail=exc))) from None
     if not 0 < minutes <= MAX_MINUTES:
@@ -59,7 +60,7 @@ async def start(request: Request, studio: Studio = StudioDep) -> Response:
     medium = form.get("medium") or None
     if medium not in (None, *MEDIA):
         raise said(TrainingError(t("unknown_medium", medium=medium)))
-    params = {"size": size, "minutes": minutes, "seed": seed, "medium": medium}
+    params = {"size": size, "minutes": minutes, "seed": seed, "medium": medium} | ({"steps": steps} if steps else {})
     if medium == "image":
         params["resolution"] = _resolution(form, t)
     if form.get("require_license"):  # refused here, before a job starts: the worker would refuse it too
