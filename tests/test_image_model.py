@@ -66,7 +66,8 @@ def test_same_seed_same_images_other_seed_other_images():
 
 
 def test_plan_follows_resolution_and_budget():
-    assert plan_images(None, 100, 16, Budget(steps=50)).model.patch == 2
+    assert plan_images(None, 100, 16, Budget(steps=50)).model.patch == 4  # on a CPU steps are what a budget lacks
+    assert plan_images(None, 100, 16, Budget(steps=50), device="cuda").model.patch == 2
     assert plan_images(None, 100, 64, Budget(steps=50)).model.patch == 4
     short = plan_images(None, 5_000, 32, Budget(minutes=1))
     long = plan_images(None, 200, 32, Budget(minutes=30))
