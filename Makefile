@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-music test install clean bench
+.PHONY: demo demo-music demo-images test install clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,9 @@ demo: $(STAMP)
 demo-music: $(STAMP)
 	$(BIN)/python -m ouvroir.demo_music
 
+demo-images: $(STAMP)
+	$(BIN)/python -m ouvroir.demo_images
+
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
@@ -31,4 +34,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/audit_diversity.py
 
 clean:
-	rm -rf $(VENV) demo-studio demo-studio-music .pytest_cache
+	rm -rf $(VENV) demo-studio demo-studio-music demo-studio-images .pytest_cache
