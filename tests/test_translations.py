@@ -227,7 +227,7 @@ DYNAMIC = {"nav_": ("corpus", "gallery", "train", "write", "audit", "models"),
            "consent_": ("train", "no-train", "unknown"), "medium_": ("text", "music", "image"), "outcome_": ("added", "duplicate", "failed"),
            "job_": ("running", "finished", "failed", "stopped", "interrupted"),
            "model_status_": ("training", "ready", "failed"), "size_": ("tiny", "small", "base"),
-           "job_kind_": ("train", "audit-model", "audit-texts"),
+           "job_kind_": ("train", "audit-model", "audit-texts", "audit-images"),
            "form_": ("poetry", "prose", "theatre", "screenplay", "score"),
            "origin_": ("user", "owner-default", "ingest", "tdm-reservation", "manifest", "copy-hold"),
            "control_": ("author", "form", "key", "meter", "voices"), "near_measure_": ("phash",)}  # fmt: skip

@@ -246,3 +246,32 @@ def test_an_image_model_page_generates_a_gallery_and_a_contact_sheet(image_model
         assert report.status_code == 200 and 'id="copies"' in report.text
     finally:
         app.state.jobs.shutdown()
+
+
+def test_pictures_uploaded_on_the_audit_page_are_audited_against_the_studio(image_model, tmp_path):
+    """A generator's outputs, one of them a studio drawing re-encoded as JPEG: the report shows it beside its work."""
+    studio_dir, _ = image_model
+    app = create_app(studio_dir)
+    client = TestClient(wrap(app, None), base_url="http://127.0.0.1", headers={"Accept-Language": "en"})
+    client.get("/corpus")
+    client.headers["X-CSRF-Token"] = client.cookies[CSRF_COOKIE]
+    try:
+        page = html(client, "/audit")
+        assert 'id="audit-images-form"' in page and 'accept=".jpeg,.jpg,.png' in page
+        copy = encoded(drawing(205, size=32), "JPEG", quality=80)
+        files = [("images", ("sortie-1.jpg", copy)), ("images", ("sortie-2.png", encoded(drawing(999, size=32))))]
+        started = client.post("/audit/images", files=files, headers=JSON)
+        assert started.status_code == 200, started.text
+        job = app.state.jobs.wait(started.json()["job"]["id"], timeout=180)
+        assert job.state == "finished", job
+        audit_id = job.result["audit_id"]
+        report = client.get(f"/audit/{audit_id}/report.html").text
+        copies = report[report.index('id="copies"'):report.index('id="diversity"')]
+        assert copies.count('class="pair"') == 1 and "Dessin 05" in copies and "<svg" in copies
+        listing = html(client, "/audit")
+        assert f'href="/audit/{audit_id}"' in listing and ">images<" in listing
+        # Only pictures are taken here; nothing is started for a text file.
+        refused = client.post("/audit/images", files=[("images", ("notes.txt", b"du texte"))], headers=JSON)
+        assert refused.status_code == 400 and "notes.txt" in refused.json()["error"]
+    finally:
+        app.state.jobs.shutdown()

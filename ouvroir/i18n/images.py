@@ -81,4 +81,18 @@ WEB_IMAGES: dict[str, tuple[str, str]] = {
                          "threshold comes from the held-out images. It measures diversity too."),
     "image_audits_none": ("Ce modèle n’a pas encore été audité.", "This model has not been audited yet."),
     "image_audit_flagged": ("{flagged} image(s) signalée(s) comme copie sur {n}", "{flagged} of {n} images flagged as copies"),
+    # auditing pictures from the Audit page
+    "job_kind_audit-images": ("Audit d’images", "Image audit"),
+    "audit_images_title": ("Auditer des images", "Audit images"),
+    "audit_images_help": ("Des images d’ailleurs — les sorties d’un générateur, par exemple — comparées à toutes les "
+                          "images de l’atelier : les plus proches, celles qui en sont des copies, la diversité.",
+                          "Pictures from elsewhere — a generator's outputs, say — compared with every image of the "
+                          "studio: the nearest ones, those that copy one, the diversity."),
+    "audit_images_pick": ("Images à auditer", "Images to audit"),
+    "audit_images_none": ("Choisissez au moins une image à auditer.", "Choose at least one image to audit."),
+    "audit_images_refused": ("{name} : seules des images sont auditées ici ({formats}).",
+                             "{name}: only images are audited here ({formats})."),
+    "audit_subject_images": ("images", "images"),
+    "image_audit_reuse": ("L’audit porte sur les {n} images générées ci-dessus.",
+                          "The audit looks at the {n} generated images above."),
 }

@@ -27,7 +27,7 @@ from ..layout import StudioLayout
 from ..workshop import now
 
 TERMINAL = frozenset({"finished", "failed", "stopped"})
-KINDS = frozenset({"train", "audit-model", "audit-texts"})
+KINDS = frozenset({"train", "audit-model", "audit-texts", "audit-images"})
 
 
 class JobError(OuvroirError):

@@ -123,8 +123,14 @@ def run(studio: Studio, kind: str, params: dict, events: Events) -> dict:
                            max_tokens=params.get("max_tokens", 200))  # fmt: skip
     stage = events.stage
     if kind == "audit-model":
-        outcome = studio.audits.model(params.get("model"), options, stage)
+        outcome = studio.audits.model(params.get("model"), options, stage, reuse=params.get("reuse", False))
         return {"audit_id": outcome.id}
+    if kind == "audit-images":  # pictures (a generator's outputs) against every image work of the studio
+        from ..workshop import ImageAuditOptions
+
+        outcome, skipped = studio.audits.images([Path(p) for p in params["paths"]],
+                                                ImageAuditOptions(lang=params.get("lang", "fr")), stage)  # fmt: skip
+        return {"audit_id": outcome.id, "skipped": [f"{s.path.name}: {s.reason}" for s in skipped]}
     outcome, skipped = studio.audits.texts([Path(p) for p in params["paths"]], options, stage)
     return {"audit_id": outcome.id, "skipped": [f"{s.path.name}: {s.reason}" for s in skipped]}
 

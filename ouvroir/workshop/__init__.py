@@ -51,6 +51,8 @@ _EXPORTS = {
     "picture_facts": (".workshop.gallery", "picture_facts"),
     "THUMBNAIL_SIZES": (".workshop.gallery", "THUMBNAIL_SIZES"),
     "PHASH_NEAR_BITS": (".corpus.image_ingest", "PHASH_NEAR_BITS"),
+    "ImageAuditOptions": (".audit.image_run", "ImageAuditOptions"),
+    "IMAGE_SUFFIXES": (".media.images", "IMAGE_SUFFIXES"),
 }
 
 __all__ = sorted(_EXPORTS)

@@ -12,6 +12,7 @@ from ...fileio import atomic_write
 from ...workshop import Studio
 from ..shared import StudioDep, form_data, job_started, render, said, translator
 from ..security import REPORT_POLICY
+from .images import image_accept
 
 router = APIRouter()
 MAX_PASTE_CHARS = 2_000_000
@@ -27,6 +28,7 @@ def audit_page(request: Request, studio: Studio = StudioDep):
     models = studio.models.ready()
     return render(request, "audit.html", {
         "models": models, "audits": studio.audits.all(), "current": recent[0] if recent else None,
+        "has_images": bool(studio.works(medium="image", limit=1)), "image_accept": image_accept(),
         "strings": t.strings("job_running", "job_finished", "job_failed", "job_stopped", "job_interrupted",
                              "open_report", "step", "train_loss", "best_val", "tokens_per_s", "time_left"),
     })  # fmt: skip
@@ -42,7 +44,8 @@ async def audit_model(request: Request, studio: Studio = StudioDep) -> Response:
     except ValueError:
         raise said(AuditError(translator(request)("bad_samples"))) from None
     job = request.app.state.jobs.start("audit-model", {"model": record.id, "samples": samples,
-                                                       "lang": translator(request).lang})  # fmt: skip
+                                                       "lang": translator(request).lang,
+                                                       "reuse": bool(form.get("reuse"))})  # fmt: skip
     return job_started(request, job, "/audit")
 
 

@@ -8,9 +8,13 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.datastructures import UploadFile
 
-from ...workshop import CONSENTS, Studio, image_png, image_thumbnail
-from ..shared import StudioDep, render
+from ...errors import AuditError
+from ...fileio import atomic_write
+from ...workshop import CONSENTS, IMAGE_SUFFIXES, Studio, image_png, image_thumbnail
+from ..security import safe_upload_name
+from ..shared import StudioDep, job_started, render, said, translator
 
 router = APIRouter()
 GALLERY_PAGE = 60  # thumbnails per page: a few hundred kB of small PNGs at most
@@ -80,3 +84,40 @@ def image_generation_settings(form: dict) -> dict:
     seed = int(form["seed"]) if str(form.get("seed") or "").strip() else None
     steps = max(1, min(MAX_SAMPLER_STEPS, int(form["steps"]))) if str(form.get("steps") or "").strip() else None
     return {"n": count, "seed": seed, "steps": steps}
+
+
+# -- auditing any pictures (a generator's outputs) against the studio's images, from the Audit page
+MAX_AUDIT_FILES = 200
+MAX_AUDIT_BYTES = 20 << 20  # per picture
+
+
+def image_accept() -> str:
+    return ",".join(sorted(IMAGE_SUFFIXES))
+
+
+@router.post("/audit/images")
+async def audit_images(request: Request, studio: Studio = StudioDep) -> Response:
+    """Keep the uploaded pictures for the job (the report names each by its file name) and start the audit."""
+    t = translator(request)
+    form = await request.form(max_files=MAX_AUDIT_FILES + 1)
+    files = [f for f in form.getlist("images") if isinstance(f, UploadFile) and f.filename]
+    if not files:
+        raise said(AuditError(t("audit_images_none")))
+    if len(files) > MAX_AUDIT_FILES:
+        raise said(AuditError(t("refused_count", n=MAX_AUDIT_FILES)))
+    folder = studio.layout.job_input("images").parent
+    paths = []
+    for upload_file in files:
+        name = safe_upload_name(upload_file.filename)
+        if name is None or Path(name).suffix.lower() not in IMAGE_SUFFIXES:
+            raise said(AuditError(t("audit_images_refused", name=upload_file.filename, formats=image_accept())))
+        data = await upload_file.read(MAX_AUDIT_BYTES + 1)
+        if len(data) > MAX_AUDIT_BYTES:
+            raise said(AuditError(t("refused_size", mb=MAX_AUDIT_BYTES >> 20)))
+        path = folder / name
+        while path.exists():  # two files of one name from two folders: both kept, the second renamed
+            path = path.with_name(f"{path.stem}-{len(paths)}{path.suffix}")
+        atomic_write(path, data)
+        paths.append(str(path))
+    job = request.app.state.jobs.start("audit-images", {"paths": paths, "lang": t.lang})
+    return job_started(request, job, "/audit")
