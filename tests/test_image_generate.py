@@ -90,3 +90,11 @@ def test_withdrawn_consent_follows_the_image_model(studio, image_model, run_cli)
     result = run_cli("generate", image_model.id, "-n", "1")
     assert result.exit_code != 0 and "withdrawn" in result.output
     assert image_model.id in run_cli("models").stdout
+
+
+def test_the_image_model_has_its_card(studio, image_model, run_cli):
+    result = run_cli("card", image_model.id, "--lang", "en")
+    assert result.exit_code == 0, result.output
+    text = "".join(p.read_text() for p in studio.layout.model(image_model.id).glob("*.md"))
+    assert "small image model" in text and "16 × 16-pixel images" in text and "squared error" in text
+    assert "bits per byte" not in text.split("## ")[1]  # the glance speaks of the image model's own figure

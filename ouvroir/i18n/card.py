@@ -32,6 +32,20 @@ _TABLE: dict[str, tuple[str, str]] = {
         ("**Trained on** {works} by {authors} ({chars}), each with a consent to training recorded in the studio "
          "when it was trained."),
     ),
+    "glance_image_error": (
+        ("**Qualité** : erreur quadratique {error} du flot sur des images qu'il n'a jamais vues (plus bas = mieux ; "
+         "un modèle qui n'a rien appris donne environ 1,5)."),
+        "**Quality**: squared error {error} of the flow on images it never saw (lower is better; a model that learned "
+        "nothing gives about 1.5).",
+    ),
+    "quality_image": (
+        ("Sur les images mises de côté, l'erreur quadratique moyenne de la vitesse que le modèle prédit, à huit instants "
+         "fixés entre l'image et le bruit et avec un bruit fixé, est de {error}. Plus elle est basse, mieux le modèle "
+         "sait ramener le bruit vers des images comme celles du corpus ; elle ne dit pas s'il copie : l'audit le dit."),
+        ("On the held-out images, the mean squared error of the velocity the model predicts, at eight fixed times "
+         "between image and noise and with fixed noise, is {error}. The lower, the better the model brings noise back "
+         "to images like the corpus's; it does not say whether it copies: the audit does."),
+    ),
     "glance_bpb": (
         ("**Qualité** : {bpb} bits par octet sur des œuvres qu'il n'a jamais vues (plus bas = mieux ; deviner au "
          "hasard donne 8)."),
@@ -54,6 +68,17 @@ _TABLE: dict[str, tuple[str, str]] = {
         "No audit yet: run `ouvroir audit {id}` to measure what the model copies.",
     ),
     "what": ("Ce qu'est ce modèle", "What the model is"),
+    "what_image": (
+        ("{id} est un petit modèle d'images (un transformeur de diffusion entraîné par flot rectifié) de {params}, "
+         "entraîné de zéro sur les seules images de ce studio : il n'a rien appris ailleurs. Il compte {layers} "
+         "couches de largeur {width} avec {heads} têtes d'attention et voit des images de {resolution} × {resolution} "
+         "pixels découpées en carrés de {patch} pixels. Il s'est entraîné pendant {steps} pas, en {seconds} secondes "
+         "sur `{device}` (graine {seed})."),
+        ("{id} is a small image model (a diffusion transformer trained by rectified flow) of {params}, trained from "
+         "scratch on this studio's images only: it learned nothing elsewhere. It has {layers} layers of width {width} "
+         "with {heads} attention heads and sees {resolution} × {resolution}-pixel images cut into {patch}-pixel "
+         "patches. It trained for {steps} steps, in {seconds} seconds on `{device}` (seed {seed})."),
+    ),
     "what_text": (
         ("{id} est un petit modèle de langue (un transformeur de la famille GPT) de {params}, entraîné de zéro sur "
          "les seules œuvres de ce studio : il n'a rien appris ailleurs. Il compte {layers} couches de largeur "

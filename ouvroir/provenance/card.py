@@ -124,7 +124,8 @@ def _model(studio, record: model_store.ModelRecord) -> dict:
         "size": record.size,
         "parameters": record.parameters,
         "config": {"layers": shape.get("n_layer"), "width": shape.get("d_model"), "heads": shape.get("n_head"),
-                   "context": shape.get("context"), "vocab": shape.get("vocab_size")},
+                   "context": shape.get("context"), "vocab": shape.get("vocab_size")}
+        | ({"resolution": shape.get("resolution"), "patch": shape.get("patch")} if "patch" in shape else {}),  # images
         "device": record.device,
         "seed": record.config.get("seed"),
         "budget": record.config.get("budget"),

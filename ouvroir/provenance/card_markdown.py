@@ -145,7 +145,9 @@ def render_markdown(card: dict, lang: str = "fr") -> str:
     totals = sheet["totals"]
     works, authors = _count("works", totals["works"], lang), _count("authors", totals["authors"], lang)
     params = _t("parameters", lang, n=_int(model["parameters"], lang))
-    bpb = decimal(model["val_bpb"], lang, 3)
+    bpb = decimal(model["val_bpb"], lang, 3) if model["val_bpb"] is not None else "—"
+    # an image model's validation figure is the flow's squared error, not bits per byte
+    image_error = (model.get("fit") or {}).get("val_loss") if card["snapshot"].get("medium") == "image" else None
     summary = audit["summary"] if audit else {}
     named = f"{model['id']} ({_md(model['name'])})" if model.get("name") else model["id"]  # the person's name too
     out = [f"# {_t('card_title', lang, id=named)}", "", _t("card_lead", lang, datasheet=f"datasheet.{lang}.md")]
@@ -163,6 +165,8 @@ def render_markdown(card: dict, lang: str = "fr") -> str:
                          chars=_count("chars", totals["chars"], lang)))  # fmt: skip
     if zero_shot := _zero_shot(model, lang):
         out.append("- " + _t("glance_bpb_finetuned", lang, zero=zero_shot, bpb=bpb))
+    elif image_error is not None:
+        out.append("- " + _t("glance_image_error", lang, error=decimal(image_error, lang, 4)))
     else:
         out.append("- " + _t("glance_bpb", lang, bpb=bpb))
     if summary.get("mean_copied_share") is not None:
@@ -193,7 +197,8 @@ def render_markdown(card: dict, lang: str = "fr") -> str:
                           for row in sheet["licenses"])  # fmt: skip
         out += [_t("licenses_line", lang, items=items), ""]
     out += [f"## {_t('consent', lang)}", "", _consent_block(card, lang), ""]
-    quality = _t("quality_text", lang, bpb=bpb)
+    quality = _t("quality_image", lang, error=decimal(image_error, lang, 4)) if image_error is not None else \
+        _t("quality_text", lang, bpb=bpb)  # fmt: skip
     if zero_shot:
         quality += " " + _t("quality_finetuned", lang, zero=zero_shot, bpb=bpb)
     out += [f"## {_t('quality', lang)}", "", quality, ""]
@@ -252,6 +257,11 @@ def _what(model: dict, lang: str) -> str:
                   context=_int(shape["context"], lang), vocab=_int(shape["vocab"], lang),
                   steps=_int(model["steps"], lang), seconds=_seconds(model["train_seconds"], lang),
                   device=model["device"], seed=model["seed"])  # fmt: skip
+    if "patch" in shape:  # an image model
+        return _t("what_image", lang, id=model["id"], params=_t("parameters", lang, n=_int(model["parameters"], lang)),
+                  layers=_int(shape["layers"], lang), width=_int(shape["width"], lang), heads=_int(shape["heads"], lang),
+                  resolution=shape["resolution"], patch=shape["patch"], steps=_int(model["steps"], lang),
+                  seconds=_seconds(model["train_seconds"], lang), device=model["device"], seed=model["seed"])  # fmt: skip
     return _t("what_text", lang, id=model["id"], params=_t("parameters", lang, n=_int(model["parameters"], lang)),
               layers=_int(shape["layers"], lang), width=_int(shape["width"], lang), heads=_int(shape["heads"], lang),
               context=_int(shape["context"], lang), vocab=_int(shape["vocab"], lang), steps=_int(model["steps"], lang),
