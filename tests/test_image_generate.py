@@ -84,12 +84,17 @@ def test_a_changed_pixel_or_manifest_byte_fails_verify_and_is_named(studio, imag
     assert run_cli("verify", path).exit_code == 0
 
 
-def test_withdrawn_consent_follows_the_image_model(studio, image_model, run_cli):
+def test_withdrawn_consent_follows_the_image_model_and_retrain_leaves_the_image_out(studio, image_model, run_cli):
     work = studio.works()[0]
     studio.set_consent([work.id], "no-train", "the painter changed her mind")
     result = run_cli("generate", image_model.id, "-n", "1")
     assert result.exit_code != 0 and "withdrawn" in result.output
     assert image_model.id in run_cli("models").stdout
+    result = run_cli("retrain", image_model.id)  # the same plan and resolution, on the images still consenting
+    assert result.exit_code == 0, result.output
+    new = next(m for m in studio.models.all() if m.id != image_model.id)
+    assert new.config["retrained_from"] == image_model.id and new.config["left_out"] == [work.id]
+    assert new.config["resolution"] == 16 and new.config["fit"]["train_images"] + new.config["fit"]["val_images"] == 7
 
 
 def test_the_image_model_has_its_card(studio, image_model, run_cli):
