@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -77,16 +78,18 @@ def main() -> None:
             print(json.dumps({"bench": "corpus", "copies": copies, "bytes": nbytes,
                               "seconds": round(time.perf_counter() - start, 1)}), flush=True)  # fmt: skip
         if not (root / "index" / "index.json").exists():
-            before = load()
+            before, used = load(), resource.getrusage(resource.RUSAGE_CHILDREN)
             out = subprocess.run([sys.executable, str(Path(__file__).parent / "audit_index.py"), "--child-build",
                                   str(root / "corpus"), str(root / "index")], check=True, capture_output=True, text=True)  # fmt: skip
             build = json.loads(out.stdout.strip().splitlines()[-1])
+            done = resource.getrusage(resource.RUSAGE_CHILDREN)  # the build's CPU seconds: what idle cores would share
+            cpu = done.ru_utime + done.ru_stime - used.ru_utime - used.ru_stime
             index = CorpusIndex.open(root / "index")
             print(json.dumps({"bench": "index_build", "corpus_bytes": index.nbytes, "shards": len(index.shards),
                               "threads": os.cpu_count(), "seconds": round(build["seconds"], 1),
-                              "peak_rss_mb": round(build["peak_rss"] / 2**20), "load_before": before,
+                              "cpu_seconds": round(cpu, 1), "peak_rss_mb": round(build["peak_rss"] / 2**20), "load_before": before,
                               "load_after": load(),
-                              "core_seconds_per_shard": round(build["seconds"] * (os.cpu_count() or 1) / len(index.shards), 2)}),
+                              "cpu_seconds_per_shard": round(cpu / len(index.shards), 2)}),
                   flush=True)  # fmt: skip
         index = CorpusIndex.open(root / "index")
         texts, _ = sample_texts()
