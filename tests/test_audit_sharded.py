@@ -9,8 +9,10 @@ source, its occurrences and the spans it hides come from different shards.
 from __future__ import annotations
 
 import importlib.util
+import json
 import random
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -176,3 +178,41 @@ def test_the_command_refuses_a_missing_extra_or_a_bad_address_before_any_work(ru
     result = run_cli("audit", "--texts", answer, "--cluster", "spark://x")
     assert "expected dask://HOST:PORT, ray://HOST:PORT, dask or ray" in result.stderr
     assert not list((studio.root / "reports").glob("*"))  # nothing stored
+
+
+def test_a_studio_audit_on_many_shards_is_the_same_with_one_worker_two_or_a_killed_one(
+    run_cli, studio, tmp_path, monkeypatch
+):
+    """The command end to end: the same report figures whatever the workers, and a worker lost mid-audit."""
+    from ouvroir.audit import index as index_module
+    from ouvroir.corpus.ingest import AddOptions
+
+    rng = random.Random(11)
+    works = tmp_path / "works"
+    works.mkdir()
+    bodies = [invented(rng, 400) for _ in range(8)]
+    for i, body in enumerate(bodies):
+        (works / f"work-{i}.txt").write_text(body, "utf-8")
+    assert studio.add([works], AddOptions(author="Ada Martin", license="CC-BY-4.0", consent="train")).ok
+    monkeypatch.setattr(index_module, "SHARD_BYTES", 6000)
+    answers = []
+    for i, text in enumerate(patchwork(bodies, rng, 4)):
+        answers.append(tmp_path / f"answer-{i}.txt")
+        answers[-1].write_text(text, "utf-8")
+
+    def copying(*options: str) -> dict:
+        result = run_cli("audit", "--texts", *answers, "--lang", "en", *options)
+        assert result.exit_code == 0, result.output
+        report = result.output.split("Report:")[1].split()[0]
+        data = json.loads((Path(report).parent / "audit.json").read_text("utf-8"))
+        return {"spans": [t["spans"] for t in data["texts"]], "copying": data["copying"]}
+
+    one = copying("--workers", "1")
+    assert len(list((studio.root / "indexes").glob("*/shard-*.sa"))) >= 4
+    assert all(one["spans"]) and one["copying"]["baseline"]["texts"] >= 20
+    assert copying("--workers", "2") == one
+    marker = tmp_path / "kill-once"
+    marker.touch()
+    monkeypatch.setattr(engines, "_KILL_ON_SHARD", (1, str(marker)))
+    assert copying("--workers", "2") == one
+    assert not marker.exists()

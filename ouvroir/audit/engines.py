@@ -89,6 +89,8 @@ class Pool:
         texts = list(texts)
         for attempt in range(TRIES):
             missing = [ref for ref in refs if ref not in done]
+            if not missing:
+                break
             # the last try sends the shards one at a time, so the error names the shard that kills its worker
             for batch in [missing] if attempt < TRIES - 1 else [[ref] for ref in missing]:
                 self._run(batch, texts, min_copy, exclude, done)
@@ -98,10 +100,14 @@ class Pool:
         return [done[ref] for ref in refs]
 
     def _run(self, refs, texts, min_copy, exclude, done: dict) -> None:
-        futures = {self._executor().submit(_pool_task, ref, texts, min_copy, exclude, _KILL_ON_SHARD): ref
-                   for ref in refs}  # fmt: skip
+        futures, broken = {}, False
+        for ref in refs:
+            try:
+                futures[self._executor().submit(_pool_task, ref, texts, min_copy, exclude, _KILL_ON_SHARD)] = ref
+            except BrokenProcessPool:  # a worker died while the batch was still being sent
+                broken = True
+                break
         wait(futures)
-        broken = False
         for future, ref in futures.items():
             try:
                 done[ref] = future.result()
