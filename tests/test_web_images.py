@@ -207,6 +207,7 @@ def test_an_image_model_page_generates_a_gallery_and_a_contact_sheet(image_model
     client.get("/corpus")
     client.headers["X-CSRF-Token"] = client.cookies[CSRF_COOKIE]
     try:
+        assert f'data-model="{record.id}"' in html(client, "/models")  # listed with the others (its bits per byte: —)
         page = html(client, f"/models/{record.id}")
         assert "16 × 16 pixels" in page and 'id="generate-form"' in page and 'name="steps"' in page
         assert 'name="prompt"' not in page and 'name="temperature"' not in page  # a text model's settings

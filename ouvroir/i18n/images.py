@@ -33,10 +33,10 @@ WEB_IMAGES: dict[str, tuple[str, str]] = {
     "picture_full": ("Voir l’image en grand", "See the full picture"),
     "pixels": ("{width} × {height} pixels", "{width} × {height} pixels"),
     "near_title": ("Images proches", "Near duplicates"),
-    "near_help": ("Des images de l’atelier dont l’empreinte perceptuelle diffère d’au plus {bits} bits sur 64 : "
-                  "peut-être la même image recadrée, retouchée ou réencodée.",
-                  "Images in the studio whose perceptual hash differs by at most {bits} bits of 64: perhaps the "
-                  "same picture cropped, retouched or re-encoded."),
+    "near_help": ("Des images de l’atelier dont l’empreinte perceptuelle diffère d’au plus {bits} bits sur 64 et "
+                  "dont les pixels se ressemblent de près : peut-être la même image recadrée, retouchée ou réencodée.",
+                  "Images in the studio whose perceptual hash differs by at most {bits} bits of 64 and whose pixels "
+                  "are close: perhaps the same picture cropped, retouched or re-encoded."),
     "near_none": ("Aucune image proche dans l’atelier.", "No near duplicate in the studio."),
     "near_similarity": ("ressemblance {share}", "similarity {share}"),
     "near_measure_phash": ("empreinte perceptuelle", "perceptual hash"),
