@@ -211,6 +211,8 @@ def test_an_image_model_page_generates_a_gallery_and_a_contact_sheet(image_model
         page = html(client, f"/models/{record.id}")
         assert "16 × 16 pixels" in page and 'id="generate-form"' in page and 'name="steps"' in page
         assert 'name="prompt"' not in page and 'name="temperature"' not in page  # a text model's settings
+        assert 'id="card"' in page and "diffusion transformer" in page  # its card, in its own terms
+        assert client.get(f"/models/{record.id}/card.md").status_code == 200
         made = client.post(f"/models/{record.id}/generate", json={"n": 4, "seed": 7, "steps": 2}, headers=JSON)
         assert made.status_code == 200, made.text
         answer = made.json()

@@ -45,9 +45,7 @@ def model_page(ref: str, request: Request, studio: Studio = StudioDep):
     withdrawn = studio.models.withdrawals(record)
     card_html = datasheet_html = None
     medium = studio.models.medium(record)
-    # An image model's card is not written yet (its figures are a flow's loss, not bits per byte): the page goes
-    # without it rather than fail.
-    if record.status == "ready" and medium != "image":
+    if record.status == "ready":
         card = studio.models.card(record.id, t.lang)
         markdown, datasheet = studio.models.card_markdown(card, t.lang, works_shown=DATASHEET_ROWS)
         # The Markdown names its neighbours in the model's folder; on the page they live at other addresses.
