@@ -278,3 +278,24 @@ def test_pictures_uploaded_on_the_audit_page_are_audited_against_the_studio(imag
         assert refused.status_code == 400 and "notes.txt" in refused.json()["error"]
     finally:
         app.state.jobs.shutdown()
+
+
+def test_an_image_training_job_is_followed_in_its_own_terms(image_model):
+    """The Train page's panel for an image run names its curves by the flow's loss, never bits per byte."""
+    studio_dir, _ = image_model
+    app = create_app(studio_dir)
+    client = TestClient(wrap(app, None), base_url="http://127.0.0.1", headers={"Accept-Language": "en"})
+    client.get("/corpus")
+    client.headers["X-CSRF-Token"] = client.cookies[CSRF_COOKIE]
+    try:
+        started = client.post("/train/start", json={"medium": "image", "resolution": "16", "minutes": 1, "steps": 2},
+                              headers=JSON)  # fmt: skip
+        assert started.status_code == 200, started.text
+        job = app.state.jobs.wait(started.json()["job"]["id"], timeout=180)
+        assert job.state == "finished" and job.result["medium"] == "image" and job.result["val_loss"] > 0, job
+        page = html(client, "/train")
+        panel = page[page.index('id="job"'):page.index('id="recent-jobs"')]
+        assert "Training loss (velocity)" in panel and "Loss on held-out images" in panel
+        assert "bits" not in panel
+    finally:
+        app.state.jobs.shutdown()
