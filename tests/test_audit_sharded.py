@@ -96,6 +96,19 @@ def test_process_pool_on_french_poetry(tmp_path):
     assert engines.copy_spans(index, texts, 50, workers=2) == find_spans(index, texts, 50)
 
 
+def test_word_runs_and_their_sources_are_the_same_on_the_pool(patchwork_case):
+    """Attribution's runs at every word and the works they credit, shard by shard on two workers."""
+    from ouvroir.audit.attribution import word_runs
+
+    index, texts, exclude = patchwork_case
+    for excluded in (None, exclude):
+        here = word_runs(index, texts, excluded)
+        pooled = word_runs(index, texts, excluded, shards=engines.shard_map(index, workers=2))
+        assert [(r.run_words.tolist(), r.sources, r.rarity) for r in pooled] == \
+               [(r.run_words.tolist(), r.sources, r.rarity) for r in here]  # fmt: skip
+        assert sum(len(r.sources) for r in here) > 50
+
+
 def test_a_worker_killed_mid_search_is_replaced_and_the_result_is_whole(patchwork_case, tmp_path, monkeypatch):
     index, texts, _ = patchwork_case
     marker = tmp_path / "kill-once"
@@ -205,11 +218,12 @@ def test_a_studio_audit_on_many_shards_is_the_same_with_one_worker_two_or_a_kill
         assert result.exit_code == 0, result.output
         report = result.output.split("Report:")[1].split()[0]
         data = json.loads((Path(report).parent / "audit.json").read_text("utf-8"))
-        return {"spans": [t["spans"] for t in data["texts"]], "copying": data["copying"]}
+        return {"spans": [t["spans"] for t in data["texts"]], "copying": data["copying"], "credit": data["credit"],
+                "runs": [(t["reconstructibility"], t["credit"]) for t in data["texts"]]}
 
     one = copying("--workers", "1")
     assert len(list((studio.root / "indexes").glob("*/shard-*.sa"))) >= 4
-    assert all(one["spans"]) and one["copying"]["baseline"]["texts"] >= 20
+    assert all(one["spans"]) and one["copying"]["baseline"]["texts"] >= 20 and one["credit"]
     assert copying("--workers", "2") == one
     marker = tmp_path / "kill-once"
     marker.touch()

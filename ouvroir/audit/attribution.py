@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import sharding
 from .copying import QueryBuffer, match_ends
 from .index import CorpusIndex
-from .search import prefix_range
 
 WORD = re.compile(r"\w+", re.UNICODE)
 MIN_CREDIT_WORDS = 3
@@ -50,11 +50,13 @@ class WordRuns:
 
 
 def word_runs(
-    index: CorpusIndex, texts: Sequence[str], exclude: Sequence[int] | None = None, pattern: str = WORD.pattern
+    index: CorpusIndex, texts: Sequence[str], exclude: Sequence[int] | None = None, pattern: str = WORD.pattern,
+    shards=None,
 ) -> list[WordRuns]:
     """Runs at every word of every text; ``exclude[t]`` leaves one work out for text ``t``.
 
     ``pattern`` says what a word is (``\\S+`` for the interval text of music: one word per note).
+    ``shards`` (``engines.shard_map``'s) searches the shards on a pool or a cluster; the same runs.
     """
     word = re.compile(pattern, re.UNICODE)
     words = [[(m.start(), m.end()) for m in word.finditer(t)] for t in texts]
@@ -63,7 +65,13 @@ def word_runs(
                             for t, w in enumerate(words)] or [np.zeros(0, np.int64)])  # fmt: skip
     owner = np.repeat(np.arange(len(texts)), [len(w) for w in words])
     excluded = None if exclude is None else np.asarray(exclude, dtype=np.int64)[owner]
-    ends = match_ends(index, queries, chars, excluded).end if len(chars) else np.zeros(0, np.int64)
+    if not len(chars):
+        ends = np.zeros(0, np.int64)
+    elif shards is None:
+        ends = match_ends(index, queries, chars, excluded).end
+    else:  # the longest over all shards, as match_ends finds it
+        longest = np.max(shards(sharding.longest_at, list(texts), chars, excluded), axis=0)
+        ends = queries.char_at_or_before(queries.byte_of[chars] + longest)
     runs, at = [], 0
     for t, w in enumerate(words):
         starts = np.array([s for s, _ in w], dtype=np.int64)
@@ -73,26 +81,28 @@ def word_runs(
         count = np.searchsorted(word_ends, reach, side="right") - np.arange(len(w))
         runs.append(WordRuns(starts, word_ends, np.maximum(count, 0)))
         at += len(w)
-    _attach_sources(index, queries, runs, None if exclude is None else list(exclude))
+    _attach_sources(index, queries, runs, None if exclude is None else list(exclude), texts, shards)
     return runs
 
 
-def _attach_sources(index: CorpusIndex, queries: QueryBuffer, runs: list[WordRuns], exclude) -> None:
+def _attach_sources(index: CorpusIndex, queries: QueryBuffer, runs: list[WordRuns], exclude, texts=(),
+                    shards=None) -> None:  # fmt: skip
     """For runs long enough to earn credit: which works they occur in, and how rare they are."""
     picks = [(t, i) for t, r in enumerate(runs) for i in np.flatnonzero(r.run_words >= MIN_CREDIT_WORDS)]
     if not picks:
         return
     begin = np.array([queries.first[t] + runs[t].starts[i] for t, i in picks], dtype=np.int64)
     stop = np.array([queries.first[t] + runs[t].ends[i + runs[t].run_words[i] - 1] for t, i in picks], dtype=np.int64)
-    qpos, qlen = queries.byte_of[begin], queries.byte_of[stop] - queries.byte_of[begin]
     per_pick: list[list[np.ndarray]] = [[] for _ in picks]
     commonplace: set[int] = set()
-    for shard in index.shards:
-        first, last = prefix_range(shard, queries.buf, qpos, qlen)
-        for p in np.flatnonzero((last > first) & (last - first <= COMMONPLACE)):
-            positions = np.asarray(shard.sa[first[p] : last[p]], dtype=np.int64)
-            per_pick[p].append(shard.works[shard.work_at(positions)])
-        commonplace.update(np.flatnonzero(last - first > COMMONPLACE).tolist())
+    if shards is None:
+        found = [sharding.passages_in(shard, queries, begin, stop, COMMONPLACE) for shard in index.shards]
+    else:
+        found = shards(sharding.works_holding, list(texts), begin, stop, COMMONPLACE)
+    for counts, works in found:
+        for p, in_works in works.items():
+            per_pick[p].append(in_works)
+        commonplace.update(np.flatnonzero(counts > COMMONPLACE).tolist())
     total_works = len(index.works)
     for p, (t, i) in enumerate(picks):
         if p in commonplace or not per_pick[p]:

@@ -29,7 +29,7 @@ from concurrent.futures.process import BrokenProcessPool
 from ..errors import AuditError
 from .copying import Span
 from .index import CorpusIndex
-from .sharding import ShardRef, ShardSpans, merge_spans, opened, search_shard, search_shards, shard_refs
+from .sharding import ShardRef, merge_spans, opened, search_shard, shard_refs
 
 TRIES = 3  # a shard whose worker died is searched again, twice at most
 EXTRAS = {"dask": ("distributed", "Dask"), "ray": ("ray", "Ray")}
@@ -39,10 +39,14 @@ EXTRAS = {"dask": ("distributed", "Dask"), "ray": ("ray", "Ray")}
 _KILL_ON_SHARD: tuple[int, str | None] | None = None
 
 
-def _pool_task(ref: ShardRef, texts, min_copy: int, exclude, kill) -> ShardSpans:
+def _pool_task(fn, ref: ShardRef, args: tuple, kill):
     if kill and kill[0] == ref.number and _claim(kill[1]):
         os.kill(os.getpid(), signal.SIGKILL)
-    return search_shard(ref, texts, min_copy, exclude)
+    return fn(ref, *args)
+
+
+def _call(fn, ref: ShardRef, args: tuple):
+    return fn(ref, *args)
 
 
 def _claim(marker: str | None) -> bool:
@@ -64,8 +68,8 @@ def _lost(refs: Sequence[ShardRef], how: str) -> AuditError:
 class InProcess:
     """Every shard in this process, one after the other."""
 
-    def search(self, refs, texts, min_copy, exclude) -> list[ShardSpans]:
-        return search_shards(refs, texts, min_copy, exclude)
+    def map(self, fn, refs, *args) -> list:
+        return [fn(ref, *args) for ref in refs]
 
     def close(self) -> None:
         pass
@@ -84,26 +88,26 @@ class Pool:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
         return self._pool
 
-    def search(self, refs, texts, min_copy, exclude) -> list[ShardSpans]:
-        done: dict[ShardRef, ShardSpans] = {}
-        texts = list(texts)
+    def map(self, fn, refs, *args) -> list:
+        """``fn(ref, *args)`` for each shard, in order; a shard whose worker died is sent again."""
+        done: dict[ShardRef, object] = {}
         for attempt in range(TRIES):
             missing = [ref for ref in refs if ref not in done]
             if not missing:
                 break
             # the last try sends the shards one at a time, so the error names the shard that kills its worker
             for batch in [missing] if attempt < TRIES - 1 else [[ref] for ref in missing]:
-                self._run(batch, texts, min_copy, exclude, done)
+                self._run(fn, batch, args, done)
         missing = [ref for ref in refs if ref not in done]
         if missing:
             raise _lost(missing, f"{TRIES} times")
         return [done[ref] for ref in refs]
 
-    def _run(self, refs, texts, min_copy, exclude, done: dict) -> None:
+    def _run(self, fn, refs, args, done: dict) -> None:
         futures, broken = {}, False
         for ref in refs:
             try:
-                futures[self._executor().submit(_pool_task, ref, texts, min_copy, exclude, _KILL_ON_SHARD)] = ref
+                futures[self._executor().submit(_pool_task, fn, ref, args, _KILL_ON_SHARD)] = ref
             except BrokenProcessPool:  # a worker died while the batch was still being sent
                 broken = True
                 break
@@ -147,11 +151,11 @@ class Dask:
             except OSError as exc:
                 raise AuditError(f"--cluster dask://{address}: no Dask scheduler answers there ({exc})") from exc
 
-    def search(self, refs, texts, min_copy, exclude) -> list[ShardSpans]:
+    def map(self, fn, refs, *args) -> list:
         from distributed import KilledWorker
 
-        (shared,) = self.client.scatter([list(texts)])  # once, not once per shard
-        futures = [self.client.submit(search_shard, ref, shared, min_copy, exclude, pure=False) for ref in refs]
+        (shared,) = self.client.scatter([args])  # the texts once, not once per shard
+        futures = [self.client.submit(_call, fn, ref, shared, pure=False) for ref in refs]
         try:
             return self.client.gather(futures)
         except KilledWorker as exc:  # the scheduler already retried the shard on other workers
@@ -174,8 +178,8 @@ class ShardGroup:
         for path in {r.path for r in refs}:
             opened(path)
 
-    def search(self, texts, min_copy, exclude) -> list[ShardSpans]:
-        return search_shards(self.refs, texts, min_copy, exclude)
+    def run(self, fn, args: tuple) -> list:
+        return [fn(ref, *args) for ref in self.refs]
 
 
 class Ray:
@@ -191,24 +195,24 @@ class Ray:
         self.actor = self.ray.remote(num_cpus=1, max_restarts=1, max_task_retries=1)(ShardGroup)
         self.groups: dict[tuple[ShardRef, ...], object] = {}
 
-    def search(self, refs, texts, min_copy, exclude) -> list[ShardSpans]:
+    def map(self, fn, refs, *args) -> list:
         cpus = max(1, int(self.ray.cluster_resources().get("CPU", 1)))
         count = min(len(refs), cpus)
         groups = [tuple(refs[i::count]) for i in range(count)]
         for group in groups:
             if group not in self.groups:
                 self.groups[group] = self.actor.remote(list(group))
-        shared = self.ray.put(list(texts))
+        shared = self.ray.put(args)
         try:
-            answers = self.ray.get([self.groups[g].search.remote(shared, min_copy, exclude) for g in groups])
+            answers = self.ray.get([self.groups[g].run.remote(fn, shared) for g in groups])
         except self.ray.exceptions.RayError as exc:  # an actor that died twice, or a search that failed
             for g in groups:
                 self.groups.pop(g, None)
             if isinstance(exc, self.ray.exceptions.RayTaskError) and isinstance(exc.cause, AuditError):
                 raise exc.cause from None
             raise _lost(refs, "twice") from exc
-        by_shard = {r.shard: r for answer in answers for r in answer}
-        return [by_shard[ref.number] for ref in refs]
+        by_ref = {ref: result for group, answer in zip(groups, answers) for ref, result in zip(group, answer)}
+        return [by_ref[ref] for ref in refs]
 
     def submit(self, fn, *args):
         """For an index build: the actors are let go first, as each holds a CPU the sort needs."""
@@ -276,11 +280,17 @@ def copy_spans(index: CorpusIndex, texts: Sequence[str], min_copy: int = 50, exc
     """``copying.find_spans``, shard by shard on the engine asked for; the same spans in the same order."""
     if min_copy < 2:
         raise ValueError("min_len must be at least 2")
-    refs = shard_refs(index)
     exclude = None if exclude is None else list(exclude)
+    found = shard_map(index, workers, cluster)(search_shard, list(texts), min_copy, exclude)
+    return merge_spans(texts, found, index, exclude)
+
+
+def shard_map(index: CorpusIndex, workers: int | None = None, cluster: str | None = None):
+    """``run(fn, *args)`` → ``[fn(shard_ref, *args) for each shard]``, in order, on the engine asked for."""
+    refs = shard_refs(index)
     if cluster is None and (len(refs) == 1 or workers == 1):
         opened(str(index.path), index)  # already open here
         runner = InProcess()
     else:
         runner = engine(min(workers or os.cpu_count() or 1, len(refs)) if cluster is None else workers, cluster)
-    return merge_spans(texts, runner.search(refs, texts, min_copy, exclude), index, exclude)
+    return lambda fn, *args: runner.map(fn, refs, *args)

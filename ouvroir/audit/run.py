@@ -30,7 +30,7 @@ from ..store.audits import insert_audit
 from ..store.db import now, transaction
 from . import attribution, bootstrap, diversity, style, uniform
 from .copying import Span
-from .engines import copy_spans, shard_sorter
+from .engines import copy_spans, shard_map, shard_sorter
 from .figures import (
     AuditText,
     copy_stats,
@@ -221,7 +221,8 @@ def _measure(corpus: Corpus, texts: list[AuditText], options: AuditOptions) -> l
             return origins[work]
 
         spans = [unfold_spans(found_t, folded, origin, work_origin) for found_t, (folded, origin) in zip(found, folds)]
-    runs = attribution.word_runs(corpus.index, bodies, exclude, medium.word_pattern)
+    shards = shard_map(corpus.index, options.workers, options.cluster)
+    runs = attribution.word_runs(corpus.index, bodies, exclude, medium.word_pattern, shards)
     originals = dict(corpus.works)
 
     def locate(work: int, offset: int) -> dict:

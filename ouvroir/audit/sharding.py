@@ -115,6 +115,28 @@ def search_shards(refs: Sequence[ShardRef], texts: Sequence[str], min_copy: int,
     return [search_shard(ref, texts, min_copy, exclude) for ref in refs]
 
 
+def longest_at(shard_ref: ShardRef, texts: Sequence[str], chars: np.ndarray, exclude: np.ndarray | None) -> np.ndarray:
+    """Bytes of the longest match in this shard from each global character position (attribution's runs)."""
+    shard = opened(shard_ref.path).shards[shard_ref.number]
+    queries = QueryBuffer(texts)
+    return longest_match(shard, queries.buf, queries.byte_of[chars], exclude).length
+
+
+def works_holding(shard_ref: ShardRef, texts: Sequence[str], begin: np.ndarray, stop: np.ndarray, limit: int):
+    """``passages_in`` one shard named by reference (attribution's credit, on a pool or a cluster)."""
+    return passages_in(opened(shard_ref.path).shards[shard_ref.number], QueryBuffer(texts), begin, stop, limit)
+
+
+def passages_in(shard, queries: QueryBuffer, begin: np.ndarray, stop: np.ndarray, limit: int):
+    """For each passage (global characters ``begin``–``stop``): its occurrences in this shard, and the
+    work of each when there are at most ``limit`` (``{passage: works}``)."""
+    qpos = queries.byte_of[begin]
+    first, last = prefix_range(shard, queries.buf, qpos, queries.byte_of[stop] - qpos)
+    works = {int(p): shard.works[shard.work_at(np.asarray(shard.sa[first[p] : last[p]], dtype=np.int64))]
+             for p in np.flatnonzero((last > first) & (last - first <= limit))}  # fmt: skip
+    return last - first, works
+
+
 def merge_spans(texts: Sequence[str], results: Sequence[ShardSpans], index: CorpusIndex | None = None,
                 exclude: Sequence[int] | None = None) -> list[list[Span]]:  # fmt: skip
     """The index's spans from every shard's (see the module's note), each text's in order of start.
