@@ -93,7 +93,7 @@ def _attach_sources(index: CorpusIndex, queries: QueryBuffer, runs: list[WordRun
         return
     begin = np.array([queries.first[t] + runs[t].starts[i] for t, i in picks], dtype=np.int64)
     stop = np.array([queries.first[t] + runs[t].ends[i + runs[t].run_words[i] - 1] for t, i in picks], dtype=np.int64)
-    per_pick: list[list[np.ndarray]] = [[] for _ in picks]
+    per_pick: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in picks]
     commonplace: set[int] = set()
     if shards is None:
         found = [sharding.passages_in(shard, queries, begin, stop, COMMONPLACE) for shard in index.shards]
@@ -107,13 +107,15 @@ def _attach_sources(index: CorpusIndex, queries: QueryBuffer, runs: list[WordRun
     for p, (t, i) in enumerate(picks):
         if p in commonplace or not per_pick[p]:
             continue
-        found = np.concatenate(per_pick[p])
+        # each shard's works, ascending with their counts; shards hold disjoint, ascending ranges of works
+        works = np.concatenate([w for w, _ in per_pick[p]])
+        counts = np.concatenate([c for _, c in per_pick[p]])
         if exclude is not None:
-            found = found[found != exclude[t]]
-        if not found.size:
+            keep = works != exclude[t]
+            works, counts = works[keep], counts[keep]
+        if not works.size:
             continue
-        works, counts = np.unique(found, return_counts=True)
-        runs[t].sources[int(i)] = {int(w): float(c / counts.sum()) for w, c in zip(works, counts)}
+        runs[t].sources[int(i)] = dict(zip(works.tolist(), (counts / counts.sum()).tolist()))  # one sum, not one a work
         runs[t].rarity[int(i)] = math.log(1 + total_works / len(works))
 
 

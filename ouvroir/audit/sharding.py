@@ -128,11 +128,12 @@ def works_holding(shard_ref: ShardRef, texts: Sequence[str], begin: np.ndarray, 
 
 
 def passages_in(shard, queries: QueryBuffer, begin: np.ndarray, stop: np.ndarray, limit: int):
-    """For each passage (global characters ``begin``–``stop``): its occurrences in this shard, and the
-    work of each when there are at most ``limit`` (``{passage: works}``)."""
+    """For each passage (global characters ``begin``–``stop``): its occurrences in this shard, and when
+    there are at most ``limit``, the works holding them with how often (``{passage: (works, counts)}``)."""
     qpos = queries.byte_of[begin]
     first, last = prefix_range(shard, queries.buf, qpos, queries.byte_of[stop] - qpos)
-    works = {int(p): shard.works[shard.work_at(np.asarray(shard.sa[first[p] : last[p]], dtype=np.int64))]
+    works = {int(p): np.unique(shard.works[shard.work_at(np.asarray(shard.sa[first[p] : last[p]], dtype=np.int64))],
+                               return_counts=True)
              for p in np.flatnonzero((last > first) & (last - first <= limit))}  # fmt: skip
     return last - first, works
 
