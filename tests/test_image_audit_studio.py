@@ -134,3 +134,21 @@ def test_audit_of_an_image_model_names_the_copies_among_its_stored_samples(image
     assert data["subject"]["kind"] == "model" and data["corpus"]["resolution"] == 16
     assert [r["source"]["work_id"] if r["flagged"] else None for r in data["images"][:3]] == arrays.train_works[:3]
     assert data["copies"]["threshold"]["source"] == "held-out images"
+
+
+def test_a_model_audit_without_reuse_generates_the_images_asked_and_reports_in_french(image_studio, run_cli):
+    """`ouvroir audit MODEL` on an image model generates --samples new images (it failed on the model's id before),
+    and the French report names its baseline in French."""
+    from ouvroir.workshop.image_training import train_image_model
+
+    record = train_image_model(image_studio, resolution=16, steps=2, seed=0, device="cpu")
+    result = run_cli("audit", record.id, "--samples", "3", "--lang", "fr")
+    assert result.exit_code == 0, result.output
+    assert "Copies:" in result.stdout and "of 3 images" in result.stdout, result.stdout
+    assert len([s for s in image_studio.models.samples(record.id) if str(s.path).endswith(".png")]) == 3
+    (audit,) = image_studio.audits.all()
+    html = image_studio.audits.file(audit["id"], "report.html").read_text()
+    assert "held-out images" not in html and "each work against the others" not in html
+    assert "images réservées du cliché" in html
+    assert re.search(r"\d images? sur 3 (est une copie|sont des copies)", html)
+    assert not re.search(r"\b[01] images sur", html)  # French keeps 0 and 1 singular

@@ -159,13 +159,13 @@ def assemble(corpus: ImageCorpus, samples: np.ndarray, labels: list[str], subjec
     if len(corpus.train) < 2:
         raise AuditError("the corpus holds one image: a copy threshold needs at least two works to compare")
     if progress:
-        progress(Stage("audit_checking", f"checking {len(samples)} images against {len(corpus.train)} works",
-                       texts=len(samples), baseline=len(corpus.held) if corpus.held is not None else 0))  # fmt: skip
+        progress(Stage("audit_checking_images", f"checking {len(samples)} images against {len(corpus.train)} works",
+                       images=len(samples), works=len(corpus.train)))  # fmt: skip
     search = image_copies.search_copies(samples, corpus.train, corpus.held, k=3, seed=options.seed)
     extractor = load_extractor(options.features) if options.features else None
     spaces = {"pixels": image_copies.unit_vectors, "features": lambda im: feature_vectors(im, extractor)}
     if progress:
-        progress(Stage("audit_measuring", "measuring diversity"))
+        progress(Stage("audit_measuring_images", "measuring diversity"))
     diversity = {name: _diversity(samples, corpus, v, options.seed) for name, v in spaces.items()}
     threshold = search.threshold
     records = []

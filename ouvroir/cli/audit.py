@@ -95,7 +95,9 @@ def _audit_images(ctx, studio, paths: list[Path], options) -> None:
 @click.option("--texts", "texts", type=click.Path(path_type=Path), multiple=True, metavar="PATH",
               help="Audit these text files against the studio's works instead of a model (repeat, or give several after one --texts).")  # fmt: skip
 @click.option("--reuse", is_flag=True, help="Audit the model's stored samples instead of generating new ones.")
-@click.option("--samples", type=click.IntRange(2, 200), default=10, show_default=True, help="Samples per temperature and per group (one prompt; several prompts).")
+@click.option("--samples", type=click.IntRange(2, 200), default=None,
+              help="Samples per temperature and per group (one prompt; several prompts): 10 by default. "
+                   "An image model: images generated, 64 by default.")  # fmt: skip
 @click.option("--temperatures", default="0.7,1.0,1.3", show_default=True, callback=_temperatures, help="Temperatures to sweep.")
 @click.option("--prompts", "prompts_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Prompts, one per line (default: openings of held-out lines).")
 @click.option("--min-copy", type=click.IntRange(8), default=50, show_default=True, help="Shortest verbatim span reported, in characters.")
@@ -155,6 +157,8 @@ def audit(ctx, model, texts, reuse, samples, temperatures, prompts_file, min_cop
     resolution = image_args.get("resolution")
     image_options = ImageAuditOptions(resolution=int(resolution) if resolution else None, seed=seed, lang=lang,
                                       features=image_args.get("features"), device=device)  # fmt: skip
+    if samples is not None:
+        image_options.samples = samples
     if image_args.get("images"):
         _audit_images(ctx, studio, list(image_args["images"]) + ([Path(model)] if model else []) + list(more_texts),
                       image_options)  # fmt: skip
@@ -169,7 +173,7 @@ def audit(ctx, model, texts, reuse, samples, temperatures, prompts_file, min_cop
         prompts = [line.strip() for line in decode_text(prompts_file.read_bytes())[0].splitlines() if line.strip()]
         if not prompts:
             raise click.BadParameter(f"{prompts_file}: no prompt in it", param_hint="--prompts")
-    options = AuditOptions(samples=samples, temperatures=temperatures, prompts=prompts, min_copy=min_copy, lang=lang,
+    options = AuditOptions(samples=samples or AuditOptions.samples, temperatures=temperatures, prompts=prompts, min_copy=min_copy, lang=lang,
                            max_tokens=max_tokens, seed=seed, device=device, workers=workers, cluster=cluster)  # fmt: skip
 
     def progress(message: str) -> None:

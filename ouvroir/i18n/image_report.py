@@ -21,10 +21,17 @@ _TABLE: dict[str, tuple[str, str]] = {
         "Corpus: {works} works, {images} training images, {held} held-out images, at {resolution} px.",
     ),
     "glance": ("En bref", "At a glance"),
-    "card_flagged": (
+    "card_flagged_one": (
+        "{flagged} image sur {images} est une copie d’une œuvre (au-delà de ce que vos propres images réservées en sont proches).",
+        "{flagged} of {images} images is a copy of a work (nearer to it than your own held-out images come).",
+    ),
+    "card_flagged_other": (
         "{flagged} images sur {images} sont des copies d’une œuvre (au-delà de ce que vos propres images réservées en sont proches).",
         "{flagged} of {images} images are copies of a work (nearer to it than your own held-out images come).",
     ),
+    # The copy threshold's baseline, as audit.json names it (image_run.ImageCorpus.baseline_source).
+    "source_held-out images": ("les images réservées du cliché", "the snapshot's held-out images"),
+    "source_each work against the others": ("chaque œuvre face aux autres", "each work against the others"),
     "card_test": (
         "Test à trois échantillons (Meehan, Chaudhuri et Dasgupta) : C_T = {c_t} ; {verdict}",
         "Three-sample test (Meehan, Chaudhuri and Dasgupta): C_T = {c_t}; {verdict}",

@@ -104,6 +104,10 @@ STAGES = Catalogue("stages", {
     "audit_checking": ("Comparaison de {texts} texte(s) et de {baseline} extrait(s) de référence avec le corpus",
                        "Checking {texts} text(s) and {baseline} baseline excerpt(s) against the corpus"),
     "audit_measuring": ("Mesure de la diversité et du style", "Measuring diversity and style"),
+    "audit_generating_images": ("Génération de {n} image(s)", "Generating {n} image(s)"),
+    "audit_checking_images": ("Comparaison de {images} image(s) avec {works} œuvre(s)",
+                              "Checking {images} image(s) against {works} work(s)"),
+    "audit_measuring_images": ("Mesure de la diversité", "Measuring diversity"),
     # Why a job failed, when the error's message is a Stage (TrainingError(Stage(...))).
     "corpus_too_small": ("Le corpus à entraîner est trop petit ({tokens} jetons d’entraînement ; il en faut au moins "
                          "{needed}) : ajoutez des œuvres ou donnez le consentement « entraîner » à d’autres.",

@@ -60,6 +60,7 @@ def _context(audit: Mapping, samples: np.ndarray, train: np.ndarray, tr: ImageRe
     verdict = ("verdict_copying" if test.get("copying") else "verdict_far" if c_t is not None and c_t > 3
                else "verdict_like")  # fmt: skip
     records = audit.get("images") or []
+    flagged = int(copies.get("flagged") or 0)
     pairs = []
     for i, r in enumerate(records):
         source = r.get("source")
@@ -75,11 +76,11 @@ def _context(audit: Mapping, samples: np.ndarray, train: np.ndarray, tr: ImageRe
         "corpus_line": tr("corpus_line", works=tr.integer(int(corpus.get("works") or 0)),
                           images=tr.integer(int(corpus.get("images") or 0)), held=tr.integer(int(corpus.get("held_out") or 0)),
                           resolution=corpus.get("resolution") or "?"),  # fmt: skip
-        "card_flagged": tr("card_flagged", flagged=tr.integer(int(copies.get("flagged") or 0)),
-                           images=tr.integer(int(copies.get("images") or 0))),
+        "card_flagged": tr("card_flagged_" + ("one" if (flagged <= 1 if tr.lang == "fr" else flagged == 1) else "other"),
+                           flagged=tr.integer(flagged), images=tr.integer(int(copies.get("images") or 0))),
         "card_test": tr("card_test", c_t=tr.decimal(c_t, 2), verdict=tr(verdict)) if c_t is not None else "",
         "copies_intro": tr("copies_intro", threshold=tr.decimal(threshold.get("pixels") or 0, 3),
-                           bits=tr.decimal(threshold.get("hash_bits") or 0, 1), source=threshold.get("source") or "",
+                           bits=tr.decimal(threshold.get("hash_bits") or 0, 1), source=_source(tr, threshold.get("source")),
                            baseline=tr.integer(int(threshold.get("baseline_images") or 0))),  # fmt: skip
         "pairs": pairs,
         "histogram": Markup(histogram_svg(copies.get("histogram") or {})),
@@ -88,6 +89,14 @@ def _context(audit: Mapping, samples: np.ndarray, train: np.ndarray, tr: ImageRe
                   for i, r in enumerate(records[:SHEET_MAX])],
         "footer": tr("footer", version=audit.get("ouvroir_version") or "?", format=audit.get("format") or "?"),
     }
+
+
+def _source(tr: ImageReportTranslator, source: str | None) -> str:
+    """The baseline's name in the report's language (an unknown one, from a newer audit.json, as it stands)."""
+    try:
+        return tr(f"source_{source}")
+    except KeyError:
+        return source or ""
 
 
 def _space(name: str, space: Mapping, tr: ImageReportTranslator, samples: np.ndarray) -> dict:

@@ -122,8 +122,11 @@ def run(studio: Studio, kind: str, params: dict, events: Events) -> dict:
     options = AuditOptions(samples=params.get("samples", 4), lang=params.get("lang", "fr"),
                            max_tokens=params.get("max_tokens", 200))  # fmt: skip
     stage = events.stage
-    if kind == "audit-model":
-        outcome = studio.audits.model(params.get("model"), options, stage, reuse=params.get("reuse", False))
+    if kind == "audit-model":  # an image model generates the image audit's own number of samples (the form's is texts')
+        from ..workshop import ImageAuditOptions
+
+        outcome = studio.audits.model(params.get("model"), options, stage, reuse=params.get("reuse", False),
+                                      image_options=ImageAuditOptions(lang=options.lang))  # fmt: skip
         return {"audit_id": outcome.id}
     if kind == "audit-images":  # pictures (a generator's outputs) against every image work of the studio
         from ..workshop import ImageAuditOptions

@@ -51,7 +51,8 @@ class Audits:
         if is_image_model(self._studio, record):
             from ..audit.image_run import ImageAuditOptions
 
-            image_options = image_options or ImageAuditOptions(seed=options.seed, lang=options.lang, device=options.device)
+            image_options = image_options or ImageAuditOptions(samples=options.samples, seed=options.seed, lang=options.lang,
+                                                                device=options.device)  # fmt: skip
             return audit_image_model(self._studio, record, image_options, progress, reuse=reuse)
         return audit_model(self._studio, ref, options, progress, reuse=reuse)
 

@@ -54,13 +54,13 @@ def stored_images(studio, model_id: str) -> tuple[np.ndarray, list[str]]:
 
 def _generated(studio, record, options: ImageAuditOptions, progress: Progress | None):
     """New samples through the image generation of the workshop, stored as any generated image is."""
-    try:
-        from . import image_generation
-    except ImportError:
-        raise AuditError("this studio cannot generate images yet: run `ouvroir generate` and then "
-                         "`ouvroir audit --reuse`") from None  # fmt: skip
-    made = image_generation.generate_images(studio, record.id, n=options.samples, seed=options.seed,
-                                             steps=options.steps, device=options.device)  # fmt: skip
+    from ..i18n.stages import Stage
+    from .image_generation import generate_images
+
+    if progress:
+        progress(Stage("audit_generating_images", f"generating {options.samples} images", n=options.samples))
+    made = generate_images(studio, record, n=options.samples, seed=options.seed, steps=options.steps,
+                           device=options.device)  # fmt: skip
     return stored_from(studio, made)
 
 
