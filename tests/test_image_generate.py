@@ -103,3 +103,12 @@ def test_the_image_model_has_its_card(studio, image_model, run_cli):
     text = "".join(p.read_text() for p in studio.layout.model(image_model.id).glob("*.md"))
     assert "small image model" in text and "16 × 16-pixel images" in text and "squared error" in text
     assert "bits per byte" not in text.split("## ")[1]  # the glance speaks of the image model's own figure
+
+
+def test_models_lists_an_image_models_held_out_loss(studio, image_model, run_cli):
+    """An image model has no bytes to count: `models` gives its flow loss on held-out images (it showed —)."""
+    result = run_cli("models")
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.stdout.splitlines() if image_model.id in line)
+    loss = image_model.config["fit"]["val_loss"]
+    assert f"{loss:.3f}" in row and "flow loss" in row, row

@@ -224,7 +224,7 @@ def models(ctx, as_json) -> None:
                                for m in items], indent=2, ensure_ascii=False))  # fmt: skip
         return
     table = Table(show_edge=False, pad_edge=False)
-    for column in ("id", "name", "medium", "status", "validated on", "val bits/byte", "works", "size", "parameters",
+    for column in ("id", "name", "medium", "status", "validated on", "held-out score", "works", "size", "parameters",
                    "steps", "training", "created", "consent"):  # fmt: skip
         table.add_column(column)
     marked = []
@@ -235,7 +235,7 @@ def models(ctx, as_json) -> None:
             marked.append((m, withdrawn))
         table.add_row(m.id, escape(m.name or "—"), studio.models.medium(m) or "—", m.status,
                       escape(_validated_on(studio.models.validation_works(m))),
-                      f"{m.val_bpb:.3f}" if m.val_bpb else "—", str(works), m.size,
+                      _held_out_score(m), str(works), m.size,
                       f"{m.parameters:,}" if m.parameters else "—", f"{m.steps:,}" if m.steps else "—",
                       f"{m.train_seconds:.0f} s" if m.train_seconds else "—", m.created_at[:16].replace("T", " "),
                       f"[red]WITHDRAWN ({len(withdrawn)})[/red]" if withdrawn else "ok")  # fmt: skip
@@ -280,6 +280,14 @@ def _steering_line(studio, m) -> str:
     fills = (f"infilling: yes ({infill['fim_rate']:.0%} of training windows in prefix-suffix-middle form; "
              "generate --before/--after)" if infill["available"] else "infilling: no")  # fmt: skip
     return f"{m.id}: controls {escape(known) if known else 'none'}; {fills}."
+
+
+def _held_out_score(m) -> str:
+    """Bits per byte for a text or music model; an image model's flow loss on its held-out images (no bytes to count)."""
+    if m.val_bpb:
+        return f"{m.val_bpb:.3f} bits/byte"
+    loss = (m.config.get("fit") or {}).get("val_loss") if m.config.get("medium") == "image" else None
+    return f"{loss:.3f} flow loss" if loss is not None else "—"
 
 
 def _validated_on(titles: list[str]) -> str:
