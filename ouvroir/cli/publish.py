@@ -1,4 +1,4 @@
-"""``ouvroir publish``: documents and samples as HTML, EPUB and PDF, each signed, each with a provenance QR code."""
+"""``ouvroir publish``: documents and samples (text and music) as HTML, EPUB and PDF, each signed, each with a provenance QR code."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from .corpus import open_studio, out
 @cli.command()
 @click.argument("items", nargs=-1, required=True)
 @click.option("--formats", default="html,epub,pdf", show_default=True, metavar="LIST",
-              help="Comma-separated: html, epub, pdf, audio (the text read aloud, a WAV; needs espeak-ng).")  # fmt: skip
+              help="Comma-separated: html, epub, pdf, audio (the text read aloud, a WAV; needs espeak-ng; "
+                   "a music sample's own sound).")  # fmt: skip
 @click.option("--out", "out_dir", default="published", show_default=True, type=click.Path(path_type=Path),
               help="The folder to write (refused if it exists, unless --force).")  # fmt: skip
 @click.option("--title", help="The title printed (one item only; default: the document's title).")
@@ -40,7 +41,9 @@ def publish(ctx, items, formats, out_dir, title, lang, tdm_reservation, url, sit
     """Publish co-written documents and samples as a web page, an ebook, a PDF and audio.
 
     ITEM is a document (id, id prefix or title: `ouvroir docs list`) or a
-    sample id. Every file gets its signed sidecar (FILE.provenance.json), so
+    sample id. A music sample is published with its engraved score (in the
+    page, the EPUB and the PDF), its sound in the page, and its own WAV as
+    audio; the events it is engraved from are what its QR code signs. Every file gets its signed sidecar (FILE.provenance.json), so
     `ouvroir verify` checks it; every format carries the co-creation ledger as
     a colophon and a QR code that `ouvroir verify --qr FILE --key studio.pub`
     checks offline. The EPUB reserves text and data mining rights (TDMRep)

@@ -90,7 +90,7 @@ def _wav(item: Item, stamp: Stamp, file_name: str, voice: Voice) -> bytes:
     """The item read aloud, with a C2PA manifest inside carrying the sidecar's assertions (when credentials are given)."""
     from . import audio
 
-    data = audio.speak(item, voice.command)
+    data = item.wav if item.wav is not None else audio.speak(item, voice.command)  # music: its own sound
     if voice.credentials is None:
         return data
     from ..provenance import c2pa_embed
@@ -148,7 +148,7 @@ def publish(items: list[Item], formats: list[str], out: Path, key: Ed25519Privat
     if out.exists() and not out.is_dir():
         raise PublishError(f"{out} exists and is not a folder: choose another --out")
     voice = voice or Voice()
-    formats, warnings = _available(formats, voice)
+    plan, warnings = _plan(items, formats, voice)
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.parent / f".{out.name}.publishing-{secrets.token_hex(4)}"
     temporary.mkdir()
@@ -164,30 +164,49 @@ def publish(items: list[Item], formats: list[str], out: Path, key: Ed25519Privat
             item_url = url.rstrip("/") + "/" + name if url else None
             stamp = Stamp(qr.make_payload(item.kind, item.text, key, item_url), key_id(key.public_key()), created,
                           tdm_reservation, item_url)  # fmt: skip
-            files += [p.name for p in _write_item(temporary, name, item, formats, stamp, key, voice)]
+            files += [p.name for p in _write_item(temporary, name, item, plan[len(entries)], stamp, key, voice)]
             entries.append((item, name, stamp))
         fsync_dir(temporary)
         swap(temporary, out)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
-    return Published(out, [out / name for name in files], entries, warnings, formats)
+    made = [f for f in formats if any(f in p for p in plan)]
+    return Published(out, [out / name for name in files], entries, warnings, made)
 
 
-def _available(formats: list[str], voice: Voice) -> tuple[list[str], list[str]]:
-    """The formats whose tools are here, and a warning for each one that is not (nothing made at all: an error)."""
-    if "audio" not in formats:
-        return formats, []
-    from . import audio
+def _plan(items: list[Item], formats: list[str], voice: Voice) -> tuple[list[list[str]], list[str]]:
+    """The formats each item can take here, and a line for each one left out (an item left with none: an error).
 
-    try:
-        audio.check_engine(voice.command)
-    except audio.EngineMissing as exc:
-        rest = [f for f in formats if f != "audio"]
-        if not rest:
-            raise
-        return rest, [str(exc)]
-    return formats, []
+    Audio is a text read aloud by the voice engine, a music sample's own WAV; an item without
+    either (the engine missing, a sample generated without sound) gets its other formats.
+    """
+    plan, warnings, engine_problem = [], [], None
+    if "audio" in formats and any(item.medium == "text" for item in items):
+        from . import audio
+
+        try:
+            audio.check_engine(voice.command)
+        except audio.EngineMissing as exc:
+            engine_problem = str(exc)
+    for item in items:
+        problem = None
+        if "audio" in formats and item.medium == "music" and not item.wav:
+            problem = (f"audio not made for {item.kind} {item.id}: it was generated without its sound (no WAV "
+                       "beside it; generate it again with audio)")  # fmt: skip
+        elif "audio" in formats and item.medium == "text":
+            problem = engine_problem
+        mine = [f for f in formats if not (f == "audio" and problem)]
+        if problem and problem not in warnings:
+            warnings.append(problem)
+        if not mine:
+            from . import audio
+
+            if problem == engine_problem:
+                raise audio.EngineMissing(problem)
+            raise PublishError(f"nothing to publish for {item.kind} {item.id}: {problem}")
+        plan.append(mine)
+    return plan, warnings
 
 
 def swap(temporary: Path, out: Path) -> None:

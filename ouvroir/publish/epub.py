@@ -17,12 +17,14 @@ import uuid
 from pathlib import Path
 
 from . import qr
+from .score import standalone
 from .item import Item, Stamp, colophon_lines, label_sentence, ledger_rows, paragraphs, tr
 
 TEXT_NAME = "text.xhtml"
+SCORE_IMAGE = "score.svg"
 TDMREP = "http://www.w3.org/ns/tdmrep#"
 CSS = b"""body{font-family:serif;line-height:1.5}h1{text-align:center;margin-top:3em}
-.qr{text-align:center;margin-top:2em}.qr svg{width:10em;height:10em}.small{font-size:.85em}"""
+.qr{text-align:center;margin-top:2em}.score img{width:100%}.qr svg{width:10em;height:10em}.small{font-size:.85em}"""
 
 
 def _page(title: str, lang: str, body: str) -> bytes:
@@ -60,6 +62,12 @@ def _colophon_page(item: Item, stamp: Stamp, file_name: str) -> bytes:
     return _page(t("colophon"), item.lang, body)
 
 
+def _score_page(item: Item) -> bytes:
+    e, t = html.escape, tr(item)
+    body = f'<div class="score"><img src="{SCORE_IMAGE}" alt="{e(t("score_alt", sample=item.id))}"/></div>'
+    return _page(t("score"), item.lang, body)
+
+
 def write(item: Item, stamp: Stamp, path: Path, inner_sidecar: bytes) -> None:
     """Write the book to ``path``; ``inner_sidecar`` is the signed manifest of ``text_page(item)``."""
     from ebooklib import epub
@@ -86,10 +94,18 @@ def write(item: Item, stamp: Stamp, path: Path, inner_sidecar: bytes) -> None:
                              content=_colophon_page(item, stamp, path.name))  # fmt: skip
     sidecar = epub.EpubItem(uid="provenance", file_name=TEXT_NAME + ".provenance.json", media_type="application/json",
                             content=inner_sidecar)  # fmt: skip
-    for part in (style, title, text, colophon, sidecar):
+    parts, spine, toc = [style, title, text, colophon, sidecar], ["text"], [epub.Link(TEXT_NAME, t("text"), "toc-text")]
+    if item.score_svg is not None:  # a music sample: its engraved score first, an image (no text to read)
+        parts += [epub.EpubItem(uid="score-image", file_name=SCORE_IMAGE, media_type="image/svg+xml",
+                                content=standalone(item.score_svg)),
+                  epub.EpubItem(uid="score", file_name="score.xhtml", media_type="application/xhtml+xml",
+                                content=_score_page(item))]  # fmt: skip
+        spine.insert(0, "score")
+        toc.insert(0, epub.Link("score.xhtml", t("score"), "toc-score"))
+    for part in parts:
         book.add_item(part)
-    book.toc = [epub.Link("title.xhtml", item.title, "toc-title"), epub.Link(TEXT_NAME, t("text"), "toc-text"),
+    book.toc = [epub.Link("title.xhtml", item.title, "toc-title"), *toc,
                 epub.Link("colophon.xhtml", t("colophon"), "toc-colophon")]  # fmt: skip
     book.add_item(epub.EpubNav())
-    book.spine = [("title", "no"), "text", ("colophon", "no")]
+    book.spine = [("title", "no"), *spine, ("colophon", "no")]
     epub.write_epub(str(path), book, {"epub2_guide": False, "epub3_landmark": False, "play_order": {"enabled": False}})

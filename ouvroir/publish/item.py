@@ -31,6 +31,14 @@ class Item:
     source_type: str | None  # the IPTC digital source type, None when a person wrote it all
     assertions: dict = field(default_factory=dict)  # what each signed sidecar carries (ledger, model chain...)
     prompt: str | None = None  # a sample's prompt
+    # A music sample: ``text`` is its event text (what the model wrote, what the QR code's hash covers),
+    # shown beside its engraved score (verovio's SVG, see ``media.music.engrave``) and its sound.
+    score_svg: str | None = None
+    wav: bytes | None = None  # the sample's WAV as generated (with its C2PA manifest), when it has one
+
+    @property
+    def medium(self) -> str:
+        return "music" if self.score_svg is not None else "text"
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,8 @@ def tr(item: Item) -> Translator:
 
 def label_sentence(item: Item) -> str:
     t = tr(item)
+    if item.medium == "music":
+        return t("label_music")
     return t({COMPOSITE: "label_composite", TRAINED: "label_trained"}.get(item.source_type or "", "label_none"))
 
 

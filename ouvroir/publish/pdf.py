@@ -139,12 +139,15 @@ def render(item: Item, stamp: Stamp, file_name: str, fonts: list[Path]) -> bytes
     pdf.set_y(pdf.get_y() + side + 10)
     pdf.multi_cell(width, 4.5, _display(item, t("qr_caption")), align="C", new_x="LMARGIN", new_y="NEXT")
 
-    pdf.add_page()  # the text
+    pdf.add_page()  # the text (a music sample: its score, then the events it is engraved from)
     pdf.start_section(t("text"))
-    pdf.set_font("serif", size=11)
-    for lines in paragraphs(item.text):
-        pdf.multi_cell(width, 5.6, _display(item, "\n".join(lines)), new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(3)
+    if item.score_svg is not None:
+        _score(pdf, item, width)
+    else:
+        pdf.set_font("serif", size=11)
+        for lines in paragraphs(item.text):
+            pdf.multi_cell(width, 5.6, _display(item, "\n".join(lines)), new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(3)
 
     pdf.add_page()  # the colophon
     pdf.start_section(t("colophon"))
@@ -159,6 +162,17 @@ def render(item: Item, stamp: Stamp, file_name: str, fonts: list[Path]) -> bytes
         pdf.multi_cell(width, 4.5, _display(item, line), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1)
     return bytes(pdf.output())
+
+
+def _score(pdf, item: Item, width: float) -> None:
+    """The engraved score as vectors, then the event text in small print: what ``verify --qr`` reads back
+    (the score's drawing holds no text)."""
+    from .score import place
+
+    place(pdf, item.score_svg, width)
+    pdf.set_font("sans", size=7)  # no heading: every letter of this section is compared with the code's hash
+    for lines in paragraphs(item.text):
+        pdf.multi_cell(width, 3.2, printable("\n".join(lines)), new_x="LMARGIN", new_y="NEXT")
 
 
 def text_pages(path: Path) -> str:

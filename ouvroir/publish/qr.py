@@ -203,7 +203,9 @@ def _drawn_codes(path: Path) -> list:
         from lxml import html
 
         roots = [html.fromstring(path.read_bytes())]
-    return [el for root in roots for el in root.iter() if isinstance(el.tag, str) and local_name(el) == "svg"]
+    # segno marks its codes (class "segno"): a music sample's engraved score is an <svg> too, and no code
+    return [el for root in roots for el in root.iter()
+            if isinstance(el.tag, str) and local_name(el) == "svg" and "segno" in (el.get("class") or "").split()]  # fmt: skip
 
 
 def _svg_image(root, name: str):

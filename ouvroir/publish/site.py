@@ -71,12 +71,16 @@ def _generated_share(item: Item) -> float:
     return shares["generated"] + shares["edited"]
 
 
+def kind_key(item: Item) -> str:
+    return "site_kind_music" if item.medium == "music" else "site_kind_" + item.kind
+
+
 def item_page(item: Item, name: str, stamp: Stamp, formats: list[str], site_lang: str) -> bytes:
     e, t, site = html.escape, tr(item), Translator(site_lang, PUBLISH)
     links = []
     for fmt in formats:
         file = f"{FILES}/{name}{bundle.SUFFIXES[fmt]}"
-        links.append(f'<li><a href="{e(file)}">{e(t("site_format_" + fmt))}</a> '
+        links.append(f'<li><a href="{e(file)}">{e(t("site_format_" + fmt + ("_music" if fmt == "audio" and item.medium == "music" else "")))}</a> '
                      f'(<a href="{e(file)}.provenance.json">{e(t("site_sidecar"))}</a>)</li>')  # fmt: skip
     rows = "".join(f'<li class="{e(c)}">{e(line)}</li>' for c, line in ledger_rows(item))
     first = f"{FILES}/{name}{bundle.SUFFIXES[formats[0]]}"
@@ -88,7 +92,7 @@ def item_page(item: Item, name: str, stamp: Stamp, formats: list[str], site_lang
 <figure class="qr"><img src="{CODES}/{e(name)}.svg" alt="{e(t('qr_alt'))}">
 <figcaption>{e(t('qr_caption'))}</figcaption></figure>
 <h1>{e(item.title)}</h1>
-<p class="meta">{e(t('site_kind_' + item.kind))} · {e(item.id)}</p>
+<p class="meta">{e(t(kind_key(item)))} · {e(item.id)}</p>
 <p>{e(label_sentence(item))}</p>
 <h2>{e(t('site_formats'))}</h2>
 <ul class="formats">{''.join(links)}</ul>
@@ -109,7 +113,7 @@ def index_page(entries: list[tuple[Item, str, Stamp]], lang: str) -> bytes:
     for item, name, _ in entries:
         share = t("site_generated_share", share=t.percent(_generated_share(item)))
         items.append(f'<li lang="{e(item.lang)}"><a href="{e(name)}.html">{e(item.title)}</a>'
-                     f'<div class="meta">{e(tr(item)("site_kind_" + item.kind))} · {e(share)}</div></li>')  # fmt: skip
+                     f'<div class="meta">{e(tr(item)(kind_key(item)))} · {e(share)}</div></li>')  # fmt: skip
     body = f"""<main>
 <h1>{e(t('site_title'))}</h1>
 <p>{e(t('site_intro'))}</p>
@@ -138,7 +142,8 @@ def write(items: list[Item], formats: list[str], out: Path, key: Ed25519PrivateK
         (temporary / CODES).mkdir()
         for item, name, stamp in made.entries:
             atomic_write(temporary / CODES / f"{name}.svg", qr.svg_file(stamp.payload, tr(item)("qr_alt")))
-            atomic_write(temporary / f"{name}.html", item_page(item, name, stamp, made.formats, lang or item.lang))
+            mine = [f for f in made.formats if (temporary / FILES / (name + bundle.SUFFIXES[f])).is_file()]
+            atomic_write(temporary / f"{name}.html", item_page(item, name, stamp, mine, lang or item.lang))
         atomic_write(temporary / "site.css", CSS.encode("utf-8"))
         atomic_write(temporary / "index.html", index_page(made.entries, lang or items[0].lang))
         fsync_dir(temporary)

@@ -50,21 +50,50 @@ def document_item(studio, doc: docs.Doc, title: str | None, lang: str | None, al
 
 def sample_item(studio, row, title: str | None, lang: str | None, allow_withdrawn: bool = False) -> Item:
     text = docs.checked_sample_text(studio, row, PublishError, "sample")
-    if model_store.snapshot_medium(studio.conn, _model(studio, row).snapshot_id) == "music":
-        raise PublishError(f"sample {row['id']} is music: publishing scores and audio comes later; publish text samples "
-                           "and documents")  # fmt: skip
-    prompt = row["prompt"]
+    medium = model_store.snapshot_medium(studio.conn, _model(studio, row).snapshot_id)
+    if medium not in (None, "text", "music"):
+        raise PublishError(f"sample {row['id']} is a {medium} sample: ouvroir publishes documents, text samples "
+                           "and music samples")  # fmt: skip
+    music, prompt = {}, row["prompt"]
+    if medium == "music":
+        text, prompt, music = _music(studio, row, text, prompt)
     spans = [{"start": 0, "end": len(prompt), "category": WRITTEN, "origin": PERSON, "piece": None}] if prompt else []
     if len(text) > len(prompt):
         spans.append({"start": len(prompt), "end": len(text), "category": GENERATED, "origin": MODEL, "piece": 0,
                       "sample_id": row["id"], "model_id": row["model_id"], "offset": 0})  # fmt: skip
     summary = summarize(Counter({WRITTEN: len(prompt), GENERATED: len(text) - len(prompt)}), len(text))
     lang = lang or "fr"
-    generation = {"sample_id": row["id"], "prompt": prompt, "params": json.loads(row["params"]), "seed": row["seed"]}
+    generation = {"sample_id": row["id"], "prompt": row["prompt"], "params": json.loads(row["params"]), "seed": row["seed"]}
     assertions = _model_chains(studio, [row["model_id"]], allow_withdrawn) | {"ouvroir.generation": generation}
     return Item("sample", row["id"], title or Translator(lang, PUBLISH)("sample_title", sample=row["id"]), lang, text,
                 spans, summary, [{"sample_id": row["id"], "model_id": row["model_id"]}], mf.TRAINED, assertions,
-                prompt=prompt)  # fmt: skip
+                prompt=prompt, **music)  # fmt: skip
+
+
+def _music(studio, row, events: str, prompt: str) -> tuple[str, str, dict]:
+    """A music sample's events as its score plays them, its prompt likewise, its engraved score and its WAV.
+
+    What a model writes may hold words that are no music (a tiny model's stray bytes): they are
+    skipped when the score is rendered, and left out of what is published too, so the events a
+    reader checks against the QR code are the score's, in characters every format prints.
+    """
+    from ..errors import OuvroirError
+    from ..media.music.encoding import MAX_VOICES, decode, encode
+    from .generation import corpus_voices
+    from .scores import sample_score
+
+    try:
+        score = sample_score(studio, row["id"])
+    except OuvroirError as exc:
+        raise PublishError(f"sample {row['id']}'s score cannot be engraved: {exc}") from exc
+    voices = corpus_voices(studio, _model(studio, row).snapshot_id) or MAX_VOICES
+    played = encode(decode(events, max_voices=voices))
+    opening = encode(decode(prompt, max_voices=voices)) if prompt.strip() else ""
+    if not played.strip():
+        raise PublishError(f"sample {row['id']} holds no playable event: nothing to publish")
+    wav = (studio.root / row["path"]).with_suffix(".wav")
+    found = {"score_svg": score.svg, "wav": wav.read_bytes() if wav.is_file() else None}
+    return played, opening if played.startswith(opening) else "", found
 
 
 def _model(studio, row):
