@@ -2,8 +2,9 @@
 
 Tiny models built here (ouvroir's own GPT, Llama and Qwen3 bases from configs, see test_finetune): the file reads
 back through gguf's own reader with every tensor equal to the source (Llama's query and key rows permuted for
-llama.cpp, and back), the hyperparameters and the tokenizer as llama.cpp reads them. Where llama-cpp-python is
-installed, its greedy continuation equals the studio's, token for token.
+llama.cpp, and back), the hyperparameters and the tokenizer as llama.cpp reads them. Scaled rotary embeddings
+(Llama 3.x's "llama3", "linear") give llama.cpp the frequencies transformers itself computes for the config.
+Where llama-cpp-python is installed, its greedy continuation equals the studio's, token for token.
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ def _assert_tensors_equal(path, hf_dir, dtype: str) -> set[str]:
     reader = gguf.GGUFReader(path)
     seen = set()
     for tensor in reader.tensors:
+        if tensor.name == "rope_freqs.weight":
+            continue  # computed from the config, not a weight of the folder: see the scaled-rotary tests
         name = _hf_name(tensor.name, n_layers, kind)
         data = np.array(tensor.data).reshape(source[name].shape)
         if kind == "llama" and name.endswith(("q_proj.weight", "k_proj.weight")):
@@ -168,6 +171,103 @@ def test_llama_permutation_keeps_attention_scores_under_llama_cpp_rotary():
 
     assert np.allclose(scores(halves, wq, wk), scores(pairs, llama_permute(wq, heads), llama_permute(wk, heads)))
     assert np.array_equal(llama_unpermute(llama_permute(wq, heads), heads), wq)
+
+
+LLAMA_32_ROPE = {"rope_type": "llama3", "factor": 32.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                 "original_max_position_embeddings": 8192}  # Llama 3.2 1B's own settings  # fmt: skip
+
+
+def _scaled_base(kind: str, folder, rope: dict, theta: float = 500000.0, legacy: bool = False):
+    """The tiny base of ``kind`` with the rotary settings ``rope``, in config.json as transformers 5 writes them
+    (``rope_parameters``) or, ``legacy``, as Llama 3.2's own file has them (``rope_scaling``, ``rope_theta`` apart)."""
+    build_base(kind, folder)
+    config = json.loads((folder / "config.json").read_text())
+    for key in ("rope_parameters", "rope_scaling", "rope_theta"):
+        config.pop(key, None)
+    if legacy:
+        config.update(rope_scaling=rope, rope_theta=theta)
+    else:
+        config["rope_parameters"] = {**rope, "rope_theta": theta}
+    config["max_position_embeddings"] = 131072
+    (folder / "config.json").write_text(json.dumps(config, indent=2))
+    return folder
+
+
+def _base_frequencies(fields: dict, arch: str) -> np.ndarray:
+    """The frequencies llama.cpp starts from, from the file's own keys: freq_base ** (-2i / rope dimensions)."""
+    d = fields[f"{arch}.rope.dimension_count"]
+    return float(fields[f"{arch}.rope.freq_base"]) ** (-np.arange(0, d, 2, dtype=np.float64) / d)
+
+
+def _transformers_frequencies(folder) -> np.ndarray:
+    """The inverse frequencies transformers turns queries and keys by, for the folder as it loads it."""
+    from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS
+
+    model = transformers.AutoModelForCausalLM.from_pretrained(folder)
+    buffer = model.model.rotary_emb.inv_freq.double().numpy()
+    init, attention_factor = ROPE_INIT_FUNCTIONS[model.config.rope_parameters["rope_type"]](model.config)
+    assert np.array_equal(buffer, init.double().numpy()) and attention_factor == 1.0
+    return buffer
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_a_llama_3_base_gives_llama_cpp_the_rotary_frequencies_transformers_computes(tmp_path, legacy):
+    base = _scaled_base("llama", tmp_path / "llama32", LLAMA_32_ROPE, legacy=legacy)
+    path = export_gguf(base, tmp_path / "b.gguf", "f16")
+    names = _assert_tensors_equal(path, base, "f16")  # every weight as before, f16 matrices
+    reader = gguf.GGUFReader(path)
+    assert "rope_freqs.weight" in names
+    factors = np.array(next(t for t in reader.tensors if t.name == "rope_freqs.weight").data)
+    assert factors.dtype == np.float32 and factors.shape == (8,)  # f32 whatever the dtype, one per pair of dims
+    fields = _fields(reader)
+    assert fields["llama.rope.freq_base"] == 500000.0 and fields["llama.context_length"] == 131072
+    assert "llama.rope.scaling.type" not in fields  # llama.cpp reads llama3 scaling from the tensor alone
+    # llama.cpp turns pair i by its base frequency divided by rope_freqs[i]: transformers' own frequencies
+    ours = _base_frequencies(fields, "llama") / factors
+    assert np.allclose(ours, _transformers_frequencies(base), rtol=1e-6, atol=0)
+    # the three bands the config draws: short wavelengths kept, long ones divided by factor, one blended
+    assert factors[0] == 1.0 and factors[-1] == 32.0 and ((factors > 1.0) & (factors < 32.0)).sum() == 1
+
+
+@pytest.mark.parametrize("kind", ["llama", "qwen3"])
+def test_linear_rotary_scaling_goes_to_llama_cpp_keys(tmp_path, kind):
+    base = _scaled_base(kind, tmp_path / kind, {"rope_type": "linear", "factor": 4.0}, theta=10000.0)
+    path = export_gguf(base, tmp_path / "b.gguf", "f32")
+    names = _assert_tensors_equal(path, base, "f32")
+    fields = _fields(gguf.GGUFReader(path))
+    assert fields[f"{kind}.rope.scaling.type"] == "linear" and fields[f"{kind}.rope.scaling.factor"] == 4.0
+    assert "rope_freqs.weight" not in names
+    # llama.cpp multiplies every base frequency by 1 / factor
+    ours = _base_frequencies(fields, kind) / fields[f"{kind}.rope.scaling.factor"]
+    assert np.allclose(ours, _transformers_frequencies(base), rtol=1e-6, atol=0)
+
+
+@pytest.mark.parametrize("kind,rope", [
+    ("llama", {"rope_type": "dynamic", "factor": 2.0}),
+    ("llama", {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 32768}),
+    ("qwen3", {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 32768}),
+    ("qwen3", LLAMA_32_ROPE),  # llama.cpp's qwen3 graph has no rope_freqs
+    ("llama", {"rope_type": "longrope", "short_factor": [1.0] * 8, "long_factor": [2.0] * 8}),
+])  # fmt: skip
+def test_rotary_scalings_llama_cpp_would_compute_otherwise_are_refused_in_one_line(tmp_path, kind, rope):
+    base = _scaled_base(kind, tmp_path / kind, rope, legacy=kind == "llama")
+    why = rf"^{kind} cannot be exported as GGUF: its rotary embeddings are scaled \('{rope['rope_type']}'\)[^\n]*$"
+    with pytest.raises(ModelNotFound, match=why):
+        check_convertible(base)
+    with pytest.raises(ModelNotFound, match=why):
+        export_gguf(base, tmp_path / "x.gguf")
+    assert not list(tmp_path.glob("*.gguf*"))
+
+
+def test_rotary_settings_the_file_cannot_say_are_refused_in_one_line(tmp_path):
+    base = _scaled_base("llama", tmp_path / "llama", {**LLAMA_32_ROPE, "high_freq_factor": 1.0})
+    why = r"^llama cannot be exported as GGUF: its llama3 rotary scaling needs[^\n]*$"
+    with pytest.raises(ModelNotFound, match=why):
+        check_convertible(base)
+    partial = _scaled_base("qwen3", tmp_path / "qwen3", {"rope_type": "default", "partial_rotary_factor": 0.5})
+    with pytest.raises(ModelNotFound, match=r"^qwen3 cannot be exported as GGUF: its rotary embeddings turn only "
+                                            r"part of each head[^\n]*$"):  # fmt: skip
+        check_convertible(partial)
 
 
 TRICKY = "L'aube, 12345 vers\n\n\tVois-tu ? « Non » — n'est-ce pas ?  Œuvre 2026…\r\n  fin  "
@@ -268,6 +368,21 @@ def test_a_finetune_exports_as_gguf_merged_signed_and_ready_for_ollama(poems, tu
     assert wrong.exit_code == 2 and "--dtype is for --format gguf" in wrong.output
 
 
+def test_a_finetune_of_a_llama_3_base_exports_as_gguf_with_its_rotary_frequencies(poems, run_cli, tmp_path):
+    base = _scaled_base("llama", tmp_path / "Llama-3.2-tiny", LLAMA_32_ROPE, legacy=True)  # as Llama 3.2 ships
+    tuned = poems.models.finetune(str(base), rank=4, steps=2, context=64, batch_size=4)
+    merged, out = tmp_path / "merged", tmp_path / "gguf"
+    assert run_cli("export", tuned.id, "--format", "hf", merged).exit_code == 0
+    result = run_cli("export", tuned.id, "--format", "gguf", "--dtype", "f32", out)
+    assert result.exit_code == 0 and "ollama create" in result.output, result.output
+    path = out / f"{tuned.id}.gguf"
+    assert "rope_freqs.weight" in _assert_tensors_equal(path, merged, "f32")  # the LoRA merged
+    reader = gguf.GGUFReader(path)
+    factors = np.array(next(t for t in reader.tensors if t.name == "rope_freqs.weight").data)
+    ours = _base_frequencies(_fields(reader), "llama") / factors
+    assert np.allclose(ours, _transformers_frequencies(merged), rtol=1e-6, atol=0)
+
+
 def test_withdrawn_works_refuse_the_gguf_export_unless_allowed(poems, tuned, run_cli, tmp_path):
     work = next(w for w in poems.works() if w.title.endswith("3"))
     poems.set_consent([work.id], "no-train", "the author asked")
@@ -335,10 +450,11 @@ def test_llama_cpp_continues_an_own_model_as_the_studio_does(tmp_path, overrides
     assert llm.detokenize(theirs).decode("utf-8", errors="replace") == text
 
 
-@pytest.mark.parametrize("kind", ["llama", "qwen3"])
-def test_llama_cpp_continues_a_base_as_the_studio_does(tmp_path, kind):
+@pytest.mark.parametrize("kind,rope", [("llama", None), ("qwen3", None), ("llama", LLAMA_32_ROPE),
+                                       ("qwen3", {"rope_type": "linear", "factor": 4.0})])  # fmt: skip
+def test_llama_cpp_continues_a_base_as_the_studio_does(tmp_path, kind, rope):
     pytest.importorskip("llama_cpp")
-    folder = build_base(kind, tmp_path / kind)
+    folder = _scaled_base(kind, tmp_path / kind, rope) if rope else build_base(kind, tmp_path / kind)
     model = transformers.AutoModelForCausalLM.from_pretrained(folder)
     with torch.no_grad():
         torch.manual_seed(1)

@@ -4,6 +4,7 @@ Public API::
 
     export_gguf(hf_dir, out_file, dtype="f16", metadata=None) -> Path
     check_convertible(hf_dir) -> dict            # the config, or one line saying why the folder cannot be converted
+    llama3_rope_factors(config) -> np.ndarray    # rope_freqs.weight for a Llama 3.x config
     GGUF_TYPES = ("f16", "f32")
 
 The folder is one the studio wrote: ``export_hf`` (a model trained here) or ``export_merged`` (a
@@ -15,7 +16,11 @@ llama.cpp maintains, the way llama.cpp's own converter writes these two architec
   ``blk.0.attn_q.weight``); Llama's query and key rows are permuted for llama.cpp's rotary layout
   (``llama_permute``), Qwen3's are not (llama.cpp rotates Qwen3 in the transformers layout);
   tied embeddings have no ``output.weight``: llama.cpp reuses ``token_embd.weight``;
-* matrices in ``dtype`` (f16 halves the file), vectors (norms) always in f32, as llama.cpp expects;
+* scaled rotary embeddings as llama.cpp reads them: Llama 3.1-3.3's "llama3" scaling as the ``rope_freqs.weight``
+  vector (``llama3_rope_factors``: what llama.cpp divides each base frequency by, so that it turns queries and
+  keys by the frequencies transformers computes), "linear" scaling as ``{arch}.rope.scaling.type`` and
+  ``.factor``; other scalings (yarn, dynamic, longrope...) are refused, as llama.cpp would need more;
+* matrices in ``dtype`` (f16 halves the file), vectors (norms, rope factors) always in f32, as llama.cpp expects;
 * the tokenizer as a byte-level BPE (``tokenizer.ggml.model`` "gpt2"): every token, its type and the merges,
   with the pre-tokenizer llama.cpp knows by name (``PRE_TOKENIZERS``: the splitting regex must be the same,
   else llama.cpp cuts a prompt elsewhere and reads other tokens than the studio does).
@@ -53,13 +58,54 @@ def _refuse(who: str, why: str) -> ModelNotFound:
     return ModelNotFound(f"{who} cannot be exported as GGUF: {why}")
 
 
+# The rotary scalings each architecture carries to llama.cpp. llama.cpp's llama graph reads "llama3" as a
+# per-frequency divisor tensor (rope_freqs); "linear" is a key every llama.cpp graph honours. Its YaRN, dynamic
+# and longrope need keys and tensors whose agreement with transformers this export does not check: refused.
+SCALINGS = {"llama": ("default", "linear", "llama3"), "qwen3": ("default", "linear")}
+LLAMA3_KEYS = ("factor", "low_freq_factor", "high_freq_factor")
+
+
+def rope_parameters(config: dict) -> dict:
+    """The rotary settings, where transformers 5 keeps them (``rope_parameters``) or older configs did
+    (``rope_scaling``, as Llama 3.2's own config.json has them)."""
+    return config.get("rope_parameters") or config.get("rope_scaling") or {}
+
+
 def rope_type(config: dict) -> str:
-    rope = config.get("rope_parameters") or config.get("rope_scaling") or {}
+    rope = rope_parameters(config)
     return rope.get("rope_type") or rope.get("type") or "default"
 
 
 def rope_theta(config: dict) -> float:
     return float((config.get("rope_parameters") or {}).get("rope_theta") or config.get("rope_theta") or 10000.0)
+
+
+def head_dim(config: dict) -> int:
+    return config.get("head_dim") or config["hidden_size"] // config["num_attention_heads"]
+
+
+def llama3_rope_factors(config: dict) -> np.ndarray:
+    """``rope_freqs.weight`` for Llama 3.1's "llama3" scaling: what llama.cpp divides each base frequency by.
+
+    transformers scales each inverse frequency f (``rope_theta ** (-2i / head_dim)``) by its wavelength 2π/f
+    against the pre-training context L (``original_max_position_embeddings``): wavelengths under
+    L / high_freq_factor are kept, those over L / low_freq_factor divided by ``factor``, those between
+    blended smoothly. llama.cpp keeps the base frequencies and divides them by this vector, one value per pair
+    of dimensions, so that it turns queries and keys as transformers does.
+    """
+    rope = rope_parameters(config)
+    factor, low, high = (float(rope[key]) for key in LLAMA3_KEYS)
+    # transformers' own precedence: the top-level key (Phi-3 style), then the rotary settings, then the context
+    context = float(config.get("original_max_position_embeddings") or rope.get("original_max_position_embeddings")
+                    or config["max_position_embeddings"])  # fmt: skip
+    dim = head_dim(config)
+    wavelength = 2 * np.pi / rope_theta(config) ** (-np.arange(0, dim, 2, dtype=np.float64) / dim)
+    smooth = (context / wavelength - low) / (high - low)
+    with np.errstate(divide="ignore"):  # the blend is only kept between the two wavelengths, where it is finite
+        blended = 1.0 / ((1 - smooth) / factor + smooth)
+    kept_or_divided = np.where(wavelength > context / low, factor, 1.0)
+    medium = (wavelength >= context / high) & (wavelength <= context / low)
+    return np.where(medium, blended, kept_or_divided).astype(np.float32)
 
 
 def check_convertible(hf_dir: str | os.PathLike, name: str | None = None) -> dict:
@@ -85,11 +131,25 @@ def check_convertible(hf_dir: str | os.PathLike, name: str | None = None) -> dic
         raise _refuse(who, "it has attention or MLP biases, which this export does not carry (export it with --format hf)")
     if config.get("use_sliding_window"):
         raise _refuse(who, "it uses sliding-window attention, which this export does not carry (export it with --format hf)")
-    if rope_type(config) != "default":
-        raise _refuse(who, f"its rotary embeddings are scaled ({rope_type(config)!r}), which this export does not "
-                           "carry (export it with --format hf)")  # fmt: skip
+    _check_rope(config, kind, who)
     _tokenizer_json(folder, who)
     return config
+
+
+def _check_rope(config: dict, kind: str, who: str) -> None:
+    rope = rope_parameters(config)
+    if (scaling := rope_type(config)) not in SCALINGS[kind]:
+        raise _refuse(who, f"its rotary embeddings are scaled ({scaling!r}), which this export does not carry for "
+                           f"{kind} (export it with --format hf)")  # fmt: skip
+    if float(rope.get("partial_rotary_factor") or config.get("partial_rotary_factor") or 1.0) != 1.0:
+        raise _refuse(who, "its rotary embeddings turn only part of each head, which this export does not carry "
+                           "(export it with --format hf)")  # fmt: skip
+    if scaling == "linear" and not rope.get("factor"):
+        raise _refuse(who, "its linear rotary scaling has no factor")
+    if scaling == "llama3" and (any(rope.get(key) is None for key in LLAMA3_KEYS)
+                                or rope["low_freq_factor"] == rope["high_freq_factor"]):  # fmt: skip
+        raise _refuse(who, "its llama3 rotary scaling needs a factor and two different low_freq_factor and "
+                           "high_freq_factor")  # fmt: skip
 
 
 # -- weights ------------------------------------------------------------------------------------
@@ -237,7 +297,7 @@ def export_gguf(hf_dir: str | os.PathLike, out_file: str | os.PathLike, dtype: s
     data = _tokenizer_json(folder, who)
     kind, meta = config["model_type"], metadata or {}
     n_vocab = config["vocab_size"]
-    head_dim = config.get("head_dim") or config["hidden_size"] // config["num_attention_heads"]
+    dim = head_dim(config)
 
     partial = out.with_name(out.name + ".partial")
     writer = gguf.GGUFWriter(partial, gguf.MODEL_ARCH_NAMES[_arch(kind)])
@@ -249,10 +309,11 @@ def export_gguf(hf_dir: str | os.PathLike, out_file: str | os.PathLike, dtype: s
     writer.add_feed_forward_length(config["intermediate_size"])
     writer.add_head_count(config["num_attention_heads"])
     writer.add_head_count_kv(config.get("num_key_value_heads") or config["num_attention_heads"])
-    writer.add_key_length(head_dim)
-    writer.add_value_length(head_dim)
-    writer.add_rope_dimension_count(head_dim)
+    writer.add_key_length(dim)
+    writer.add_value_length(dim)
+    writer.add_rope_dimension_count(dim)
     writer.add_rope_freq_base(rope_theta(config))
+    tensors.update(_rope_scaling(writer, config))
     writer.add_layer_norm_rms_eps(config["rms_norm_eps"])
     _tokenizer(writer, folder, data, n_vocab, who)
     half = dtype == "f16"
@@ -267,6 +328,19 @@ def export_gguf(hf_dir: str | os.PathLike, out_file: str | os.PathLike, dtype: s
     finally:
         partial.unlink(missing_ok=True)
     return out
+
+
+def _rope_scaling(writer, config: dict) -> dict[str, np.ndarray]:
+    """The keys a scaled rotary embedding needs, and the tensor that "llama3" scaling does (none otherwise)."""
+    import gguf
+
+    scaling = rope_type(config)
+    if scaling == "linear":  # llama.cpp multiplies every frequency by 1 / factor, as transformers does
+        writer.add_rope_scaling_type(gguf.RopeScalingType.LINEAR)
+        writer.add_rope_scaling_factor(float(rope_parameters(config)["factor"]))
+    elif scaling == "llama3":
+        return {gguf.TENSOR_NAMES[gguf.MODEL_TENSOR.ROPE_FREQS] + ".weight": llama3_rope_factors(config)}
+    return {}
 
 
 def _general(writer, meta: dict, dtype: str) -> None:

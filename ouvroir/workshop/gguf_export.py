@@ -9,6 +9,8 @@ provenance beside them, as for every export.
 Refused in one line, before anything is written: a music model (its tokens are score events, which a
 text runtime would not turn back into music), a fine-tune of a base that is neither Llama nor Qwen3, and
 a model whose layers llama.cpp would compute otherwise than it was trained (see ``check_convertible``).
+A fine-tune of Llama 3.1-3.3 exports: their scaled rotary embeddings ("llama3") go into the file as the
+per-frequency factors llama.cpp reads (``rope_freqs.weight``); YaRN and other scalings are refused.
 """
 
 from __future__ import annotations
