@@ -43,7 +43,8 @@ def publish(ctx, items, formats, out_dir, title, lang, tdm_reservation, url, sit
     ITEM is a document (id, id prefix or title: `ouvroir docs list`) or a
     sample id. A music sample is published with its engraved score (in the
     page, the EPUB and the PDF), its sound in the page, and its own WAV as
-    audio; the events it is engraved from are what its QR code signs. Every file gets its signed sidecar (FILE.provenance.json), so
+    audio; the events it is engraved from are what its QR code signs. An
+    image sample shows its picture (no audio: a line says so). Every file gets its signed sidecar (FILE.provenance.json), so
     `ouvroir verify` checks it; every format carries the co-creation ledger as
     a colophon and a QR code that `ouvroir verify --qr FILE --key studio.pub`
     checks offline. The EPUB reserves text and data mining rights (TDMRep)

@@ -191,7 +191,9 @@ def _plan(items: list[Item], formats: list[str], voice: Voice) -> tuple[list[lis
             engine_problem = str(exc)
     for item in items:
         problem = None
-        if "audio" in formats and item.medium == "music" and not item.wav:
+        if "audio" in formats and item.medium == "image":
+            problem = f"audio not made for {item.kind} {item.id}: it is an image, which has no sound"
+        elif "audio" in formats and item.medium == "music" and not item.wav:
             problem = (f"audio not made for {item.kind} {item.id}: it was generated without its sound (no WAV "
                        "beside it; generate it again with audio)")  # fmt: skip
         elif "audio" in formats and item.medium == "text":

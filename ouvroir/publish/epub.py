@@ -22,9 +22,10 @@ from .item import Item, Stamp, colophon_lines, label_sentence, ledger_rows, para
 
 TEXT_NAME = "text.xhtml"
 SCORE_IMAGE = "score.svg"
+PICTURE = "picture.png"
 TDMREP = "http://www.w3.org/ns/tdmrep#"
 CSS = b"""body{font-family:serif;line-height:1.5}h1{text-align:center;margin-top:3em}
-.qr{text-align:center;margin-top:2em}.score img{width:100%}.qr svg{width:10em;height:10em}.small{font-size:.85em}"""
+.qr{text-align:center;margin-top:2em}.figure img{width:100%}.figure img[src$=".png"]{image-rendering:pixelated}.qr svg{width:10em;height:10em}.small{font-size:.85em}"""
 
 
 def _page(title: str, lang: str, body: str) -> bytes:
@@ -62,10 +63,9 @@ def _colophon_page(item: Item, stamp: Stamp, file_name: str) -> bytes:
     return _page(t("colophon"), item.lang, body)
 
 
-def _score_page(item: Item) -> bytes:
-    e, t = html.escape, tr(item)
-    body = f'<div class="score"><img src="{SCORE_IMAGE}" alt="{e(t("score_alt", sample=item.id))}"/></div>'
-    return _page(t("score"), item.lang, body)
+def _image_page(item: Item, file: str, title: str, alt: str) -> bytes:
+    """A page holding one image and no text (what a reader reads is the text chapter)."""
+    return _page(title, item.lang, f'<div class="figure"><img src="{file}" alt="{html.escape(alt)}"/></div>')
 
 
 def write(item: Item, stamp: Stamp, path: Path, inner_sidecar: bytes) -> None:
@@ -99,9 +99,15 @@ def write(item: Item, stamp: Stamp, path: Path, inner_sidecar: bytes) -> None:
         parts += [epub.EpubItem(uid="score-image", file_name=SCORE_IMAGE, media_type="image/svg+xml",
                                 content=standalone(item.score_svg)),
                   epub.EpubItem(uid="score", file_name="score.xhtml", media_type="application/xhtml+xml",
-                                content=_score_page(item))]  # fmt: skip
+                                content=_image_page(item, SCORE_IMAGE, t("score"), t("score_alt", sample=item.id)))]  # fmt: skip
         spine.insert(0, "score")
         toc.insert(0, epub.Link("score.xhtml", t("score"), "toc-score"))
+    if item.picture is not None:  # an image sample: the picture first, then the line naming its bytes
+        parts += [epub.EpubItem(uid="picture-image", file_name=PICTURE, media_type="image/png", content=item.picture),
+                  epub.EpubItem(uid="picture", file_name="picture.xhtml", media_type="application/xhtml+xml",
+                                content=_image_page(item, PICTURE, t("picture"), t("picture_alt", sample=item.id)))]
+        spine.insert(0, "picture")
+        toc.insert(0, epub.Link("picture.xhtml", t("picture"), "toc-picture"))
     for part in parts:
         book.add_item(part)
     book.toc = [epub.Link("title.xhtml", item.title, "toc-title"), *toc,

@@ -24,7 +24,9 @@ CSS = DOCUMENT_CSS + """
 .colophon{font:15px/1.5 system-ui,sans-serif;border-top:1px solid #ccc;margin-top:3rem}
 .colophon ul{list-style:none;padding:0}
 .score svg.engraving{display:block;width:100%;height:auto}.score audio{width:100%;margin:1rem 0}
-details.events .text{font:12px/1.4 ui-monospace,monospace}""" + page_css(".score")
+details.events .text{font:12px/1.4 ui-monospace,monospace}
+.picture img{display:block;width:min(100%,32rem);image-rendering:pixelated;margin:1rem auto}
+.picture .text{font:12px/1.4 ui-monospace,monospace;text-align:center}""" + page_css(".score")
 
 
 def _marked(item: Item) -> str:
@@ -44,6 +46,10 @@ def _body(item: Item) -> str:
     """The text with its highlighting; for a music sample, its score and its sound, the events folded away."""
     e, t = html.escape, tr(item)
     text = f'<div class="text">{_marked(item)}</div>'
+    if item.picture is not None:  # the text names the picture's bytes: it is what the QR code signs
+        source = f"data:image/png;base64,{base64.b64encode(item.picture).decode('ascii')}"
+        return (f'<figure class="picture"><img src="{source}" alt="{e(t("picture_alt", sample=item.id))}">'
+                f'<figcaption>{text}</figcaption></figure>')  # fmt: skip
     if item.score_svg is None:
         return f'<input type="checkbox" id="hl" checked><label for="hl">{e(t("highlight"))}</label>\n{text}'
     sound = ""
@@ -67,7 +73,8 @@ def render(item: Item, stamp: Stamp, file_name: str) -> bytes:
     rows = "".join(f'<li class="{e(c)}">{e(line)}</li>' for c, line in ledger_rows(item))
     lines = "".join(f"<li>{e(line)}</li>" for line in colophon_lines(item, stamp, file_name))
     code = qr.svg(stamp.payload, t("qr_alt"))
-    media = "; media-src data:" if item.wav else ""  # the sound is inside the page: nothing is fetched
+    # the sound, the picture are inside the page: nothing is fetched
+    media = "; media-src data:" if item.wav else "; img-src data:" if item.picture else ""
     page = f"""<!DOCTYPE html>
 <html lang="{e(item.lang)}">
 <head>

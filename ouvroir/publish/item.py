@@ -35,10 +35,13 @@ class Item:
     # shown beside its engraved score (verovio's SVG, see ``media.music.engrave``) and its sound.
     score_svg: str | None = None
     wav: bytes | None = None  # the sample's WAV as generated (with its C2PA manifest), when it has one
+    # An image sample: its PNG as generated (with its C2PA manifest); ``text`` is the line naming its bytes
+    # (their sha256), printed under the picture, which the QR code signs.
+    picture: bytes | None = None
 
     @property
     def medium(self) -> str:
-        return "music" if self.score_svg is not None else "text"
+        return "image" if self.picture is not None else "music" if self.score_svg is not None else "text"
 
 
 @dataclass(frozen=True)
@@ -58,14 +61,16 @@ def tr(item: Item) -> Translator:
 
 def label_sentence(item: Item) -> str:
     t = tr(item)
-    if item.medium == "music":
-        return t("label_music")
+    if item.medium in ("music", "image"):
+        return t("label_" + item.medium)
     return t({COMPOSITE: "label_composite", TRAINED: "label_trained"}.get(item.source_type or "", "label_none"))
 
 
 def ledger_rows(item: Item) -> list[tuple[str, str]]:
     """(category, "label: count (share)") for each of written / generated and kept / generated then edited."""
     t, summary = tr(item), item.summary
+    if item.medium == "image":  # no letters to count: the label says it is all generated
+        return []
     rows = [("chars", t("chars_row", count=t.integer(summary["chars"])))]
     for category in ("written", "generated", "edited"):
         rows.append((category, t("row", label=t(category).capitalize(), count=t.integer(summary[category]),

@@ -143,6 +143,8 @@ def render(item: Item, stamp: Stamp, file_name: str, fonts: list[Path]) -> bytes
     pdf.start_section(t("text"))
     if item.score_svg is not None:
         _score(pdf, item, width)
+    elif item.picture is not None:
+        _picture(pdf, item, width)
     else:
         pdf.set_font("serif", size=11)
         for lines in paragraphs(item.text):
@@ -173,6 +175,22 @@ def _score(pdf, item: Item, width: float) -> None:
     pdf.set_font("sans", size=7)  # no heading: every letter of this section is compared with the code's hash
     for lines in paragraphs(item.text):
         pdf.multi_cell(width, 3.2, printable("\n".join(lines)), new_x="LMARGIN", new_y="NEXT")
+
+
+def _picture(pdf, item: Item, width: float) -> None:
+    """The picture as wide as the text, its pixels kept sharp, then the line naming its bytes (what the code signs)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(item.picture)) as image:
+        w, h = image.size
+        # a 16-pixel image drawn 10 cm wide: enlarged here by whole pixels, so no reader smooths it into a blur
+        factor = max(1, 512 // max(w, h))
+        big = image.convert("RGB").resize((w * factor, h * factor), Image.NEAREST)
+    side = min(width, (pdf.h - pdf.t_margin - pdf.b_margin - 20) * w / h)
+    pdf.image(big, x=pdf.l_margin + (width - side) / 2, y=pdf.get_y(), w=side, h=side * h / w)
+    pdf.set_y(pdf.get_y() + side * h / w + 4)
+    pdf.set_font("sans", size=7)
+    pdf.multi_cell(width, 3.5, printable(item.text), align="C", new_x="LMARGIN", new_y="NEXT")
 
 
 def text_pages(path: Path) -> str:

@@ -72,7 +72,7 @@ def _generated_share(item: Item) -> float:
 
 
 def kind_key(item: Item) -> str:
-    return "site_kind_music" if item.medium == "music" else "site_kind_" + item.kind
+    return "site_kind_" + (item.medium if item.medium != "text" else item.kind)
 
 
 def item_page(item: Item, name: str, stamp: Stamp, formats: list[str], site_lang: str) -> bytes:

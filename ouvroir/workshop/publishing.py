@@ -49,25 +49,45 @@ def document_item(studio, doc: docs.Doc, title: str | None, lang: str | None, al
 
 
 def sample_item(studio, row, title: str | None, lang: str | None, allow_withdrawn: bool = False) -> Item:
-    text = docs.checked_sample_text(studio, row, PublishError, "sample")
     medium = model_store.snapshot_medium(studio.conn, _model(studio, row).snapshot_id)
-    if medium not in (None, "text", "music"):
-        raise PublishError(f"sample {row['id']} is a {medium} sample: ouvroir publishes documents, text samples "
-                           "and music samples")  # fmt: skip
-    music, prompt = {}, row["prompt"]
+    if medium not in (None, "text", "music", "image"):
+        raise PublishError(f"sample {row['id']} is a {medium} sample: ouvroir publishes documents and text, music "
+                           "and image samples")  # fmt: skip
+    media, prompt = {}, row["prompt"]
+    if medium == "image":
+        text, media = _image(studio, row, lang or "fr")
+        prompt = None
+    else:
+        text = docs.checked_sample_text(studio, row, PublishError, "sample")
     if medium == "music":
-        text, prompt, music = _music(studio, row, text, prompt)
-    spans = [{"start": 0, "end": len(prompt), "category": WRITTEN, "origin": PERSON, "piece": None}] if prompt else []
-    if len(text) > len(prompt):
-        spans.append({"start": len(prompt), "end": len(text), "category": GENERATED, "origin": MODEL, "piece": 0,
+        text, prompt, media = _music(studio, row, text, prompt)
+    written = len(prompt or "")
+    spans = [{"start": 0, "end": written, "category": WRITTEN, "origin": PERSON, "piece": None}] if written else []
+    if len(text) > written:
+        spans.append({"start": written, "end": len(text), "category": GENERATED, "origin": MODEL, "piece": 0,
                       "sample_id": row["id"], "model_id": row["model_id"], "offset": 0})  # fmt: skip
-    summary = summarize(Counter({WRITTEN: len(prompt), GENERATED: len(text) - len(prompt)}), len(text))
+    summary = summarize(Counter({WRITTEN: written, GENERATED: len(text) - written}), len(text))
     lang = lang or "fr"
     generation = {"sample_id": row["id"], "prompt": row["prompt"], "params": json.loads(row["params"]), "seed": row["seed"]}
     assertions = _model_chains(studio, [row["model_id"]], allow_withdrawn) | {"ouvroir.generation": generation}
     return Item("sample", row["id"], title or Translator(lang, PUBLISH)("sample_title", sample=row["id"]), lang, text,
                 spans, summary, [{"sample_id": row["id"], "model_id": row["model_id"]}], mf.TRAINED, assertions,
-                prompt=prompt, **music)  # fmt: skip
+                prompt=prompt, **media)  # fmt: skip
+
+
+def _image(studio, row, lang: str) -> tuple[str, dict]:
+    """An image sample's PNG, checked against the hash taken when it was generated, and the line naming it."""
+    from ..store.blobs import sha256_bytes
+
+    path = studio.root / row["path"]
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PublishError(f"the image of sample {row['id']} is missing ({path}: {exc.strerror or exc})") from exc
+    if sha256_bytes(data) != row["text_sha256"]:
+        raise PublishError(f"sample {row['id']} changed since it was generated ({path.name} does not match its hash)")
+    line = Translator(lang, PUBLISH)("picture_bytes", sample=row["id"], sha256=row["text_sha256"])
+    return line, {"picture": data}
 
 
 def _music(studio, row, events: str, prompt: str) -> tuple[str, str, dict]:
