@@ -38,13 +38,16 @@ from .corpus import open_studio, out
 @click.pass_context
 def publish(ctx, items, formats, out_dir, title, lang, tdm_reservation, url, site_dir, voice_command, force,
             allow_withdrawn) -> None:  # fmt: skip
-    """Publish co-written documents and samples as a web page, an ebook, a PDF and audio.
+    """Publish documents, samples and your own works as a web page, an ebook, a PDF, audio.
 
     ITEM is a document (id, id prefix or title: `ouvroir docs list`) or a
     sample id. A music sample is published with its engraved score (in the
     page, the EPUB and the PDF), its sound in the page, and its own WAV as
     audio; the events it is engraved from are what its QR code signs. An
-    image sample shows its picture (no audio: a line says so). Every file gets its signed sidecar (FILE.provenance.json), so
+    image sample shows its picture (no audio: a line says so). A work (id,
+    id prefix or title: `ouvroir works`) is published only when its author
+    is the studio's owner (`ouvroir init --owner NAME`), with its rights
+    record in every file's provenance. Every file gets its signed sidecar (FILE.provenance.json), so
     `ouvroir verify` checks it; every format carries the co-creation ledger as
     a colophon and a QR code that `ouvroir verify --qr FILE --key studio.pub`
     checks offline. The EPUB reserves text and data mining rights (TDMRep)

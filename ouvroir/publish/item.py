@@ -20,7 +20,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # a model may emit them
 
 @dataclass(frozen=True)
 class Item:
-    kind: str  # "co-creation" (a co-written document) or "sample" (a model's text)
+    kind: str  # "co-creation" (a co-written document), "sample" (a model's) or "work" (the studio owner's own)
     id: str
     title: str
     lang: str  # "fr" or "en": the language of the colophon and of the typography
@@ -38,6 +38,7 @@ class Item:
     # An image sample: its PNG as generated (with its C2PA manifest); ``text`` is the line naming its bytes
     # (their sha256), printed under the picture, which the QR code signs.
     picture: bytes | None = None
+    rights: dict | None = None  # a work of the studio's owner: author, licence, consent, as the studio records them
 
     @property
     def medium(self) -> str:
@@ -82,6 +83,8 @@ def colophon_lines(item: Item, stamp: Stamp, file_name: str) -> list[str]:
     """The colophon after the ledger rows, in the item's language: label, suggestions, rights, signature, check."""
     t = tr(item)
     lines = [label_sentence(item)]
+    if item.rights:
+        lines.append(t("rights", **{k: item.rights.get(k) or "—" for k in ("author", "license", "consent")}))
     if item.prompt is not None:
         lines.append(t("prompt", prompt=item.prompt.strip()))
     lines.append(t("samples"))

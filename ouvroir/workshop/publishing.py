@@ -1,4 +1,4 @@
-"""``studio.publish``: co-written documents and samples as HTML, EPUB and PDF, signed, with a provenance QR code.
+"""``studio.publish``: co-written documents, samples and the owner's works as HTML, EPUB and PDF, signed, with a QR code.
 
 The workshop finds each item in the store and says what its sidecars assert (the authorship ledger,
 the model and snapshot chain, the generation); :mod:`ouvroir.publish` renders, signs and writes.
@@ -8,13 +8,14 @@ the model and snapshot chain, the generation); :mod:`ouvroir.publish` renders, s
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
 from ..cocreate import documents as docs
 from ..cocreate.export import ledger_record
 from ..cocreate.ledger import GENERATED, MODEL, PERSON, WRITTEN, summarize
-from ..errors import DocumentNotFound, PublishError
+from ..errors import DocumentNotFound, PublishError, WorkNotFound
 from ..i18n import Translator
 from ..i18n.publish import PUBLISH
 from ..provenance import manifest as mf
@@ -22,6 +23,7 @@ from ..provenance.keys import load_or_create_key, trusted_keys
 from ..publish.bundle import Published, Voice, parse_formats, publish as write_bundle
 from ..publish.item import Item
 from ..store import models as model_store
+from ..store import works as works_store
 from ..store.db import now
 from .documents_api import source_type
 
@@ -121,16 +123,56 @@ def _model(studio, row):
 
 
 def find_item(studio, ref: str, title: str | None = None, lang: str | None = None, allow_withdrawn: bool = False) -> Item:
-    """A sample by its id, else a document by id, id prefix or title."""
+    """A sample by its id, else a document by id, id prefix or title, else a work by id, id prefix or title."""
     row = model_store.sample_row(studio.conn, ref)
     if row is not None:
         return sample_item(studio, row, title, lang, allow_withdrawn)
     try:
         doc = docs.get_document(studio, ref)
     except DocumentNotFound as exc:
-        raise PublishError(f"nothing to publish matches {ref!r}: give a document (`ouvroir docs list`) or a sample id "
-                           f"(samples/g….txt)") from exc  # fmt: skip
+        try:
+            work = works_store.resolve(studio.conn, ref)
+        except WorkNotFound as missing:
+            if re.search(r" matches \d+ works", str(missing)):  # several works: say which, never guess
+                raise PublishError(str(missing)) from missing
+            raise PublishError(f"nothing to publish matches {ref!r}: give a document (`ouvroir docs list`), a sample "
+                               f"id (samples/g….txt) or a work of yours (`ouvroir works`)") from exc  # fmt: skip
+        return work_item(studio, work, title, lang)
     return document_item(studio, doc, title, lang, allow_withdrawn)
+
+
+def work_item(studio, work, title: str | None, lang: str | None) -> Item:
+    """A work of the studio's owner, with its rights record; refused for anyone else's, with the reason.
+
+    The author compared is the one the studio stored for the work, by the owner rule's own comparison
+    (``corpus.intake.same_name``): a studio publishes its owner's works, never the corpus it learns from.
+    """
+    from ..corpus.intake import same_name
+    from ..store.meta import owner as studio_owner
+
+    owner = studio_owner(studio.conn)
+    named = f"work {work.id} ({work.title!r})"
+    if not owner:
+        raise PublishError(f"{named} not published: this studio has no owner to compare its author with "
+                           "(`ouvroir init --owner NAME` names you)")  # fmt: skip
+    if not work.author or not same_name(owner, work.author):
+        by = f"by {work.author}" if work.author else "by an unknown author"
+        raise PublishError(f"{named} not published: it is {by}, not by the studio's owner, {owner}; ouvroir "
+                           "publishes its owner's own works only")  # fmt: skip
+    if work.medium != "text":
+        raise PublishError(f"{named} not published: it is a {work.medium} work; ouvroir publishes its owner's text works")
+    text = studio.blobs.get(work.text_sha256).decode("utf-8")
+    history = [{"consent": e.consent, "reason": e.reason, "origin": e.origin, "at": e.at}
+               for e in works_store.consent_history(studio.conn, work.id)]  # fmt: skip
+    rights = {"work_id": work.id, "title": work.title, "author": work.author, "owner": owner, "license": work.license,
+              "source": work.source, "consent": work.consent, "consent_history": history,
+              "original_sha256": work.original_sha256, "text_sha256": work.text_sha256}  # fmt: skip
+    spans = [{"start": 0, "end": len(text), "category": WRITTEN, "origin": PERSON, "piece": None}] if text else []
+    summary = summarize(Counter({WRITTEN: len(text)}), len(text))
+    language = (work.metadata.get("language") or "")[:2].lower()
+    lang = lang or (language if language in ("fr", "en") else "fr")
+    return Item("work", work.id, title or work.title, lang, text, spans, summary, [], None, {"ouvroir.work": rights},
+                rights=rights)  # fmt: skip
 
 
 def publish(studio, refs: list[str], formats: str | list[str], out: Path, title: str | None = None,
