@@ -113,5 +113,6 @@ def write(item: Item, stamp: Stamp, path: Path, inner_sidecar: bytes) -> None:
     book.toc = [epub.Link("title.xhtml", item.title, "toc-title"), *toc,
                 epub.Link("colophon.xhtml", t("colophon"), "toc-colophon")]  # fmt: skip
     book.add_item(epub.EpubNav())
+    book.add_item(epub.EpubNcx())  # the spine's toc="ncx" (ebooklib writes it) must name one: epubcheck OPF-049
     book.spine = [("title", "no"), *spine, ("colophon", "no")]
     epub.write_epub(str(path), book, {"epub2_guide": False, "epub3_landmark": False, "play_order": {"enabled": False}})
