@@ -250,16 +250,22 @@ def refuse_music(studio: Studio, model_id: str, snapshot_id: str) -> None:
                             "Choose a model trained on texts to write with.")  # fmt: skip
 
 
-def checked_sample_text(studio: Studio, row, error: type[Exception] = DocumentError, noun: str = "suggestion") -> str:
-    """A stored sample's text, refused with ``error`` when its file is missing or differs from its recorded hash."""
+def checked_sample_bytes(studio: Studio, row, error: type[Exception] = DocumentError, noun: str = "suggestion",
+                         what: str = "text") -> bytes:  # fmt: skip
+    """A stored sample's file, refused with ``error`` when it is missing or differs from its recorded hash."""
     path = studio.root / row["path"]
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise error(f"the text of {noun} {row['id']} is missing ({path}: {exc.strerror or exc})") from exc
+        raise error(f"the {what} of {noun} {row['id']} is missing ({path}: {exc.strerror or exc})") from exc
     if sha256_bytes(data) != row["text_sha256"]:
         raise error(f"{noun} {row['id']} changed since it was generated ({path.name} does not match its hash)")
-    return data.decode("utf-8")
+    return data
+
+
+def checked_sample_text(studio: Studio, row, error: type[Exception] = DocumentError, noun: str = "suggestion") -> str:
+    """A stored sample's text, refused with ``error`` when its file is missing or differs from its recorded hash."""
+    return checked_sample_bytes(studio, row, error, noun).decode("utf-8")
 
 
 def stored_suggestion(studio: Studio, sample_id: str) -> Suggestion:

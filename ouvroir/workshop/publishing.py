@@ -79,15 +79,7 @@ def sample_item(studio, row, title: str | None, lang: str | None, allow_withdraw
 
 def _image(studio, row, lang: str) -> tuple[str, dict]:
     """An image sample's PNG, checked against the hash taken when it was generated, and the line naming it."""
-    from ..store.blobs import sha256_bytes
-
-    path = studio.root / row["path"]
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise PublishError(f"the image of sample {row['id']} is missing ({path}: {exc.strerror or exc})") from exc
-    if sha256_bytes(data) != row["text_sha256"]:
-        raise PublishError(f"sample {row['id']} changed since it was generated ({path.name} does not match its hash)")
+    data = docs.checked_sample_bytes(studio, row, PublishError, "sample", what="image")
     line = Translator(lang, PUBLISH)("picture_bytes", sample=row["id"], sha256=row["text_sha256"])
     return line, {"picture": data}
 
