@@ -108,8 +108,12 @@ class Translator:
 
     def count(self, key: str, n: int) -> str:
         """``count("works", 3)`` -> ``3 œuvres``; French keeps 0 and 1 singular."""
-        one = n <= 1 if self.lang == "fr" else n == 1
-        return self(f"{key}_{'one' if one else 'other'}", n=integer(n, self.lang))
+        return self.plural(key, n, n=integer(n, self.lang))
+
+    def plural(self, key: str, count: int, /, **values: object) -> str:
+        """``key_one`` or ``key_other`` as ``count`` asks in this language, filled with ``values``."""
+        one = count <= 1 if self.lang == "fr" else count == 1
+        return self(f"{key}_{'one' if one else 'other'}", **values)
 
     def decimal(self, value: float, digits: int = 2) -> str:
         return decimal(value, self.lang, digits)

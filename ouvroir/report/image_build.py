@@ -76,8 +76,8 @@ def _context(audit: Mapping, samples: np.ndarray, train: np.ndarray, tr: ImageRe
         "corpus_line": tr("corpus_line", works=tr.integer(int(corpus.get("works") or 0)),
                           images=tr.integer(int(corpus.get("images") or 0)), held=tr.integer(int(corpus.get("held_out") or 0)),
                           resolution=corpus.get("resolution") or "?"),  # fmt: skip
-        "card_flagged": tr("card_flagged_" + ("one" if (flagged <= 1 if tr.lang == "fr" else flagged == 1) else "other"),
-                           flagged=tr.integer(flagged), images=tr.integer(int(copies.get("images") or 0))),
+        "card_flagged": tr.plural("card_flagged", flagged, flagged=tr.integer(flagged),
+                                  images=tr.integer(int(copies.get("images") or 0))),
         "card_test": tr("card_test", c_t=tr.decimal(c_t, 2), verdict=tr(verdict)) if c_t is not None else "",
         "copies_intro": tr("copies_intro", threshold=tr.decimal(threshold.get("pixels") or 0, 3),
                            bits=tr.decimal(threshold.get("hash_bits") or 0, 1), source=_source(tr, threshold.get("source")),
